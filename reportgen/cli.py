@@ -1,0 +1,72 @@
+"""Thin command line: parse, call the library, format errors. Exit codes: 0 ok, 1 bad input, 2 usage."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from .errors import DataValidationError, ReportgenError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="reportgen: udvalgsdokumenter fra et indikatorbarometer (Bilag 1-3, samlet pakke, hjemmeside).",
+    rich_markup_mode=None,
+)
+
+FolderArg = Annotated[Path, typer.Argument(help="Barometermappen, fx data/copenhagen")]
+UpdateOpt = Annotated[Optional[str], typer.Option("--update", "-u", help="Opdatering, fx 2009-12 (standard: seneste)")]
+
+
+def _fail(err: ReportgenError) -> None:
+    if isinstance(err, DataValidationError):
+        n = len(err.issues)
+        for issue in err.issues:
+            typer.echo(str(issue), err=True)
+        typer.echo(f"Fejl: {n} {'problem' if n == 1 else 'problemer'} i data. Intet er skrevet.", err=True)
+    else:
+        typer.echo(f"Fejl: {err}", err=True)
+    raise typer.Exit(err.exit_code)
+
+
+@app.command()
+def check(folder: FolderArg) -> None:
+    """Valider en barometermappe og vis et kort resumé.
+
+    Eksempel: reportgen check data/copenhagen
+    """
+    from .pipeline import read_barometer
+
+    try:
+        b = read_barometer(folder)
+    except ReportgenError as err:
+        _fail(err)
+    per_update = {u.id: 0 for u in b.updates}
+    for m in b.measurements:
+        per_update[m.update] += 1
+    typer.echo(f"{b.config.title} – {b.config.municipality}")
+    typer.echo(f"  Indsatsområder: {len(b.areas)}")
+    typer.echo(f"  Indikatorer:    {len(b.indicators)} ({sum(i.main for i in b.indicators)} hovedindikatorer)")
+    typer.echo(f"  Fagudvalg:      {len(b.committees)}")
+    typer.echo(f"  Bydele:         {len(b.districts)}")
+    typer.echo(f"  Opdateringer:   {len(b.updates)}, seneste {b.latest_update.id} ({b.latest_update.label})")
+    typer.echo("  Tal pr. opdatering:")
+    for u in b.updates:
+        typer.echo(f"    {u.id}  {per_update[u.id]:>5}")
+    typer.echo("Data er gyldige.")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app(standalone_mode=True)
+    except KeyboardInterrupt:
+        typer.echo("Afbrudt. Tidligere output er urørt.", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

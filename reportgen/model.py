@@ -1,0 +1,245 @@
+"""Frozen domain dataclasses: what a valid barometer folder means, with no I/O and no rules.
+
+``validate.py`` is the only producer of a :class:`Barometer`; every later stage reads it and
+never changes it. Ids are always strings (``"0101"`` stays ``"0101"``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Signal = Literal["green", "yellow", "red", "grey"]
+SIGNALS: tuple[Signal, ...] = ("green", "yellow", "red", "grey")
+Unit = Literal["percent", "count", "value"]
+UNITS: tuple[str, ...] = ("percent", "count", "value")
+Direction = Literal["up", "down"]
+DIRECTIONS: tuple[str, ...] = ("up", "down")
+Rule = Literal["previous", "baseline", "trajectory", "national", "gauge"]
+RULES: tuple[str, ...] = ("previous", "baseline", "trajectory", "national", "gauge")
+Aggregation = Literal["worst", "majority"]
+AGGREGATIONS: tuple[str, ...] = ("worst", "majority")
+SourceType = Literal["local", "national"]
+
+_PERIOD_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """What a figure measures: a month (``2009-08``) or a year (``2009``, sorting as its December)."""
+
+    year: int
+    month: int
+    is_year: bool = field(default=False, compare=False)
+
+    @classmethod
+    def parse(cls, text: str) -> Period:
+        """Parse ``YYYY-MM`` or ``YYYY``; raises ValueError with a short Danish-free reason."""
+        m = _PERIOD_RE.match(text.strip())
+        if not m:
+            raise ValueError(f'"{text}" is not a period (YYYY-MM or YYYY)')
+        year = int(m.group(1))
+        if m.group(2) is None:
+            return cls(year, 12, True)
+        month = int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f'"{text}" has no month {month:02d}')
+        return cls(year, month, False)
+
+    @property
+    def ordinal(self) -> int:
+        """Whole months since year 0, for distances between periods."""
+        return self.year * 12 + self.month - 1
+
+    def months_to(self, other: Period) -> int:
+        """Whole months from this period to ``other`` (negative if ``other`` is earlier)."""
+        return other.ordinal - self.ordinal
+
+    @property
+    def first_day(self) -> dt.date:
+        """First day of the period: 1 January for a year, the 1st for a month."""
+        return dt.date(self.year, 1 if self.is_year else self.month, 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}" if self.is_year else f"{self.year}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class Config:
+    """barometer.toml; every default lives here."""
+
+    title: str
+    municipality: str
+    policy: str
+    owner: str
+    language: str = "da"
+    aggregation: Aggregation = "worst"
+    significance: float = 0.05
+    min_n: int = 20
+    map_file: str | None = None
+    map_key: str | None = None
+    # Extensions of contract v1 (documented in docs/data-format-extensions.md):
+    administration: str | None = None
+    method_sensitivity: bool = False
+
+
+@dataclass(frozen=True)
+class Update:
+    """One publication round. ``index`` is its position in updates.csv, 0 = oldest."""
+
+    id: str
+    date: dt.date
+    label: str
+    index: int
+    # Optional extension columns of updates.csv, for the documents' header block:
+    meeting_date: dt.date | None = None
+    case_number: str | None = None
+    document_number: str | None = None
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    name: str
+    aggregation: Aggregation | None = None
+
+
+@dataclass(frozen=True)
+class Committee:
+    id: str
+    name: str
+    chair: str | None = None
+
+
+@dataclass(frozen=True)
+class District:
+    id: str
+    name: str
+    geo_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Indicator:
+    id: str
+    area: str
+    name: str
+    main: bool
+    unit: Unit
+    direction: Direction
+    committee: str
+    decimals: int = 1
+    rule: Rule = "previous"
+    tolerance: float = 0.0
+    baseline_value: float | None = None
+    baseline_period: Period | None = None
+    target_value: float | None = None
+    target_period: Period | None = None
+    source: str | None = None
+    districts: bool = False
+    # Extension: where the figure comes from, for Bilag 3's data-age split.
+    source_type: SourceType = "local"
+
+
+@dataclass(frozen=True)
+class Measurement:
+    indicator: str
+    period: Period
+    value: float
+    update: str
+    se: float | None = None
+    n: int | None = None
+    district: str | None = None  # None = the whole municipality
+
+
+@dataclass(frozen=True)
+class Initiative:
+    id: str
+    name: str
+    indicator: str
+    committee: str | None = None
+    status: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Override:
+    update: str
+    target: str  # an indicator or area id
+    signal: Signal
+    reason: str
+
+
+@dataclass(frozen=True)
+class Comment:
+    update: str
+    target: str  # an indicator or area id
+    text: str
+
+
+@dataclass(frozen=True)
+class Barometer:
+    """A validated barometer folder. Tuples keep the files' order (display order)."""
+
+    folder: Path
+    config: Config
+    updates: tuple[Update, ...]
+    areas: tuple[Area, ...]
+    committees: tuple[Committee, ...]
+    indicators: tuple[Indicator, ...]
+    measurements: tuple[Measurement, ...]
+    districts: tuple[District, ...] = ()
+    initiatives: tuple[Initiative, ...] = ()
+    overrides: tuple[Override, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    map_path: Path | None = None  # resolved GeoJSON inside the folder, if [map] is given
+    input_files: tuple[Path, ...] = ()  # every file read, for the manifest
+
+    def update(self, update_id: str) -> Update:
+        for u in self.updates:
+            if u.id == update_id:
+                return u
+        raise KeyError(update_id)
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        for i in self.indicators:
+            if i.id == indicator_id:
+                return i
+        raise KeyError(indicator_id)
+
+    def area(self, area_id: str) -> Area:
+        for a in self.areas:
+            if a.id == area_id:
+                return a
+        raise KeyError(area_id)
+
+    def committee(self, committee_id: str) -> Committee:
+        for c in self.committees:
+            if c.id == committee_id:
+                return c
+        raise KeyError(committee_id)
+
+    def district(self, district_id: str) -> District:
+        for d in self.districts:
+            if d.id == district_id:
+                return d
+        raise KeyError(district_id)
+
+    @property
+    def latest_update(self) -> Update:
+        return self.updates[-1]
+
+    def indicators_of_area(self, area_id: str) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.area == area_id)
+
+    def indicators_of_committee(self, committee_id: str) -> tuple[Indicator, ...]:
+        return tuple(i for i in self.indicators if i.committee == committee_id)
+
+    def measurements_of(self, indicator_id: str, *, district: str | None = None) -> tuple[Measurement, ...]:
+        """Rows of one indicator for the municipality (``district=None``) or one district, by period."""
+        rows = [m for m in self.measurements if m.indicator == indicator_id and m.district == district]
+        return tuple(sorted(rows, key=lambda m: m.period))
+
+    def initiatives_of(self, indicator_id: str) -> tuple[Initiative, ...]:
+        return tuple(x for x in self.initiatives if x.indicator == indicator_id)
