@@ -1,0 +1,102 @@
+"""Danish number, date and period formats, signal words and plurals: the one place for each."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from babel.dates import format_date as _babel_date
+from babel.numbers import format_decimal as _babel_decimal
+
+from ..model import Period, Signal
+
+LOCALE = "da_DK"
+
+MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
+          "oktober", "november", "december")
+
+SIGNAL_WORD: dict[str, str] = {"green": "grøn", "yellow": "gul", "red": "rød", "grey": "grå"}
+# The neuter form, for "signalet er grønt"; the seed writes "Tryghed (grønt)".
+SIGNAL_WORD_NEUTER: dict[str, str] = {"green": "grønt", "yellow": "gult", "red": "rødt", "grey": "gråt"}
+SIGNAL_MEANING: dict[str, str] = {
+    "green": "fremskridt", "yellow": "stilstand", "red": "tilbagegang", "grey": "kan ikke vurderes",
+}
+
+
+def number(value: float | int, decimals: int = 1) -> str:
+    """``4793`` -> ``4.793``; ``3.0`` -> ``3,0``; ``-0.8`` -> ``-0,8``. Rounds half away from zero."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        raise ValueError(f"cannot format {value!r} as a Danish number")
+    rounded = round_half_away(value, decimals)
+    if rounded == 0:
+        rounded = 0.0  # no "-0,0"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return _babel_decimal(rounded, format=pattern, locale=LOCALE)
+
+
+def round_half_away(value: float, decimals: int) -> float:
+    """Round as people do (2,25 -> 2,3), not banker's rounding, stable against binary noise."""
+    factor = 10 ** decimals
+    scaled = abs(value) * factor
+    r = math.floor(scaled + 0.5 + 1e-9) / factor
+    return math.copysign(r, value) if r else 0.0
+
+
+def unit_suffix(unit: str) -> str:
+    """The unit after a level: ``59,3 procent``; counts and values stand alone."""
+    return " procent" if unit == "percent" else ""
+
+
+def level(value: float, unit: str, decimals: int) -> str:
+    """A level in running text: ``59,3 procent``, ``4.793``, ``0,78``."""
+    return number(value, 0 if unit == "count" else decimals) + unit_suffix(unit)
+
+
+def change_amount(change: float, unit: str, decimals: int) -> str:
+    """The size of a change, without sign: ``3,0 procentpoint``, ``1.874``, ``0,31``."""
+    text = number(abs(change), 0 if unit == "count" else decimals)
+    return f"{text} procentpoint" if unit == "percent" else text
+
+
+def date(d: dt.date) -> str:
+    """``3. december 2009``."""
+    return _babel_date(d, "d. MMMM y", locale=LOCALE)
+
+
+def period(p: Period) -> str:
+    """``februar 2009`` for a month, ``2009`` for a year."""
+    return str(p.year) if p.is_year else f"{MONTHS[p.month - 1]} {p.year}"
+
+
+def period_short(p: Period) -> str:
+    """``feb. 2009`` / ``2009``: for table cells and chart axes."""
+    if p.is_year:
+        return str(p.year)
+    name = MONTHS[p.month - 1]
+    return f"{name if len(name) <= 4 else name[:3] + '.'} {p.year}"
+
+
+def plural(n: int, singular: str, plural_form: str) -> str:
+    """``1 indikator``, ``2 indikatorer`` (numbers under 1.000 need no separator)."""
+    return f"{number(n, 0)} {singular if n == 1 else plural_form}"
+
+
+def signal_word(signal: Signal | str, *, neuter: bool = False) -> str:
+    """``rød``/``gul``/``grøn``/``grå`` (``rødt`` … with neuter=True)."""
+    return (SIGNAL_WORD_NEUTER if neuter else SIGNAL_WORD)[signal]
+
+
+def capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def join_list(items: list[str]) -> str:
+    """``a, b og c``."""
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " og " + items[-1]
+
+
+def sort_key(text: str) -> tuple:
+    """Danish alphabetical order: æ, ø, å after z (aa counts as å is not applied to names)."""
+    order = {"æ": "{", "ø": "|", "å": "}", "Æ": "{", "Ø": "|", "Å": "}"}
+    return tuple(order.get(ch, ch.lower()) for ch in text)
