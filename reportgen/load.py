@@ -1,0 +1,404 @@
+"""Read a barometer folder (TOML, CSV or one XLSX workbook) into text cells tagged with file and row."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import tomllib
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .errors import Issue
+
+TOML_FILE = "barometer.toml"
+WORKBOOK_FILE = "barometer.xlsx"
+TABLES: tuple[str, ...] = (
+    "updates", "areas", "committees", "districts", "indicators",
+    "measurements", "initiatives", "overrides", "comments",
+)
+REQUIRED_TABLES: tuple[str, ...] = ("updates", "areas", "committees", "indicators", "measurements")
+
+# Limits checked on the workbook's ZIP directory before any XML is parsed.
+MAX_ZIP_ENTRIES = 1000
+MAX_ZIP_TOTAL = 200 * 1024 * 1024  # uncompressed bytes, all entries together
+MAX_ZIP_RATIO = 100  # uncompressed / compressed, for entries above RATIO_MIN_SIZE
+RATIO_MIN_SIZE = 1024 * 1024
+
+_SEPARATORS = (";", ",", "\t")
+# A run of characters that UTF-8 bytes turn into when read as cp1252/latin-1, e.g. "Ã¸" for "ø".
+_MOJIBAKE_RE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
+    "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a"
+    "\u20ac\u2122]+"
+)
+_FORBIDDEN_XML = "the file contains a forbidden XML entity declaration"
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One data row: ``row`` as a spreadsheet shows it (header = 1), cells by lower-case column name."""
+
+    row: int
+    cells: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One table as text. ``file`` is the label errors show: ``measurements.csv`` or
+    ``barometer.xlsx[measurements]``. ``decimal_comma`` is true for Excel's Danish-locale CSV
+    (``;`` separator), where ``,`` is the decimal mark and ``.`` groups thousands."""
+
+    file: str
+    columns: tuple[str, ...]
+    rows: tuple[RawRow, ...]
+    decimal_comma: bool = False
+
+
+@dataclass(frozen=True)
+class RawBarometer:
+    """A folder's files read as text, uninterpreted. ``toml`` is None when barometer.toml could not
+    be read (the reason is in ``issues``); a table absent from ``tables`` was not given."""
+
+    folder: Path
+    toml: dict[str, Any] | None
+    tables: dict[str, RawTable]
+    input_files: tuple[Path, ...]
+    issues: tuple[Issue, ...] = field(default=())
+
+    def label(self, name: str) -> str:
+        """The file label of table ``name`` for messages, also when the table was not given."""
+        table = self.tables.get(name)
+        return table.file if table else f"{name}.csv"
+
+
+def load_folder(folder: Path) -> RawBarometer:
+    """Read barometer.toml and every table of ``folder``; problems are collected, never raised."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        issue = Issue(str(folder), None, None, "is not a barometer folder (no such folder)")
+        return RawBarometer(folder, None, {}, (), (issue,))
+    issues: list[Issue] = []
+    inputs: list[Path] = []
+    entries = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file()}
+
+    toml = None
+    if TOML_FILE in entries:
+        inputs.append(entries[TOML_FILE])
+        toml = _read_toml(entries[TOML_FILE], issues)
+    else:
+        issues.append(Issue(TOML_FILE, None, None, "file is missing"))
+
+    tables: dict[str, RawTable] = {}
+    workbook_ok = True
+    if WORKBOOK_FILE in entries:
+        inputs.append(entries[WORKBOOK_FILE])
+        sheets, workbook_ok = _read_workbook(entries[WORKBOOK_FILE], issues)
+        tables.update(sheets)
+    for name in TABLES:
+        path = entries.get(f"{name}.csv")
+        if path is None:
+            continue
+        inputs.append(path)
+        if name in tables:
+            issues.append(Issue(path.name, None, None,
+                                f'the table is also given as sheet "{name}" in {WORKBOOK_FILE}; keep only one'))
+            continue
+        table = _read_csv(path, issues)
+        if table is not None:
+            tables[name] = table
+    if workbook_ok:
+        issues.extend(_missing_tables(tables, has_workbook=WORKBOOK_FILE in entries))
+    for table in tables.values():
+        issues.extend(_mojibake_issues(table))
+    return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues))
+
+
+def _missing_tables(tables: dict[str, RawTable], *, has_workbook: bool) -> Iterator[Issue]:
+    for name in REQUIRED_TABLES:
+        if name not in tables:
+            where = f' (or sheet "{name}" in {WORKBOOK_FILE})' if has_workbook else ""
+            yield Issue(f"{name}.csv", None, None, f"file is missing{where}")
+
+
+# --- barometer.toml -------------------------------------------------------------------------------
+
+_TOML_AT_RE = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+
+
+def _read_toml(path: Path, issues: list[Issue]) -> dict[str, Any] | None:
+    data = _read_bytes(path, issues)
+    if data is None:
+        return None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        issues.append(Issue(path.name, None, None, "is not UTF-8 text; save it as UTF-8"))
+        return None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        message = str(err)
+        at = _TOML_AT_RE.search(message)
+        line = int(at.group(1)) if at else None
+        issues.append(Issue(path.name, line, None, f"not valid TOML: {_TOML_AT_RE.sub('', message)}"))
+        return None
+
+
+def _read_bytes(path: Path, issues: list[Issue]) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        issues.append(Issue(path.name, None, None, f"cannot be read: {err.strerror or err}"))
+        return None
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+
+def _read_csv(path: Path, issues: list[Issue]) -> RawTable | None:
+    data = _read_bytes(path, issues)
+    if data is None:
+        return None
+    text = _decode(path.name, data, issues)
+    if text is None:
+        return None
+    header_line = text.split("\n", 1)[0]
+    if not header_line.strip():
+        issues.append(Issue(path.name, 1, None, "the first line must be the header (column names)"))
+        return None
+    separator = sniff_separator(header_line)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True))
+    except csv.Error as err:
+        issues.append(Issue(path.name, None, None, f"is not a readable CSV file: {err}"))
+        return None
+    return _table(path.name, enumerate(records, start=1), issues, decimal_comma=separator == ";", ragged_ok=False)
+
+
+def sniff_separator(header_line: str) -> str:
+    """The separator used in a header line: the most frequent of ``;``, ``,`` and tab (``,`` if none)."""
+    counts = {sep: header_line.count(sep) for sep in _SEPARATORS}
+    best = max(_SEPARATORS, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _decode(name: str, data: bytes, issues: list[Issue]) -> str | None:
+    """Strict UTF-8 (BOM allowed), else cp1252; UTF-16 gets its own explanation."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+        issues.append(Issue(name, None, None,
+                            'is UTF-16 text (Excel\'s "Unicode text" export); '
+                            'save it as "CSV UTF-8 (kommasepareret)" instead'))
+        return None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    issues.append(Issue(name, None, None, "cannot be decoded as UTF-8 or Windows-1252; save it as CSV UTF-8"))
+    return None
+
+
+def _table(
+    label: str,
+    records: Iterable[tuple[int, list[str]]],
+    issues: list[Issue],
+    *,
+    decimal_comma: bool = False,
+    ragged_ok: bool,
+) -> RawTable | None:
+    """Header + data rows -> RawTable; checks the header and every row's field count.
+
+    ``records`` are (spreadsheet row number, fields) pairs, the header first.
+    ``ragged_ok`` (XLSX) lets a row be shorter than the header; longer is an error unless the
+    extra cells are empty.
+    """
+    numbered = list(records)
+    if not numbered:
+        issues.append(Issue(label, None, None, "is empty: the first row must be the header (column names)"))
+        return None
+    header_row, header = numbered[0]
+    columns = tuple(name.strip().lower() for name in header)
+    seen: set[str] = set()
+    for name in columns:
+        if name and name in seen:
+            issues.append(Issue(label, header_row, None, f'column "{name}" appears more than once'))
+        seen.add(name)
+    width = len(columns)
+    rows: list[RawRow] = []
+    for number, record in numbered[1:]:
+        if not any(cell.strip() for cell in record):
+            continue  # a blank row, as spreadsheets leave at the end
+        if len(record) != width and not (ragged_ok and _fits(record, width)):
+            issues.append(Issue(label, number, None, f"has {len(record)} fields, the header has {width}"))
+            continue
+        cells: dict[str, str] = {}
+        for name, value in zip(columns, record, strict=False):
+            if name:
+                cells.setdefault(name, value)
+        rows.append(RawRow(number, cells))
+    return RawTable(label, columns, tuple(rows), decimal_comma)
+
+
+def _fits(record: list[str], width: int) -> bool:
+    return len(record) <= width or not any(cell.strip() for cell in record[width:])
+
+
+def _mojibake_issues(table: RawTable) -> Iterator[Issue]:
+    """Text that was UTF-8 read as cp1252 and saved again ("Ã¸" for "ø") is refused, located."""
+    for raw in table.rows:
+        for column, value in raw.cells.items():
+            garbled = _mojibake(value)
+            if garbled:
+                bad, good = garbled
+                yield Issue(table.file, raw.row, column,
+                            f'"{value}" is garbled text ("{bad}" should be "{good}"): the file has been '
+                            "saved in the wrong encoding; fix the text and save it as CSV UTF-8")
+
+
+def _mojibake(text: str) -> tuple[str, str] | None:
+    for match in _MOJIBAKE_RE.finditer(text):
+        try:
+            fixed = match.group().encode("cp1252").decode("utf-8")
+        except UnicodeError:
+            continue
+        return match.group(), fixed
+    return None
+
+
+# --- XLSX -----------------------------------------------------------------------------------------
+
+
+def _read_workbook(path: Path, issues: list[Issue]) -> tuple[dict[str, RawTable], bool]:
+    """The workbook's sheets named like tables; ``ok`` is False when it could not be read at all."""
+    problem = check_zip(path)
+    if problem:
+        issues.append(Issue(path.name, None, None, problem))
+        return {}, False
+    import openpyxl
+    from defusedxml import DefusedXmlException
+
+    try:
+        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
+        try:
+            tables = {}
+            for sheet_name in values.sheetnames:
+                name = sheet_name.strip().lower()
+                if name in TABLES and name not in tables:
+                    table = _read_sheet(path.name, name, values[sheet_name], formulas[sheet_name], issues)
+                    if table is not None:
+                        tables[name] = table
+        finally:
+            values.close()
+            formulas.close()
+    except DefusedXmlException:
+        issues.append(Issue(path.name, None, None, _FORBIDDEN_XML))
+        return {}, False
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as err:
+        issues.append(Issue(path.name, None, None, f"is not a readable XLSX workbook ({err})"))
+        return {}, False
+    return tables, True
+
+
+def check_zip(path: Path) -> str | None:
+    """Why the ZIP file at ``path`` must not be unpacked (too many/too large/too compressed entries,
+    DTDs in its XML), or None when it is safe to open."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+            if len(entries) > MAX_ZIP_ENTRIES:
+                return f"is not a plausible XLSX workbook: {len(entries)} ZIP entries (limit {MAX_ZIP_ENTRIES})"
+            total = sum(e.file_size for e in entries)
+            if total > MAX_ZIP_TOTAL:
+                return (f"is too large to read safely: {total} bytes unpacked "
+                        f"(limit {MAX_ZIP_TOTAL})")
+            for entry in entries:
+                if entry.file_size > RATIO_MIN_SIZE and entry.file_size > MAX_ZIP_RATIO * max(entry.compress_size, 1):
+                    return (f'is not a plausible XLSX workbook: entry "{entry.filename}" unpacks from '
+                            f"{entry.compress_size} to {entry.file_size} bytes (a ZIP bomb?)")
+            for entry in entries:
+                if _declares_dtd(archive, entry):
+                    return _FORBIDDEN_XML
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as err:
+        return f"is not a readable XLSX workbook (not a valid ZIP file: {err})"
+    return None
+
+
+def _declares_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
+    """True if an XML entry contains a DOCTYPE or ENTITY declaration (never needed in XLSX)."""
+    if not entry.filename.lower().endswith((".xml", ".rels", ".vml")):
+        return False
+    tail = b""
+    with archive.open(entry) as stream:
+        while chunk := stream.read(64 * 1024):
+            window = (tail + chunk).upper()
+            if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                return True
+            tail = chunk[-16:]
+    return False
+
+
+def _read_sheet(book: str, name: str, values: Any, formulas: Any, issues: list[Issue]) -> RawTable | None:
+    label = f"{book}[{name}]"
+    formulas.reset_dimensions()  # a stored <dimension> may be wrong; read every row
+    values.reset_dimensions()
+    formula_cells = {
+        (cell.row, cell.column): cell.value
+        for row in formulas.iter_rows()
+        for cell in row
+        if getattr(cell, "data_type", None) == "f"
+    }
+    header: list[str] = []
+    records: list[tuple[int, list[str]]] = []
+    for number, row in enumerate(values.iter_rows(), start=1):
+        record = [cell_text(cell.value) for cell in row]
+        if number == 1:
+            header = [text.strip().lower() for text in record]
+        for column, cell in enumerate(row, start=1):
+            formula = formula_cells.get((number, column))
+            if cell.value is None and formula is not None:
+                issues.append(Issue(label, number, _column_name(header, column),
+                                    f"the formula {formula} has no calculated value (Excel never calculated "
+                                    "it); open the workbook in Excel and save it again"))
+        records.append((number, record))
+    return _table(label, records, issues, ragged_ok=True)
+
+
+def _column_name(header: list[str], column: int) -> str:
+    """The header name of 1-based ``column``, or its spreadsheet letter when it has none."""
+    from openpyxl.utils import get_column_letter
+
+    name = header[column - 1] if column <= len(header) else ""
+    return name or f"column {get_column_letter(column)}"
+
+
+def cell_text(value: object) -> str:
+    """An XLSX cell value as the text a CSV export would hold: 59.3 -> "59.3", 50.0 -> "50",
+    dates as ISO dates, booleans as true/false, empty as ""."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _float_text(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def _float_text(value: float) -> str:
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    text = repr(value)
+    if "e" in text or "E" in text:
+        text = format(Decimal(text), "f")
+    return text
