@@ -1,0 +1,1 @@
+"""Renderers: siblings that read only a reportgen.document.Document (HTML, PDF, DOCX)."""
