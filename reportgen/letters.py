@@ -1,0 +1,569 @@
+"""Editable letter texts: find a committee's Markdown letter, render it in the sandbox, turn it into blocks."""
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import string
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SecurityError
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from markupsafe import Markup, escape
+
+from .document import Block, Cell, Heading, ListBlock, PageBreak, Paragraph, Run, Table
+from .errors import TemplateError
+from .model import Period
+from .narrate import danish
+from .render.templating import make_environment
+
+LETTERS_DIR = "letters"
+DEFAULT_LETTER = "default.md"
+SETTINGS_FILE = "letters.toml"
+SLOT_NAMES: tuple[str, ...] = ("indikatortabel", "figurer", "initiativer")
+
+# Limits for arithmetic in templates: the sandbox guards attributes, not the size of results.
+_MAX_EXPONENT = 100
+_MAX_SEQUENCE = 100_000
+_MAX_BITS = 100_000
+
+# Markdown punctuation a value from data is protected against. & < > " ' are left to HTML escaping,
+# which turns them into entities that the Markdown parser decodes back to the literal character.
+_MD_PUNCT = "".join(ch for ch in string.punctuation if ch not in "&<>\"'")
+_MD_ESCAPE = re.compile("([" + re.escape(_MD_PUNCT) + "])")
+_WHITESPACE = re.compile(r"\s+")  # a line break in data must not start a new Markdown block
+_SLOT_LINE = re.compile(r"^\[\[\s*([a-zæøå_]+)\s*\]\]$")
+
+
+# --------------------------------------------------------------------------------------------------
+# Finding the files
+
+@dataclass(frozen=True)
+class LetterSource:
+    """The letter text chosen for one committee.
+
+    ``search_dirs`` are the letters/ folders its includes may read, its own folder first;
+    ``display`` is how messages name a file (``letters/BUU.md`` or ``copenhagen/letters/BUU.md``).
+    """
+
+    path: Path
+    name: str
+    search_dirs: tuple[Path, ...]
+    roots: tuple[tuple[Path, str], ...]  # (letters folder, display prefix) for naming any file
+
+    @property
+    def display(self) -> str:
+        return display_name(self.path, self.roots)
+
+
+def letter_dirs(*, barometer_dir: Path | None, project_dir: Path) -> tuple[tuple[Path, str], ...]:
+    """The letters/ folders in lookup order with their display prefix: the barometer's own first."""
+    dirs: list[tuple[Path, str]] = []
+    if barometer_dir is not None:
+        dirs.append((Path(barometer_dir) / LETTERS_DIR, f"{Path(barometer_dir).name}/{LETTERS_DIR}"))
+    dirs.append((Path(project_dir) / LETTERS_DIR, LETTERS_DIR))
+    return tuple(dirs)
+
+
+def display_name(path: Path | str, roots: Iterable[tuple[Path, str]]) -> str:
+    """``letters/BUU.md`` for a file in a known letters folder, else the bare file name."""
+    resolved = Path(path).resolve()
+    for folder, prefix in roots:
+        try:
+            return f"{prefix}/{resolved.relative_to(folder.resolve()).as_posix()}"
+        except ValueError:
+            continue
+    return Path(path).name
+
+
+def _file_in(folder: Path, name: str) -> Path | None:
+    """``name`` in ``folder``: an exact match, else a single case-insensitive one (a Windows user's
+    ``buu.md``). Only regular files that stay inside the folder after resolving symlinks count."""
+    if not folder.is_dir():
+        return None
+    exact = folder / name
+    candidates = [exact] if exact.is_file() else [
+        p for p in sorted(folder.iterdir()) if p.name.lower() == name.lower() and p.is_file()
+    ]
+    if len(candidates) > 1:
+        raise TemplateError(
+            f"{folder}: flere filer hedder {name} med forskellige store og små bogstaver: "
+            + ", ".join(p.name for p in candidates)
+        )
+    if not candidates:
+        return None
+    path = candidates[0]
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise TemplateError(f"{folder / path.name}: peger uden for mappen {folder.name}/ og bruges ikke")
+    return path
+
+
+def find_letter(file_stem: str, *, barometer_dir: Path | None, project_dir: Path) -> LetterSource:
+    """The letter for a committee whose safe file stem is ``file_stem``.
+
+    Lookup order: ``<barometer>/letters/<stem>.md``, ``<barometer>/letters/default.md``,
+    ``<project>/letters/<stem>.md``, ``<project>/letters/default.md``.
+    """
+    roots = letter_dirs(barometer_dir=barometer_dir, project_dir=project_dir)
+    folders = tuple(folder for folder, _ in roots)
+    for index, folder in enumerate(folders):
+        for name in (f"{file_stem}.md", DEFAULT_LETTER):
+            path = _file_in(folder, name)
+            if path is not None:
+                return LetterSource(path=path, name=path.name, search_dirs=folders[index:], roots=roots)
+    raise TemplateError(
+        f"Der findes ingen brevtekst til {file_stem}: læg {LETTERS_DIR}/{DEFAULT_LETTER} i projektet "
+        "eller i barometermappen"
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# letters.toml: signature and subject, editable without touching code
+
+@dataclass(frozen=True)
+class LetterSettings:
+    """The fixed parts of every letter; defaults here, values from letters.toml."""
+
+    subject: str = "Opfølgning på integrationsbarometret"
+    closing: str = "Med venlig hilsen"
+    mayor_name: str = ""
+    mayor_title: str = ""
+
+
+_SETTINGS_KEYS: dict[tuple[str, str], str] = {
+    ("brev", "emne"): "subject",
+    ("underskrift", "hilsen"): "closing",
+    ("underskrift", "navn"): "mayor_name",
+    ("underskrift", "titel"): "mayor_title",
+}
+
+
+def load_settings(*, barometer_dir: Path | None, project_dir: Path) -> LetterSettings:
+    """Read letters.toml from the project, then the barometer's, whose values win key by key.
+
+    Unknown sections or keys are errors (a misspelt key must not silently fall back to a default).
+    """
+    roots = letter_dirs(barometer_dir=barometer_dir, project_dir=project_dir)
+    values: dict[str, str] = {}
+    for folder, prefix in reversed(roots):
+        path = _file_in(folder, SETTINGS_FILE)
+        if path is None:
+            continue
+        where = f"{prefix}/{SETTINGS_FILE}"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"{where}: kan ikke læses: {exc}") from exc
+        values.update(_settings_values(data, where))
+    return LetterSettings(**values)
+
+
+def _settings_values(data: Mapping[str, Any], where: str) -> dict[str, str]:
+    known = ", ".join(f"[{s}] {k}" for s, k in _SETTINGS_KEYS)
+    out: dict[str, str] = {}
+    for section, table in data.items():
+        if not isinstance(table, dict):
+            raise TemplateError(f"{where}: '{section}' skal være en sektion; kendte nøgler: {known}")
+        for key, value in table.items():
+            field = _SETTINGS_KEYS.get((section, key))
+            if field is None:
+                raise TemplateError(f"{where}: ukendt nøgle [{section}] {key}; kendte nøgler: {known}")
+            if not isinstance(value, str):
+                raise TemplateError(f'{where}: [{section}] {key} skal være en tekst i anførselstegn')
+            out[field] = value.strip()
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Filters available to letter authors
+
+def tal(value: Any, decimals: int | None = None) -> str:
+    """``{{ 4793|tal }}`` -> ``4.793``, ``{{ 3|tal(1) }}`` -> ``3,0``; integers default to 0 decimals."""
+    number = _as_number(value)
+    if decimals is None:
+        decimals = 0 if float(number).is_integer() else 1
+    return danish.number(number, int(decimals))
+
+
+def dato(value: Any) -> str:
+    """``2009-12-03`` -> ``3. december 2009``; ``2010-12`` -> ``december 2010``; ``2010`` -> ``2010``."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return danish.date(value)
+    if isinstance(value, Period):
+        return danish.period(value)
+    text = str(value).strip()
+    try:
+        return danish.date(dt.date.fromisoformat(text))
+    except ValueError:
+        pass
+    try:
+        return danish.period(Period.parse(text))
+    except ValueError:
+        raise ValueError(f"'{text}' er ikke en dato (ÅÅÅÅ-MM-DD) eller periode (ÅÅÅÅ-MM)") from None
+
+
+def flertal(value: Any, singular: str, plural: str) -> str:
+    """``{{ roede|flertal('indikator', 'indikatorer') }}`` -> ``2 indikatorer`` (a list counts its items)."""
+    count = len(value) if isinstance(value, Sequence) and not isinstance(value, str) else _as_number(value)
+    if not float(count).is_integer():
+        raise ValueError(f"flertal skal have et helt tal, ikke {value!r}")
+    return danish.plural(int(count), singular, plural)
+
+
+def liste(value: Iterable[Any]) -> Markup:
+    """``{{ roede|map(attribute='navn')|liste }}`` -> ``A, B og C``, each item kept literal."""
+    return Markup(danish.join_list([str(literal(v)) for v in value]))
+
+
+def _join(value: Iterable[Any], separator: str = "") -> Markup:
+    """Jinja's ``join`` with every item kept literal (the built-in one would let Markdown through)."""
+    return Markup(str(literal(separator)).join(str(literal(v)) for v in value))
+
+
+def _as_number(value: Any) -> float | int:
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} er ikke et tal")
+    if isinstance(value, int | float):
+        return value
+    try:
+        return float(str(value).replace(".", "").replace(",", "."))
+    except ValueError:
+        raise ValueError(f"'{value}' er ikke et tal") from None
+
+
+FILTERS: dict[str, Any] = {
+    "tal": tal, "dato": dato, "flertal": flertal, "liste": liste, "join": _join,
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Rendering in the sandbox
+
+def literal(value: Any) -> Markup:
+    """A value from data as Markdown that reads exactly as the value: HTML-escaped (the parser turns
+    ``&amp;`` back into ``&``) and every Markdown mark backslash-escaped, on one line.
+
+    Markup is passed through: it is text the template itself produced (``{% set %}``, ``|safe``).
+    """
+    if isinstance(value, Markup):
+        return value
+    if value is None:
+        return Markup("")
+    text = _WHITESPACE.sub(" ", str(value))
+    return escape(_MD_ESCAPE.sub(r"\\\1", text))
+
+
+def _call_binop(context: Any, operator: str, left: Any, right: Any) -> Any:
+    """``**`` and ``*`` with a ceiling: ``{{ 9**9**9 }}`` or ``{{ 'x' * 10**9 }}`` must fail fast."""
+    if operator == "**":
+        if isinstance(right, int | float) and abs(right) > _MAX_EXPONENT and abs(left) > 1:
+            raise OverflowError("tallet bliver for stort")
+        if _bits(left) * max(int(right), 0) > _MAX_BITS:
+            raise OverflowError("tallet bliver for stort")
+        return left**right
+    if _bits(left) + _bits(right) > _MAX_BITS:
+        raise OverflowError("tallet bliver for stort")
+    for seq, times in ((left, right), (right, left)):
+        if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > _MAX_SEQUENCE:
+            raise OverflowError("teksten bliver for lang")
+    return left * right
+
+
+def _bits(value: Any) -> int:
+    return value.bit_length() if isinstance(value, int) else 0
+
+
+class _ConfinedLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses files whose real path (symlinks resolved) leaves its folders."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = Path(filename).resolve()
+        if not any(real.is_relative_to(Path(p).resolve()) for p in self.searchpath):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
+
+
+def make_letter_environment(search_dirs: Sequence[Path]) -> jinja2.Environment:
+    """The project's sandboxed, strict, autoescaping environment, set up for Markdown letters."""
+    env = make_environment(list(search_dirs), autoescape=True)
+    env.loader = jinja2.ChoiceLoader([_ConfinedLoader(str(p), encoding="utf-8") for p in search_dirs])
+    env.finalize = literal
+    env.filters.update(FILTERS)
+    env.intercepted_binops = frozenset({"*", "**"})  # type: ignore[attr-defined]
+    env.call_binop = _call_binop  # type: ignore[method-assign]
+    return env
+
+
+def render_markdown(source: LetterSource, context: Mapping[str, Any]) -> str:
+    """Render the letter's Jinja2 placeholders; every failure becomes one TemplateError naming
+    file and line (``letters/BUU.md:3: ukendt variabel 'udvalg_navn'``), never a traceback."""
+    env = make_letter_environment(source.search_dirs)
+    try:
+        template = env.get_template(source.name)
+        return template.render(dict(context))
+    except jinja2.TemplateSyntaxError as exc:
+        where = _where(exc.filename or str(source.path), exc.lineno, source)
+        raise TemplateError(f"{where}: {_syntax_message(exc)}") from None
+    except Exception as exc:  # the template is code: anything it raises (RecursionError and
+        # OverflowError included) is the author's to fix
+        where = _where_from_traceback(exc.__traceback__, source)
+        raise TemplateError(f"{where}: {_runtime_message(exc, context)}") from exc
+
+
+def _where(filename: str, lineno: int | None, source: LetterSource) -> str:
+    name = display_name(filename, source.roots)
+    return f"{name}:{lineno}" if lineno else name
+
+
+def _where_from_traceback(tb: TracebackType | None, source: LetterSource) -> str:
+    """The innermost template frame: Jinja rewrites template frames to carry the template's file
+    name and line (pitfalls.md: sandbox errors carry no line number; the frame does)."""
+    found: tuple[str, int] | None = None
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return _where(*found, source) if found else source.display
+
+
+_UNDEFINED = re.compile(r"^'([^']+)' is undefined$")
+_NO_ATTRIBUTE = re.compile(r"has no (?:attribute|element) '?([^']+?)'?$")
+_UNSAFE_ATTRIBUTE = re.compile(r"access to attribute '([^']+)' of '([^']+)' object is unsafe")
+
+
+def _runtime_message(exc: BaseException, context: Mapping[str, Any]) -> str:
+    text = str(exc)
+    if isinstance(exc, jinja2.UndefinedError):
+        if m := _UNDEFINED.match(text):
+            name = m.group(1)
+            close = difflib.get_close_matches(name, list(context), n=1)
+            hint = f" (mente du '{close[0]}'?)" if close else ""
+            return f"ukendt variabel '{name}'{hint}"
+        if m := _NO_ATTRIBUTE.search(text):
+            return f"ukendt felt '{m.group(1)}'"
+        return f"ukendt variabel: {text}"
+    if isinstance(exc, SecurityError):
+        if m := _UNSAFE_ATTRIBUTE.search(text):
+            return f"ikke tilladt i en brevtekst: adgang til '{m.group(1)}'"
+        return f"ikke tilladt i en brevtekst: {text}"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return (f"filen '{exc.name}' findes ikke i letters/ (en brevtekst kan kun indsætte andre filer "
+                "fra letters/)")
+    if isinstance(exc, RecursionError):
+        return "skabelonen kalder sig selv i det uendelige (fx en include af sig selv)"
+    if isinstance(exc, OverflowError | MemoryError):
+        return f"beregningen giver et for stort resultat ({text})"
+    return f"kan ikke beregnes: {text}"
+
+
+_UNKNOWN_FILTER = re.compile(r"No (filter|test) named '([^']+)'")
+
+
+def _syntax_message(exc: jinja2.TemplateSyntaxError) -> str:
+    if m := _UNKNOWN_FILTER.search(exc.message or ""):
+        kind = "filter" if m.group(1) == "filter" else "test"
+        return f"ukendt {kind} '{m.group(2)}'"
+    return f"skrivefejl i skabelonen: {exc.message}"
+
+
+# --------------------------------------------------------------------------------------------------
+# Markdown -> document blocks
+
+@dataclass(frozen=True)
+class Slot:
+    """A line ``[[name]]`` in a letter: where the builder puts a generated part."""
+
+    name: str
+
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
+
+
+def markdown_to_blocks(text: str, *, display: str = "brevteksten") -> tuple[Block | Slot, ...]:
+    """Parse Markdown (HTML switched off: tags show as text) into document blocks.
+
+    Headings (``#`` = level 1, deeper than 3 become 3), paragraphs with bold/italic runs, bullet and
+    numbered lists (nested items are flattened), GFM tables, block quotes (``style="quote"``), ``---``
+    (page break). A paragraph that is exactly ``[[name]]`` in the *rendered source* becomes a Slot, so
+    a value from data (which arrives backslash-escaped) can never become one.
+    """
+    tokens = _MARKDOWN.parse(text)
+    blocks: list[Block | Slot] = []
+    i = 0
+    quote_depth = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open":
+            level = min(int(tok.tag[1]), 3)
+            blocks.append(Heading(_plain(tokens[i + 1]), level=level))
+            i += 3
+        elif tok.type == "paragraph_open":
+            inline = tokens[i + 1]
+            blocks.append(_paragraph_or_slot(inline, quote_depth > 0, display))
+            i += 3
+        elif tok.type in ("bullet_list_open", "ordered_list_open"):
+            block, i = _list(tokens, i)
+            blocks.append(block)
+        elif tok.type == "table_open":
+            block, i = _table(tokens, i)
+            blocks.append(block)
+        elif tok.type == "blockquote_open":
+            quote_depth += 1
+            i += 1
+        elif tok.type == "blockquote_close":
+            quote_depth -= 1
+            i += 1
+        elif tok.type in ("code_block", "fence"):
+            for line in tok.content.rstrip("\n").split("\n\n"):
+                blocks.append(Paragraph.of(line, style="quote" if quote_depth else "body"))
+            i += 1
+        elif tok.type == "hr":
+            blocks.append(PageBreak())
+            i += 1
+        else:
+            i += 1
+    return tuple(blocks)
+
+
+def _paragraph_or_slot(inline: Token, quoted: bool, display: str) -> Paragraph | Slot:
+    m = _SLOT_LINE.match(inline.content.strip())
+    if m and not quoted:
+        name = m.group(1)
+        if name not in SLOT_NAMES:
+            known = ", ".join(f"[[{s}]]" for s in SLOT_NAMES)
+            raise TemplateError(f"{display}: ukendt pladsholder [[{name}]]; kendte: {known}")
+        return Slot(name)
+    return Paragraph(_runs(inline), style="quote" if quoted else "body")
+
+
+def _runs(inline: Token) -> tuple[Run, ...]:
+    """Inline children -> runs, merging neighbours with the same emphasis."""
+    runs: list[Run] = []
+    bold = italic = 0
+    link_href: list[str] = []
+
+    def add(text: str) -> None:
+        if not text:
+            return
+        run = Run(text, bold=bold > 0, italic=italic > 0)
+        if runs and (runs[-1].bold, runs[-1].italic) == (run.bold, run.italic):
+            runs[-1] = Run(runs[-1].text + text, bold=run.bold, italic=run.italic)
+        else:
+            runs.append(run)
+
+    for child in inline.children or ():
+        kind = child.type
+        if kind in ("text", "code_inline"):
+            add(child.content)
+        elif kind in ("softbreak", "hardbreak"):
+            add(" ")
+        elif kind == "strong_open":
+            bold += 1
+        elif kind == "strong_close":
+            bold -= 1
+        elif kind == "em_open":
+            italic += 1
+        elif kind == "em_close":
+            italic -= 1
+        elif kind == "link_open":
+            link_href.append(str(child.attrs.get("href", "")))
+        elif kind == "link_close":
+            href = link_href.pop() if link_href else ""
+            if href and href not in "".join(r.text for r in runs):
+                add(f" ({href})")
+        elif kind == "image":
+            add(child.content)
+    return tuple(runs)
+
+
+def _plain(inline: Token) -> str:
+    return "".join(r.text for r in _runs(inline)).strip()
+
+
+def _list(tokens: list[Token], start: int) -> tuple[ListBlock, int]:
+    """One list, nested lists flattened into it; returns the index after its closing token."""
+    ordered = tokens[start].type == "ordered_list_open"
+    items: list[tuple[Run, ...]] = []
+    depth = 0
+    i = start
+    current: list[Run] = []
+    while True:
+        tok = tokens[i]
+        if tok.type in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif tok.type in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+            if depth == 0:
+                return ListBlock(tuple(items), ordered=ordered), i + 1
+        elif tok.type == "list_item_open":
+            current = []
+            items.append(())
+            current_index = len(items) - 1
+        elif tok.type == "inline":
+            if current:
+                current.append(Run(" "))
+            current.extend(_runs(tok))
+            items[current_index] = tuple(current)
+        i += 1
+
+
+def _table(tokens: list[Token], start: int) -> tuple[Table, int]:
+    header: list[str] = []
+    align: list[str] = []
+    rows: list[tuple[Cell, ...]] = []
+    row: list[Cell] = []
+    in_head = False
+    i = start
+    while tokens[i].type != "table_close":
+        tok = tokens[i]
+        if tok.type == "thead_open":
+            in_head = True
+        elif tok.type == "thead_close":
+            in_head = False
+        elif tok.type == "tr_open":
+            row = []
+        elif tok.type == "tr_close" and not in_head:
+            rows.append(tuple(row))
+        elif tok.type == "th_open":
+            style = str(tok.attrs.get("style", ""))
+            align.append("right" if "right" in style else "center" if "center" in style else "left")
+        elif tok.type == "inline":
+            text = _plain(tok)
+            if in_head:
+                header.append(text)
+            else:
+                row.append(Cell(text, align=align[len(row)] if len(row) < len(align) else "left"))
+        i += 1
+    return Table(header=tuple(header), rows=tuple(rows), align=tuple(align)), i + 1  # type: ignore[arg-type]
+
+
+def fill_slots(
+    blocks: Sequence[Block | Slot], parts: Mapping[str, Sequence[Block]]
+) -> tuple[Block, ...]:
+    """Put each generated part where its ``[[name]]`` line stands. Parts without a line go, in the
+    order of ``parts``, right after the letter's first paragraph (at the end if it has none)."""
+    placed = {b.name for b in blocks if isinstance(b, Slot)}
+    missing = [block for name, part in parts.items() if name not in placed for block in part]
+    out: list[Block] = []
+    pending = bool(missing)
+    for block in blocks:
+        if isinstance(block, Slot):
+            out.extend(parts.get(block.name, ()))
+            continue
+        out.append(block)
+        if pending and isinstance(block, Paragraph):
+            out.extend(missing)
+            pending = False
+    if pending:
+        out.extend(missing)
+    return tuple(out)
