@@ -100,3 +100,51 @@ def sort_key(text: str) -> tuple:
     """Danish alphabetical order: æ, ø, å after z (aa counts as å is not applied to names)."""
     order = {"æ": "{", "ø": "|", "å": "}", "Æ": "{", "Ø": "|", "Å": "}"}
     return tuple(order.get(ch, ch.lower()) for ch in text)
+
+
+_NUMBER_WORDS = ("nul", "en", "to", "tre", "fire", "fem", "seks", "syv", "otte", "ni", "ti", "elleve", "tolv")
+
+
+def number_word(n: int, *, neuter: bool = False) -> str:
+    """Small counts in words as in running text (``tre indsatsområder``); 13 and up as digits."""
+    if n == 1:
+        return "ét" if neuter else "én"
+    return _NUMBER_WORDS[n] if 0 <= n < len(_NUMBER_WORDS) else number(n, 0)
+
+
+def month_year(d: dt.date) -> str:
+    """``maj 2009``: how an update is named in running text ("opdateringen i maj 2009")."""
+    return f"{MONTHS[d.month - 1]} {d.year}"
+
+
+def period_span(start: Period, end: Period) -> str:
+    """``fra februar 2009 til august 2009``, ``fra 2008 til 2009``."""
+    return f"fra {period(start)} til {period(end)}"
+
+
+# Last parts of words that join with -s- in compounds (beskæftigelse-s-området, sundhed-s-området).
+_S_JOINT = ("else", "hed", "tion", "ing", "dom", "skab", "tid")
+
+
+def _compound_stem(word: str) -> str:
+    word = word.lower()
+    return word + "s" if word.endswith(_S_JOINT) else word
+
+
+def area_domain(name: str) -> str:
+    """``Beskæftigelse`` -> ``beskæftigelsesområdet``; ``Kultur og fritid`` -> ``kultur- og fritidsområdet``.
+
+    Names that are not one word or "X og Y" stay as they are: ``indsatsområdet Ældre borgere``.
+    """
+    words = name.split()
+    if len(words) == 1:
+        return _compound_stem(words[0]) + "området"
+    if len(words) == 3 and words[1] == "og":
+        return f"{words[0].lower()}- og {_compound_stem(words[2])}området"
+    return f"indsatsområdet {name}"
+
+
+def sentence(text: str) -> str:
+    """End a free text (a comment, an override reason) with a full stop if it has none."""
+    text = text.strip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
