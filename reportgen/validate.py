@@ -1,0 +1,668 @@
+"""Convert a RawBarometer's text cells into the frozen Barometer, collecting every located problem."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePath
+from typing import Any, TypeVar
+
+from .errors import DataValidationError, Issue
+from .load import TOML_FILE, RawBarometer, RawRow, RawTable
+from .model import (
+    AGGREGATIONS,
+    DIRECTIONS,
+    RULES,
+    SIGNALS,
+    UNITS,
+    Area,
+    Barometer,
+    Comment,
+    Committee,
+    Config,
+    District,
+    Indicator,
+    Initiative,
+    Measurement,
+    Override,
+    Period,
+    Update,
+)
+
+T = TypeVar("T")
+BAD: Any = type("Bad", (), {"__repr__": lambda self: "BAD"})()
+"""Sentinel for a cell that was invalid or a required cell that was empty (already reported)."""
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "updates": ("id", "date", "label"),
+    "areas": ("id", "name"),
+    "committees": ("id", "name"),
+    "districts": ("id", "name"),
+    "indicators": ("id", "area", "name", "main", "unit", "direction", "committee"),
+    "measurements": ("indicator", "period", "value", "update"),
+    "initiatives": ("id", "name", "indicator"),
+    "overrides": ("update", "target", "signal", "reason"),
+    "comments": ("update", "target", "text"),
+}
+NEEDS_BASELINE: tuple[str, ...] = ("baseline", "trajectory", "national", "gauge")
+NEEDS_TARGET: tuple[str, ...] = ("trajectory", "gauge")
+MAX_DECIMALS = 6
+LANGUAGES: tuple[str, ...] = ("da", "en")
+SOURCE_TYPES: tuple[str, ...] = ("local", "national")
+_NATIONAL_SOURCE_WORDS = ("danmarks statistik", "ministeri", "styrelse", "nationale")
+_BOOLS = {"yes": True, "ja": True, "true": True, "1": True, "no": False, "nej": False, "false": False, "0": False}
+_DANISH_SIGNALS = {"grøn": "green", "gul": "yellow", "rød": "red", "grå": "grey"}
+
+# --- cell parsers: text -> value, or ValueError with the message shown after "file:row: column: " --
+
+_NON_FINITE = {"nan", "inf", "infinity"}
+_EXCEL_ERRORS = {"#DIV/0!", "#N/A", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"}
+_POINT_RE = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_LONE_COMMA_RE = re.compile(r"[+-]?\d+,\d+")
+_THOUSANDS_LIKE_RE = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
+_DANISH_RE = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_number(text: str, *, decimal_comma: bool = False) -> float:
+    """A finite number. ``decimal_comma`` (Danish-locale ``;`` CSV): ``,`` is the decimal mark and ``.``
+    groups thousands (``4.793`` = 4793, ``1.234,5``). Otherwise ``.`` is the decimal mark, a lone
+    decimal comma is accepted (``59,3``) unless it could be a thousands group (``4,793``)."""
+    s = text.strip().replace("\u2212", "-")
+    if "%" in s:
+        raise ValueError(f'"{text}" is not a number: write it without the percent sign')
+    if s.lstrip("+-").lower() in _NON_FINITE:
+        raise ValueError(f'"{text}" is not a finite number')
+    if s.upper() in _EXCEL_ERRORS:
+        raise ValueError(f'"{text}" is an Excel error value, not a number')
+    value = float(_danish_number(text, s) if decimal_comma else _point_number(text, s))
+    if not math.isfinite(value):
+        raise ValueError(f'"{text}" is not a finite number')
+    return value
+
+
+def _danish_number(text: str, s: str) -> str:
+    if _DANISH_RE.fullmatch(s):
+        return s.replace(".", "").replace(",", ".")
+    if _POINT_RE.fullmatch(s):
+        raise ValueError(f'"{text}" is not a number: this file (";"-separated) uses decimal comma and "." '
+                         f'only between thousands; write {s.replace(".", ",")}')
+    raise ValueError(f'"{text}" is not a number')
+
+
+def _point_number(text: str, s: str) -> str:
+    if _POINT_RE.fullmatch(s):
+        return s
+    if _THOUSANDS_LIKE_RE.fullmatch(s):
+        raise ValueError(f'"{text}" is ambiguous ({s.replace(",", ".")} or {s.replace(",", "")}?): write it '
+                         "with a decimal point and without thousands separators")
+    if _LONE_COMMA_RE.fullmatch(s):
+        return s.replace(",", ".")
+    raise ValueError(f'"{text}" is not a number')
+
+
+def parse_bool(text: str) -> bool:
+    """yes/no, ja/nej, true/false or 1/0, any case."""
+    try:
+        return _BOOLS[text.strip().lower()]
+    except KeyError:
+        raise ValueError(f'"{text}" is not yes or no (also ja/nej, true/false, 1/0)') from None
+
+
+def parse_date(text: str) -> dt.date:
+    """An ISO date ``YYYY-MM-DD`` and nothing else (no week dates, no day-first)."""
+    if _DATE_RE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise ValueError(f'"{text}" is not a date (YYYY-MM-DD)')
+
+
+def parse_period(text: str) -> Period:
+    return Period.parse(text)
+
+
+def parse_decimals(text: str) -> int:
+    if text.isascii() and text.isdigit() and int(text) <= MAX_DECIMALS:
+        return int(text)
+    raise ValueError(f'"{text}" is not a whole number from 0 to {MAX_DECIMALS}')
+
+
+def choice(options: Iterable[str], aliases: dict[str, str] | None = None) -> Callable[[str], str]:
+    """A parser accepting one of ``options`` (any case) or an alias of one."""
+    allowed = tuple(options)
+    table = {o: o for o in allowed} | (aliases or {})
+    hint = f" ({', '.join(aliases)})" if aliases else ""
+
+    def parse(text: str) -> str:
+        try:
+            return table[text.strip().lower()]
+        except KeyError:
+            raise ValueError(f'"{text}" is not one of {", ".join(allowed)}{hint}') from None
+
+    return parse
+
+
+parse_signal = choice(SIGNALS, _DANISH_SIGNALS)
+
+
+def default_source_type(source: str | None) -> str:
+    """``national`` when the source names Danmarks Statistik, a ministry or an agency, else ``local``."""
+    text = (source or "").lower()
+    return "national" if any(word in text for word in _NATIONAL_SOURCE_WORDS) else "local"
+
+
+# --- located rows ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """The ids of one table, for reference checks: ``unknown area "X" (not in areas.csv)``."""
+
+    what: str
+    file: str
+    ids: frozenset[str]
+
+    def check(self, text: str) -> str:
+        if text not in self.ids:
+            raise ValueError(f'unknown {self.what} "{text}" (not in {self.file})')
+        return text
+
+
+@dataclass
+class _Cells:
+    """One raw row with converters that report problems located at file, row and column."""
+
+    table: RawTable
+    raw: RawRow
+    issues: list[Issue]
+
+    @property
+    def row(self) -> int:
+        return self.raw.row
+
+    def issue(self, column: str | None, message: str) -> None:
+        self.issues.append(Issue(self.table.file, self.raw.row, column, message))
+
+    def text(self, column: str) -> str | None:
+        """The stripped cell, None when empty ("not given")."""
+        return self.raw.cells.get(column, "").strip() or None
+
+    def get(self, column: str, parse: Callable[[str], Any] | None = None, *, required: bool = False) -> Any:
+        """The converted cell; None when empty and optional; BAD when invalid or required and empty."""
+        text = self.text(column)
+        if text is None:
+            if not required:
+                return None
+            if column in self.table.columns:  # a missing column is reported once, on the header row
+                self.issue(column, "is required but empty")
+            return BAD
+        if parse is None:
+            return text
+        try:
+            return parse(text)
+        except ValueError as err:
+            self.issue(column, str(err))
+            return BAD
+
+    def number(self, column: str, *, required: bool = False, non_negative: bool = False) -> Any:
+        return self.get(column, lambda t: self._number(t, non_negative=non_negative), required=required)
+
+    def whole(self, column: str) -> Any:
+        """A non-negative whole number such as ``n``."""
+
+        def parse(text: str) -> int:
+            value = self._number(text, non_negative=True)
+            if not value.is_integer():
+                raise ValueError(f'"{text}" is not a whole number')
+            return int(value)
+
+        return self.get(column, parse)
+
+    def _number(self, text: str, *, non_negative: bool) -> float:
+        value = parse_number(text, decimal_comma=self.table.decimal_comma)
+        if non_negative and value < 0:
+            raise ValueError(f'"{text}" must not be negative')
+        return value
+
+
+def _build(cls: Callable[..., T], **fields: Any) -> T | None:
+    """``cls(**fields)`` without the None fields (their defaults apply); None if any field is BAD."""
+    if any(value is BAD for value in fields.values()):
+        return None
+    return cls(**{k: v for k, v in fields.items() if v is not None})
+
+
+@dataclass
+class _Validator:
+    raw: RawBarometer
+    issues: list[Issue] = field(default_factory=list)
+
+    def table(self, name: str) -> RawTable | None:
+        return self.raw.tables.get(name)
+
+    def rows(self, name: str) -> list[_Cells]:
+        table = self.table(name)
+        return [_Cells(table, raw, self.issues) for raw in table.rows] if table else []
+
+    def ids(self, name: str, what: str, column: str = "id") -> _Ids:
+        return _Ids(what, self.raw.label(name), frozenset(c.text(column) or "" for c in self.rows(name)) - {""})
+
+    def check_columns(self) -> None:
+        for name, table in self.raw.tables.items():
+            for column in REQUIRED_COLUMNS[name]:
+                if column not in table.columns:
+                    self.issues.append(Issue(table.file, 1, None, f'required column "{column}" is missing'))
+
+    def unique(self, name: str, key: Callable[[_Cells], Any], message: Callable[[Any], str],
+               column: str | None = None) -> None:
+        """Report every row whose key (None = not checked) an earlier row already had."""
+        first: dict[Any, int] = {}
+        for cells in self.rows(name):
+            k = key(cells)
+            if k is None:
+                continue
+            if k in first:
+                cells.issue(column, f"{message(k)} (also on row {first[k]})")
+            else:
+                first[k] = cells.row
+
+    def unique_ids(self, name: str, column: str = "id") -> None:
+        self.unique(name, lambda c: c.text(column), lambda k: f'duplicate {column} "{k}"', column)
+
+
+# --- barometer.toml -------------------------------------------------------------------------------
+
+
+def _toml_repr(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, dict):
+        return "a table"
+    return str(value)
+
+
+@dataclass
+class _Toml:
+    data: dict[str, Any]
+    issues: list[Issue]
+
+    def issue(self, key: str, message: str) -> None:
+        self.issues.append(Issue(TOML_FILE, None, key, message))
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name, {})
+        if isinstance(value, dict):
+            return value
+        self.issue(name, f"must be a table ([{name}]), not {_toml_repr(value)}")
+        return {}
+
+    def get(self, key: str, check: Callable[[Any], bool], expected: str, *, required: bool = False) -> Any:
+        """The value at dotted ``key``; None when absent and optional, BAD when wrong."""
+        *sections, last = key.split(".")
+        table = self.data
+        for name in sections:
+            table = table.get(name, {}) if isinstance(table.get(name, {}), dict) else {}
+        if last not in table:
+            if required:
+                self.issue(key, "is required")
+                return BAD
+            return None
+        value = table[last]
+        if check(value):
+            return value
+        self.issue(key, f"must be {expected}, not {_toml_repr(value)}")
+        return BAD
+
+    def text(self, key: str, *, required: bool = False) -> Any:
+        value = self.get(key, lambda v: isinstance(v, str), "text in quotes", required=required)
+        if isinstance(value, str) and not value.strip():
+            self.issue(key, "is required but empty" if required else "must not be empty")
+            return BAD
+        return value.strip() if isinstance(value, str) else value
+
+    def choice(self, key: str, options: tuple[str, ...]) -> Any:
+        return self.get(key, lambda v: v in options, f"one of {', '.join(options)}")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _config(v: _Validator, committees: _Ids) -> tuple[Config | None, Path | None]:
+    """barometer.toml -> Config and the resolved map path; (None, None) when unreadable or invalid."""
+    if v.raw.toml is None:
+        return None, None
+    t = _Toml(v.raw.toml, v.issues)
+    for name in ("assessment", "map", "documents"):
+        t.section(name)
+    owner = t.text("owner", required=True)
+    if isinstance(owner, str) and owner not in committees.ids:
+        t.issue("owner", f'unknown committee "{owner}" (not in {committees.file})')
+        owner = BAD
+    map_file, map_key, map_path = _map(v, t)
+    config = _build(
+        Config,
+        title=t.text("title", required=True),
+        municipality=t.text("municipality", required=True),
+        policy=t.text("policy", required=True),
+        owner=owner,
+        language=t.choice("language", LANGUAGES),
+        aggregation=t.choice("assessment.aggregation", AGGREGATIONS),
+        significance=t.get("assessment.significance", lambda x: _is_number(x) and 0 < x < 1,
+                           "a number between 0 and 1"),
+        min_n=t.get("assessment.min_n", lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 0,
+                    "a whole number, 0 or more"),
+        map_file=map_file,
+        map_key=map_key,
+        administration=t.text("administration"),
+        method_sensitivity=t.get("documents.method_sensitivity", lambda x: isinstance(x, bool), "true or false"),
+    )
+    if config is not None:
+        config = replace(config, significance=float(config.significance))
+    return config, map_path
+
+
+def _map(v: _Validator, t: _Toml) -> tuple[Any, Any, Path | None]:
+    """[map] file and key; the file must be a regular file inside the barometer folder."""
+    if not _has_map(v.raw):
+        return None, None, None
+    file = t.text("map.file", required=True)
+    key = t.text("map.key", required=True)
+    if not isinstance(file, str):
+        return file, key, None
+    try:
+        return file, key, resolve_inside(v.raw.folder, file)
+    except ValueError as err:
+        t.issue("map.file", str(err))
+        return BAD, key, None
+
+
+def _has_map(raw: RawBarometer) -> bool:
+    return isinstance((raw.toml or {}).get("map"), dict)
+
+
+def resolve_inside(folder: Path, name: str) -> Path:
+    """``folder/name`` resolved, refusing absolute paths, ``..`` and symlinks that leave the folder."""
+    relative = PurePath(name)
+    root = Path(folder).resolve()
+    if relative.is_absolute() or ".." in relative.parts or "\\" in name:
+        raise ValueError(f'"{name}" must be a path inside the barometer folder')
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root):
+        raise ValueError(f'"{name}" must be a path inside the barometer folder')
+    if not path.is_file():
+        raise ValueError(f'"{name}" does not exist in the barometer folder')
+    return path
+
+
+# --- tables ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Refs:
+    """Every table's ids, taken from the raw cells so one bad row does not hide the others' references."""
+
+    updates: _Ids
+    areas: _Ids
+    committees: _Ids
+    districts: _Ids
+    indicators: _Ids
+    targets: _Ids
+
+
+def _refs(v: _Validator) -> _Refs:
+    indicators = v.ids("indicators", "indicator")
+    areas = v.ids("areas", "area")
+    return _Refs(
+        updates=v.ids("updates", "update"),
+        areas=areas,
+        committees=v.ids("committees", "committee"),
+        districts=v.ids("districts", "district"),
+        indicators=indicators,
+        targets=_Ids("indicator or area", f"{indicators.file} or {areas.file}", indicators.ids | areas.ids),
+    )
+
+
+Rows = list[tuple[int, T]]
+
+
+def _collect(v: _Validator, name: str, make: Callable[[_Cells], T | None]) -> Rows[T]:
+    """(row, object) for each row of table ``name`` that converted cleanly."""
+    out = []
+    for cells in v.rows(name):
+        obj = make(cells)
+        if obj is not None:
+            out.append((cells.row, obj))
+    return out
+
+
+def _updates(v: _Validator) -> Rows[Update]:
+    v.unique_ids("updates")
+    rows = _collect(v, "updates", lambda c: _build(
+        Update, id=c.get("id", required=True), date=c.get("date", parse_date, required=True),
+        label=c.get("label", required=True), index=0, meeting_date=c.get("meeting_date", parse_date),
+        case_number=c.get("case_number"), document_number=c.get("document_number"),
+    ))
+    for (_, previous), (row, update) in zip(rows, rows[1:], strict=False):
+        if update.date <= previous.date:
+            v.issues.append(Issue(v.raw.label("updates"), row, "date",
+                                  f"{update.date} is not after {previous.date}, the date of update {previous.id} "
+                                  "(updates are listed oldest first)"))
+    return [(row, replace(u, index=i)) for i, (row, u) in enumerate(rows)]
+
+
+def _areas(v: _Validator) -> Rows[Area]:
+    v.unique_ids("areas")
+    return _collect(v, "areas", lambda c: _build(
+        Area, id=c.get("id", required=True), name=c.get("name", required=True),
+        aggregation=c.get("aggregation", choice(AGGREGATIONS)),
+    ))
+
+
+def _committees(v: _Validator) -> Rows[Committee]:
+    v.unique_ids("committees")
+    return _collect(v, "committees", lambda c: _build(
+        Committee, id=c.get("id", required=True), name=c.get("name", required=True), chair=c.get("chair"),
+    ))
+
+
+def _districts(v: _Validator, *, has_map: bool) -> Rows[District]:
+    v.unique_ids("districts")
+    v.unique_ids("districts", "geo_id")
+    return _collect(v, "districts", lambda c: _build(
+        District, id=c.get("id", required=True), name=c.get("name", required=True),
+        geo_id=_geo_id(c) if has_map else c.get("geo_id"),
+    ))
+
+
+def _geo_id(cells: _Cells) -> Any:
+    value = cells.text("geo_id")
+    if value is None:
+        cells.issue("geo_id", "is required when barometer.toml has a [map]")
+        return BAD
+    return value
+
+
+def _indicators(v: _Validator, refs: _Refs) -> Rows[Indicator]:
+    v.unique_ids("indicators")
+    return _collect(v, "indicators", lambda c: _indicator(c, refs, has_districts=v.table("districts") is not None))
+
+
+def _indicator(c: _Cells, refs: _Refs, *, has_districts: bool) -> Indicator | None:
+    rule = c.get("rule", choice(RULES))
+    fields = {
+        "baseline_value": c.number("baseline_value"), "baseline_period": c.get("baseline_period", parse_period),
+        "target_value": c.number("target_value"), "target_period": c.get("target_period", parse_period),
+    }
+    _check_rule_needs(c, rule or "previous", fields)
+    districts = c.get("districts", parse_bool)
+    if districts is True and not has_districts:
+        c.issue("districts", "is yes, but no districts.csv is given")
+        districts = BAD
+    source = c.get("source")
+    return _build(
+        Indicator, id=c.get("id", required=True), area=c.get("area", refs.areas.check, required=True),
+        name=c.get("name", required=True), main=c.get("main", parse_bool, required=True),
+        unit=c.get("unit", choice(UNITS), required=True),
+        direction=c.get("direction", choice(DIRECTIONS), required=True),
+        committee=c.get("committee", refs.committees.check, required=True),
+        decimals=c.get("decimals", parse_decimals), rule=rule,
+        tolerance=c.number("tolerance", non_negative=True), source=source, districts=districts,
+        source_type=c.get("source_type", choice(SOURCE_TYPES)) or default_source_type(source),
+        **fields,
+    )
+
+
+def _check_rule_needs(c: _Cells, rule: Any, fields: dict[str, Any]) -> None:
+    """Baseline/target: required by some rules, and value and period always come as a pair."""
+    for prefix, rules in (("baseline", NEEDS_BASELINE), ("target", NEEDS_TARGET)):
+        value_col, period_col = f"{prefix}_value", f"{prefix}_period"
+        for column, other in ((value_col, period_col), (period_col, value_col)):
+            if fields[column] is not None:
+                continue
+            if rule in rules:
+                c.issue(column, f'is required by rule "{rule}"')
+                fields[column] = BAD
+            elif fields[other] is not None:
+                c.issue(column, f"is required when {other} is given")
+                fields[column] = BAD
+    start, end = fields["baseline_period"], fields["target_period"]
+    if rule in NEEDS_TARGET and isinstance(start, Period) and isinstance(end, Period) and end <= start:
+        c.issue("target_period", f"must be after baseline_period ({start})")
+        fields["target_period"] = BAD
+
+
+def _measurements(v: _Validator, refs: _Refs, updates: Rows[Update],
+                  indicators: Rows[Indicator]) -> Rows[Measurement]:
+    dates = {u.id: u.date for _, u in updates}
+    has_districts = {i.id: i.districts for _, i in indicators}
+    rows = _collect(v, "measurements", lambda c: _measurement(c, refs, dates, has_districts))
+    v.unique("measurements", _figure_key, _duplicate_figure)
+    return rows
+
+
+def _figure_key(c: _Cells) -> tuple[str, Period, str | None] | None:
+    """(indicator, period, district) of a raw row; None when incomplete (reported elsewhere)."""
+    indicator, period = c.text("indicator"), c.text("period")
+    try:
+        return (indicator, Period.parse(period), c.text("district")) if indicator and period else None
+    except ValueError:
+        return None
+
+
+def _duplicate_figure(key: tuple[str, Period, str | None]) -> str:
+    indicator, period, district = key
+    where = "the whole municipality" if district is None else f"district {district}"
+    return f"duplicate figure for indicator {indicator}, period {period}, {where}"
+
+
+def _measurement(c: _Cells, refs: _Refs, dates: dict[str, dt.date],
+                 has_districts: dict[str, bool]) -> Measurement | None:
+    """One figure; its update must not be dated before its period begins, and a district figure
+    needs an indicator with districts = yes."""
+    indicator = c.get("indicator", refs.indicators.check, required=True)
+    period = c.get("period", parse_period, required=True)
+    update = c.get("update", refs.updates.check, required=True)
+    district = c.get("district", refs.districts.check)
+    date = dates.get(update) if isinstance(update, str) else None
+    if isinstance(period, Period) and date is not None and date < period.first_day:
+        c.issue("update", f"update {update} is dated {date}, before the period {period} begins "
+                          f"({period.first_day})")
+        update = BAD
+    if isinstance(district, str) and has_districts.get(indicator) is False:
+        c.issue("district", f"indicator {indicator} has districts = no")
+        district = BAD
+    return _build(
+        Measurement, indicator=indicator, period=period, value=c.number("value", required=True),
+        update=update, se=c.number("se", non_negative=True), n=c.whole("n"), district=district,
+    )
+
+
+def _check_main_indicators(v: _Validator) -> None:
+    """Every area needs a main indicator; an unreadable ``main`` cell counts as one (reported already)."""
+    with_main = {
+        c.text("area")
+        for c in v.rows("indicators")
+        if (c.text("main") or "").lower() not in {k for k, val in _BOOLS.items() if not val}
+    }
+    for c in v.rows("areas"):
+        area = c.text("id")
+        if area and area not in with_main:
+            c.issue(None, f'area "{area}" has no main indicator (main = yes in {v.raw.label("indicators")})')
+
+
+def _initiatives(v: _Validator, refs: _Refs) -> Rows[Initiative]:
+    v.unique_ids("initiatives")
+    return _collect(v, "initiatives", lambda c: _build(
+        Initiative, id=c.get("id", required=True), name=c.get("name", required=True),
+        indicator=c.get("indicator", refs.indicators.check, required=True),
+        committee=c.get("committee", refs.committees.check), status=c.get("status"),
+        description=c.get("description"),
+    ))
+
+
+def _overrides(v: _Validator, refs: _Refs) -> Rows[Override]:
+    v.unique("overrides", lambda c: (c.text("update"), c.text("target")) if c.text("target") else None,
+             lambda k: f"duplicate override for update {k[0]} and {k[1]}")
+    return _collect(v, "overrides", lambda c: _build(
+        Override, update=c.get("update", refs.updates.check, required=True),
+        target=c.get("target", refs.targets.check, required=True),
+        signal=c.get("signal", parse_signal, required=True), reason=c.get("reason", required=True),
+    ))
+
+
+def _comments(v: _Validator, refs: _Refs) -> Rows[Comment]:
+    return _collect(v, "comments", lambda c: _build(
+        Comment, update=c.get("update", refs.updates.check, required=True),
+        target=c.get("target", refs.targets.check, required=True), text=c.get("text", required=True),
+    ))
+
+
+def _objects(rows: Rows[T]) -> tuple[T, ...]:
+    return tuple(obj for _, obj in rows)
+
+
+def _ordered(issues: list[Issue], raw: RawBarometer) -> list[Issue]:
+    """Issues grouped by file (in order of first mention), then by row, then by column position."""
+    files: dict[str, int] = {}
+    for issue in issues:
+        files.setdefault(issue.file, len(files))
+    positions = {t.file: {c: i for i, c in enumerate(t.columns)} for t in raw.tables.values()}
+
+    def key(issue: Issue) -> tuple[int, int, int]:
+        column = -1 if issue.column is None else positions.get(issue.file, {}).get(issue.column, 1 << 30)
+        return files[issue.file], issue.row or 0, column
+
+    return sorted(issues, key=key)
+
+
+def validate(raw: RawBarometer) -> Barometer:
+    """The Barometer ``raw`` describes; raises DataValidationError once, listing every problem
+    (loading problems first, then barometer.toml, then the tables in dependency order)."""
+    v = _Validator(raw, list(raw.issues))
+    v.check_columns()
+    refs = _refs(v)
+    config, map_path = _config(v, refs.committees)
+    updates = _updates(v)
+    areas = _areas(v)
+    committees = _committees(v)
+    districts = _districts(v, has_map=_has_map(raw))
+    indicators = _indicators(v, refs)
+    _check_main_indicators(v)
+    measurements = _measurements(v, refs, updates, indicators)
+    initiatives, overrides, comments = _initiatives(v, refs), _overrides(v, refs), _comments(v, refs)
+    if v.issues or config is None:
+        raise DataValidationError(_ordered(v.issues, raw))
+    inputs = set(raw.input_files) | ({map_path} if map_path else set())
+    return Barometer(
+        folder=raw.folder, config=config, updates=_objects(updates), areas=_objects(areas),
+        committees=_objects(committees), indicators=_objects(indicators), measurements=_objects(measurements),
+        districts=_objects(districts), initiatives=_objects(initiatives), overrides=_objects(overrides),
+        comments=_objects(comments), map_path=map_path, input_files=tuple(sorted(inputs)),
+    )
