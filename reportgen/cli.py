@@ -59,6 +59,39 @@ def check(folder: FolderArg) -> None:
     typer.echo("Data er gyldige.")
 
 
+@app.command()
+def status(
+    folder: FolderArg,
+    update: UpdateOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv kontraktens JSON-objekt (UTF-8) på stdout")] = False,
+) -> None:
+    """Vis signalfarverne for en opdatering som tabel eller JSON.
+
+    Eksempel: reportgen status data/copenhagen --update 2009-12 --json
+    """
+    from .assess import assess
+    from .errors import ConfigError
+    from .pipeline import read_barometer
+    from .status import status_json, status_table
+
+    try:
+        b = read_barometer(folder)
+        known = [u.id for u in b.updates]
+        if update is not None and update not in known:
+            raise ConfigError(f'opdateringen "{update}" findes ikke i updates.csv (kendte: {", ".join(known)})')
+        result = assess(b, update)
+    except ReportgenError as err:
+        _fail(err)
+    if as_json:
+        sys.stdout.buffer.write(json.dumps(status_json(b, result), ensure_ascii=False, indent=2).encode("utf-8"))
+        sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
+    else:
+        from rich.console import Console
+
+        Console().print(status_table(b, result))
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
