@@ -57,6 +57,7 @@ class IndicatorResult:
     computed_signal: Signal | None = None  # the colour before an override
     n: int | None = None  # of the current figure
     se: float | None = None  # of the current figure
+    gauge_ratio: float | None = None  # rule gauge: observed / required annual growth rate
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ class _Verdict:
     expected_value: float | None = None
     remaining: float | None = None
     on_track: bool | None = None
+    gauge_ratio: float | None = None
     suppressed: bool = False  # district figure with n < min_n
     ref_suppressed: bool = False  # the reference figure is suppressed, so no change can be shown
     rule: str = "previous"
@@ -249,7 +251,7 @@ def _compute(ind: Indicator, known: list[Measurement], significance: float, min_
         signal, ratio, first_value, first_period = _gauge(ind, known, cur, remaining)
         change = None if first_value is None else _round(_dec(cur.value) - _dec(first_value), ind.decimals)
         return _Verdict(signal, ref_value=first_value, ref_period=first_period, change=_num(change),
-                        z=ratio, **common)
+                        gauge_ratio=ratio, **common)
     if rule == "baseline":
         if ind.baseline_value is None:
             return _Verdict("grey", **common)
@@ -326,7 +328,7 @@ def _indicator_result(ind: Indicator, state: _State, districts: tuple[DistrictRe
         tolerance=ind.tolerance, z=v.z, z_crit=v.z_crit, expected_value=v.expected_value,
         carried_from=state.carried_from,
         override_reason=None if state.override is None else state.override.reason,
-        computed_signal=state.computed_signal,
+        computed_signal=state.computed_signal, gauge_ratio=v.gauge_ratio,
         n=None if v.cur is None else v.cur.n, se=None if v.cur is None else v.cur.se,
     )
 
