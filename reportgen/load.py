@@ -51,24 +51,32 @@ class RawRow:
 class RawTable:
     """One table as text. ``file`` is the label errors show: ``measurements.csv`` or
     ``barometer.xlsx[measurements]``. ``decimal_comma`` is true for Excel's Danish-locale CSV
-    (``;`` separator), where ``,`` is the decimal mark and ``.`` groups thousands."""
+    (``;`` separator), where ``,`` is the decimal mark and ``.`` groups thousands.
+
+    ``broken`` holds rows with the wrong field count (already reported; cells paired up as far as
+    they go), so their ids are still known. ``reported`` holds (row, column) cells whose problem is
+    already reported, such as a formula without a value: validation skips them."""
 
     file: str
     columns: tuple[str, ...]
     rows: tuple[RawRow, ...]
     decimal_comma: bool = False
+    broken: tuple[RawRow, ...] = ()
+    reported: frozenset[tuple[int, str]] = frozenset()
 
 
 @dataclass(frozen=True)
 class RawBarometer:
     """A folder's files read as text, uninterpreted. ``toml`` is None when barometer.toml could not
-    be read (the reason is in ``issues``); a table absent from ``tables`` was not given."""
+    be read (the reason is in ``issues``). A table absent from ``tables`` was not given, unless it is
+    in ``unreadable``: it exists but could not be read (reported), so its contents are unknown."""
 
     folder: Path
     toml: dict[str, Any] | None
     tables: dict[str, RawTable]
     input_files: tuple[Path, ...]
     issues: tuple[Issue, ...] = field(default=())
+    unreadable: frozenset[str] = field(default=frozenset())
 
     def label(self, name: str) -> str:
         """The file label of table ``name`` for messages, also when the table was not given."""
@@ -94,6 +102,7 @@ def load_folder(folder: Path) -> RawBarometer:
         issues.append(Issue(TOML_FILE, None, None, "file is missing"))
 
     tables: dict[str, RawTable] = {}
+    unreadable: set[str] = set()
     workbook_ok = True
     if WORKBOOK_FILE in entries:
         inputs.append(entries[WORKBOOK_FILE])
@@ -111,16 +120,20 @@ def load_folder(folder: Path) -> RawBarometer:
         table = _read_csv(path, issues)
         if table is not None:
             tables[name] = table
+        else:
+            unreadable.add(name)
     if workbook_ok:
-        issues.extend(_missing_tables(tables, has_workbook=WORKBOOK_FILE in entries))
+        issues.extend(_missing_tables(tables, unreadable, has_workbook=WORKBOOK_FILE in entries))
+    else:
+        unreadable.update(set(TABLES) - set(tables))
     for table in tables.values():
         issues.extend(_mojibake_issues(table))
-    return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues))
+    return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues), frozenset(unreadable))
 
 
-def _missing_tables(tables: dict[str, RawTable], *, has_workbook: bool) -> Iterator[Issue]:
+def _missing_tables(tables: dict[str, RawTable], unreadable: set[str], *, has_workbook: bool) -> Iterator[Issue]:
     for name in REQUIRED_TABLES:
-        if name not in tables:
+        if name not in tables and name not in unreadable:
             where = f' (or sheet "{name}" in {WORKBOOK_FILE})' if has_workbook else ""
             yield Issue(f"{name}.csv", None, None, f"file is missing{where}")
 
@@ -210,6 +223,7 @@ def _table(
     *,
     decimal_comma: bool = False,
     ragged_ok: bool,
+    reported: frozenset[tuple[int, str]] = frozenset(),
 ) -> RawTable | None:
     """Header + data rows -> RawTable; checks the header and every row's field count.
 
@@ -230,18 +244,20 @@ def _table(
         seen.add(name)
     width = len(columns)
     rows: list[RawRow] = []
+    broken: list[RawRow] = []
     for number, record in numbered[1:]:
         if not any(cell.strip() for cell in record):
             continue  # a blank row, as spreadsheets leave at the end
-        if len(record) != width and not (ragged_ok and _fits(record, width)):
-            issues.append(Issue(label, number, None, f"has {len(record)} fields, the header has {width}"))
-            continue
         cells: dict[str, str] = {}
         for name, value in zip(columns, record, strict=False):
             if name:
                 cells.setdefault(name, value)
-        rows.append(RawRow(number, cells))
-    return RawTable(label, columns, tuple(rows), decimal_comma)
+        if len(record) != width and not (ragged_ok and _fits(record, width)):
+            issues.append(Issue(label, number, None, f"has {len(record)} fields, the header has {width}"))
+            broken.append(RawRow(number, cells))
+        else:
+            rows.append(RawRow(number, cells))
+    return RawTable(label, columns, tuple(rows), decimal_comma, tuple(broken), reported)
 
 
 def _fits(record: list[str], width: int) -> bool:
@@ -355,6 +371,7 @@ def _read_sheet(book: str, name: str, values: Any, formulas: Any, issues: list[I
     }
     header: list[str] = []
     records: list[tuple[int, list[str]]] = []
+    uncalculated: set[tuple[int, str]] = set()
     for number, row in enumerate(values.iter_rows(), start=1):
         record = [cell_text(cell.value) for cell in row]
         if number == 1:
@@ -362,11 +379,12 @@ def _read_sheet(book: str, name: str, values: Any, formulas: Any, issues: list[I
         for column, cell in enumerate(row, start=1):
             formula = formula_cells.get((number, column))
             if cell.value is None and formula is not None:
+                uncalculated.add((number, _column_name(header, column)))
                 issues.append(Issue(label, number, _column_name(header, column),
                                     f"the formula {formula} has no calculated value (Excel never calculated "
                                     "it); open the workbook in Excel and save it again"))
         records.append((number, record))
-    return _table(label, records, issues, ragged_ok=True)
+    return _table(label, records, issues, ragged_ok=True, reported=frozenset(uncalculated))
 
 
 def _column_name(header: list[str], column: int) -> str:

@@ -160,14 +160,16 @@ def default_source_type(source: str | None) -> str:
 
 @dataclass(frozen=True)
 class _Ids:
-    """The ids of one table, for reference checks: ``unknown area "X" (not in areas.csv)``."""
+    """The ids of one table, for reference checks: ``unknown area "X" (not in areas.csv)``.
+    ``known`` is False when the table could not be read: then every reference passes."""
 
     what: str
     file: str
     ids: frozenset[str]
+    known: bool = True
 
     def check(self, text: str) -> str:
-        if text not in self.ids:
+        if self.known and text not in self.ids:
             raise ValueError(f'unknown {self.what} "{text}" (not in {self.file})')
         return text
 
@@ -193,6 +195,8 @@ class _Cells:
 
     def get(self, column: str, parse: Callable[[str], Any] | None = None, *, required: bool = False) -> Any:
         """The converted cell; None when empty and optional; BAD when invalid or required and empty."""
+        if (self.raw.row, column) in self.table.reported:
+            return BAD
         text = self.text(column)
         if text is None:
             if not required:
@@ -249,7 +253,10 @@ class _Validator:
         return [_Cells(table, raw, self.issues) for raw in table.rows] if table else []
 
     def ids(self, name: str, what: str, column: str = "id") -> _Ids:
-        return _Ids(what, self.raw.label(name), frozenset(c.text(column) or "" for c in self.rows(name)) - {""})
+        table = self.table(name)
+        raw_rows = (*table.rows, *table.broken) if table else ()
+        ids = frozenset(row.cells.get(column, "").strip() for row in raw_rows) - {""}
+        return _Ids(what, self.raw.label(name), ids, name not in self.raw.unreadable)
 
     def check_columns(self) -> None:
         for name, table in self.raw.tables.items():
@@ -342,9 +349,12 @@ def _config(v: _Validator, committees: _Ids) -> tuple[Config | None, Path | None
     for name in ("assessment", "map", "documents"):
         t.section(name)
     owner = t.text("owner", required=True)
-    if isinstance(owner, str) and owner not in committees.ids:
-        t.issue("owner", f'unknown committee "{owner}" (not in {committees.file})')
-        owner = BAD
+    if isinstance(owner, str):
+        try:
+            committees.check(owner)
+        except ValueError as err:
+            t.issue("owner", str(err))
+            owner = BAD
     map_file, map_key, map_path = _map(v, t)
     config = _build(
         Config,
@@ -425,7 +435,8 @@ def _refs(v: _Validator) -> _Refs:
         committees=v.ids("committees", "committee"),
         districts=v.ids("districts", "district"),
         indicators=indicators,
-        targets=_Ids("indicator or area", f"{indicators.file} or {areas.file}", indicators.ids | areas.ids),
+        targets=_Ids("indicator or area", f"{indicators.file} or {areas.file}", indicators.ids | areas.ids,
+                     indicators.known and areas.known),
     )
 
 
@@ -491,7 +502,8 @@ def _geo_id(cells: _Cells) -> Any:
 
 def _indicators(v: _Validator, refs: _Refs) -> Rows[Indicator]:
     v.unique_ids("indicators")
-    return _collect(v, "indicators", lambda c: _indicator(c, refs, has_districts=v.table("districts") is not None))
+    has_districts = v.table("districts") is not None or "districts" in v.raw.unreadable
+    return _collect(v, "indicators", lambda c: _indicator(c, refs, has_districts=has_districts))
 
 
 def _indicator(c: _Cells, refs: _Refs, *, has_districts: bool) -> Indicator | None:
@@ -586,6 +598,8 @@ def _measurement(c: _Cells, refs: _Refs, dates: dict[str, dt.date],
 
 def _check_main_indicators(v: _Validator) -> None:
     """Every area needs a main indicator; an unreadable ``main`` cell counts as one (reported already)."""
+    if "indicators" in v.raw.unreadable:
+        return
     with_main = {
         c.text("area")
         for c in v.rows("indicators")
