@@ -296,7 +296,7 @@ def _series_history(barometer: Barometer, ind: Indicator, rows: Iterable[Measure
                     min_n: int | None = None, overrides: dict[str, Override] | None = None) -> list[_State]:
     """The series' state at every update, oldest first (carry-over needs the whole past)."""
     order = {u.id: pos for pos, u in enumerate(barometer.updates)}
-    rows = sorted(rows, key=lambda m: (m.period, order[m.update]))
+    rows = sorted((m for m in rows if m.update in order), key=lambda m: (m.period, order[m.update]))
     states: list[_State] = []
     for pos, u in enumerate(barometer.updates):
         known = [m for m in rows if order[m.update] <= pos]
