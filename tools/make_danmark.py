@@ -345,7 +345,8 @@ def build(out: Path, geojson: Path) -> None:
           BASELINE_PERIOD, "", "", COMMITTEE, s.source, "national", "yes"] for s in SPECS],
     )
     files["measurements.csv"] = _csv_text(
-        ["indicator", "period", "value", "se", "n", "district", "update"], generate_measurements(municipalities)
+        ["indicator", "period", "value", "se", "n", "district", "update"],
+        generate_measurements(municipalities),
     )
     for name, text in files.items():
         (out / name).write_text(text, encoding="utf-8", newline="")
