@@ -225,6 +225,10 @@ def district_text(ind: Indicator, d: DistrictResult) -> str:
 
 # --- areas ---------------------------------------------------------------------------------------
 
+# The committee case's words: "Der noteres tilbagegang på beskæftigelsesområdet."
+_AREA_MOVEMENT = {"green": "fremgang", "yellow": "stilstand", "red": "tilbagegang"}
+
+
 def area_summary(barometer: Barometer, a: AreaResult) -> str:
     """``Der noteres tilbagegang på beskæftigelsesområdet.`` or the carried-over sentence."""
     area = barometer.area(a.area)
@@ -240,7 +244,7 @@ def area_summary(barometer: Barometer, a: AreaResult) -> str:
                 f"{_update_name(barometer, a.carried_from)} fastholdes, da der ikke er nye tal {of_mains}.")
     if a.signal == "grey":
         return f"Udviklingen på {domain} kan ikke vurderes, da der ikke er tal nok {of_mains}."
-    return f"Der noteres {da.SIGNAL_MEANING[a.signal]} på {domain}."
+    return f"Der noteres {_AREA_MOVEMENT[a.signal]} på {domain}."
 
 
 def explain_area(barometer: Barometer, a: AreaResult) -> str:
