@@ -95,7 +95,7 @@ def _columns(table: Table) -> tuple[dict[str, str], ...]:
     total = sum(widths) if widths else 0
     cols = []
     for i in range(n):
-        col = {"align": table.align[i] if table.align and i < len(table.align) else "left"}
+        col = {"align": table.align[i] if table.align and i < len(table.align) else "left", "width": ""}
         if total and i < len(widths):
             col["width"] = f"{100 * widths[i] / total:.2f}%"
         cols.append(col)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,7 +56,10 @@ def _font_face_css(font_dir: Path) -> str:
 def _family_glyphs(font_dir: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
-    maps = [set(TTFont(font_dir / f"{stem}.ttf", lazy=True).getBestCmap()) for stem, _, _ in _FACES]
+    maps = []
+    for stem, _, _ in _FACES:
+        with TTFont(font_dir / f"{stem}.ttf", lazy=True) as font:
+            maps.append(set(font.getBestCmap()))
     return frozenset(set.intersection(*maps))
 
 
@@ -135,12 +139,15 @@ def render_pdf(
                 pdf_tags=True,
                 cache=setup.cache,
             )
-            return document.write_pdf(
-                pdf_variant=PDF_VARIANT,
-                pdf_tags=True,
-                pdf_identifier=None,  # the variant's default: an identifier hashed from the content
-                uncompressed_pdf=False,
-            )
+            with warnings.catch_warnings():
+                # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it.
+                warnings.filterwarnings("ignore", message=r".*sRGB2014\.icc", category=ResourceWarning)
+                return document.write_pdf(
+                    pdf_variant=PDF_VARIANT,
+                    pdf_tags=True,
+                    pdf_identifier=None,  # the variant's default: an identifier hashed from the content
+                    uncompressed_pdf=False,
+                )
     except FatalURLFetchingError as exc:
         cause = exc.__cause__
         raise RenderError(str(cause) if isinstance(cause, RenderError) else str(exc)) from exc
