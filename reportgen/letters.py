@@ -131,7 +131,8 @@ def find_letter(file_stem: str, *, barometer_dir: Path | None, project_dir: Path
 class LetterSettings:
     """The fixed parts of every letter; defaults here, values from letters.toml."""
 
-    subject: str = "Opfølgning på integrationsbarometret"
+    subject: str = "Opfølgning på barometret"
+    barometer_name: str = "barometret"  # the barometer in running text, definite form
     closing: str = "Med venlig hilsen"
     mayor_name: str = ""
     mayor_title: str = ""
@@ -139,6 +140,7 @@ class LetterSettings:
 
 _SETTINGS_KEYS: dict[tuple[str, str], str] = {
     ("brev", "emne"): "subject",
+    ("brev", "barometer"): "barometer_name",
     ("underskrift", "hilsen"): "closing",
     ("underskrift", "navn"): "mayor_name",
     ("underskrift", "titel"): "mayor_title",
@@ -184,16 +186,23 @@ def _settings_values(data: Mapping[str, Any], where: str) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------------
 # Filters available to letter authors
 
-def tal(value: Any, decimals: int | None = None) -> str:
+# Filters return Markup already escaped by ``literal``: their text must never turn into Markdown, also
+# when Jinja folds a constant expression (``{{ '2009-12-03'|dato }}``) and skips ``finalize``.
+
+def tal(value: Any, decimals: int | None = None) -> Markup:
     """``{{ 4793|tal }}`` -> ``4.793``, ``{{ 3|tal(1) }}`` -> ``3,0``; integers default to 0 decimals."""
     number = _as_number(value)
     if decimals is None:
         decimals = 0 if float(number).is_integer() else 1
-    return danish.number(number, int(decimals))
+    return literal(danish.number(number, int(decimals)))
 
 
-def dato(value: Any) -> str:
+def dato(value: Any) -> Markup:
     """``2009-12-03`` -> ``3. december 2009``; ``2010-12`` -> ``december 2010``; ``2010`` -> ``2010``."""
+    return literal(_date_text(value))
+
+
+def _date_text(value: Any) -> str:
     if isinstance(value, dt.datetime):
         value = value.date()
     if isinstance(value, dt.date):
@@ -211,12 +220,12 @@ def dato(value: Any) -> str:
         raise ValueError(f"'{text}' er ikke en dato (ÅÅÅÅ-MM-DD) eller periode (ÅÅÅÅ-MM)") from None
 
 
-def flertal(value: Any, singular: str, plural: str) -> str:
+def flertal(value: Any, singular: str, plural: str) -> Markup:
     """``{{ roede|flertal('indikator', 'indikatorer') }}`` -> ``2 indikatorer`` (a list counts its items)."""
     count = len(value) if isinstance(value, Sequence) and not isinstance(value, str) else _as_number(value)
     if not float(count).is_integer():
         raise ValueError(f"flertal skal have et helt tal, ikke {value!r}")
-    return danish.plural(int(count), singular, plural)
+    return literal(danish.plural(int(count), singular, plural))
 
 
 def liste(value: Iterable[Any]) -> Markup:
