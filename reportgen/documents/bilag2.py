@@ -1,0 +1,349 @@
+"""Bilag 2: one letter from the mayor to each committee whose field holds barometer indicators."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from .. import letters, palette
+from ..assess import Assessment, IndicatorResult
+from ..document import Block, Cell, Document, DocumentMeta, Figure, ListBlock, Run, Signature, Table
+from ..errors import ReportgenError
+from ..model import Barometer, Committee, Indicator, Initiative, Update
+from ..narrate import Narrative
+from ..narrate import danish as da
+from ..writer import safe_stem
+
+LABEL = "Bilag 2"
+TITLE = "Borgmesterbrev til fagudvalgene"
+# Signal order in the letter's count sentence: what needs attention first.
+_COUNT_ORDER = ("red", "yellow", "green", "grey")
+_COLOUR_PLURAL = {"red": "røde", "yellow": "gule", "green": "grønne", "grey": "grå"}
+
+
+class ChartLike(Protocol):
+    """What a letter needs of a chart (reportgen.charts.Chart)."""
+
+    name: str
+    svg: bytes
+    png: bytes
+    alt_text: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A committee that gets no letter, and why (for the build summary)."""
+
+    committee: Committee
+    reason: str
+
+
+@dataclass(frozen=True)
+class Letters:
+    """The letters of one update in committees.csv order; iterating gives the documents."""
+
+    documents: tuple[Document, ...]
+    skipped: tuple[Skipped, ...]
+
+    def __iter__(self):
+        return iter(self.documents)
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+
+def build_letters(
+    barometer: Barometer,
+    assessment: Assessment,
+    narrative: Narrative,
+    charts: Mapping[str, ChartLike],
+    *,
+    project_dir: Path,
+    include_owner: bool = False,
+) -> Letters:
+    """One letter per committee that owns at least one indicator.
+
+    The barometer's owner (barometer.toml ``owner``) sends the letters, so it gets none unless
+    ``include_owner``; it and committees without indicators are listed in ``skipped``.
+
+    ``charts`` maps an indicator id to its trend chart; each red indicator of the committee gets its
+    chart as a figure (an indicator without a chart gets none). Letter texts come from
+    ``<barometer>/letters/`` before ``<project_dir>/letters/`` (see letters/README.md).
+    Raises TemplateError for a faulty letter text and ReportgenError if two committee ids give the
+    same file name.
+    """
+    stems = committee_stems(barometer.committees)
+    settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
+    update = barometer.update(assessment.update)
+    documents: list[Document] = []
+    skipped: list[Skipped] = []
+    for committee in barometer.committees:
+        indicators = barometer.indicators_of_committee(committee.id)
+        if not indicators:
+            skipped.append(Skipped(committee, "har ingen indikatorer i barometret"))
+            continue
+        if committee.id == barometer.config.owner and not include_owner:
+            skipped.append(Skipped(committee, "er afsender af brevene"))
+            continue
+        source = letters.find_letter(stems[committee.id], barometer_dir=barometer.folder,
+                                     project_dir=project_dir)
+        context = letter_context(barometer, assessment, narrative, committee, settings)
+        markdown = letters.render_markdown(source, context)
+        body = letters.markdown_to_blocks(markdown, display=source.display)
+        parts = {
+            "indikatortabel": (indicator_table(barometer, assessment, indicators),),
+            "figurer": figures(barometer, assessment, indicators, charts),
+            "initiativer": initiative_list(barometer, indicators),
+        }
+        blocks = (*letters.fill_slots(body, parts),
+                  Signature(settings.closing, settings.mayor_name, settings.mayor_title))
+        documents.append(Document(stems[committee.id], _meta(barometer, update, committee, settings), blocks))
+    return Letters(tuple(documents), tuple(skipped))
+
+
+def committee_stems(committees: Sequence[Committee]) -> dict[str, str]:
+    """Committee id -> safe file stem (``[A-Za-z0-9_-]``, æ→ae, ø→oe, å→aa). Two ids that give the
+    same stem, also when only upper/lower case differs, are an error: one letter would overwrite
+    the other on disk."""
+    stems: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for c in committees:
+        stem = safe_stem(c.id)
+        other = seen.get(stem.lower())
+        if other is not None:
+            raise ReportgenError(
+                f"committees.csv: udvalgene '{other}' og '{c.id}' får samme filnavn '{stem}'; "
+                "giv dem id'er, der adskiller sig med bogstaver eller tal"
+            )
+        seen[stem.lower()] = c.id
+        stems[c.id] = stem
+    return stems
+
+
+# --------------------------------------------------------------------------------------------------
+# The variables a letter text may use (documented in letters/README.md)
+
+def letter_context(
+    barometer: Barometer,
+    assessment: Assessment,
+    narrative: Narrative,
+    committee: Committee,
+    settings: letters.LetterSettings,
+) -> dict[str, Any]:
+    """Everything ``{{ … }}`` can reach in a letter text. Values are plain text already formatted
+    the Danish way; the engine prints them literally (data is never read as template or Markdown)."""
+    update = barometer.update(assessment.update)
+    config = barometer.config
+    owner = _committee_or_none(barometer, config.owner)
+    indicators = barometer.indicators_of_committee(committee.id)
+    rows = [_indicator_vars(barometer, assessment, narrative, ind) for ind in indicators]
+    signals = [assessment.indicator(ind.id).signal for ind in indicators]
+    by_signal = {s: [r for r, sig in zip(rows, signals, strict=True) if sig == s] for s in _COUNT_ORDER}
+    return {
+        "udvalg": {"id": committee.id, "navn": committee.name, "formand": committee.chair or ""},
+        "kommune": config.municipality,
+        "forvaltning": config.administration or "",
+        "barometer": {
+            "navn": settings.barometer_name,
+            "titel": config.title,
+            "politik": config.policy,
+            "udvalg": owner.name if owner else "",
+        },
+        "opdatering": {
+            "id": update.id,
+            "label": update.label,
+            "dato": da.date(update.date),
+            "maaned": da.month_year(update.date),
+        },
+        "moededato": da.date(letter_date(update)),
+        "sagsnr": update.case_number or "",
+        "indikatorer": rows,
+        "roede": by_signal["red"],
+        "gule": by_signal["yellow"],
+        "groenne": by_signal["green"],
+        "graa": by_signal["grey"],
+        "fordeling": _count_text(by_signal),
+        "initiativer": [i for r in rows for i in r["initiativer"]],
+        "borgmester": {"navn": settings.mayor_name, "titel": settings.mayor_title},
+    }
+
+
+def _committee_or_none(barometer: Barometer, committee_id: str) -> Committee | None:
+    try:
+        return barometer.committee(committee_id)
+    except KeyError:
+        return None
+
+
+def _indicator_vars(
+    barometer: Barometer, assessment: Assessment, narrative: Narrative, ind: Indicator
+) -> dict[str, Any]:
+    r = assessment.indicator(ind.id)
+    text = narrative.indicators.get(ind.id)
+    return {
+        "id": ind.id,
+        "navn": ind.name,
+        "omraade": barometer.area(ind.area).name,
+        "hovedindikator": ind.main,
+        "signal": da.signal_word(r.signal),
+        "symbol": palette.style(r.signal).symbol,
+        "overfoert": r.carried_over,
+        "vaerdi": _level(ind, r.value),
+        "periode": da.period(r.period) if r.period else "",
+        "aendring": _change(ind, r.change),
+        "maal": _level(ind, r.target_value),
+        "maalperiode": da.period(r.target_period) if r.target_period else "",
+        "saetning": text.sentence if text else "",
+        "afsnit": text.paragraph if text else "",
+        "initiativer": [_initiative_vars(x, ind) for x in barometer.initiatives_of(ind.id)],
+    }
+
+
+def _initiative_vars(initiative: Initiative, ind: Indicator) -> dict[str, str]:
+    return {
+        "id": initiative.id,
+        "navn": initiative.name,
+        "status": initiative.status or "",
+        "beskrivelse": initiative.description or "",
+        "indikator": ind.name,
+    }
+
+
+def _level(ind: Indicator, value: float | None) -> str:
+    return da.level(value, ind.unit, ind.decimals) if value is not None else ""
+
+
+def _change(ind: Indicator, change: float | None) -> str:
+    """``-3,0 procentpoint``, ``+223``, ``0,0 procentpoint``: the sign says the direction."""
+    if change is None:
+        return ""
+    shown = da.round_half_away(change, 0 if ind.unit == "count" else ind.decimals)
+    sign = "+" if shown > 0 else "-" if shown < 0 else ""
+    return sign + da.change_amount(change, ind.unit, ind.decimals)
+
+
+def _count_text(by_signal: Mapping[str, Sequence[Any]]) -> str:
+    """``1 rød, 3 gule og 2 grønne``; colours with no indicator are left out."""
+    parts = []
+    for s in _COUNT_ORDER:
+        n = len(by_signal[s])
+        if n:
+            parts.append(f"{da.number(n, 0)} {da.signal_word(s) if n == 1 else _COLOUR_PLURAL[s]}")
+    return da.join_list(parts)
+
+
+def letter_date(update: Update) -> dt.date:
+    """The letter is dated at the committee meeting that approved it, else at the update."""
+    return update.meeting_date or update.date
+
+
+# --------------------------------------------------------------------------------------------------
+# Generated parts
+
+_TABLE_HEADER = ("Indikator", "Signal", "Seneste tal", "Periode", "Ændring", "Mål")
+_TABLE_ALIGN = ("left", "left", "right", "left", "right", "right")
+
+
+def indicator_table(barometer: Barometer, assessment: Assessment, indicators: Sequence[Indicator]) -> Table:
+    """The committee's indicators with signal (symbol, word and fill), latest figure, change, target.
+    Carried-over and overridden colours are marked and explained under the table."""
+    rows = []
+    notes: list[str] = []
+    for ind in indicators:
+        r = assessment.indicator(ind.id)
+        mark = ""
+        if r.overridden:
+            mark = "*" * (len(notes) + 1)
+            notes.append(f"{mark} {ind.name}: farven er fastsat af forvaltningen. {r.override_reason or ''}".strip())
+        rows.append((
+            Cell(ind.name),
+            _signal_cell(r, mark),
+            Cell(_level(ind, r.value) or "–", align="right"),
+            Cell(da.period_short(r.period) if r.period else "–"),
+            Cell(_change(ind, r.change) or "–", align="right"),
+            Cell(_target(ind, r), align="right"),
+        ))
+    if any(assessment.indicator(ind.id).carried_over for ind in indicators):
+        notes.append("Overført: ingen nye tal ved denne opdatering; farven fra den forrige opdatering fastholdes.")
+    return Table(
+        header=_TABLE_HEADER,
+        rows=tuple(rows),
+        caption="Udvalgets indikatorer i barometret",
+        widths=(34, 13, 13, 11, 14, 15),
+        note=" ".join(notes) or None,
+        align=_TABLE_ALIGN,
+    )
+
+
+def _signal_cell(r: IndicatorResult, mark: str) -> Cell:
+    """``↓ Rød`` on the palette's table tint: symbol and word, so print in black and white reads."""
+    look = palette.style(r.signal)
+    suffix = (" (overført)" if r.carried_over else "") + (mark and f" {mark}")
+    return Cell(f"{look.symbol} {da.capitalize(look.word)}{suffix}", fill=look.tint, color=palette.INK)
+
+
+def _target(ind: Indicator, r: IndicatorResult) -> str:
+    if r.target_value is None:
+        return "–"
+    when = f" ({da.period_short(r.target_period)})" if r.target_period else ""
+    return _level(ind, r.target_value) + when
+
+
+def figures(
+    barometer: Barometer,
+    assessment: Assessment,
+    indicators: Sequence[Indicator],
+    charts: Mapping[str, ChartLike],
+) -> tuple[Figure, ...]:
+    """A trend chart for each red indicator of the committee, in indicators.csv order."""
+    out = []
+    for ind in indicators:
+        chart = charts.get(ind.id)
+        if chart is None or assessment.indicator(ind.id).signal != "red":
+            continue
+        out.append(Figure(name=chart.name, svg=chart.svg, png=chart.png, alt_text=chart.alt_text,
+                          caption=ind.name))
+    return tuple(out)
+
+
+def initiative_list(barometer: Barometer, indicators: Sequence[Indicator]) -> tuple[Block, ...]:
+    """The initiatives linked to the committee's indicators: name in bold, status, what it does."""
+    items: list[tuple[Run, ...]] = []
+    for ind in indicators:
+        for x in barometer.initiatives_of(ind.id):
+            text = f" ({x.status.lower()})." if x.status else "."
+            if x.description:
+                text += f" {x.description.rstrip('.')}."
+            items.append((Run(x.name, bold=True), Run(f"{text} Knyttet til indikatoren »{ind.name}«.")))
+    return (ListBlock(tuple(items)),) if items else ()
+
+
+# --------------------------------------------------------------------------------------------------
+# The letter's frame
+
+def _meta(barometer: Barometer, update: Update, committee: Committee,
+          settings: letters.LetterSettings) -> DocumentMeta:
+    config = barometer.config
+    date_text = da.date(letter_date(update))
+    pairs = [("Dato", date_text)]
+    if update.case_number:
+        pairs.append(("Sagsnr.", update.case_number))
+    if update.document_number:
+        pairs.append(("Dokumentnr.", update.document_number))
+    return DocumentMeta(
+        label=LABEL,
+        title=f"{TITLE}: {committee.name}",
+        municipality=config.municipality,
+        administration=config.administration,
+        date_text=date_text,
+        running_header=f"Til {committee.name} · {date_text}",
+        header_pairs=tuple(pairs),
+        recipient=f"Til {committee.name}",
+        subject=f"{settings.subject}, {da.month_year(update.date)}",
+        language=config.language,
+        author=settings.mayor_name or config.municipality,
+        created=f"{letter_date(update).isoformat()}T00:00:00+00:00",
+        kind="letter",
+    )
