@@ -1,0 +1,49 @@
+"""`reportgen check FOLDER` end to end: summary and exit 0, or located problems on stderr and exit 1."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from conftest import BASE_FILES, ROOT
+
+
+def run_check(folder: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
+    return subprocess.run([sys.executable, "-m", "reportgen.cli", "check", str(folder)],
+                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=120)
+
+
+def test_check_valid_folder_prints_summary(make_barometer):
+    result = run_check(make_barometer())
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "Testbarometer – Testrup Kommune"
+    assert "  Indikatorer:    2 (2 hovedindikatorer)" in lines
+    assert "  Opdateringer:   3, seneste 2009-06 (Juni 2009)" in lines
+    assert "    2008-06      2" in lines
+    assert lines[-1] == "Data er gyldige."
+    assert result.stderr == ""
+
+
+def test_check_invalid_folder_lists_located_problems_on_stderr(make_barometer):
+    measurements = textwrap.dedent(BASE_FILES["measurements.csv"]).replace("50.0", '"6,2,1"')
+    updates = textwrap.dedent(BASE_FILES["updates.csv"]).replace("2008-06-02", "2.6.2008")
+    folder = make_barometer({"measurements.csv": measurements, "updates.csv": updates})
+    result = run_check(folder)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        'updates.csv:2: date: "2.6.2008" is not a date (YYYY-MM-DD)',
+        'measurements.csv:2: value: "6,2,1" is not a number',
+        "Fejl: 2 problemer i data. Intet er skrevet.",
+    ]
+
+
+def test_check_missing_folder_exits_1(tmp_path):
+    result = run_check(tmp_path / "nope")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert f"{tmp_path / 'nope'}: is not a barometer folder (no such folder)" in result.stderr
