@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from reportgen.document import Figure, Heading, Paragraph, Run, Table
+from reportgen.document import Paragraph, Run, Table
 from reportgen.errors import RenderError
 from reportgen.render.docx import render_docx
 from reportgen.render.fetcher import SafeFetcher
@@ -94,7 +94,8 @@ def _extract(fmt: str, doc, pdf: bytes, docx_bytes: bytes) -> tuple[str, list[st
         return pdftotext(pdf), _pdf_alts(pdf)
     body = _docx_xml(docx_bytes, "word/document.xml")
     text = "\n".join("".join(t.text or "" for t in p.iter(f"{W}t")) for p in body.iter(f"{W}p"))
-    descr = [e.get("descr") for e in body.iter("{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr")]
+    wp = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+    descr = [e.get("descr") for e in body.iter(f"{wp}docPr")]
     return text, descr
 
 

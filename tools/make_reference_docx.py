@@ -28,7 +28,7 @@ GREY = RGBColor(0x4A, 0x4F, 0x55)
 FIXED_TIME = datetime(2024, 1, 1, tzinfo=timezone.utc)
 
 
-def _paragraph_style(doc, name: str, *, base: str = "Normal", exists: bool | None = None):
+def _paragraph_style(doc, name: str, *, base: str = "Normal"):
     styles = doc.styles
     if name in [s.name for s in styles]:
         return styles[name]

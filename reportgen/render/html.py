@@ -53,7 +53,7 @@ class BlockView:
 
 
 def slugify(text: str) -> str:
-    """A stable ASCII id for a heading: ``Bolig og tryghed`` -> ``bolig-og-tryghed`` (æ→ae, ø→oe, å→aa)."""
+    """A stable ASCII id: ``Bolig og tryghed`` -> ``bolig-og-tryghed`` (æ→ae, ø→oe, å→aa)."""
     text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")

@@ -94,8 +94,8 @@ def _setup(template_dirs: tuple[Path, ...], font_dir: Path) -> _Setup:
             fetcher = SafeFetcher([TEMPLATES_DIR, font_dir, *template_dirs])
             font_config = FontConfiguration()
             with weasyprint_problems_fail():
-                fonts = CSS(string=_font_face_css(font_dir), font_config=font_config, url_fetcher=fetcher,
-                            base_url=font_dir.as_uri() + "/")
+                fonts = CSS(string=_font_face_css(font_dir), font_config=font_config,
+                            url_fetcher=fetcher, base_url=font_dir.as_uri() + "/")
                 print_css = CSS(filename=str(css_path), font_config=font_config, url_fetcher=fetcher)
             setup = _Setup(fetcher, font_config, [fonts, print_css], {}, _family_glyphs(font_dir))
             _SETUPS[key] = setup
