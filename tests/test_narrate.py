@@ -264,3 +264,9 @@ def test_no_none_nan_or_english_in_any_sentence(r, unit, direction, main):
         if text:
             assert not FORBIDDEN.search(text), text
             assert text.strip() == text and "  " not in text, text
+
+
+def test_a_carried_grey_gives_the_reason_not_the_carry():
+    b = barometer([indicator()], [m("A1", "2008-03", 50.0, U1)])
+    assert texts(b, U3).indicators["A1"].explanation == (
+        "Grå, fordi der kun er ét tal og intet tidligere tal at sammenligne med.")

@@ -1,7 +1,7 @@
 """Danish sentences in the register of the committee case, built only from assessment results."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..assess import AreaResult, Assessment, DistrictResult, IndicatorResult
 from ..model import Barometer, Indicator
@@ -172,6 +172,8 @@ def explain(barometer: Barometer, ind: Indicator, r: IndicatorResult) -> str:
         computed = f" (beregnet: {da.signal_word(r.computed_signal)})" if r.computed_signal else ""
         return f"{colour} efter forvaltningens vurdering{computed}: {da.sentence(r.override_reason or '')}"
     if r.carried_over and r.carried_from:
+        if r.signal == "grey":  # nothing was assessed back then either: give the reason itself
+            return explain(barometer, ind, replace(r, carried_over=False))
         return f"{colour}, overført fra opdateringen i {_update_name(barometer, r.carried_from)} (ingen nye tal)."
     if r.value is None:
         return f"{colour}, fordi der ikke er tal."
