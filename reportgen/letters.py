@@ -1,4 +1,4 @@
-"""Editable letter texts: find a committee's Markdown letter, render it in the sandbox, turn it into blocks."""
+"""Editable letters: find a committee's Markdown text, render it in the sandbox, turn it into blocks."""
 from __future__ import annotations
 
 import datetime as dt
@@ -113,8 +113,9 @@ def find_letter(file_stem: str, *, barometer_dir: Path | None, project_dir: Path
     """
     roots = letter_dirs(barometer_dir=barometer_dir, project_dir=project_dir)
     folders = tuple(folder for folder, _ in roots)
+    own = () if file_stem.lower() == "readme" else (f"{file_stem}.md",)  # README.md is documentation
     for index, folder in enumerate(folders):
-        for name in (f"{file_stem}.md", DEFAULT_LETTER):
+        for name in (*own, DEFAULT_LETTER):
             path = _file_in(folder, name)
             if path is not None:
                 return LetterSource(path=path, name=path.name, search_dirs=folders[index:], roots=roots)
@@ -282,7 +283,8 @@ def _call_binop(context: Any, operator: str, left: Any, right: Any) -> Any:
     if _bits(left) + _bits(right) > _MAX_BITS:
         raise OverflowError("tallet bliver for stort")
     for seq, times in ((left, right), (right, left)):
-        if isinstance(seq, str | list | tuple) and isinstance(times, int) and len(seq) * times > _MAX_SEQUENCE:
+        sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+        if sized and len(seq) * times > _MAX_SEQUENCE:
             raise OverflowError("teksten bliver for lang")
     return left * right
 

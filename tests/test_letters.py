@@ -137,7 +137,8 @@ def letter(result, slug: str) -> Document:
 def test_one_letter_per_committee_with_indicators_in_committee_order(build):
     result = build(include_owner=True)
     assert [d.slug for d in result.documents] == ["BIU", "BUU", "TMU"]
-    assert [(s.committee.id, s.reason) for s in result.skipped] == [("KFU", "har ingen indikatorer i barometret")]
+    skipped = [(s.committee.id, s.reason) for s in result.skipped]
+    assert skipped == [("KFU", "har ingen indikatorer i barometret")]
 
 
 def test_owner_sends_the_letters_and_gets_none_by_default(build):
@@ -196,6 +197,15 @@ def test_table_shows_signal_in_words_and_symbol_with_fill(build):
     assert [c.text for c in daycare[2:5]] == ["78,0 procent", "mar. 2009", "-2,0 procentpoint"]
 
 
+def test_overridden_colour_is_marked_and_its_reason_printed(build):
+    overrides = ("update,target,signal,reason\n"
+                 "2009-06,B1,yellow,Nyt karaktersystem gør tallene usammenlignelige.\n")
+    table = table_of(letter(build({"overrides.csv": overrides}), "BUU"))
+    assert table.rows[0][1].text.endswith("Gul *")
+    assert table.note == ("* Karaktergab: farven er fastsat af forvaltningen. "
+                          "Nyt karaktersystem gør tallene usammenlignelige.")
+
+
 def test_red_indicators_get_their_chart_others_not(build):
     charts = {i: FakeChart(i) for i in NAMES}
     doc = letter(build(charts=charts), "BUU")
@@ -238,7 +248,8 @@ def test_barometer_default_beats_project_committee_file(build):
 def test_settings_from_barometer_override_project_key_by_key(build):
     toml = '[underskrift]\nnavn = "Anna Andersen"\n'
     sig = letter(build(letters_files={"letters.toml": toml}), "BUU").blocks[-1]
-    assert sig == Signature("Med venlig hilsen", "Anna Andersen", "Beskæftigelses- og Integrationsborgmester")
+    assert sig == Signature("Med venlig hilsen", "Anna Andersen",
+                            "Beskæftigelses- og Integrationsborgmester")
 
 
 def test_unknown_setting_is_an_error(build):
@@ -296,8 +307,23 @@ def test_symlink_out_of_letters_is_refused(build, project, tmp_path):
 
 
 def test_include_of_a_letters_file_works(build):
-    result = build(project_letters={"BUU.md": "{% include 'afsnit.md' %}\n", "afsnit.md": "Fælles afsnit.\n"})
+    result = build(project_letters={"BUU.md": "{% include 'afsnit.md' %}\n",
+                                    "afsnit.md": "Fælles afsnit.\n"})
     assert "Fælles afsnit." in text_of(letter(result, "BUU"))
+
+
+def test_readme_examples_work(build):
+    body = (
+        "{{ udvalg.navn }} anmodes om at orientere {{ barometer.udvalg }} inden {{ opdatering.maaned }}.\n\n"
+        "{% for i in roede %}\n- {{ i.navn }}: {{ i.vaerdi }} i {{ i.periode }}\n{% endfor %}\n\n"
+        "{% if roede %}\nBarometret viser tilbagegang på {{ roede|flertal('indikator', 'indikatorer') }}.\n"
+        "{% else %}\nIngen af udvalgets indikatorer viser tilbagegang.\n{% endif %}\n"
+    )
+    text = text_of(letter(build(project_letters={"BUU.md": body}), "BUU"))
+    assert ("Børne- og Ungdomsudvalget anmodes om at orientere Beskæftigelses- og Integrationsudvalget "
+            "inden juni 2009.") in text
+    assert "Andel i dagtilbud: 78,0 procent i marts 2009" in text
+    assert "Barometret viser tilbagegang på 1 indikator." in text
 
 
 # --- data is printed literally ------------------------------------------------------------------
@@ -308,7 +334,8 @@ HOSTILE = "<script>alert(1)</script> {{ 7*7 }} **fed** _x_ [[figurer]] # & \\"
 def test_data_is_never_markup_template_or_markdown(build):
     indicators = INDICATORS.replace("Karaktergab", f'"{HOSTILE}"')
     committees = COMMITTEES.replace("Børne- og Ungdomsudvalget", "Børne- & Ungdomsudvalget")
-    body = "Til {{ udvalg.navn }}.\n\n{% for i in indikatorer %}\n- {{ i.navn }}\n{% endfor %}\n\n[[indikatortabel]]\n\n[[initiativer]]\n"
+    body = ("Til {{ udvalg.navn }}.\n\n{% for i in indikatorer %}\n- {{ i.navn }}\n{% endfor %}\n\n"
+            "[[indikatortabel]]\n\n[[initiativer]]\n")
     doc = letter(build({"indicators.csv": indicators, "committees.csv": committees},
                        project_letters={"BUU.md": body}), "BUU")
     para, items, table = doc.blocks[:3]
@@ -452,7 +479,8 @@ def test_letter_renders_to_pdf_and_docx(build, tmp_path):
     from reportgen.render.pdf import render_pdf
 
     indicators = INDICATORS.replace("Karaktergab", '"<script>x</script> {{ 7*7 }}"')
-    body = "# Særlig overskrift\n\nTekst med **fed** og *kursiv*.\n\n- punkt et\n- punkt to\n\n[[indikatortabel]]\n"
+    body = ("# Særlig overskrift\n\nTekst med **fed** og *kursiv*.\n\n- punkt et\n- punkt to\n\n"
+            "[[indikatortabel]]\n")
     doc = letter(build({"indicators.csv": indicators}, project_letters={"BUU.md": body},
                        charts={i: FakeChart(i) for i in NAMES}), "BUU")
     pdf = tmp_path / "BUU.pdf"

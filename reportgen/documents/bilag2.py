@@ -256,7 +256,8 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: Se
         mark = ""
         if r.overridden:
             mark = "*" * (len(notes) + 1)
-            notes.append(f"{mark} {ind.name}: farven er fastsat af forvaltningen. {r.override_reason or ''}".strip())
+            reason = f" {r.override_reason}" if r.override_reason else ""
+            notes.append(f"{mark} {ind.name}: farven er fastsat af forvaltningen.{reason}")
         rows.append((
             Cell(ind.name),
             _signal_cell(r, mark),
@@ -266,7 +267,8 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: Se
             Cell(_target(ind, r), align="right"),
         ))
     if any(assessment.indicator(ind.id).carried_over for ind in indicators):
-        notes.append("Overført: ingen nye tal ved denne opdatering; farven fra den forrige opdatering fastholdes.")
+        notes.append("Overført: ingen nye tal ved denne opdatering; "
+                     "farven fra den forrige opdatering fastholdes.")
     return Table(
         header=_TABLE_HEADER,
         rows=tuple(rows),
