@@ -113,7 +113,6 @@ def z_critical(significance: float) -> float:
 # --- one series (the municipality's or one district's rows) -----------------------------------
 
 _WORSE: dict[str, int] = {"red": 0, "yellow": 1, "green": 2}
-_MIRROR: dict[str, Signal] = {"green": "red", "red": "green", "yellow": "yellow", "grey": "grey"}
 
 
 @dataclass(frozen=True)
