@@ -168,7 +168,7 @@ def test_letter_frame_follows_the_conventions(build):
     assert meta.subject == "Opfølgning på integrationsbarometret, juni 2009"
     assert "Kære" not in text_of(doc)
     assert isinstance(doc.blocks[0], Paragraph)  # opens directly, no salutation
-    assert doc.blocks[-1] == Signature("Med venlig hilsen", "Jesper Christensen",
+    assert doc.blocks[-1] == Signature("Med venlig hilsen", "Jakob Hougaard",
                                        "Beskæftigelses- og Integrationsborgmester")
 
 
@@ -492,7 +492,7 @@ def test_letter_renders_to_pdf_and_docx(build, tmp_path):
                           + [c.text for t in word.tables for row in t.rows for c in row.cells])
     for text in (pdf_text, docx_text):
         for expected in ("Til Børne- og Ungdomsudvalget", "Særlig overskrift", "punkt to",
-                         "<script>x</script> {{ 7*7 }}", "Med venlig hilsen", "Jesper Christensen",
+                         "<script>x</script> {{ 7*7 }}", "Med venlig hilsen", "Jakob Hougaard",
                          "Opfølgning på integrationsbarometret, juni 2009"):
             assert expected in text, expected
     bold = [r.text for p in word.paragraphs for r in p.runs if r.bold]
