@@ -1,4 +1,5 @@
 """Read a barometer folder (TOML, CSV or one XLSX workbook) into text cells tagged with file and row."""
+
 from __future__ import annotations
 
 import csv
@@ -18,8 +19,15 @@ from .errors import Issue
 TOML_FILE = "barometer.toml"
 WORKBOOK_FILE = "barometer.xlsx"
 TABLES: tuple[str, ...] = (
-    "updates", "areas", "committees", "districts", "indicators",
-    "measurements", "initiatives", "overrides", "comments",
+    "updates",
+    "areas",
+    "committees",
+    "districts",
+    "indicators",
+    "measurements",
+    "initiatives",
+    "overrides",
+    "comments",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("updates", "areas", "committees", "indicators", "measurements")
 
@@ -114,8 +122,14 @@ def load_folder(folder: Path) -> RawBarometer:
             continue
         inputs.append(path)
         if name in tables:
-            issues.append(Issue(path.name, None, None,
-                                f'the table is also given as sheet "{name}" in {WORKBOOK_FILE}; keep only one'))
+            issues.append(
+                Issue(
+                    path.name,
+                    None,
+                    None,
+                    f'the table is also given as sheet "{name}" in {WORKBOOK_FILE}; keep only one',
+                )
+            )
             continue
         table = _read_csv(path, issues)
         if table is not None:
@@ -131,7 +145,9 @@ def load_folder(folder: Path) -> RawBarometer:
     return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues), frozenset(unreadable))
 
 
-def _missing_tables(tables: dict[str, RawTable], unreadable: set[str], *, has_workbook: bool) -> Iterator[Issue]:
+def _missing_tables(
+    tables: dict[str, RawTable], unreadable: set[str], *, has_workbook: bool
+) -> Iterator[Issue]:
     for name in REQUIRED_TABLES:
         if name not in tables and name not in unreadable:
             where = f' (or sheet "{name}" in {WORKBOOK_FILE})' if has_workbook else ""
@@ -190,7 +206,9 @@ def _read_csv(path: Path, issues: list[Issue]) -> RawTable | None:
     except csv.Error as err:
         issues.append(Issue(path.name, None, None, f"is not a readable CSV file: {err}"))
         return None
-    return _table(path.name, enumerate(records, start=1), issues, decimal_comma=separator == ";", ragged_ok=False)
+    return _table(
+        path.name, enumerate(records, start=1), issues, decimal_comma=separator == ";", ragged_ok=False
+    )
 
 
 def sniff_separator(header_line: str) -> str:
@@ -203,9 +221,15 @@ def sniff_separator(header_line: str) -> str:
 def _decode(name: str, data: bytes, issues: list[Issue]) -> str | None:
     """Strict UTF-8 (BOM allowed), else cp1252; UTF-16 gets its own explanation."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        issues.append(Issue(name, None, None,
-                            'is UTF-16 text (Excel\'s "Unicode text" export); '
-                            'save it as "CSV UTF-8 (kommasepareret)" instead'))
+        issues.append(
+            Issue(
+                name,
+                None,
+                None,
+                'is UTF-16 text (Excel\'s "Unicode text" export); '
+                'save it as "CSV UTF-8 (kommasepareret)" instead',
+            )
+        )
         return None
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -271,9 +295,13 @@ def _mojibake_issues(table: RawTable) -> Iterator[Issue]:
             garbled = _mojibake(value)
             if garbled:
                 bad, good = garbled
-                yield Issue(table.file, raw.row, column,
-                            f'"{value}" is garbled text ("{bad}" should be "{good}"): the file has been '
-                            "saved in the wrong encoding; fix the text and save it as CSV UTF-8")
+                yield Issue(
+                    table.file,
+                    raw.row,
+                    column,
+                    f'"{value}" is garbled text ("{bad}" should be "{good}"): the file has been '
+                    "saved in the wrong encoding; fix the text and save it as CSV UTF-8",
+                )
 
 
 def _mojibake(text: str) -> tuple[str, str] | None:
@@ -306,7 +334,8 @@ def _read_workbook(path: Path, issues: list[Issue]) -> tuple[dict[str, RawTable]
             for sheet_name in values.sheetnames:
                 name = sheet_name.strip().lower()
                 if name in TABLES and name not in tables:
-                    table = _read_sheet(path.name, name, values[sheet_name], formulas[sheet_name], issues)
+                    label = f"{path.name}[{sheet_name}]"
+                    table = _read_sheet(label, values[sheet_name], formulas[sheet_name], issues)
                     if table is not None:
                         tables[name] = table
         finally:
@@ -328,15 +357,20 @@ def check_zip(path: Path) -> str | None:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
             if len(entries) > MAX_ZIP_ENTRIES:
-                return f"is not a plausible XLSX workbook: {len(entries)} ZIP entries (limit {MAX_ZIP_ENTRIES})"
+                return (
+                    f"is not a plausible XLSX workbook: {len(entries)} ZIP entries (limit {MAX_ZIP_ENTRIES})"
+                )
             total = sum(e.file_size for e in entries)
             if total > MAX_ZIP_TOTAL:
-                return (f"is too large to read safely: {total} bytes unpacked "
-                        f"(limit {MAX_ZIP_TOTAL})")
+                return f"is too large to read safely: {total} bytes unpacked (limit {MAX_ZIP_TOTAL})"
             for entry in entries:
-                if entry.file_size > RATIO_MIN_SIZE and entry.file_size > MAX_ZIP_RATIO * max(entry.compress_size, 1):
-                    return (f'is not a plausible XLSX workbook: entry "{entry.filename}" unpacks from '
-                            f"{entry.compress_size} to {entry.file_size} bytes (a ZIP bomb?)")
+                if entry.file_size > RATIO_MIN_SIZE and entry.file_size > MAX_ZIP_RATIO * max(
+                    entry.compress_size, 1
+                ):
+                    return (
+                        f'is not a plausible XLSX workbook: entry "{entry.filename}" unpacks from '
+                        f"{entry.compress_size} to {entry.file_size} bytes (a ZIP bomb?)"
+                    )
             for entry in entries:
                 if _declares_dtd(archive, entry):
                     return _FORBIDDEN_XML
@@ -359,8 +393,7 @@ def _declares_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
     return False
 
 
-def _read_sheet(book: str, name: str, values: Any, formulas: Any, issues: list[Issue]) -> RawTable | None:
-    label = f"{book}[{name}]"
+def _read_sheet(label: str, values: Any, formulas: Any, issues: list[Issue]) -> RawTable | None:
     formulas.reset_dimensions()  # a stored <dimension> may be wrong; read every row
     values.reset_dimensions()
     formula_cells = {
@@ -380,9 +413,15 @@ def _read_sheet(book: str, name: str, values: Any, formulas: Any, issues: list[I
             formula = formula_cells.get((number, column))
             if cell.value is None and formula is not None:
                 uncalculated.add((number, _column_name(header, column)))
-                issues.append(Issue(label, number, _column_name(header, column),
-                                    f"the formula {formula} has no calculated value (Excel never calculated "
-                                    "it); open the workbook in Excel and save it again"))
+                issues.append(
+                    Issue(
+                        label,
+                        number,
+                        _column_name(header, column),
+                        f"the formula {formula} has no calculated value (Excel never calculated "
+                        "it); open the workbook in Excel and save it again",
+                    )
+                )
         records.append((number, record))
     return _table(label, records, issues, ragged_ok=True, reported=frozenset(uncalculated))
 

@@ -1,4 +1,5 @@
 """Convert a RawBarometer's text cells into the frozen Barometer, collecting every located problem."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,7 +53,16 @@ MAX_DECIMALS = 6
 LANGUAGES: tuple[str, ...] = ("da", "en")
 SOURCE_TYPES: tuple[str, ...] = ("local", "national")
 _NATIONAL_SOURCE_WORDS = ("danmarks statistik", "ministeri", "styrelse", "nationale")
-_BOOLS = {"yes": True, "ja": True, "true": True, "1": True, "no": False, "nej": False, "false": False, "0": False}
+_BOOLS = {
+    "yes": True,
+    "ja": True,
+    "true": True,
+    "1": True,
+    "no": False,
+    "nej": False,
+    "false": False,
+    "0": False,
+}
 _DANISH_SIGNALS = {"grøn": "green", "gul": "yellow", "rød": "red", "grå": "grey"}
 
 # --- cell parsers: text -> value, or ValueError with the message shown after "file:row: column: " --
@@ -87,8 +97,10 @@ def _danish_number(text: str, s: str) -> str:
     if _DANISH_RE.fullmatch(s):
         return s.replace(".", "").replace(",", ".")
     if _POINT_RE.fullmatch(s):
-        raise ValueError(f'"{text}" is not a number: this file (";"-separated) uses decimal comma and "." '
-                         f'only between thousands; write {s.replace(".", ",")}')
+        raise ValueError(
+            f'"{text}" is not a number: this file (";"-separated) uses decimal comma and "." '
+            f"only between thousands; write {s.replace('.', ',')}"
+        )
     raise ValueError(f'"{text}" is not a number')
 
 
@@ -96,8 +108,10 @@ def _point_number(text: str, s: str) -> str:
     if _POINT_RE.fullmatch(s):
         return s
     if _THOUSANDS_LIKE_RE.fullmatch(s):
-        raise ValueError(f'"{text}" is ambiguous ({s.replace(",", ".")} or {s.replace(",", "")}?): write it '
-                         "with a decimal point and without thousands separators")
+        raise ValueError(
+            f'"{text}" is ambiguous ({s.replace(",", ".")} or {s.replace(",", "")}?): write it '
+            "with a decimal point and without thousands separators"
+        )
     if _LONE_COMMA_RE.fullmatch(s):
         return s.replace(",", ".")
     raise ValueError(f'"{text}" is not a number')
@@ -264,8 +278,13 @@ class _Validator:
                 if column not in table.columns:
                     self.issues.append(Issue(table.file, 1, None, f'required column "{column}" is missing'))
 
-    def unique(self, name: str, key: Callable[[_Cells], Any], message: Callable[[Any], str],
-               column: str | None = None) -> None:
+    def unique(
+        self,
+        name: str,
+        key: Callable[[_Cells], Any],
+        message: Callable[[Any], str],
+        column: str | None = None,
+    ) -> None:
         """Report every row whose key (None = not checked) an earlier row already had."""
         first: dict[Any, int] = {}
         for cells in self.rows(name):
@@ -364,14 +383,20 @@ def _config(v: _Validator, committees: _Ids) -> tuple[Config | None, Path | None
         owner=owner,
         language=t.choice("language", LANGUAGES),
         aggregation=t.choice("assessment.aggregation", AGGREGATIONS),
-        significance=t.get("assessment.significance", lambda x: _is_number(x) and 0 < x < 1,
-                           "a number between 0 and 1"),
-        min_n=t.get("assessment.min_n", lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 0,
-                    "a whole number, 0 or more"),
+        significance=t.get(
+            "assessment.significance", lambda x: _is_number(x) and 0 < x < 1, "a number between 0 and 1"
+        ),
+        min_n=t.get(
+            "assessment.min_n",
+            lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 0,
+            "a whole number, 0 or more",
+        ),
         map_file=map_file,
         map_key=map_key,
         administration=t.text("administration"),
-        method_sensitivity=t.get("documents.method_sensitivity", lambda x: isinstance(x, bool), "true or false"),
+        method_sensitivity=t.get(
+            "documents.method_sensitivity", lambda x: isinstance(x, bool), "true or false"
+        ),
     )
     if config is not None:
         config = replace(config, significance=float(config.significance))
@@ -435,8 +460,12 @@ def _refs(v: _Validator) -> _Refs:
         committees=v.ids("committees", "committee"),
         districts=v.ids("districts", "district"),
         indicators=indicators,
-        targets=_Ids("indicator or area", f"{indicators.file} or {areas.file}", indicators.ids | areas.ids,
-                     indicators.known and areas.known),
+        targets=_Ids(
+            "indicator or area",
+            f"{indicators.file} or {areas.file}",
+            indicators.ids | areas.ids,
+            indicators.known and areas.known,
+        ),
     )
 
 
@@ -455,41 +484,75 @@ def _collect(v: _Validator, name: str, make: Callable[[_Cells], T | None]) -> Ro
 
 def _updates(v: _Validator) -> Rows[Update]:
     v.unique_ids("updates")
-    rows = _collect(v, "updates", lambda c: _build(
-        Update, id=c.get("id", required=True), date=c.get("date", parse_date, required=True),
-        label=c.get("label", required=True), index=0, meeting_date=c.get("meeting_date", parse_date),
-        case_number=c.get("case_number"), document_number=c.get("document_number"),
-    ))
+    rows = _collect(
+        v,
+        "updates",
+        lambda c: _build(
+            Update,
+            id=c.get("id", required=True),
+            date=c.get("date", parse_date, required=True),
+            label=c.get("label", required=True),
+            index=0,
+            meeting_date=c.get("meeting_date", parse_date),
+            case_number=c.get("case_number"),
+            document_number=c.get("document_number"),
+        ),
+    )
     for (_, previous), (row, update) in zip(rows, rows[1:], strict=False):
         if update.date <= previous.date:
-            v.issues.append(Issue(v.raw.label("updates"), row, "date",
-                                  f"{update.date} is not after {previous.date}, the date of update {previous.id} "
-                                  "(updates are listed oldest first)"))
+            v.issues.append(
+                Issue(
+                    v.raw.label("updates"),
+                    row,
+                    "date",
+                    f"{update.date} is not after {previous.date}, the date of update {previous.id} "
+                    "(updates are listed oldest first)",
+                )
+            )
     return [(row, replace(u, index=i)) for i, (row, u) in enumerate(rows)]
 
 
 def _areas(v: _Validator) -> Rows[Area]:
     v.unique_ids("areas")
-    return _collect(v, "areas", lambda c: _build(
-        Area, id=c.get("id", required=True), name=c.get("name", required=True),
-        aggregation=c.get("aggregation", choice(AGGREGATIONS)),
-    ))
+    return _collect(
+        v,
+        "areas",
+        lambda c: _build(
+            Area,
+            id=c.get("id", required=True),
+            name=c.get("name", required=True),
+            aggregation=c.get("aggregation", choice(AGGREGATIONS)),
+        ),
+    )
 
 
 def _committees(v: _Validator) -> Rows[Committee]:
     v.unique_ids("committees")
-    return _collect(v, "committees", lambda c: _build(
-        Committee, id=c.get("id", required=True), name=c.get("name", required=True), chair=c.get("chair"),
-    ))
+    return _collect(
+        v,
+        "committees",
+        lambda c: _build(
+            Committee,
+            id=c.get("id", required=True),
+            name=c.get("name", required=True),
+            chair=c.get("chair"),
+        ),
+    )
 
 
 def _districts(v: _Validator, *, has_map: bool) -> Rows[District]:
     v.unique_ids("districts")
     v.unique_ids("districts", "geo_id")
-    return _collect(v, "districts", lambda c: _build(
-        District, id=c.get("id", required=True), name=c.get("name", required=True),
-        geo_id=_geo_id(c) if has_map else c.get("geo_id"),
-    ))
+    return _collect(
+        v,
+        "districts",
+        lambda c: _build(
+            District,
+            id=c.get("id", required=True),
+            name=c.get("name", required=True),
+            geo_id=_geo_id(c) if has_map else c.get("geo_id"),
+        ),
+    )
 
 
 def _geo_id(cells: _Cells) -> Any:
@@ -509,8 +572,10 @@ def _indicators(v: _Validator, refs: _Refs) -> Rows[Indicator]:
 def _indicator(c: _Cells, refs: _Refs, *, has_districts: bool) -> Indicator | None:
     rule = c.get("rule", choice(RULES))
     fields = {
-        "baseline_value": c.number("baseline_value"), "baseline_period": c.get("baseline_period", parse_period),
-        "target_value": c.number("target_value"), "target_period": c.get("target_period", parse_period),
+        "baseline_value": c.number("baseline_value"),
+        "baseline_period": c.get("baseline_period", parse_period),
+        "target_value": c.number("target_value"),
+        "target_period": c.get("target_period", parse_period),
     }
     _check_rule_needs(c, rule or "previous", fields)
     districts = c.get("districts", parse_bool)
@@ -519,13 +584,19 @@ def _indicator(c: _Cells, refs: _Refs, *, has_districts: bool) -> Indicator | No
         districts = BAD
     source = c.get("source")
     return _build(
-        Indicator, id=c.get("id", required=True), area=c.get("area", refs.areas.check, required=True),
-        name=c.get("name", required=True), main=c.get("main", parse_bool, required=True),
+        Indicator,
+        id=c.get("id", required=True),
+        area=c.get("area", refs.areas.check, required=True),
+        name=c.get("name", required=True),
+        main=c.get("main", parse_bool, required=True),
         unit=c.get("unit", choice(UNITS), required=True),
         direction=c.get("direction", choice(DIRECTIONS), required=True),
         committee=c.get("committee", refs.committees.check, required=True),
-        decimals=c.get("decimals", parse_decimals), rule=rule,
-        tolerance=c.number("tolerance", non_negative=True), source=source, districts=districts,
+        decimals=c.get("decimals", parse_decimals),
+        rule=rule,
+        tolerance=c.number("tolerance", non_negative=True),
+        source=source,
+        districts=districts,
         source_type=c.get("source_type", choice(SOURCE_TYPES)) or default_source_type(source),
         **fields,
     )
@@ -550,8 +621,9 @@ def _check_rule_needs(c: _Cells, rule: Any, fields: dict[str, Any]) -> None:
         fields["target_period"] = BAD
 
 
-def _measurements(v: _Validator, refs: _Refs, updates: Rows[Update],
-                  indicators: Rows[Indicator]) -> Rows[Measurement]:
+def _measurements(
+    v: _Validator, refs: _Refs, updates: Rows[Update], indicators: Rows[Indicator]
+) -> Rows[Measurement]:
     dates = {u.id: u.date for _, u in updates}
     has_districts = {i.id: i.districts for _, i in indicators}
     rows = _collect(v, "measurements", lambda c: _measurement(c, refs, dates, has_districts))
@@ -574,8 +646,9 @@ def _duplicate_figure(key: tuple[str, Period, str | None]) -> str:
     return f"duplicate figure for indicator {indicator}, period {period}, {where}"
 
 
-def _measurement(c: _Cells, refs: _Refs, dates: dict[str, dt.date],
-                 has_districts: dict[str, bool]) -> Measurement | None:
+def _measurement(
+    c: _Cells, refs: _Refs, dates: dict[str, dt.date], has_districts: dict[str, bool]
+) -> Measurement | None:
     """One figure; its update must not be dated before its period begins, and a district figure
     needs an indicator with districts = yes."""
     indicator = c.get("indicator", refs.indicators.check, required=True)
@@ -584,15 +657,23 @@ def _measurement(c: _Cells, refs: _Refs, dates: dict[str, dt.date],
     district = c.get("district", refs.districts.check)
     date = dates.get(update) if isinstance(update, str) else None
     if isinstance(period, Period) and date is not None and date < period.first_day:
-        c.issue("update", f"update {update} is dated {date}, before the period {period} begins "
-                          f"({period.first_day})")
+        c.issue(
+            "update",
+            f"update {update} is dated {date}, before the period {period} begins ({period.first_day})",
+        )
         update = BAD
     if isinstance(district, str) and has_districts.get(indicator) is False:
         c.issue("district", f"indicator {indicator} has districts = no")
         district = BAD
     return _build(
-        Measurement, indicator=indicator, period=period, value=c.number("value", required=True),
-        update=update, se=c.number("se", non_negative=True), n=c.whole("n"), district=district,
+        Measurement,
+        indicator=indicator,
+        period=period,
+        value=c.number("value", required=True),
+        update=update,
+        se=c.number("se", non_negative=True),
+        n=c.whole("n"),
+        district=district,
     )
 
 
@@ -613,29 +694,51 @@ def _check_main_indicators(v: _Validator) -> None:
 
 def _initiatives(v: _Validator, refs: _Refs) -> Rows[Initiative]:
     v.unique_ids("initiatives")
-    return _collect(v, "initiatives", lambda c: _build(
-        Initiative, id=c.get("id", required=True), name=c.get("name", required=True),
-        indicator=c.get("indicator", refs.indicators.check, required=True),
-        committee=c.get("committee", refs.committees.check), status=c.get("status"),
-        description=c.get("description"),
-    ))
+    return _collect(
+        v,
+        "initiatives",
+        lambda c: _build(
+            Initiative,
+            id=c.get("id", required=True),
+            name=c.get("name", required=True),
+            indicator=c.get("indicator", refs.indicators.check, required=True),
+            committee=c.get("committee", refs.committees.check),
+            status=c.get("status"),
+            description=c.get("description"),
+        ),
+    )
 
 
 def _overrides(v: _Validator, refs: _Refs) -> Rows[Override]:
-    v.unique("overrides", lambda c: (c.text("update"), c.text("target")) if c.text("target") else None,
-             lambda k: f"duplicate override for update {k[0]} and {k[1]}")
-    return _collect(v, "overrides", lambda c: _build(
-        Override, update=c.get("update", refs.updates.check, required=True),
-        target=c.get("target", refs.targets.check, required=True),
-        signal=c.get("signal", parse_signal, required=True), reason=c.get("reason", required=True),
-    ))
+    v.unique(
+        "overrides",
+        lambda c: (c.text("update"), c.text("target")) if c.text("target") else None,
+        lambda k: f"duplicate override for update {k[0]} and {k[1]}",
+    )
+    return _collect(
+        v,
+        "overrides",
+        lambda c: _build(
+            Override,
+            update=c.get("update", refs.updates.check, required=True),
+            target=c.get("target", refs.targets.check, required=True),
+            signal=c.get("signal", parse_signal, required=True),
+            reason=c.get("reason", required=True),
+        ),
+    )
 
 
 def _comments(v: _Validator, refs: _Refs) -> Rows[Comment]:
-    return _collect(v, "comments", lambda c: _build(
-        Comment, update=c.get("update", refs.updates.check, required=True),
-        target=c.get("target", refs.targets.check, required=True), text=c.get("text", required=True),
-    ))
+    return _collect(
+        v,
+        "comments",
+        lambda c: _build(
+            Comment,
+            update=c.get("update", refs.updates.check, required=True),
+            target=c.get("target", refs.targets.check, required=True),
+            text=c.get("text", required=True),
+        ),
+    )
 
 
 def _objects(rows: Rows[T]) -> tuple[T, ...]:
@@ -675,8 +778,17 @@ def validate(raw: RawBarometer) -> Barometer:
         raise DataValidationError(_ordered(v.issues, raw))
     inputs = set(raw.input_files) | ({map_path} if map_path else set())
     return Barometer(
-        folder=raw.folder, config=config, updates=_objects(updates), areas=_objects(areas),
-        committees=_objects(committees), indicators=_objects(indicators), measurements=_objects(measurements),
-        districts=_objects(districts), initiatives=_objects(initiatives), overrides=_objects(overrides),
-        comments=_objects(comments), map_path=map_path, input_files=tuple(sorted(inputs)),
+        folder=raw.folder,
+        config=config,
+        updates=_objects(updates),
+        areas=_objects(areas),
+        committees=_objects(committees),
+        indicators=_objects(indicators),
+        measurements=_objects(measurements),
+        districts=_objects(districts),
+        initiatives=_objects(initiatives),
+        overrides=_objects(overrides),
+        comments=_objects(comments),
+        map_path=map_path,
+        input_files=tuple(sorted(inputs)),
     )

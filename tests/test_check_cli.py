@@ -1,4 +1,5 @@
 """`reportgen check FOLDER` end to end: summary and exit 0, or located problems on stderr and exit 1."""
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,14 @@ from conftest import BASE_FILES, ROOT
 
 def run_check(folder: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8"}
-    return subprocess.run([sys.executable, "-m", "reportgen.cli", "check", str(folder)],
-                          capture_output=True, text=True, encoding="utf-8", env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "reportgen.cli", "check", str(folder)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+    )
 
 
 def test_check_valid_folder_prints_summary(make_barometer):

@@ -1,4 +1,5 @@
 """load.py: every accepted file variant gives the same Barometer; broken files give located errors."""
+
 from __future__ import annotations
 
 import csv
@@ -59,9 +60,12 @@ def workbook_bytes(tables: dict[str, list[list[object]]]) -> bytes:
 
 
 def base_workbook() -> bytes:
-    return workbook_bytes({
-        name.removesuffix(".csv"): [[excel_value(c) for c in row] for row in rows_of(name)] for name in CSV_NAMES
-    })
+    return workbook_bytes(
+        {
+            name.removesuffix(".csv"): [[excel_value(c) for c in row] for row in rows_of(name)]
+            for name in CSV_NAMES
+        }
+    )
 
 
 def without_csv() -> dict[str, None]:
@@ -83,8 +87,10 @@ VARIANTS = {
     "danish-cp1252": {name: danish_csv(name, "cp1252") for name in CSV_NAMES},
     "tab-separated": {name: textwrap.dedent(BASE_FILES[name]).replace(",", "\t") for name in CSV_NAMES},
     "xlsx": {**without_csv(), "barometer.xlsx": base_workbook()},
-    "padded-headers": {"updates.csv": " ID , Date ,LABEL\n2008-06,2008-06-02,Juni 2008\n"
-                                      "2008-12,2008-12-01,December 2008\n2009-06,2009-06-01,Juni 2009\n"},
+    "padded-headers": {
+        "updates.csv": " ID , Date ,LABEL\n2008-06,2008-06-02,Juni 2008\n"
+        "2008-12,2008-12-01,December 2008\n2009-06,2009-06-01,Juni 2009\n"
+    },
     "blank-rows-and-crlf": {
         name: (textwrap.dedent(BASE_FILES[name]) + "\n,,,\n").replace("\n", "\r\n") for name in CSV_NAMES
     },
@@ -110,8 +116,18 @@ def test_raw_rows_are_text_tagged_with_file_and_spreadsheet_row(make_barometer):
     table = raw.tables["measurements"]
     assert table.file == "measurements.csv"
     assert table.columns == ("indicator", "period", "value", "se", "n", "district", "update")
-    assert table.rows[0] == load.RawRow(2, {"indicator": "A1", "period": "2008-03", "value": "50.0", "se": "",
-                                            "n": "", "district": "", "update": "2008-06"})
+    assert table.rows[0] == load.RawRow(
+        2,
+        {
+            "indicator": "A1",
+            "period": "2008-03",
+            "value": "50.0",
+            "se": "",
+            "n": "",
+            "district": "",
+            "update": "2008-06",
+        },
+    )
     assert raw.issues == ()
     assert [p.name for p in raw.input_files] == sorted(["barometer.toml", *CSV_NAMES])
 
@@ -125,10 +141,20 @@ def test_xlsx_labels_and_faithful_number_text(make_barometer):
     assert [p.name for p in raw.input_files] == ["barometer.toml", "barometer.xlsx"]
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (59.3, "59.3"), (50.0, "50"), (4793, "4793"), (-0.25, "-0.25"), (1e-05, "0.00001"), (True, "true"),
-    (None, ""), (dt.datetime(2009, 12, 3), "2009-12-03"), ("0101", "0101"),
-])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (59.3, "59.3"),
+        (50.0, "50"),
+        (4793, "4793"),
+        (-0.25, "-0.25"),
+        (1e-05, "0.00001"),
+        (True, "true"),
+        (None, ""),
+        (dt.datetime(2009, 12, 3), "2009-12-03"),
+        ("0101", "0101"),
+    ],
+)
 def test_cell_text(value, text):
     assert load.cell_text(value) == text
 
@@ -139,7 +165,9 @@ def test_ids_keep_leading_zeros_in_csv_and_xlsx(make_barometer):
     csv_b = read_barometer(make_barometer({"areas.csv": areas, "indicators.csv": indicators}))
     assert csv_b.areas[0].id == "0101"
     assert csv_b.indicator("A1").area == "0101"
-    sheets = {n.removesuffix(".csv"): [[excel_value(c) for c in row] for row in rows_of(n)] for n in CSV_NAMES}
+    sheets = {
+        n.removesuffix(".csv"): [[excel_value(c) for c in row] for row in rows_of(n)] for n in CSV_NAMES
+    }
     sheets["areas"][1][0] = "0101"  # a text cell, as Excel keeps it when formatted as text
     sheets["indicators"][1][1] = "0101"
     xlsx_b = read_barometer(make_barometer({**without_csv(), "barometer.xlsx": workbook_bytes(sheets)}))
@@ -148,23 +176,26 @@ def test_ids_keep_leading_zeros_in_csv_and_xlsx(make_barometer):
 
 def test_danish_locale_thousands_separator(make_barometer):
     indicators = danish_csv("indicators.csv", "utf-8-sig").replace(b"percent", b"count")
-    measurements = danish_csv("measurements.csv", "utf-8-sig").replace(b"50,0", b"4.793").replace(b"51,0", b"1.234,5")
+    measurements = (
+        danish_csv("measurements.csv", "utf-8-sig").replace(b"50,0", b"4.793").replace(b"51,0", b"1.234,5")
+    )
     b = read_barometer(make_barometer({"indicators.csv": indicators, "measurements.csv": measurements}))
     assert [m.value for m in b.measurements_of("A1")] == [4793.0, 1234.5, 50.5]
 
 
 def test_utf16_unicode_text_export_is_explained(make_barometer):
     data = textwrap.dedent(BASE_FILES["areas.csv"]).replace(",", "\t").encode("utf-16")
-    assert messages(make_barometer({"areas.csv": data}))[0] == (
-        'areas.csv: is UTF-16 text (Excel\'s "Unicode text" export); save it as "CSV UTF-8 (kommasepareret)" instead'
-    )
+    assert messages(make_barometer({"areas.csv": data})) == [
+        'areas.csv: is UTF-16 text (Excel\'s "Unicode text" export); '
+        'save it as "CSV UTF-8 (kommasepareret)" instead'
+    ]
 
 
 def test_mojibake_is_refused_with_location(make_barometer):
     areas = "id,name\nA,BeskÃ¦ftigelse\nB,Uddannelse\n"
     assert messages(make_barometer({"areas.csv": areas})) == [
-        'areas.csv:2: name: "BeskÃ¦ftigelse" is garbled text ("Ã¦" should be "æ"): the file has been saved in '
-        "the wrong encoding; fix the text and save it as CSV UTF-8"
+        'areas.csv:2: name: "BeskÃ¦ftigelse" is garbled text ("Ã¦" should be "æ"): '
+        "the file has been saved in the wrong encoding; fix the text and save it as CSV UTF-8"
     ]
 
 
@@ -209,7 +240,9 @@ def test_table_both_as_csv_and_sheet(make_barometer):
 
 
 def test_xlsx_formula_without_cached_value(make_barometer):
-    sheets = {n.removesuffix(".csv"): [[excel_value(c) for c in row] for row in rows_of(n)] for n in CSV_NAMES}
+    sheets = {
+        n.removesuffix(".csv"): [[excel_value(c) for c in row] for row in rows_of(n)] for n in CSV_NAMES
+    }
     sheets["measurements"][2][2] = "=50+1"  # openpyxl writes the formula and no calculated value
     folder = make_barometer({**without_csv(), "barometer.xlsx": workbook_bytes(sheets)})
     assert messages(folder) == [
@@ -246,8 +279,9 @@ def test_zip_bomb_is_refused_before_unpacking(make_barometer):
         bomb.writestr("xl/worksheets/sheet1.xml", b"0" * (20 * 1024 * 1024))
     assert len(out.getvalue()) < 100_000
     [message] = messages(make_barometer({"barometer.xlsx": out.getvalue()}))
-    assert message.startswith('barometer.xlsx: is not a plausible XLSX workbook: entry "xl/worksheets/sheet1.xml" '
-                              "unpacks from ")
+    assert message.startswith(
+        'barometer.xlsx: is not a plausible XLSX workbook: entry "xl/worksheets/sheet1.xml" unpacks from '
+    )
     assert message.endswith(" to 20971520 bytes (a ZIP bomb?)")
 
 

@@ -1,4 +1,5 @@
 """validate.py: one case per problem with its exact message, all problems listed, and what is accepted."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,7 +18,7 @@ A1 = "A1,A,Andel beskæftigede,yes,percent,up,1,previous,0,,,,,BIU,Danmarks Stat
 B1 = "B1,B,Karaktergab,yes,value,down,2,previous,0,,,,,BUU,Undervisningsministeriet,no"
 M2 = "A1,2008-03,50.0,,,,2008-06"
 TOML = "barometer.toml"
-M, I = "measurements.csv", "indicators.csv"
+M, IND = "measurements.csv", "indicators.csv"
 DISTRICTS = "id,name,geo_id\n0101,Indre By,1\n0202,Østerbro,2\n"
 MAP = '[map]\nfile = "bydele.geojson"\nkey = "bydel_nr"\n'
 
@@ -39,7 +40,7 @@ def append(name: str, *lines: str) -> dict[str, str]:
 def indicator(old: str, new: str, line: str = A1) -> dict[str, str]:
     """Change one field of indicator A1 (``old`` is matched as ``,old,``)."""
     assert f",{old}," in line
-    return edit(I, line, line.replace(f",{old},", f",{new},", 1))
+    return edit(IND, line, line.replace(f",{old},", f",{new},", 1))
 
 
 def figure(new: str) -> dict[str, str]:
@@ -59,200 +60,402 @@ def messages(folder: Path) -> list[str]:
 
 CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
     # numbers
-    "not-a-number": (figure('A1,2008-03,"6,2,1",,,,2008-06'),
-                     ['measurements.csv:2: value: "6,2,1" is not a number']),
+    "not-a-number": (
+        figure('A1,2008-03,"6,2,1",,,,2008-06'),
+        ['measurements.csv:2: value: "6,2,1" is not a number'],
+    ),
     "nan": (figure("A1,2008-03,NaN,,,,2008-06"), ['measurements.csv:2: value: "NaN" is not a finite number']),
-    "infinity": (figure("A1,2008-03,-inf,,,,2008-06"), ['measurements.csv:2: value: "-inf" is not a finite number']),
-    "percent-sign": (figure("A1,2008-03,50 %,,,,2008-06"),
-                     ['measurements.csv:2: value: "50 %" is not a number: write it without the percent sign']),
-    "ambiguous-thousands": (figure('A1,2008-03,"4,793",,,,2008-06'),
-                            ['measurements.csv:2: value: "4,793" is ambiguous (4.793 or 4793?): write it with a '
-                             "decimal point and without thousands separators"]),
-    "excel-error": (figure("A1,2008-03,#DIV/0!,,,,2008-06"),
-                    ['measurements.csv:2: value: "#DIV/0!" is an Excel error value, not a number']),
+    "infinity": (
+        figure("A1,2008-03,-inf,,,,2008-06"),
+        ['measurements.csv:2: value: "-inf" is not a finite number'],
+    ),
+    "percent-sign": (
+        figure("A1,2008-03,50 %,,,,2008-06"),
+        ['measurements.csv:2: value: "50 %" is not a number: write it without the percent sign'],
+    ),
+    "ambiguous-thousands": (
+        figure('A1,2008-03,"4,793",,,,2008-06'),
+        [
+            'measurements.csv:2: value: "4,793" is ambiguous (4.793 or 4793?): write it with a '
+            "decimal point and without thousands separators"
+        ],
+    ),
+    "excel-error": (
+        figure("A1,2008-03,#DIV/0!,,,,2008-06"),
+        ['measurements.csv:2: value: "#DIV/0!" is an Excel error value, not a number'],
+    ),
     "point-in-danish-file": (
-        {M: "indicator;period;value;se;n;district;update\nA1;2008-03;50.25;;;;2008-06\n"
-            "A1;2008-09;51,0;;;;2008-12\nA1;2009-03;50,5;;;;2009-06\nB1;2007;0,50;;;;2008-06\n"},
-        ['measurements.csv:2: value: "50.25" is not a number: this file (";"-separated) uses decimal comma and '
-         '"." only between thousands; write 50,25']),
-    "negative-se": (figure("A1,2008-03,50.0,-0.5,,,2008-06"), ['measurements.csv:2: se: "-0.5" must not be negative']),
-    "negative-n": (figure("A1,2008-03,50.0,,-3,,2008-06"), ['measurements.csv:2: n: "-3" must not be negative']),
-    "n-not-whole": (figure("A1,2008-03,50.0,,12.5,,2008-06"), ['measurements.csv:2: n: "12.5" is not a whole number']),
-    "negative-tolerance": (indicator("0", "-0.1"), ['indicators.csv:2: tolerance: "-0.1" must not be negative']),
+        {
+            M: "indicator;period;value;se;n;district;update\nA1;2008-03;50.25;;;;2008-06\n"
+            "A1;2008-09;51,0;;;;2008-12\nA1;2009-03;50,5;;;;2009-06\nB1;2007;0,50;;;;2008-06\n"
+        },
+        [
+            'measurements.csv:2: value: "50.25" is not a number: this file (";"-separated) uses '
+            'decimal comma and "." only between thousands; write 50,25'
+        ],
+    ),
+    "negative-se": (
+        figure("A1,2008-03,50.0,-0.5,,,2008-06"),
+        ['measurements.csv:2: se: "-0.5" must not be negative'],
+    ),
+    "negative-n": (
+        figure("A1,2008-03,50.0,,-3,,2008-06"),
+        ['measurements.csv:2: n: "-3" must not be negative'],
+    ),
+    "n-not-whole": (
+        figure("A1,2008-03,50.0,,12.5,,2008-06"),
+        ['measurements.csv:2: n: "12.5" is not a whole number'],
+    ),
+    "negative-tolerance": (
+        indicator("0", "-0.1"),
+        ['indicators.csv:2: tolerance: "-0.1" must not be negative'],
+    ),
     # periods and dates
-    "period-month-13": (figure("A1,2009-13,50.0,,,,2008-06"), ['measurements.csv:2: period: "2009-13" has no month 13']),
-    "period-day-first": (figure("A1,09-2009,50.0,,,,2008-06"),
-                         ['measurements.csv:2: period: "09-2009" is not a period (YYYY-MM or YYYY)']),
-    "update-before-period": (edit(M, "A1,2008-09,51.0,,,,2008-12", "A1,2008-09,51.0,,,,2008-06"),
-                             ["measurements.csv:3: update: update 2008-06 is dated 2008-06-02, before the period "
-                              "2008-09 begins (2008-09-01)"]),
-    "bad-iso-date": (edit("updates.csv", "2008-12-01", "03-12-2008"),
-                     ['updates.csv:3: date: "03-12-2008" is not a date (YYYY-MM-DD)']),
-    "impossible-date": (edit("updates.csv", "2008-12-01", "2008-02-30"),
-                        ['updates.csv:3: date: "2008-02-30" is not a date (YYYY-MM-DD)']),
+    "period-month-13": (
+        figure("A1,2009-13,50.0,,,,2008-06"),
+        ['measurements.csv:2: period: "2009-13" has no month 13'],
+    ),
+    "period-day-first": (
+        figure("A1,09-2009,50.0,,,,2008-06"),
+        ['measurements.csv:2: period: "09-2009" is not a period (YYYY-MM or YYYY)'],
+    ),
+    "update-before-period": (
+        edit(M, "A1,2008-09,51.0,,,,2008-12", "A1,2008-09,51.0,,,,2008-06"),
+        [
+            "measurements.csv:3: update: update 2008-06 is dated 2008-06-02, before the period "
+            "2008-09 begins (2008-09-01)"
+        ],
+    ),
+    "bad-iso-date": (
+        edit("updates.csv", "2008-12-01", "03-12-2008"),
+        ['updates.csv:3: date: "03-12-2008" is not a date (YYYY-MM-DD)'],
+    ),
+    "impossible-date": (
+        edit("updates.csv", "2008-12-01", "2008-02-30"),
+        ['updates.csv:3: date: "2008-02-30" is not a date (YYYY-MM-DD)'],
+    ),
     "update-dates-not-increasing": (
         edit("updates.csv", "2009-06-01", "2008-11-30"),
-        ["updates.csv:4: date: 2008-11-30 is not after 2008-12-01, the date of update 2008-12 (updates are listed "
-         "oldest first)",
-         "measurements.csv:4: update: update 2009-06 is dated 2008-11-30, before the period 2009-03 begins "
-         "(2009-03-01)"]),
-    "duplicate-update-id": (append("updates.csv", "2009-06,2009-12-01,December 2009"),
-                            ['updates.csv:5: id: duplicate id "2009-06" (also on row 4)']),
-    "bad-meeting-date": (edit("updates.csv", "label\n", "label,meeting_date\n", "Juni 2008\n", "Juni 2008,2/6-2008\n",
-                              "December 2008\n", "December 2008,\n", "Juni 2009\n", "Juni 2009,\n"),
-                         ['updates.csv:2: meeting_date: "2/6-2008" is not a date (YYYY-MM-DD)']),
+        [
+            "updates.csv:4: date: 2008-11-30 is not after 2008-12-01, the date of update 2008-12 "
+            "(updates are listed oldest first)",
+            "measurements.csv:4: update: update 2009-06 is dated 2008-11-30, "
+            "before the period 2009-03 begins (2009-03-01)",
+        ],
+    ),
+    "duplicate-update-id": (
+        append("updates.csv", "2009-06,2009-12-01,December 2009"),
+        ['updates.csv:5: id: duplicate id "2009-06" (also on row 4)'],
+    ),
+    "bad-meeting-date": (
+        edit(
+            "updates.csv",
+            "label\n",
+            "label,meeting_date\n",
+            "Juni 2008\n",
+            "Juni 2008,2/6-2008\n",
+            "December 2008\n",
+            "December 2008,\n",
+            "Juni 2009\n",
+            "Juni 2009,\n",
+        ),
+        ['updates.csv:2: meeting_date: "2/6-2008" is not a date (YYYY-MM-DD)'],
+    ),
     # references
-    "unknown-indicator": (figure("Z9,2008-03,50.0,,,,2008-06"),
-                          ['measurements.csv:2: indicator: unknown indicator "Z9" (not in indicators.csv)']),
-    "unknown-update": (figure("A1,2008-03,50.0,,,,2010-01"),
-                       ['measurements.csv:2: update: unknown update "2010-01" (not in updates.csv)']),
-    "unknown-district": (figure("A1,2008-03,50.0,,,0101,2008-06"),
-                         ['measurements.csv:2: district: unknown district "0101" (not in districts.csv)']),
+    "unknown-indicator": (
+        figure("Z9,2008-03,50.0,,,,2008-06"),
+        ['measurements.csv:2: indicator: unknown indicator "Z9" (not in indicators.csv)'],
+    ),
+    "unknown-update": (
+        figure("A1,2008-03,50.0,,,,2010-01"),
+        ['measurements.csv:2: update: unknown update "2010-01" (not in updates.csv)'],
+    ),
+    "unknown-district": (
+        figure("A1,2008-03,50.0,,,0101,2008-06"),
+        ['measurements.csv:2: district: unknown district "0101" (not in districts.csv)'],
+    ),
     "district-figure-without-districts": (
         {**append(M, "A1,2008-03,50.0,,,0101,2008-06"), "districts.csv": DISTRICTS},
-        ["measurements.csv:7: district: indicator A1 has districts = no"]),
-    "unknown-area": (indicator("A", "X"),
-                     ['indicators.csv:2: area: unknown area "X" (not in areas.csv)',
-                      'areas.csv:2: area "A" has no main indicator (main = yes in indicators.csv)']),
-    "unknown-committee": (indicator("BIU", "XYZ"),
-                          ['indicators.csv:2: committee: unknown committee "XYZ" (not in committees.csv)']),
+        ["measurements.csv:7: district: indicator A1 has districts = no"],
+    ),
+    "unknown-area": (
+        indicator("A", "X"),
+        [
+            'indicators.csv:2: area: unknown area "X" (not in areas.csv)',
+            'areas.csv:2: area "A" has no main indicator (main = yes in indicators.csv)',
+        ],
+    ),
+    "unknown-committee": (
+        indicator("BIU", "XYZ"),
+        ['indicators.csv:2: committee: unknown committee "XYZ" (not in committees.csv)'],
+    ),
     # duplicates
     "duplicate-area": (append("areas.csv", "A,Andet"), ['areas.csv:4: id: duplicate id "A" (also on row 2)']),
-    "duplicate-committee": (append("committees.csv", "BUU,Andet udvalg,"),
-                            ['committees.csv:4: id: duplicate id "BUU" (also on row 3)']),
-    "duplicate-indicator": (append(I, A1), ['indicators.csv:4: id: duplicate id "A1" (also on row 2)']),
-    "duplicate-figure": (append(M, "A1,2008-03,49.0,,,,2008-12"),
-                         ["measurements.csv:7: duplicate figure for indicator A1, period 2008-03, the whole "
-                          "municipality (also on row 2)"]),
-    "year-and-december-figure": (append(M, "B1,2008-12,0.30,,,,2009-06"),
-                                 ["measurements.csv:7: duplicate figure for indicator B1, period 2008-12, the whole "
-                                  "municipality (also on row 6)"]),
+    "duplicate-committee": (
+        append("committees.csv", "BUU,Andet udvalg,"),
+        ['committees.csv:4: id: duplicate id "BUU" (also on row 3)'],
+    ),
+    "duplicate-indicator": (append(IND, A1), ['indicators.csv:4: id: duplicate id "A1" (also on row 2)']),
+    "duplicate-figure": (
+        append(M, "A1,2008-03,49.0,,,,2008-12"),
+        [
+            "measurements.csv:7: duplicate figure for indicator A1, period 2008-03, the whole "
+            "municipality (also on row 2)"
+        ],
+    ),
+    "year-and-december-figure": (
+        append(M, "B1,2008-12,0.30,,,,2009-06"),
+        [
+            "measurements.csv:7: duplicate figure for indicator B1, period 2008-12, the whole "
+            "municipality (also on row 6)"
+        ],
+    ),
     "duplicate-district-figure": (
-        {**edit(I, A1, A1[:-2] + "yes"),
-         **append(M, "A1,2008-03,50.0,,,0101,2008-06", "A1,2008-03,51.0,,,0101,2008-06"),
-         "districts.csv": DISTRICTS},
-        ["measurements.csv:8: duplicate figure for indicator A1, period 2008-03, district 0101 (also on row 7)"]),
+        {
+            **edit(IND, A1, A1[:-2] + "yes"),
+            **append(M, "A1,2008-03,50.0,,,0101,2008-06", "A1,2008-03,51.0,,,0101,2008-06"),
+            "districts.csv": DISTRICTS,
+        },
+        [
+            "measurements.csv:8: duplicate figure for indicator A1, period 2008-03, district 0101 "
+            "(also on row 7)"
+        ],
+    ),
     # indicators
-    "area-without-main-indicator": (indicator("yes", "no", B1),
-                                    ['areas.csv:3: area "B" has no main indicator (main = yes in indicators.csv)']),
-    "baseline-rule-without-baseline": (indicator("previous", "baseline"),
-                                       ['indicators.csv:2: baseline_value: is required by rule "baseline"',
-                                        'indicators.csv:2: baseline_period: is required by rule "baseline"']),
-    "national-rule-without-baseline": (indicator("previous", "national"),
-                                       ['indicators.csv:2: baseline_value: is required by rule "national"',
-                                        'indicators.csv:2: baseline_period: is required by rule "national"']),
+    "area-without-main-indicator": (
+        indicator("yes", "no", B1),
+        ['areas.csv:3: area "B" has no main indicator (main = yes in indicators.csv)'],
+    ),
+    "baseline-rule-without-baseline": (
+        indicator("previous", "baseline"),
+        [
+            'indicators.csv:2: baseline_value: is required by rule "baseline"',
+            'indicators.csv:2: baseline_period: is required by rule "baseline"',
+        ],
+    ),
+    "national-rule-without-baseline": (
+        indicator("previous", "national"),
+        [
+            'indicators.csv:2: baseline_value: is required by rule "national"',
+            'indicators.csv:2: baseline_period: is required by rule "national"',
+        ],
+    ),
     "trajectory-without-baseline-and-target": (
         indicator("previous", "trajectory"),
-        ['indicators.csv:2: baseline_value: is required by rule "trajectory"',
-         'indicators.csv:2: baseline_period: is required by rule "trajectory"',
-         'indicators.csv:2: target_value: is required by rule "trajectory"',
-         'indicators.csv:2: target_period: is required by rule "trajectory"']),
-    "gauge-without-target": (indicator("previous,0,,", "gauge,0,48.0,2007-06"),
-                             ['indicators.csv:2: target_value: is required by rule "gauge"',
-                              'indicators.csv:2: target_period: is required by rule "gauge"']),
-    "target-value-without-period": (indicator("0,,,,", "0,,,55.0,"),
-                                    ["indicators.csv:2: target_period: is required when target_value is given"]),
-    "target-before-baseline": (indicator("previous,0,,,,", "trajectory,0,48.0,2009-01,55.0,2008-12"),
-                               ["indicators.csv:2: target_period: must be after baseline_period (2009-01)"]),
-    "unknown-rule": (indicator("previous", "trend"),
-                     ['indicators.csv:2: rule: "trend" is not one of previous, baseline, trajectory, national, gauge']),
-    "unknown-direction": (indicator("up", "sideways"),
-                          ['indicators.csv:2: direction: "sideways" is not one of up, down']),
-    "unknown-unit": (indicator("percent", "procent"),
-                     ['indicators.csv:2: unit: "procent" is not one of percent, count, value']),
-    "unknown-source-type": (edit(I, "districts\n", "districts,source_type\n", A1, A1 + ",regional", B1, B1 + ","),
-                            ['indicators.csv:2: source_type: "regional" is not one of local, national']),
-    "main-not-yes-no": (indicator("yes", "maybe"),
-                        ['indicators.csv:2: main: "maybe" is not yes or no (also ja/nej, true/false, 1/0)']),
-    "districts-not-yes-no": (edit(I, A1, A1[:-2] + "2"),
-                             ['indicators.csv:2: districts: "2" is not yes or no (also ja/nej, true/false, 1/0)']),
-    "decimals-negative": (indicator("1", "-1"), ['indicators.csv:2: decimals: "-1" is not a whole number from 0 to 6']),
-    "decimals-fraction": (indicator("1", "1.5"),
-                          ['indicators.csv:2: decimals: "1.5" is not a whole number from 0 to 6']),
-    "decimals-too-many": (indicator("1", "12"), ['indicators.csv:2: decimals: "12" is not a whole number from 0 to 6']),
-    "districts-without-districts-csv": (edit(I, A1, A1[:-2] + "yes"),
-                                        ["indicators.csv:2: districts: is yes, but no districts.csv is given"]),
-    "unknown-area-aggregation": ({"areas.csv": "id,name,aggregation\nA,Beskæftigelse,best\nB,Uddannelse,\n"},
-                                 ['areas.csv:2: aggregation: "best" is not one of worst, majority']),
+        [
+            'indicators.csv:2: baseline_value: is required by rule "trajectory"',
+            'indicators.csv:2: baseline_period: is required by rule "trajectory"',
+            'indicators.csv:2: target_value: is required by rule "trajectory"',
+            'indicators.csv:2: target_period: is required by rule "trajectory"',
+        ],
+    ),
+    "gauge-without-target": (
+        indicator("previous,0,,", "gauge,0,48.0,2007-06"),
+        [
+            'indicators.csv:2: target_value: is required by rule "gauge"',
+            'indicators.csv:2: target_period: is required by rule "gauge"',
+        ],
+    ),
+    "target-value-without-period": (
+        indicator("0,,,,", "0,,,55.0,"),
+        ["indicators.csv:2: target_period: is required when target_value is given"],
+    ),
+    "target-before-baseline": (
+        indicator("previous,0,,,,", "trajectory,0,48.0,2009-01,55.0,2008-12"),
+        ["indicators.csv:2: target_period: must be after baseline_period (2009-01)"],
+    ),
+    "unknown-rule": (
+        indicator("previous", "trend"),
+        ['indicators.csv:2: rule: "trend" is not one of previous, baseline, trajectory, national, gauge'],
+    ),
+    "unknown-direction": (
+        indicator("up", "sideways"),
+        ['indicators.csv:2: direction: "sideways" is not one of up, down'],
+    ),
+    "unknown-unit": (
+        indicator("percent", "procent"),
+        ['indicators.csv:2: unit: "procent" is not one of percent, count, value'],
+    ),
+    "unknown-source-type": (
+        edit(IND, "districts\n", "districts,source_type\n", A1, A1 + ",regional", B1, B1 + ","),
+        ['indicators.csv:2: source_type: "regional" is not one of local, national'],
+    ),
+    "main-not-yes-no": (
+        indicator("yes", "maybe"),
+        ['indicators.csv:2: main: "maybe" is not yes or no (also ja/nej, true/false, 1/0)'],
+    ),
+    "districts-not-yes-no": (
+        edit(IND, A1, A1[:-2] + "2"),
+        ['indicators.csv:2: districts: "2" is not yes or no (also ja/nej, true/false, 1/0)'],
+    ),
+    "decimals-negative": (
+        indicator("1", "-1"),
+        ['indicators.csv:2: decimals: "-1" is not a whole number from 0 to 6'],
+    ),
+    "decimals-fraction": (
+        indicator("1", "1.5"),
+        ['indicators.csv:2: decimals: "1.5" is not a whole number from 0 to 6'],
+    ),
+    "decimals-too-many": (
+        indicator("1", "12"),
+        ['indicators.csv:2: decimals: "12" is not a whole number from 0 to 6'],
+    ),
+    "districts-without-districts-csv": (
+        edit(IND, A1, A1[:-2] + "yes"),
+        ["indicators.csv:2: districts: is yes, but no districts.csv is given"],
+    ),
+    "unknown-area-aggregation": (
+        {"areas.csv": "id,name,aggregation\nA,Beskæftigelse,best\nB,Uddannelse,\n"},
+        ['areas.csv:2: aggregation: "best" is not one of worst, majority'],
+    ),
     # structure
-    "missing-column": ({M: "indicator,period,value\nA1,2008-03,50.0\n"},
-                       ['measurements.csv:1: required column "update" is missing']),
-    "empty-required-cell": (edit("updates.csv", "Juni 2008", ""), ["updates.csv:2: label: is required but empty"]),
-    "empty-required-id": (figure(",2008-03,50.0,,,,2008-06"), ["measurements.csv:2: indicator: is required but empty"]),
+    "missing-column": (
+        {M: "indicator,period,value\nA1,2008-03,50.0\n"},
+        ['measurements.csv:1: required column "update" is missing'],
+    ),
+    "empty-required-cell": (
+        edit("updates.csv", "Juni 2008", ""),
+        ["updates.csv:2: label: is required but empty"],
+    ),
+    "empty-required-id": (
+        figure(",2008-03,50.0,,,,2008-06"),
+        ["measurements.csv:2: indicator: is required but empty"],
+    ),
     # overrides, comments, initiatives
-    "override-bad-signal": ({"overrides.csv": "update,target,signal,reason\n2009-06,A1,blue,Fordi\n"},
-                            ['overrides.csv:2: signal: "blue" is not one of green, yellow, red, grey '
-                             "(grøn, gul, rød, grå)"]),
-    "override-without-reason": ({"overrides.csv": "update,target,signal,reason\n2009-06,A1,red,\n"},
-                                ["overrides.csv:2: reason: is required but empty"]),
-    "override-unknown-target": ({"overrides.csv": "update,target,signal,reason\n2009-06,Z9,red,Fordi\n"},
-                                ['overrides.csv:2: target: unknown indicator or area "Z9" '
-                                 "(not in indicators.csv or areas.csv)"]),
-    "override-unknown-update": ({"overrides.csv": "update,target,signal,reason\n2010-06,A,red,Fordi\n"},
-                                ['overrides.csv:2: update: unknown update "2010-06" (not in updates.csv)']),
-    "duplicate-override": ({"overrides.csv": "update,target,signal,reason\n2009-06,A,red,Fordi\n2009-06,A,gul,Nej\n"},
-                           ["overrides.csv:3: duplicate override for update 2009-06 and A (also on row 2)"]),
-    "comment-unknown-target": ({"comments.csv": "update,target,text\n2009-06,C,Faldet skyldes krisen.\n"},
-                               ['comments.csv:2: target: unknown indicator or area "C" '
-                                "(not in indicators.csv or areas.csv)"]),
-    "comment-without-text": ({"comments.csv": "update,target,text\n2009-06,A1,\n"},
-                             ["comments.csv:2: text: is required but empty"]),
+    "override-bad-signal": (
+        {"overrides.csv": "update,target,signal,reason\n2009-06,A1,blue,Fordi\n"},
+        ['overrides.csv:2: signal: "blue" is not one of green, yellow, red, grey (grøn, gul, rød, grå)'],
+    ),
+    "override-without-reason": (
+        {"overrides.csv": "update,target,signal,reason\n2009-06,A1,red,\n"},
+        ["overrides.csv:2: reason: is required but empty"],
+    ),
+    "override-unknown-target": (
+        {"overrides.csv": "update,target,signal,reason\n2009-06,Z9,red,Fordi\n"},
+        ['overrides.csv:2: target: unknown indicator or area "Z9" (not in indicators.csv or areas.csv)'],
+    ),
+    "override-unknown-update": (
+        {"overrides.csv": "update,target,signal,reason\n2010-06,A,red,Fordi\n"},
+        ['overrides.csv:2: update: unknown update "2010-06" (not in updates.csv)'],
+    ),
+    "duplicate-override": (
+        {"overrides.csv": "update,target,signal,reason\n2009-06,A,red,Fordi\n2009-06,A,gul,Nej\n"},
+        ["overrides.csv:3: duplicate override for update 2009-06 and A (also on row 2)"],
+    ),
+    "comment-unknown-target": (
+        {"comments.csv": "update,target,text\n2009-06,C,Faldet skyldes krisen.\n"},
+        ['comments.csv:2: target: unknown indicator or area "C" (not in indicators.csv or areas.csv)'],
+    ),
+    "comment-without-text": (
+        {"comments.csv": "update,target,text\n2009-06,A1,\n"},
+        ["comments.csv:2: text: is required but empty"],
+    ),
     "initiative-unknown-indicator": (
         {"initiatives.csv": "id,name,indicator,committee,status,description\nP1,Job nu,Z9,BIU,,\n"},
-        ['initiatives.csv:2: indicator: unknown indicator "Z9" (not in indicators.csv)']),
+        ['initiatives.csv:2: indicator: unknown indicator "Z9" (not in indicators.csv)'],
+    ),
     "initiative-unknown-committee": (
         {"initiatives.csv": "id,name,indicator,committee,status,description\nP1,Job nu,A1,XYZ,,\n"},
-        ['initiatives.csv:2: committee: unknown committee "XYZ" (not in committees.csv)']),
+        ['initiatives.csv:2: committee: unknown committee "XYZ" (not in committees.csv)'],
+    ),
     "duplicate-initiative": (
         {"initiatives.csv": "id,name,indicator\nP1,Job nu,A1\nP1,Job igen,B1\n"},
-        ['initiatives.csv:3: id: duplicate id "P1" (also on row 2)']),
+        ['initiatives.csv:3: id: duplicate id "P1" (also on row 2)'],
+    ),
     # districts
-    "district-without-geo-id": ({"districts.csv": "id,name,geo_id\n0101,Indre By,\n",
-                                 TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP, "bydele.geojson": "{}"},
-                                ["districts.csv:2: geo_id: is required when barometer.toml has a [map]"]),
-    "duplicate-district": ({"districts.csv": "id,name\n0101,Indre By\n0101,Østerbro\n"},
-                           ['districts.csv:3: id: duplicate id "0101" (also on row 2)']),
+    "district-without-geo-id": (
+        {
+            "districts.csv": "id,name,geo_id\n0101,Indre By,\n",
+            TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP,
+            "bydele.geojson": "{}",
+        },
+        ["districts.csv:2: geo_id: is required when barometer.toml has a [map]"],
+    ),
+    "duplicate-district": (
+        {"districts.csv": "id,name\n0101,Indre By\n0101,Østerbro\n"},
+        ['districts.csv:3: id: duplicate id "0101" (also on row 2)'],
+    ),
     # barometer.toml
     "toml-title-missing": (toml('title = "Testbarometer"\n', ""), ["barometer.toml: title: is required"]),
-    "toml-title-not-text": (toml('title = "Testbarometer"', "title = 5"),
-                            ["barometer.toml: title: must be text in quotes, not 5"]),
-    "toml-title-empty": (toml('title = "Testbarometer"', 'title = " "'),
-                         ["barometer.toml: title: is required but empty"]),
-    "toml-municipality-missing": (toml('municipality = "Testrup Kommune"\n', ""),
-                                  ["barometer.toml: municipality: is required"]),
-    "toml-policy-missing": (toml('policy = "Testpolitikken 2007-2010"\n', ""), ["barometer.toml: policy: is required"]),
-    "toml-owner-unknown": (toml('owner = "BIU"', 'owner = "XYZ"'),
-                           ['barometer.toml: owner: unknown committee "XYZ" (not in committees.csv)']),
-    "toml-language": (toml('language = "da"', 'language = "de"'),
-                      ['barometer.toml: language: must be one of da, en, not "de"']),
-    "toml-aggregation": (toml('aggregation = "worst"', 'aggregation = "best"'),
-                         ['barometer.toml: assessment.aggregation: must be one of worst, majority, not "best"']),
-    "toml-significance-range": (toml("significance = 0.05", "significance = 1.5"),
-                                ["barometer.toml: assessment.significance: must be a number between 0 and 1, not 1.5"]),
-    "toml-significance-zero": (toml("significance = 0.05", "significance = 0"),
-                               ["barometer.toml: assessment.significance: must be a number between 0 and 1, not 0"]),
-    "toml-significance-text": (toml("significance = 0.05", 'significance = "0,05"'),
-                               ['barometer.toml: assessment.significance: must be a number between 0 and 1, '
-                                'not "0,05"']),
-    "toml-min-n-negative": (toml("min_n = 20", "min_n = -1"),
-                            ["barometer.toml: assessment.min_n: must be a whole number, 0 or more, not -1"]),
-    "toml-min-n-fraction": (toml("min_n = 20", "min_n = 2.5"),
-                            ["barometer.toml: assessment.min_n: must be a whole number, 0 or more, not 2.5"]),
-    "toml-assessment-not-table": (toml("\n[assessment]\naggregation", '\nassessment = "worst"\n[x]\naggregation'),
-                                  ['barometer.toml: assessment: must be a table ([assessment]), not "worst"']),
-    "toml-administration": (toml('owner = "BIU"', 'owner = "BIU"\nadministration = 7'),
-                            ["barometer.toml: administration: must be text in quotes, not 7"]),
-    "toml-method-sensitivity": ({TOML: textwrap.dedent(BASE_FILES[TOML]) + '[documents]\nmethod_sensitivity = "ja"\n'},
-                                ['barometer.toml: documents.method_sensitivity: must be true or false, not "ja"']),
-    "map-outside-folder": ({TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP.replace("bydele", "../bydele")},
-                           ['barometer.toml: map.file: "../bydele.geojson" must be a path inside the barometer folder']),
-    "map-absolute": ({TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP.replace("bydele", "/etc/bydele")},
-                     ['barometer.toml: map.file: "/etc/bydele.geojson" must be a path inside the barometer folder']),
-    "map-missing-file": ({TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP},
-                         ['barometer.toml: map.file: "bydele.geojson" does not exist in the barometer folder']),
-    "map-without-key": ({TOML: textwrap.dedent(BASE_FILES[TOML]) + '[map]\nfile = "bydele.geojson"\n',
-                         "bydele.geojson": "{}"},
-                        ["barometer.toml: map.key: is required"]),
+    "toml-title-not-text": (
+        toml('title = "Testbarometer"', "title = 5"),
+        ["barometer.toml: title: must be text in quotes, not 5"],
+    ),
+    "toml-title-empty": (
+        toml('title = "Testbarometer"', 'title = " "'),
+        ["barometer.toml: title: is required but empty"],
+    ),
+    "toml-municipality-missing": (
+        toml('municipality = "Testrup Kommune"\n', ""),
+        ["barometer.toml: municipality: is required"],
+    ),
+    "toml-policy-missing": (
+        toml('policy = "Testpolitikken 2007-2010"\n', ""),
+        ["barometer.toml: policy: is required"],
+    ),
+    "toml-owner-unknown": (
+        toml('owner = "BIU"', 'owner = "XYZ"'),
+        ['barometer.toml: owner: unknown committee "XYZ" (not in committees.csv)'],
+    ),
+    "toml-language": (
+        toml('language = "da"', 'language = "de"'),
+        ['barometer.toml: language: must be one of da, en, not "de"'],
+    ),
+    "toml-aggregation": (
+        toml('aggregation = "worst"', 'aggregation = "best"'),
+        ['barometer.toml: assessment.aggregation: must be one of worst, majority, not "best"'],
+    ),
+    "toml-significance-range": (
+        toml("significance = 0.05", "significance = 1.5"),
+        ["barometer.toml: assessment.significance: must be a number between 0 and 1, not 1.5"],
+    ),
+    "toml-significance-zero": (
+        toml("significance = 0.05", "significance = 0"),
+        ["barometer.toml: assessment.significance: must be a number between 0 and 1, not 0"],
+    ),
+    "toml-significance-text": (
+        toml("significance = 0.05", 'significance = "0,05"'),
+        ['barometer.toml: assessment.significance: must be a number between 0 and 1, not "0,05"'],
+    ),
+    "toml-min-n-negative": (
+        toml("min_n = 20", "min_n = -1"),
+        ["barometer.toml: assessment.min_n: must be a whole number, 0 or more, not -1"],
+    ),
+    "toml-min-n-fraction": (
+        toml("min_n = 20", "min_n = 2.5"),
+        ["barometer.toml: assessment.min_n: must be a whole number, 0 or more, not 2.5"],
+    ),
+    "toml-assessment-not-table": (
+        toml("\n[assessment]\naggregation", '\nassessment = "worst"\n[x]\naggregation'),
+        ['barometer.toml: assessment: must be a table ([assessment]), not "worst"'],
+    ),
+    "toml-administration": (
+        toml('owner = "BIU"', 'owner = "BIU"\nadministration = 7'),
+        ["barometer.toml: administration: must be text in quotes, not 7"],
+    ),
+    "toml-method-sensitivity": (
+        {TOML: textwrap.dedent(BASE_FILES[TOML]) + '[documents]\nmethod_sensitivity = "ja"\n'},
+        ['barometer.toml: documents.method_sensitivity: must be true or false, not "ja"'],
+    ),
+    "map-outside-folder": (
+        {TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP.replace("bydele", "../bydele")},
+        ['barometer.toml: map.file: "../bydele.geojson" must be a path inside the barometer folder'],
+    ),
+    "map-absolute": (
+        {TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP.replace("bydele", "/etc/bydele")},
+        ['barometer.toml: map.file: "/etc/bydele.geojson" must be a path inside the barometer folder'],
+    ),
+    "map-missing-file": (
+        {TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP},
+        ['barometer.toml: map.file: "bydele.geojson" does not exist in the barometer folder'],
+    ),
+    "map-without-key": (
+        {
+            TOML: textwrap.dedent(BASE_FILES[TOML]) + '[map]\nfile = "bydele.geojson"\n',
+            "bydele.geojson": "{}",
+        },
+        ["barometer.toml: map.key: is required"],
+    ),
 }
 
 
@@ -275,8 +478,11 @@ def test_map_symlink_leaving_the_folder_is_refused(make_barometer, tmp_path):
 def test_all_problems_are_listed_grouped_by_file(make_barometer):
     files = {
         **toml('owner = "BIU"', 'owner = "XYZ"'),
-        **edit(M, M2 + "\nA1,2008-09,51.0,,,,2008-12",
-               'A1,2008-03,"6,2,1",-1,,,2008-06\nA1,2008-09,51.0,,,,2010-01'),
+        **edit(
+            M,
+            M2 + "\nA1,2008-09,51.0,,,,2008-12",
+            'A1,2008-03,"6,2,1",-1,,,2008-06\nA1,2008-09,51.0,,,,2010-01',
+        ),
         **indicator("percent", "procent"),
         "overrides.csv": "update,target,signal,reason\n2009-06,A1,lilla,\n",
     }
@@ -294,8 +500,10 @@ def test_all_problems_are_listed_grouped_by_file(make_barometer):
 def test_error_text_is_one_line_per_problem(make_barometer):
     with pytest.raises(DataValidationError) as info:
         read_barometer(make_barometer({**figure("A1,2008-03,x,,,,2008-06"), **indicator("up", "op")}))
-    assert str(info.value) == ('indicators.csv:2: direction: "op" is not one of up, down\n'
-                               'measurements.csv:2: value: "x" is not a number')
+    assert str(info.value) == (
+        'indicators.csv:2: direction: "op" is not one of up, down\n'
+        'measurements.csv:2: value: "x" is not a number'
+    )
 
 
 # --- what is accepted -----------------------------------------------------------------------------
@@ -311,26 +519,55 @@ def test_valid_base_barometer(make_barometer):
     assert b.committee("BUU").chair is None
     assert b.indicator("B1").decimals == 2 and b.indicator("B1").direction == "down"
     assert [(str(m.period), m.value) for m in b.measurements] == [
-        ("2008-03", 50.0), ("2008-09", 51.0), ("2009-03", 50.5), ("2007", 0.5), ("2008", 0.4)]
+        ("2008-03", 50.0),
+        ("2008-09", 51.0),
+        ("2009-03", 50.5),
+        ("2007", 0.5),
+        ("2008", 0.4),
+    ]
     assert b.measurements[3].period == Period(2007, 12, True)
     assert b.map_path is None and b.districts == () and b.overrides == ()
     assert list(b.input_files) == sorted(b.input_files)
 
 
-@pytest.mark.parametrize(("text", "decimal_comma", "value"), [
-    ("59.3", False, 59.3), ("59,3", False, 59.3), ("\u22120,5", False, -0.5), ("-3", False, -3.0),
-    ("0,793", False, 0.793), ("4.793", False, 4.793), ("+2", False, 2.0),
-    ("59,3", True, 59.3), ("4.793", True, 4793.0), ("1.234,5", True, 1234.5), ("\u22121,25", True, -1.25),
-    ("1.234.567", True, 1234567.0), (" 7 ", True, 7.0),
-])
+@pytest.mark.parametrize(
+    ("text", "decimal_comma", "value"),
+    [
+        ("59.3", False, 59.3),
+        ("59,3", False, 59.3),
+        ("\u22120,5", False, -0.5),
+        ("-3", False, -3.0),
+        ("0,793", False, 0.793),
+        ("4.793", False, 4.793),
+        ("+2", False, 2.0),
+        ("59,3", True, 59.3),
+        ("4.793", True, 4793.0),
+        ("1.234,5", True, 1234.5),
+        ("\u22121,25", True, -1.25),
+        ("1.234.567", True, 1234567.0),
+        (" 7 ", True, 7.0),
+    ],
+)
 def test_parse_number_accepts(text, decimal_comma, value):
     assert parse_number(text, decimal_comma=decimal_comma) == value
 
 
-@pytest.mark.parametrize(("text", "decimal_comma"), [
-    ("6,2,1", False), ("1,234.5", False), ("1.234,5", False), ("1e3", False), (".5", False), ("", False),
-    ("1.23", True), ("1.2345", True), ("12.34,5", True), ("1e999", False), ("9" * 400, False),
-])
+@pytest.mark.parametrize(
+    ("text", "decimal_comma"),
+    [
+        ("6,2,1", False),
+        ("1,234.5", False),
+        ("1.234,5", False),
+        ("1e3", False),
+        (".5", False),
+        ("", False),
+        ("1.23", True),
+        ("1.2345", True),
+        ("12.34,5", True),
+        ("1e999", False),
+        ("9" * 400, False),
+    ],
+)
 def test_parse_number_refuses(text, decimal_comma):
     with pytest.raises(ValueError):
         parse_number(text, decimal_comma=decimal_comma)
@@ -338,15 +575,21 @@ def test_parse_number_refuses(text, decimal_comma):
 
 def test_lenient_but_unambiguous_forms(make_barometer):
     files = {
-        **edit(I, A1, " A1 ,A,Andel beskæftigede,JA,Percent,UP,1,,,,,,,BIU,Danmarks Statistik,nej"),
-        **edit(M, M2, "A1,2008-03,\"50,5\",\"0,25\",1.0,,2008-06", add=("B1,2009-01,\u22120.10,,,,2009-06",)),
+        **edit(IND, A1, " A1 ,A,Andel beskæftigede,JA,Percent,UP,1,,,,,,,BIU,Danmarks Statistik,nej"),
+        **edit(M, M2, 'A1,2008-03,"50,5","0,25",1.0,,2008-06', add=("B1,2009-01,\u22120.10,,,,2009-06",)),
         "overrides.csv": "update,target,signal,reason\n2009-06,A1,Grøn,Vurderet\n2008-12,B,grå,Ingen data\n",
         "comments.csv": "update,target,text\n2009-06,A1,Faldet skyldes utvivlsomt krisen.\n",
     }
     b = read_barometer(make_barometer(files))
     a1 = b.indicator("A1")
     assert (a1.main, a1.unit, a1.direction, a1.rule, a1.tolerance, a1.districts) == (
-        True, "percent", "up", "previous", 0.0, False)
+        True,
+        "percent",
+        "up",
+        "previous",
+        0.0,
+        False,
+    )
     assert (b.measurements[0].value, b.measurements[0].se, b.measurements[0].n) == (50.5, 0.25, 1)
     assert b.measurements[-1].value == -0.1
     assert [(o.target, o.signal) for o in b.overrides] == [("A1", "green"), ("B", "grey")]
@@ -355,15 +598,21 @@ def test_lenient_but_unambiguous_forms(make_barometer):
 
 def test_extensions_and_optional_tables(make_barometer):
     files = {
-        TOML: textwrap.dedent(BASE_FILES[TOML]).replace('owner = "BIU"', 'owner = "BIU"\nadministration = '
-                                                        '"Beskæftigelses- og Integrationsforvaltningen"')
-        + MAP + "[documents]\nmethod_sensitivity = true\n",
+        TOML: textwrap.dedent(BASE_FILES[TOML]).replace(
+            'owner = "BIU"', 'owner = "BIU"\nadministration = "Beskæftigelses- og Integrationsforvaltningen"'
+        )
+        + MAP
+        + "[documents]\nmethod_sensitivity = true\n",
         "bydele.geojson": "{}",
         "updates.csv": "id,date,label,meeting_date,case_number,document_number,noter\n"
-                       "2008-06,2008-06-02,Juni 2008,,,,x\n2008-12,2008-12-01,December 2008,,,,\n"
-                       "2009-06,2009-06-01,Juni 2009,2009-06-15,2009-0123,2009-456789,\n",
+        "2008-06,2008-06-02,Juni 2008,,,,x\n2008-12,2008-12-01,December 2008,,,,\n"
+        "2009-06,2009-06-01,Juni 2009,2009-06-15,2009-0123,2009-456789,\n",
         "districts.csv": DISTRICTS,
-        **edit(I, "districts\n" + A1 + "\n" + B1, "districts,source_type\n" + A1[:-2] + "yes,local\n" + B1 + ","),
+        **edit(
+            IND,
+            "districts\n" + A1 + "\n" + B1,
+            "districts,source_type\n" + A1[:-2] + "yes,local\n" + B1 + ",",
+        ),
         **append(M, "A1,2009-03,49.0,1.2,150,0101,2009-06"),
         "initiatives.csv": "id,name,indicator,committee,status,description\nP1,Job nu,A1,BIU,I gang,\n",
     }
@@ -376,7 +625,10 @@ def test_extensions_and_optional_tables(make_barometer):
     assert b.map_path in b.input_files
     assert b.updates[0].meeting_date is None
     assert (b.updates[2].meeting_date, b.updates[2].case_number, b.updates[2].document_number) == (
-        dt.date(2009, 6, 15), "2009-0123", "2009-456789")
+        dt.date(2009, 6, 15),
+        "2009-0123",
+        "2009-456789",
+    )
     assert [(d.id, d.geo_id) for d in b.districts] == [("0101", "1"), ("0202", "2")]
     assert b.indicator("A1").source_type == "local"  # given explicitly, though the source is national
     assert b.indicator("B1").source_type == "national"  # derived: "Undervisningsministeriet"
@@ -384,13 +636,19 @@ def test_extensions_and_optional_tables(make_barometer):
     assert b.initiatives_of("A1")[0].status == "I gang"
 
 
-@pytest.mark.parametrize(("source", "source_type"), [
-    ("Danmarks Statistik", "national"), ("Undervisningsministeriet", "national"),
-    ("Styrelsen for Arbejdsmarked", "national"), ("De nationale test", "national"),
-    ("Egen opgørelse", "local"), ("", "local"),
-])
+@pytest.mark.parametrize(
+    ("source", "source_type"),
+    [
+        ("Danmarks Statistik", "national"),
+        ("Undervisningsministeriet", "national"),
+        ("Styrelsen for Arbejdsmarked", "national"),
+        ("De nationale test", "national"),
+        ("Egen opgørelse", "local"),
+        ("", "local"),
+    ],
+)
 def test_source_type_default(make_barometer, source, source_type):
-    b = read_barometer(make_barometer(edit(I, A1, A1.replace("Danmarks Statistik", source))))
+    b = read_barometer(make_barometer(edit(IND, A1, A1.replace("Danmarks Statistik", source))))
     assert b.indicator("A1").source_type == source_type
 
 
