@@ -7,8 +7,10 @@ import datetime as dt
 import io
 import re
 import tomllib
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -323,31 +325,50 @@ def _read_workbook(path: Path, issues: list[Issue]) -> tuple[dict[str, RawTable]
     if problem:
         issues.append(Issue(path.name, None, None, problem))
         return {}, False
-    import openpyxl
     from defusedxml import DefusedXmlException
 
     try:
-        values = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        formulas = openpyxl.load_workbook(path, read_only=True, data_only=False)
-        try:
-            tables = {}
-            for sheet_name in values.sheetnames:
-                name = sheet_name.strip().lower()
-                if name in TABLES and name not in tables:
-                    label = f"{path.name}[{sheet_name}]"
-                    table = _read_sheet(label, values[sheet_name], formulas[sheet_name], issues)
-                    if table is not None:
-                        tables[name] = table
-        finally:
-            values.close()
-            formulas.close()
-    except DefusedXmlException:
-        issues.append(Issue(path.name, None, None, _FORBIDDEN_XML))
-        return {}, False
+        with warnings.catch_warnings():
+            # openpyxl warns about Excel features it does not read (data validation, extensions);
+            # they do not change the cell values.
+            warnings.simplefilter("ignore", UserWarning)
+            return _read_sheets(path, issues), True
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as err:
-        issues.append(Issue(path.name, None, None, f"is not a readable XLSX workbook ({err})"))
-        return {}, False
-    return tables, True
+        # openpyxl wraps parser errors in its own ValueError, so look down the chain.
+        if any(isinstance(e, DefusedXmlException) for e in _chain(err)):
+            issues.append(Issue(path.name, None, None, _FORBIDDEN_XML))
+        else:
+            reason = " ".join(str(err).split())
+            issues.append(Issue(path.name, None, None, f"is not a readable XLSX workbook ({reason})"))
+    return {}, False
+
+
+def _chain(err: BaseException | None) -> Iterator[BaseException]:
+    """``err`` and the exceptions it was raised from or during."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        yield err
+        err = err.__cause__ or err.__context__
+
+
+def _read_sheets(path: Path, issues: list[Issue]) -> dict[str, RawTable]:
+    """Each sheet named like a table, read twice: values, and formulas to spot uncalculated ones."""
+    import openpyxl
+
+    tables: dict[str, RawTable] = {}
+    with (
+        closing(openpyxl.load_workbook(path, read_only=True, data_only=True)) as values,
+        closing(openpyxl.load_workbook(path, read_only=True, data_only=False)) as formulas,
+    ):
+        for sheet_name in values.sheetnames:
+            name = sheet_name.strip().lower()
+            if name in TABLES and name not in tables:
+                label = f"{path.name}[{sheet_name}]"
+                table = _read_sheet(label, values[sheet_name], formulas[sheet_name], issues)
+                if table is not None:
+                    tables[name] = table
+    return tables
 
 
 def check_zip(path: Path) -> str | None:

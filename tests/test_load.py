@@ -295,3 +295,12 @@ def test_sniff_separator():
     assert load.sniff_separator("id\tname") == "\t"
     assert load.sniff_separator("id,name") == ","
     assert load.sniff_separator("id") == ","
+
+
+def test_defusedxml_refusal_is_reported_too(make_barometer, monkeypatch):
+    """Second line of defence: even without the ZIP pre-check, openpyxl's defusedxml parser refuses."""
+    monkeypatch.setattr(load, "check_zip", lambda path: None)
+    book = rewrite_zip(base_workbook(), {"xl/worksheets/sheet1.xml": BILLION_LAUGHS})
+    assert messages(make_barometer({**without_csv(), "barometer.xlsx": book})) == [
+        "barometer.xlsx: the file contains a forbidden XML entity declaration"
+    ]
