@@ -110,28 +110,30 @@ def load_folder(folder: Path) -> RawBarometer:
         toml = _read_toml(entries[TOML_FILE], issues)
     else:
         issues.append(Issue(TOML_FILE, None, None, "file is missing"))
+    tables, unreadable = _read_tables(entries, inputs, issues)
+    for table in tables.values():
+        issues.extend(_mojibake_issues(table))
+    return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues), frozenset(unreadable))
 
+
+def _read_tables(
+    entries: dict[str, Path], inputs: list[Path], issues: list[Issue]
+) -> tuple[dict[str, RawTable], set[str]]:
+    """Tables from barometer.xlsx and NAME.csv files, and the names of those present but unreadable."""
     tables: dict[str, RawTable] = {}
     unreadable: set[str] = set()
     workbook_ok = True
     if WORKBOOK_FILE in entries:
         inputs.append(entries[WORKBOOK_FILE])
-        sheets, workbook_ok = _read_workbook(entries[WORKBOOK_FILE], issues)
-        tables.update(sheets)
+        tables, workbook_ok = _read_workbook(entries[WORKBOOK_FILE], issues)
     for name in TABLES:
         path = entries.get(f"{name}.csv")
         if path is None:
             continue
         inputs.append(path)
         if name in tables:
-            issues.append(
-                Issue(
-                    path.name,
-                    None,
-                    None,
-                    f'the table is also given as sheet "{name}" in {WORKBOOK_FILE}; keep only one',
-                )
-            )
+            message = f'the table is also given as sheet "{name}" in {WORKBOOK_FILE}; keep only one'
+            issues.append(Issue(path.name, None, None, message))
             continue
         table = _read_csv(path, issues)
         if table is not None:
@@ -142,9 +144,7 @@ def load_folder(folder: Path) -> RawBarometer:
         issues.extend(_missing_tables(tables, unreadable, has_workbook=WORKBOOK_FILE in entries))
     else:
         unreadable.update(set(TABLES) - set(tables))
-    for table in tables.values():
-        issues.extend(_mojibake_issues(table))
-    return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues), frozenset(unreadable))
+    return tables, unreadable
 
 
 def _missing_tables(
