@@ -92,6 +92,62 @@ def status(
         Console().print(status_table(b, result))
 
 
+@app.command()
+def build(
+    folder: FolderArg,
+    update: UpdateOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Outputmappe (standard: output)")] = Path("output"),
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Tegn og sæt alt op forfra")] = False,
+) -> None:
+    """Byg alle dokumenter for en opdatering: Bilag 1-3, breve, pack.pdf, pack.zip, manifest.
+
+    Eksempel: reportgen build data/copenhagen --update 2009-12 --out output
+    """
+    from .narrate import danish as da
+    from .pipeline import build as run_build
+
+    progress_cm, report = _progress()
+    try:
+        with progress_cm:
+            result = run_build(folder, out_root=out, update_id=update, progress=report, use_cache=not no_cache)
+    except ReportgenError as err:
+        _fail(err)
+    colours = ", ".join(
+        f"{result.signals[s]} {da.signal_word(s) if result.signals[s] == 1 else _PLURAL[s]}"
+        for s in ("green", "yellow", "red", "grey") if result.signals[s]
+    )
+    typer.echo(f"Skrevet til {result.out_dir}")
+    for skipped in result.skipped_letters:
+        typer.echo(f"  Intet brev til {skipped}")
+    typer.echo(f"  Signaler: {colours}")
+    typer.echo(f"  Dokumenter sat op: {result.rendered}, genbrugt uændrede: {result.reused}")
+    typer.echo(
+        f"Færdig: {da.plural(result.indicators, 'indikator', 'indikatorer')}, "
+        f"{da.plural(result.letters, 'brev', 'breve')}, {da.plural(len(result.files), 'fil', 'filer')} "
+        f"på {da.number(result.seconds, 1)} s"
+    )
+
+
+_PLURAL = {"green": "grønne", "yellow": "gule", "red": "røde", "grey": "grå"}
+
+
+def _progress():
+    """A rich progress bar on a terminal; silence otherwise (logs, CI, pipes)."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return contextlib.nullcontext(), None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True)
+    task = bar.add_task("Starter", total=1)
+
+    def report(text: str, i: int, n: int) -> None:
+        bar.update(task, description=text, completed=i - 1, total=n)
+
+    return bar, report
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

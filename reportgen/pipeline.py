@@ -1,10 +1,23 @@
 """The only place that knows stage order: load -> validate -> assess -> narrate -> charts -> documents
--> render -> write."""
+-> render -> pack -> write. Everything is gathered in memory before anything is written."""
 from __future__ import annotations
 
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import ReportgenError
 from .model import Barometer
+
+log = logging.getLogger(__name__)
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+RENDER_VERSION = "1"
+
+Progress = Callable[[str, int, int], None]
 
 
 def read_barometer(folder: Path) -> Barometer:
@@ -13,3 +26,162 @@ def read_barometer(folder: Path) -> Barometer:
 
     raw = load.load_folder(Path(folder))
     return validate.validate(raw)
+
+
+def resolve_update(barometer: Barometer, update_id: str | None) -> str:
+    if update_id is None:
+        return barometer.latest_update.id
+    if update_id not in {u.id for u in barometer.updates}:
+        known = ", ".join(u.id for u in barometer.updates)
+        raise ReportgenError(f'opdateringen "{update_id}" findes ikke i updates.csv (kendte: {known})')
+    return update_id
+
+
+@dataclass(frozen=True)
+class ChartSet:
+    """Every chart of one build, by role; names are unique file stems."""
+
+    overview: object
+    trends: dict[str, object]
+    maps: dict[str, object]
+
+    def all(self) -> list[object]:
+        return [self.overview, *self.trends.values(), *self.maps.values()]
+
+
+@dataclass
+class BuildResult:
+    """What a build wrote and what it found, for the summary line and the tests."""
+
+    out_dir: Path
+    update: str
+    files: tuple = ()
+    signals: Counter = field(default_factory=Counter)
+    letters: int = 0
+    skipped_letters: tuple[str, ...] = ()
+    indicators: int = 0
+    seconds: float = 0.0
+    rendered: int = 0
+    reused: int = 0
+
+
+def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> ChartSet:
+    """Trend charts for every indicator, a map per district indicator and the area overview."""
+    from . import charts
+
+    upto = barometer.update(assessment.update).index
+    updates = tuple(u for u in barometer.updates if u.index <= upto)
+    place = barometer.config.municipality
+    cache = charts.ChartCache(cache_dir) if cache_dir is not None else None
+
+    def draw(spec):
+        return cache.get(spec) if cache is not None else spec.render()
+
+    trends = {}
+    maps = {}
+    for ind in barometer.indicators:
+        r = assessment.indicator(ind.id)
+        rows = tuple(m for m in barometer.measurements_of(ind.id) if barometer.update(m.update).index <= upto)
+        trends[ind.id] = draw(charts.ChartSpec.of("trend", ind, rows, r, updates=updates, place=place))
+        if r.districts and barometer.map_path is not None and barometer.config.map_key:
+            maps[ind.id] = draw(charts.ChartSpec.of(
+                "district_map", ind, barometer.map_path, barometer.config.map_key, barometer.districts,
+                r.districts))
+    overview = draw(charts.ChartSpec.of("overview", barometer.areas, assessment.areas, updates=updates))
+    return ChartSet(overview, trends, maps)
+
+
+def build(
+    folder: Path,
+    *,
+    out_root: Path,
+    update_id: str | None = None,
+    project_dir: Path = PROJECT_DIR,
+    progress: Progress | None = None,
+    use_cache: bool = True,
+) -> BuildResult:
+    """Build every output of one update into ``out_root/<update>/``; nothing is written on error."""
+    from . import pack
+    from .assess import assess_history
+    from .cache import RenderCache, fingerprint, tree_fingerprint
+    from .documents.bilag1 import Bilag1Charts, build_bilag1
+    from .documents.bilag2 import build_letters
+    from .documents.front import build_front
+    from .narrate import narrate
+    from .render.docx import render_docx
+    from .render.pdf import render_pdf
+    from .writer import OutputWriter, safe_stem
+
+    started = time.perf_counter()
+    say = progress or (lambda text, i, n: None)
+    steps = 6
+    say("Læser og validerer data", 1, steps)
+    barometer = read_barometer(folder)
+    update_id = resolve_update(barometer, update_id)
+    history = assess_history(barometer)
+    assessment = history[barometer.update(update_id).index]
+    narrative = narrate(barometer, assessment, history)
+
+    cache_root = Path(out_root) / ".cache" if use_cache else None
+    say("Tegner figurer", 2, steps)
+    chart_set = make_charts(barometer, assessment, cache_root / "charts" if cache_root else None)
+
+    say("Sammensætter dokumenter", 3, steps)
+    bilag1 = build_bilag1(barometer, assessment, narrative,
+                          Bilag1Charts(chart_set.overview, chart_set.trends, chart_set.maps))
+    letters = build_letters(barometer, assessment, narrative, chart_set.trends, project_dir=project_dir)
+    documents = [("bilag1", bilag1), *((f"bilag2/{doc.slug}", doc) for doc in letters)]
+
+    say("Opsætter PDF og DOCX", 4, steps)
+    user_templates = [barometer.folder / "templates" / "html"]
+    user_templates = [p for p in user_templates if p.is_dir()]
+    templates_key = tree_fingerprint([project_dir / "templates", *user_templates])
+    renders = RenderCache(cache_root / "documents" if cache_root else None)
+    outputs: dict[str, bytes] = {}
+    pdfs: dict[str, bytes] = {}
+    for stem, doc in documents:
+        key = fingerprint(RENDER_VERSION, templates_key, doc)
+        pdfs[stem] = renders.get_or_make(key, ".pdf", lambda d=doc: render_pdf(d, template_dirs=user_templates))
+        outputs[f"{stem}.pdf"] = pdfs[stem]
+        outputs[f"{stem}.docx"] = renders.get_or_make(key, ".docx", lambda d=doc: render_docx(d))
+
+    say("Samler pakken", 5, steps)
+    parts = [pack.PackPart(f"Bilag 1: {bilag1.meta.title}", pdfs["bilag1"])]
+    parts += [pack.PackPart(doc.meta.recipient or doc.meta.title, pdfs[f"bilag2/{doc.slug}"],
+                            group="Bilag 2: Borgmesterbrev til fagudvalgene") for doc in letters]
+
+    def front(entries):
+        doc = build_front(barometer, assessment, entries)
+        key = fingerprint(RENDER_VERSION, templates_key, doc)
+        return renders.get_or_make(key, ".pdf", lambda: render_pdf(doc, template_dirs=user_templates))
+
+    outputs["pack.pdf"] = pack.build_pack_pdf(parts, front)
+    for chart in chart_set.all():
+        stem = safe_stem(chart.name)
+        outputs[f"charts/{stem}.svg"] = chart.svg
+        outputs[f"charts/{stem}.png"] = chart.png
+    manifest_outputs = dict(outputs)
+    outputs["manifest.json"] = pack.build_manifest(
+        update_id=update_id, folder=barometer.folder, input_files=barometer.input_files,
+        outputs=manifest_outputs)
+    outputs["pack.zip"] = pack.build_zip({k: v for k, v in outputs.items()})
+
+    say("Skriver filer", 6, steps)
+    with OutputWriter(Path(out_root), update_id) as writer:
+        for name in sorted(outputs):
+            writer.write(name, outputs[name])
+        target = writer.publish()
+        files = writer.written
+
+    return BuildResult(
+        out_dir=target,
+        update=update_id,
+        files=files,
+        signals=Counter(r.signal for r in assessment.indicators),
+        letters=len(letters),
+        skipped_letters=tuple(f"{s.committee.name} ({s.reason})" for s in letters.skipped),
+        indicators=len(barometer.indicators),
+        seconds=time.perf_counter() - started,
+        rendered=renders.misses,
+        reused=renders.hits,
+    )

@@ -1,0 +1,276 @@
+"""Bilag 1: Orientering om status og udvikling på indikatorer, as a format-neutral Document."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..assess import Assessment
+from ..document import Block, Cell, Document, DocumentMeta, Heading, ListBlock, Note, Paragraph, Run, Table
+from ..model import Barometer, Indicator
+from ..narrate import Narrative
+from ..narrate import danish as da
+from . import common
+from .bilag2 import initiative_list
+
+LABEL = "Bilag 1"
+
+
+@dataclass(frozen=True)
+class Bilag1Charts:
+    """The charts Bilag 1 shows: overview, trend per indicator id, district map per indicator id."""
+
+    overview: object | None
+    trends: Mapping[str, object]
+    maps: Mapping[str, object]
+
+
+def title(barometer: Barometer) -> str:
+    return f"Orientering om status og udvikling på indikatorer i {common.barometer_definite(barometer.config.title)}"
+
+
+def build_bilag1(
+    barometer: Barometer,
+    assessment: Assessment,
+    narrative: Narrative,
+    charts: Bilag1Charts,
+    *,
+    changes: tuple[Block, ...] = (),
+    appendix: tuple[Block, ...] = (),
+) -> Document:
+    """The status appendix: overview, one section per area, data sources and the method note.
+
+    ``changes`` ("Ændringer siden sidste opdatering") and ``appendix`` (method sensitivity) are
+    built elsewhere and placed here when given.
+    """
+    update = barometer.update(assessment.update)
+    blocks: list[Block] = [
+        Heading("Sammenfatning", 1, "sammenfatning"),
+        Paragraph.of(_colour_intro(barometer)),
+        Paragraph.of(narrative.intro),
+        _overview_table(barometer, assessment),
+    ]
+    if charts.overview is not None:
+        blocks.append(common.figure_from(charts.overview, caption="Signalfarver for indsatsområderne",
+                                         width_mm=150))
+    blocks.extend(changes)
+    for area in barometer.areas:
+        blocks.extend(_area_section(barometer, assessment, narrative, charts, area.id))
+    blocks.extend(_data_section(barometer, assessment))
+    blocks.extend(_method_section(barometer))
+    blocks.extend(appendix)
+    return Document("bilag1", _meta(barometer, assessment), tuple(blocks))
+
+
+def _meta(barometer: Barometer, assessment: Assessment) -> DocumentMeta:
+    update = barometer.update(assessment.update)
+    date_text = da.date(common.document_date(update))
+    return DocumentMeta(
+        label=LABEL,
+        title=title(barometer),
+        municipality=barometer.config.municipality,
+        administration=barometer.config.administration,
+        date_text=date_text,
+        running_header=f"{common.owner_name(barometer)} · {date_text} · {update.label}",
+        header_pairs=common.header_pairs(barometer, update),
+        author=barometer.config.administration or barometer.config.municipality,
+        created=common.created_stamp(update),
+    )
+
+
+def _colour_intro(barometer: Barometer) -> str:
+    n = len(barometer.areas)
+    return (
+        f"Status for udviklingen inden for {barometer.config.policy} og dens "
+        f"{da.plural(n, 'indsatsområde', 'indsatsområder')} markeres med signalfarverne grøn, gul og "
+        "rød, der viser, om der er fremskridt, stilstand eller tilbagegang i forhold til at nå målene. "
+        "Farven på et indsatsområde afhænger af en eller flere hovedindikatorers udvikling."
+    )
+
+
+def _basis(barometer: Barometer, assessment: Assessment, area_id: str) -> str:
+    a = assessment.area(area_id)
+    if a.overridden:
+        return f"Fastsat af forvaltningen: {a.override_reason}" if a.override_reason else "Fastsat af forvaltningen"
+    if a.carried_over:
+        if a.carried_from:
+            return f"Overført fra {barometer.update(a.carried_from).label.lower()}"
+        return "Overført (ingen tal endnu)"
+    return "Nye tal"
+
+
+def _overview_table(barometer: Barometer, assessment: Assessment) -> Table:
+    rows = []
+    for area in barometer.areas:
+        a = assessment.area(area.id)
+        mains = [i.name for i in barometer.indicators_of_area(area.id) if i.main]
+        rows.append((
+            Cell(area.name, bold=True),
+            common.signal_cell(a.signal),
+            Cell(_basis(barometer, assessment, area.id)),
+            Cell("; ".join(mains)),
+        ))
+    return Table(
+        header=("Indsatsområde", "Signal", "Grundlag", "Hovedindikator(er)"),
+        rows=tuple(rows),
+        caption=f"Signalfarver ved opdateringen {barometer.update(assessment.update).label.lower()}",
+        widths=(20, 14, 24, 42),
+    )
+
+
+def _area_section(barometer: Barometer, assessment: Assessment, narrative: Narrative,
+                  charts: Bilag1Charts, area_id: str) -> list[Block]:
+    area = barometer.area(area_id)
+    text = narrative.areas[area_id]
+    indicators = barometer.indicators_of_area(area_id)
+    blocks: list[Block] = [Heading(text.heading, 1, f"omraade-{common.safe_anchor(area_id)}")]
+    blocks.append(Paragraph((Run(text.summary, bold=True),)))
+    blocks.extend(Paragraph.of(p) for p in text.paragraphs)
+    for ind in indicators:
+        if ind.main and ind.id in charts.trends:
+            blocks.append(common.figure_from(charts.trends[ind.id], caption=f"Hovedindikator: {ind.name}"))
+    blocks.append(Heading(f"Indikatorer for {area.name.lower()}", 2))
+    blocks.append(_indicator_table(barometer, assessment, indicators))
+    blocks.extend(_explanations(narrative, indicators))
+    for ind in indicators:
+        r = assessment.indicator(ind.id)
+        if r.districts:
+            blocks.extend(_district_part(barometer, ind, r, charts))
+    initiatives = initiative_list(barometer, indicators)
+    if initiatives:
+        blocks.append(Heading(f"Initiativer på {area.name.lower()}sområdet"
+                              if " " not in area.name else f"Initiativer: {area.name}", 2))
+        blocks.extend(initiatives)
+    return blocks
+
+
+def _indicator_table(barometer: Barometer, assessment: Assessment, indicators: tuple[Indicator, ...]) -> Table:
+    rows = []
+    for ind in indicators:
+        r = assessment.indicator(ind.id)
+        mark = "*" if r.overridden else ""
+        rows.append((
+            Cell(ind.name + (" (hovedindikator)" if ind.main else "")),
+            Cell(common.level_short(ind, r.value), align="right"),
+            Cell(da.period_short(r.period) if r.period else "–"),
+            Cell(common.change_text(ind, r.change, short=True), align="right"),
+            Cell(common.significance_text(r)),
+            Cell(common.target_text(ind, r), align="right"),
+            common.signal_cell(r.signal, carried=r.carried_over, mark=mark),
+        ))
+    return Table(
+        header=("Indikator", "Seneste tal", "Periode", "Ændring", "Signifikans", "Mål", "Signal"),
+        rows=tuple(rows),
+        widths=(32, 10, 10, 11, 11, 13, 13),
+        align=("left", "right", "left", "right", "left", "right", "left"),
+    )
+
+
+def _explanations(narrative: Narrative, indicators: tuple[Indicator, ...]) -> list[Block]:
+    """Why each colour is what it is, in one sentence per indicator, under the table."""
+    items = []
+    for ind in indicators:
+        text = narrative.indicators.get(ind.id)
+        if text is not None:
+            items.append((Run(f"{ind.name}: ", bold=True), Run(text.explanation)))
+    if not items:
+        return []
+    return [Paragraph((Run("Sådan er farverne fundet", bold=True),), style="small"), ListBlock(tuple(items))]
+
+
+def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts) -> list[Block]:
+    blocks: list[Block] = [Heading(f"Bydelstal: {ind.name}", 2)]
+    if ind.id in charts.maps:
+        blocks.append(common.figure_from(charts.maps[ind.id], caption=f"{ind.name} fordelt på bydele",
+                                         width_mm=140))
+    names = {d.id: d.name for d in barometer.districts}
+    rows = []
+    for d in r.districts:
+        if d.suppressed:
+            rows.append((Cell(names.get(d.district, d.district)), Cell("For få observationer", align="right"),
+                         Cell("–"), Cell("–", align="right"), common.signal_cell("grey")))
+            continue
+        rows.append((
+            Cell(names.get(d.district, d.district)),
+            Cell(common.level_short(ind, d.value), align="right"),
+            Cell(da.period_short(d.period) if d.period else "–"),
+            Cell(common.change_text(ind, d.change, short=True), align="right"),
+            common.signal_cell(d.signal),
+        ))
+    blocks.append(Table(
+        header=("Bydel", "Seneste tal", "Periode", "Ændring", "Signal"),
+        rows=tuple(rows),
+        widths=(34, 16, 16, 16, 18),
+        align=("left", "right", "left", "right", "left"),
+        note=(f"Bydelstal med under {barometer.config.min_n} observationer vises ikke."),
+    ))
+    return blocks
+
+
+def _data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
+    update = barometer.update(assessment.update)
+    rows = []
+    for ind in barometer.indicators:
+        r = assessment.indicator(ind.id)
+        if r.period is not None:
+            months = max(0, (update.date.year * 12 + update.date.month) - r.period.ordinal - 1)
+            age = da.plural(months, "måned", "måneder")
+        else:
+            age = "Ingen tal"
+        rows.append((
+            Cell(ind.name),
+            Cell(ind.source or "Ikke oplyst"),
+            Cell("National" if ind.source_type == "national" else "Lokal"),
+            Cell(da.period_short(r.period) if r.period else "–"),
+            Cell(age, align="right"),
+        ))
+    return [
+        Heading("Datagrundlag", 1, "datagrundlag"),
+        Paragraph.of(
+            "Tabellen viser kilden til hver indikator, og hvor gammelt det seneste tal er ved "
+            f"opdateringen {update.label.lower()}. Nationale tal fra fx Danmarks Statistik og ministerierne "
+            "er typisk 1½-2 år gamle, mens lokale tal er nyere."
+        ),
+        Table(
+            header=("Indikator", "Kilde", "Type", "Seneste periode", "Alder"),
+            rows=tuple(rows),
+            widths=(36, 28, 10, 13, 13),
+            align=("left", "left", "left", "left", "right"),
+        ),
+    ]
+
+
+def _method_section(barometer: Barometer) -> list[Block]:
+    cfg = barometer.config
+    level = da.number(cfg.significance * 100, 0 if (cfg.significance * 100).is_integer() else 1)
+    aggregation = (
+        "den dårligste farve blandt hovedindikatorerne"
+        if cfg.aggregation == "worst"
+        else "den hyppigste farve blandt hovedindikatorerne (ved stemmelighed den dårligste)"
+    )
+    items = (
+        (Run("Grøn", bold=True), Run(" (fremskridt): den seneste måling er bedre end den forrige.")),
+        (Run("Gul", bold=True), Run(" (stilstand): ingen ændring ud over tolerancen, eller ændringen er ikke "
+                                    f"statistisk signifikant på {level} procents niveau, hvor der er "
+                                    "oplyst standardfejl.")),
+        (Run("Rød", bold=True), Run(" (tilbagegang): den seneste måling er dårligere end den forrige.")),
+        (Run("Grå", bold=True), Run(" (kan ikke vurderes): der er endnu ikke to målinger at sammenligne.")),
+    )
+    return [
+        Heading("Metode", 1, "metode"),
+        Note((Run(
+            "Hver indikator sammenlignes med den forrige måling, med et fast udgangspunkt eller med den "
+            "lige linje fra udgangspunktet til målet, alt efter indikatorens regel. Tallene afrundes til "
+            "det viste antal decimaler, før de sammenlignes."
+        ),), title="Signalregler"),
+        ListBlock(items),
+        Paragraph.of(
+            f"Et indsatsområdes farve er {aggregation}. Er der ingen nye tal for hovedindikatorerne, "
+            "fastholdes farven fra den forrige opdatering, og det markeres som overført. Har forvaltningen "
+            "fastsat en farve, står begrundelsen, hvor farven vises. Afstanden til målet er forskellen "
+            "mellem målet og den seneste måling; udviklingen er hurtig nok, når den månedlige fremgang "
+            "siden forrige måling mindst svarer til den fremgang, der stadig mangler pr. måned frem til målet."
+        ),
+        Paragraph.of(
+            f"Bydelstal med under {cfg.min_n} observationer vises ikke og får ingen farve.",
+        ),
+    ]

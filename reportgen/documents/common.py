@@ -1,0 +1,112 @@
+"""Pieces every bilag shares: signal cells, figure and table cells, the document frame."""
+from __future__ import annotations
+
+import datetime as dt
+
+from .. import palette
+from ..assess import IndicatorResult
+from ..document import Cell, Figure
+from ..model import Barometer, Indicator, Signal, Update
+from ..narrate import danish as da
+from ..writer import slug
+
+
+def signal_text(signal: Signal | str, *, carried: bool = False, mark: str = "") -> str:
+    """``↓ Rød`` (``↓ Rød (overført)``): symbol and word, so a black-and-white print reads."""
+    look = palette.style(signal)
+    return f"{look.symbol} {da.capitalize(look.word)}" + (" (overført)" if carried else "") + (
+        f" {mark}" if mark else ""
+    )
+
+
+def signal_cell(signal: Signal | str, *, carried: bool = False, mark: str = "") -> Cell:
+    """A table cell with the palette's tint behind symbol and word."""
+    return Cell(signal_text(signal, carried=carried, mark=mark), fill=palette.style(signal).tint,
+                color=palette.INK)
+
+
+def level_text(ind: Indicator, value: float | None) -> str:
+    """``59,3 procent`` / ``4.793`` / ``0,78``; empty for no value."""
+    return da.level(value, ind.unit, ind.decimals) if value is not None else ""
+
+
+def level_short(ind: Indicator, value: float | None) -> str:
+    """``59,3 %`` for table cells; ``–`` for no value."""
+    if value is None:
+        return "–"
+    text = da.number(value, 0 if ind.unit == "count" else ind.decimals)
+    return f"{text} %" if ind.unit == "percent" else text
+
+
+def change_text(ind: Indicator, change: float | None, *, short: bool = False) -> str:
+    """``-3,0 procentpoint`` (``-3,0 pct.point`` when short), ``+223``; the sign says the direction."""
+    if change is None:
+        return "–" if short else ""
+    shown = da.round_half_away(change, 0 if ind.unit == "count" else ind.decimals)
+    sign = "+" if shown > 0 else "−" if shown < 0 and short else "-" if shown < 0 else ""
+    amount = da.change_amount(change, ind.unit, ind.decimals)
+    if short:
+        amount = amount.replace(" procentpoint", " pct.point")
+    return sign + amount
+
+
+def target_text(ind: Indicator, r: IndicatorResult) -> str:
+    """``64,8 % (dec. 2010)`` or ``–``."""
+    if r.target_value is None:
+        return "–"
+    when = f" ({da.period_short(r.target_period)})" if r.target_period else ""
+    return level_short(ind, r.target_value) + when
+
+
+def significance_text(r: IndicatorResult) -> str:
+    if r.significant is None:
+        return "Ikke testet"
+    return "Signifikant" if r.significant else "Ikke signifikant"
+
+
+def figure_from(chart, *, caption: str | None = None, width_mm: float = 160.0) -> Figure:
+    """A document Figure from a charts.Chart."""
+    return Figure(name=chart.name, svg=chart.svg, png=chart.png, alt_text=chart.alt_text,
+                  caption=caption, width_mm=width_mm)
+
+
+def barometer_definite(title: str) -> str:
+    """``Integrationsbarometer`` -> ``integrationsbarometret`` (Danish definite form, lower case)."""
+    word = title.strip()
+    lower = word[:1].lower() + word[1:]
+    if lower.endswith("barometer"):
+        return lower[:-2] + "ret"
+    return lower + ("t" if lower.endswith("e") else "et")
+
+
+def document_date(update: Update) -> dt.date:
+    """Documents are dated at the committee meeting, else at the update."""
+    return update.meeting_date or update.date
+
+
+def created_stamp(update: Update) -> str:
+    """A fixed creation time per update, for reproducible PDF/DOCX metadata."""
+    return f"{document_date(update).isoformat()}T12:00:00+00:00"
+
+
+def owner_name(barometer: Barometer) -> str:
+    try:
+        return barometer.committee(barometer.config.owner).name
+    except KeyError:
+        return barometer.config.owner
+
+
+def header_pairs(barometer: Barometer, update: Update) -> tuple[tuple[str, str], ...]:
+    """The Dato/Sagsnr./Dokumentnr. block every bilag carries."""
+    pairs = [("Udvalg", owner_name(barometer)), ("Dato", da.date(document_date(update)))]
+    if update.case_number:
+        pairs.append(("Sagsnr.", update.case_number))
+    if update.document_number:
+        pairs.append(("Dokumentnr.", update.document_number))
+    pairs.append(("Opdatering", update.label))
+    return tuple(pairs)
+
+
+def safe_anchor(identifier: str) -> str:
+    """An HTML id / bookmark name from an id in data."""
+    return slug(identifier) or "x"

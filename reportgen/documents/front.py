@@ -1,0 +1,41 @@
+"""Cover and contents page of pack.pdf, with the pack's own page numbers."""
+from __future__ import annotations
+
+from ..assess import Assessment
+from ..document import Cell, Document, DocumentMeta, Heading, KeyValue, PageBreak, Paragraph, Table
+from ..model import Barometer
+from ..narrate import danish as da
+from . import common
+
+
+def build_front(barometer: Barometer, assessment: Assessment, entries) -> Document:
+    """``entries`` are pack.TocEntry: title, 1-based page in pack.pdf, level (1 = part, 2 = letter)."""
+    update = barometer.update(assessment.update)
+    date_text = da.date(common.document_date(update))
+    cfg = barometer.config
+    rows = tuple(
+        (Cell(("" if e.level == 1 else "    ") + e.title, bold=e.level == 1), Cell(da.number(e.page, 0), align="right"))
+        for e in entries
+    )
+    meta = DocumentMeta(
+        label="Samlet materiale",
+        title=f"{cfg.title}: opdateringen {update.label.lower()}",
+        municipality=cfg.municipality,
+        administration=cfg.administration,
+        date_text=date_text,
+        running_header=f"{common.owner_name(barometer)} · {date_text} · {update.label}",
+        header_pairs=common.header_pairs(barometer, update),
+        author=cfg.administration or cfg.municipality,
+        created=common.created_stamp(update),
+    )
+    blocks = (
+        Paragraph.of(
+            f"Materialet til {common.owner_name(barometer)}s behandling af opdateringen af "
+            f"{common.barometer_definite(cfg.title)} {update.label.lower()}: orienteringen om status "
+            "og udvikling på indikatorerne (Bilag 1), borgmesterbrevene til fagudvalgene (Bilag 2) og "
+            "forslaget til gode råd til det nye udvalg (Bilag 3).", style="lead"),
+        PageBreak(),
+        Heading("Indhold", 1, "indhold"),
+        Table(header=("Del", "Side"), rows=rows, widths=(85, 15), align=("left", "right")),
+    )
+    return Document("forside", meta, blocks)
