@@ -1,0 +1,136 @@
+"""GeoJSON district boundaries for maps: read, project to a flat plane, find label points."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import RenderError
+
+Ring = tuple[tuple[float, float], ...]
+Polygon = tuple[Ring, ...]  # exterior ring first, then holes
+
+
+@dataclass(frozen=True)
+class GeoFeature:
+    """One district's outline: ``key`` is the feature property that matches districts.csv geo_id."""
+
+    key: str
+    name: str | None
+    polygons: tuple[Polygon, ...]
+
+
+def read_features(path: Path, key: str) -> tuple[GeoFeature, ...]:
+    """Polygon and MultiPolygon features of a GeoJSON FeatureCollection, in file order.
+
+    Raises RenderError naming the file when it is not GeoJSON, a feature lacks ``key``, two features
+    share a key, or a geometry is neither Polygon nor MultiPolygon.
+    """
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RenderError(f"{path.name}: cannot read the map: {exc}") from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        raise RenderError(f"{path.name}: the map is not a GeoJSON FeatureCollection")
+    features: list[GeoFeature] = []
+    seen: set[str] = set()
+    for number, feature in enumerate(data.get("features") or [], start=1):
+        props = feature.get("properties") or {}
+        if props.get(key) in (None, ""):
+            raise RenderError(f'{path.name}: feature {number} has no property "{key}"')
+        ident = _key_text(props[key])
+        if ident in seen:
+            raise RenderError(f'{path.name}: feature {number}: "{key}" {ident} occurs twice')
+        seen.add(ident)
+        name = props.get("name")
+        features.append(GeoFeature(ident, str(name) if name is not None else None,
+                                   _polygons(feature.get("geometry") or {}, path.name, number)))
+    return tuple(features)
+
+
+def _key_text(value: object) -> str:
+    """Property values as districts.csv writes geo_id: ``3`` and ``3.0`` both become ``"3"``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _polygons(geometry: dict, file: str, number: int) -> tuple[Polygon, ...]:
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates")
+    if kind == "Polygon":
+        parts = [coords]
+    elif kind == "MultiPolygon":
+        parts = coords
+    else:
+        raise RenderError(f"{file}: feature {number}: geometry {kind!r} is not a (Multi)Polygon")
+    return tuple(tuple(tuple((float(p[0]), float(p[1])) for p in ring) for ring in part if ring)
+                 for part in parts or [] if part)
+
+
+def bounds(features: tuple[GeoFeature, ...]) -> tuple[float, float, float, float]:
+    """``(min_lon, min_lat, max_lon, max_lat)`` over every exterior ring."""
+    xs = [x for f in features for poly in f.polygons for x, _ in poly[0]]
+    ys = [y for f in features for poly in f.polygons for _, y in poly[0]]
+    if not xs:
+        raise RenderError("the map has no polygons")
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def projector(features: tuple[GeoFeature, ...]):
+    """A lon/lat -> x/y function: equirectangular at the map's mid-latitude (x scaled by cos lat),
+    true enough in shape for a city or a country of Denmark's size."""
+    _, lat0, _, lat1 = bounds(features)
+    scale = math.cos(math.radians((lat0 + lat1) / 2))
+
+    def project(ring: Ring) -> Ring:
+        return tuple((lon * scale, lat) for lon, lat in ring)
+
+    return project
+
+
+def project_features(features: tuple[GeoFeature, ...]) -> tuple[GeoFeature, ...]:
+    """The same features in the flat plane of :func:`projector`."""
+    project = projector(features)
+    return tuple(GeoFeature(f.key, f.name, tuple(tuple(project(r) for r in poly) for poly in f.polygons))
+                 for f in features)
+
+
+def _ring_area(ring: Ring) -> float:
+    return 0.5 * sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True))
+
+
+def label_point(feature: GeoFeature, *, rows: int = 15) -> tuple[float, float]:
+    """A point well inside the feature's largest polygon (holes respected), for its label.
+
+    Scans ``rows`` horizontal lines across the polygon and returns the midpoint of the widest
+    inside stretch, preferring lines near the middle; unlike the centroid it cannot fall outside a
+    crescent-shaped district or inside a hole.
+    """
+    polygon = max(feature.polygons, key=lambda p: abs(_ring_area(p[0])))
+    ys = [y for _, y in polygon[0]]
+    y0, y1 = min(ys), max(ys)
+    best: tuple[float, float, float] | None = None
+    for i in range(rows):
+        y = y0 + (y1 - y0) * (i + 0.5) / rows
+        crossings = sorted(_crossings(polygon, y))
+        for left, right in zip(crossings[::2], crossings[1::2], strict=False):
+            width = (right - left) * (1 - abs((i + 0.5) / rows - 0.5))  # favour the middle rows
+            if best is None or width > best[0]:
+                best = (width, (left + right) / 2, y)
+    if best is None:
+        xs = [x for x, _ in polygon[0]]
+        return (min(xs) + max(xs)) / 2, (y0 + y1) / 2
+    return best[1], best[2]
+
+
+def _crossings(polygon: Polygon, y: float) -> list[float]:
+    """x where the horizontal line at ``y`` crosses any ring (even-odd: inside between pairs)."""
+    xs: list[float] = []
+    for ring in polygon:
+        for (xa, ya), (xb, yb) in zip(ring, ring[1:] + ring[:1], strict=True):
+            if (ya <= y < yb) or (yb <= y < ya):
+                xs.append(xa + (y - ya) * (xb - xa) / (yb - ya))
+    return xs
