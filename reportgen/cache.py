@@ -41,13 +41,22 @@ class RenderCache:
         self.misses = 0
 
     def get_or_make(self, key: str, suffix: str, make: Callable[[], bytes]) -> bytes:
+        data = self.lookup(key, suffix)
+        if data is None:
+            data = make()
+            self.store(key, suffix, data)
+        return data
+
+    def lookup(self, key: str, suffix: str) -> bytes | None:
+        """The cached bytes, or None (counted as a miss: the caller will make and store them)."""
         if self.directory is not None:
             path = self.directory / f"{key}{suffix}"
             if path.is_file():
                 self.hits += 1
                 return path.read_bytes()
         self.misses += 1
-        data = make()
+        return None
+
+    def store(self, key: str, suffix: str, data: bytes) -> None:
         if self.directory is not None:
             atomic_write(self.directory / f"{key}{suffix}", data)
-        return data

@@ -139,11 +139,13 @@ def _progress():
         return contextlib.nullcontext(), None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=True,
+                   auto_refresh=False)  # no refresh thread: the build forks workers
     task = bar.add_task("Starter", total=1)
 
     def report(text: str, i: int, n: int) -> None:
         bar.update(task, description=text, completed=i - 1, total=n)
+        bar.refresh()
 
     return bar, report
 

@@ -103,13 +103,11 @@ def build(
     """Build every output of one update into ``out_root/<update>/``; nothing is written on error."""
     from . import pack
     from .assess import assess_history
-    from .cache import RenderCache, fingerprint, tree_fingerprint
+    from .cache import RenderCache, tree_fingerprint
     from .documents.bilag1 import Bilag1Charts, build_bilag1
     from .documents.bilag2 import build_letters
     from .documents.front import build_front
     from .narrate import narrate
-    from .render.docx import render_docx
-    from .render.pdf import render_pdf
     from .writer import OutputWriter, safe_stem
 
     started = time.perf_counter()
@@ -133,17 +131,12 @@ def build(
     documents = [("bilag1", bilag1), *((f"bilag2/{doc.slug}", doc) for doc in letters)]
 
     say("Opsætter PDF og DOCX", 4, steps)
-    user_templates = [barometer.folder / "templates" / "html"]
-    user_templates = [p for p in user_templates if p.is_dir()]
+    user_templates = [p for p in [barometer.folder / "templates" / "html"] if p.is_dir()]
     templates_key = tree_fingerprint([project_dir / "templates", *user_templates])
     renders = RenderCache(cache_root / "documents" if cache_root else None)
-    outputs: dict[str, bytes] = {}
-    pdfs: dict[str, bytes] = {}
-    for stem, doc in documents:
-        key = fingerprint(RENDER_VERSION, templates_key, doc)
-        pdfs[stem] = renders.get_or_make(key, ".pdf", lambda d=doc: render_pdf(d, template_dirs=user_templates))
-        outputs[f"{stem}.pdf"] = pdfs[stem]
-        outputs[f"{stem}.docx"] = renders.get_or_make(key, ".docx", lambda d=doc: render_docx(d))
+    jobs = [(f"{stem}.{fmt}", fmt, doc) for stem, doc in documents for fmt in ("pdf", "docx")]
+    outputs: dict[str, bytes] = render_documents(jobs, renders, templates_key, tuple(user_templates))
+    pdfs = {stem: outputs[f"{stem}.pdf"] for stem, _ in documents}
 
     say("Samler pakken", 5, steps)
     parts = [pack.PackPart(f"Bilag 1: {bilag1.meta.title}", pdfs["bilag1"])]
@@ -152,8 +145,7 @@ def build(
 
     def front(entries):
         doc = build_front(barometer, assessment, entries)
-        key = fingerprint(RENDER_VERSION, templates_key, doc)
-        return renders.get_or_make(key, ".pdf", lambda: render_pdf(doc, template_dirs=user_templates))
+        return render_documents([("front", "pdf", doc)], renders, templates_key, tuple(user_templates))["front"]
 
     outputs["pack.pdf"] = pack.build_pack_pdf(parts, front)
     for chart in chart_set.all():
@@ -185,3 +177,35 @@ def build(
         rendered=renders.misses,
         reused=renders.hits,
     )
+
+
+def _render_one(fmt: str, doc, template_dirs: tuple[Path, ...]) -> bytes:
+    if fmt == "pdf":
+        from .render.pdf import render_pdf
+
+        return render_pdf(doc, template_dirs=list(template_dirs))
+    from .render.docx import render_docx
+
+    return render_docx(doc)
+
+
+def render_documents(jobs, renders, templates_key: str, template_dirs: tuple[Path, ...]) -> dict[str, bytes]:
+    """Render ``(name, "pdf"|"docx", Document)`` jobs: cached ones are read, the rest run in parallel."""
+    from .cache import fingerprint
+    from .parallel import run_all
+    from .render import docx as _docx, pdf as _pdf  # noqa: F401 - imported before forking workers
+
+    out: dict[str, bytes] = {}
+    todo = []
+    for name, fmt, doc in jobs:
+        key = fingerprint(RENDER_VERSION, templates_key, fmt, doc)
+        cached = renders.lookup(key, "." + fmt)
+        if cached is not None:
+            out[name] = cached
+        else:
+            todo.append((name, fmt, doc, key))
+    results = run_all(_render_one, [(fmt, doc, template_dirs) for _, fmt, doc, _ in todo])
+    for (name, fmt, _, key), data in zip(todo, results, strict=True):
+        renders.store(key, "." + fmt, data)
+        out[name] = data
+    return out
