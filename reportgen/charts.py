@@ -140,6 +140,7 @@ def value_text(value: float, indicator: Indicator) -> str:
     return f"{text} %" if indicator.unit == "percent" else text
 
 
+_NICE_STEPS = (1, 2, 2.5, 5, 10)  # tick steps a reader counts in; no 300s or 1,5s
 _UNIT_LABEL = {"percent": "Procent", "count": "Antal", "value": "Værdi"}
 
 
@@ -253,11 +254,11 @@ def trend_chart(indicator: Indicator, measurements: Iterable[Measurement], resul
         lo_v, hi_v = min(values), max(values)
         span = (hi_v - lo_v) or max(abs(hi_v) * 0.1, 1.0)
         ax.set_ylim(lo_v - span * 0.25, hi_v + span * 0.3)
-    ax.yaxis.set_major_locator(MaxNLocator(5))
+    ax.yaxis.set_major_locator(MaxNLocator(5, steps=_NICE_STEPS))
     ax.yaxis.set_major_formatter(DanishFormatter())
     ax.set_ylabel(_UNIT_LABEL[indicator.unit], color=palette.MUTED)
     ax.set_xlabel("Måleperiode", color=palette.MUTED)
-    if handles:
+    if len(handles) > 1:  # a lone "Målt" explains nothing
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=len(handles),
                   borderaxespad=0, handlelength=2.4, columnspacing=1.6)
     return _finish(f"trend-{indicator.id}", fig, trend_alt_text(indicator, rows, result, place))
@@ -415,7 +416,7 @@ def district_bar_chart(indicator: Indicator, districts: Sequence[District],
         ax.text(r.value + span * 0.015 if r.value >= 0 else r.value - span * 0.015, i,
                 f"{value_text(r.value, indicator)}  {s.symbol}", va="center",
                 ha="left" if r.value >= 0 else "right")
-    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_locator(MaxNLocator(5, steps=_NICE_STEPS))
     ax.xaxis.set_major_formatter(DanishFormatter())
     ax.tick_params(axis="y", length=0)
     ax.set_xlabel(_UNIT_LABEL[indicator.unit], color=palette.MUTED)
@@ -565,7 +566,7 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
             cb = fig.colorbar(ScalarMappable(norm=norm, cmap=ramp), cax=bar, orientation="horizontal")
             cb.outline.set_linewidth(0.4)
             cb.ax.tick_params(length=2, width=0.4)
-            cb.ax.xaxis.set_major_locator(MaxNLocator(4))
+            cb.ax.xaxis.set_major_locator(MaxNLocator(4, steps=_NICE_STEPS))
             cb.ax.xaxis.set_major_formatter(DanishFormatter(" %" if indicator.unit == "percent" else ""))
         y += 3 * _ROW_CM
     entries.append(_suppressed_patch())

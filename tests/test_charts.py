@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 
 from reportgen import charts, geo, palette
+from reportgen.assess import AreaResult
 from reportgen.model import District
 
 from chart_fixtures import (
@@ -368,3 +369,11 @@ def test_unknown_inputs_are_refused():
         charts.ChartSpec.of("pie")
     with pytest.raises(TypeError):
         _ = charts.ChartSpec.of("trend", object()).key
+
+
+def test_overview_prints_the_override_reason_beside_the_colour():
+    result = AreaResult("BES", "yellow", False, True, override_reason="Faldet skyldes krisen")
+    chart = charts.overview_chart(AREAS[:1], [result])
+    assert "forvaltningens vurdering: Faldet skyldes krisen" in texts(parse(chart))
+    assert chart.alt_text == ("Signaler for 1 indsatsområde: Beskæftigelse gul (stilstand), "
+                              "forvaltningens vurdering: Faldet skyldes krisen.")
