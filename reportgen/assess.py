@@ -186,18 +186,26 @@ def _target(ind: Indicator, cur: Measurement, prev: Measurement | None) -> tuple
 
 
 def _national(ind: Indicator, cur: Measurement) -> tuple[Signal, Decimal | None]:
-    """Newest figure vs baseline in whole units; (signal, whole-unit change)."""
+    """Newest figure vs baseline, each rounded to whole units first: (signal, change at decimals).
+
+    The colour follows the whole-unit difference; ``change`` is the contract's ``cur − ref`` at the
+    indicator's decimals, so the sentences state the real change (docs/methods.md).
+    """
     if ind.baseline_value is None:
         return "grey", None
-    change = _round(_dec(cur.value), 0) - _round(_dec(ind.baseline_value), 0)
-    good = change if ind.direction == "up" else -change
+    whole = _round(_dec(cur.value), 0) - _round(_dec(ind.baseline_value), 0)
+    good = whole if ind.direction == "up" else -whole
+    change = _round(_dec(cur.value) - _dec(ind.baseline_value), ind.decimals)
     return ("green" if good > 0 else "red" if good < 0 else "yellow"), change
 
 
 def gauge_ratio(ind: Indicator, first_value: float, first_period: Period, cur: Measurement) -> float | None:
-    """Observed compound annual growth since the first point / the rate required to reach the target.
+    """Observed compound annual growth since the baseline / the rate required to reach the target.
 
-    None when it cannot be computed: too few points, zero or sign-changing values, no target.
+    Signed so that a positive ratio is movement the good way (``d`` of the Open SDG formula, with
+    the sign turned for negative series, whose magnitude shrinks when they rise). None when it
+    cannot be computed: no target, a zero or sign-changing value, no time between the baseline and
+    ``cur`` or the target, or a target equal to the baseline (docs/methods.md).
     """
     if ind.target_value is None or ind.target_period is None:
         return None
@@ -212,25 +220,26 @@ def gauge_ratio(ind: Indicator, first_value: float, first_period: Period, cur: M
     required = (ind.target_value / first_value) ** (12 / required_months) - 1
     if required == 0:
         return None
-    return observed / required
+    good_sign = (1 if ind.direction == "up" else -1) * (1 if first_value > 0 else -1)
+    return good_sign * observed / abs(required)
 
 
-def _gauge(ind: Indicator, known: list[Measurement], cur: Measurement,
-           remaining: Decimal | None) -> tuple[Signal, float | None, float | None, Period | None]:
-    """(signal, ratio, first value, first period) of rule ``gauge``."""
-    if ind.baseline_value is not None and ind.baseline_period is not None:
-        first_value, first_period = ind.baseline_value, ind.baseline_period
-    elif len(known) >= 2:
-        first_value, first_period = known[0].value, known[0].period
-    else:
-        return "grey", None, None, None
-    if remaining is not None and remaining <= 0 and first_period < cur.period:
-        return "green", None, first_value, first_period
-    ratio = gauge_ratio(ind, first_value, first_period, cur)
+def _gauge(ind: Indicator, cur: Measurement, remaining: Decimal | None) -> tuple[Signal, float | None]:
+    """(signal, ratio) of rule ``gauge``: ≥ 0.95 green, 0-0.95 yellow, < 0 red, target reached green.
+
+    Once the target period has come without the target being reached, the colour is at best yellow.
+    """
+    if ind.baseline_value is None or ind.baseline_period is None:
+        return "grey", None
+    if remaining is not None and remaining <= 0:
+        return "green", None
+    ratio = gauge_ratio(ind, ind.baseline_value, ind.baseline_period, cur)
     if ratio is None:
-        return "grey", None, first_value, first_period
+        return "grey", None
     signal: Signal = "green" if ratio >= 0.95 else "yellow" if ratio >= 0 else "red"
-    return signal, ratio, first_value, first_period
+    if signal == "green" and ind.target_period is not None and cur.period >= ind.target_period:
+        signal = "yellow"
+    return signal, ratio
 
 
 def _compute(ind: Indicator, known: list[Measurement], significance: float, min_n: int | None) -> _Verdict:
@@ -247,10 +256,12 @@ def _compute(ind: Indicator, known: list[Measurement], significance: float, min_
         return _Verdict(signal, ref_value=ind.baseline_value, ref_period=ind.baseline_period,
                         change=_num(change), **common)
     if rule == "gauge":
-        signal, ratio, first_value, first_period = _gauge(ind, known, cur, remaining)
-        change = None if first_value is None else _round(_dec(cur.value) - _dec(first_value), ind.decimals)
-        return _Verdict(signal, ref_value=first_value, ref_period=first_period, change=_num(change),
-                        gauge_ratio=ratio, **common)
+        signal, ratio = _gauge(ind, cur, remaining)
+        if ind.baseline_value is None:
+            return _Verdict(signal, **common)
+        change = _round(_dec(cur.value) - _dec(ind.baseline_value), ind.decimals)
+        return _Verdict(signal, ref_value=ind.baseline_value, ref_period=ind.baseline_period,
+                        change=_num(change), gauge_ratio=ratio, **common)
     if rule == "baseline":
         if ind.baseline_value is None:
             return _Verdict("grey", **common)

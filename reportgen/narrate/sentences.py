@@ -200,20 +200,27 @@ def explain(barometer: Barometer, ind: Indicator, r: IndicatorResult) -> str:
 
 
 def _explain_national(ind: Indicator, r: IndicatorResult) -> str:
-    if r.change is None or r.reference_period is None:
+    """``Grøn, fordi tallet afrundet til hele enheder er steget fra 45 i 2006 til 46 i 2009.``"""
+    if r.reference_value is None or r.reference_period is None:
         return f"{_colour(r.signal)}, fordi der ikke er et udgangspunkt at sammenligne med."
-    moved = "steget" if r.change > 0 else "faldet" if r.change < 0 else "uændret"
-    return (f"{_colour(r.signal)}, fordi tallet afrundet til hele enheder er {moved} "
-            f"{da.period_span(r.reference_period, r.period)}.")
+    before, after = (da.round_half_away(v, 0) for v in (r.reference_value, r.value))
+    moved = "steget" if after > before else "faldet" if after < before else "uændret"
+    return (f"{_colour(r.signal)}, fordi tallet afrundet til hele enheder er {moved} fra "
+            f"{da.number(before, 0)} i {da.period(r.reference_period)} til {da.number(after, 0)} "
+            f"i {da.period(r.period)}.")
 
 
 def _explain_gauge(r: IndicatorResult) -> str:
+    colour = _colour(r.signal)
     if r.remaining is not None and r.remaining <= 0 and r.signal == "green":
-        return f"{_colour(r.signal)}, fordi målet er nået."
+        return f"{colour}, fordi målet er nået."
     if r.gauge_ratio is None:
-        return f"{_colour(r.signal)}, fordi udviklingstakten ikke kan beregnes."
-    return (f"{_colour(r.signal)}, fordi den årlige udvikling er {da.number(100 * r.gauge_ratio, 0)} procent "
-            "af den takt, der skal til for at nå målet.")
+        return f"{colour}, fordi udviklingstakten ikke kan beregnes."
+    share = f"den årlige udvikling er {da.number(100 * r.gauge_ratio, 0)} procent af den takt"
+    if r.target_period is not None and r.period is not None and r.period >= r.target_period:
+        return (f"{colour}, fordi målet for {da.period(r.target_period)} ikke er nået; "
+                f"{share}, der skulle til.")
+    return f"{colour}, fordi {share}, der skal til for at nå målet."
 
 
 def district_text(ind: Indicator, d: DistrictResult) -> str:
