@@ -92,6 +92,39 @@ def status(
         Console().print(status_table(b, result))
 
 
+@app.command("compare")
+def compare_command(
+    folder: FolderArg,
+    update: UpdateOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Skriv sammenligningen som JSON (UTF-8) på stdout")] = False,
+) -> None:
+    """Vis hver indikators farve efter alle de metoder, dens data tillader, og hvor de er uenige.
+
+    Eksempel: reportgen compare data/copenhagen --update 2009-12
+    """
+    from .compare import compare, comparison_json, comparison_table, disagreement_sentence
+    from .pipeline import read_barometer, resolve_update
+
+    try:
+        b = read_barometer(folder)
+        result = compare(b, resolve_update(b, update))
+    except ReportgenError as err:
+        _fail(err)
+    if as_json:
+        sys.stdout.buffer.write(json.dumps(comparison_json(b, result), ensure_ascii=False, indent=2).encode("utf-8"))
+        sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
+        return
+    from rich.console import Console
+
+    console = Console()
+    console.print(comparison_table(b, result))
+    for ic in result.disagreements:
+        console.print(disagreement_sentence(b, ic), highlight=False)
+    n = len(result.disagreements)
+    typer.echo(f"Metoderne er uenige om {n} af {len(result.indicators)} indikatorer.")
+
+
 @app.command()
 def build(
     folder: FolderArg,
