@@ -1,4 +1,5 @@
 """Every signal method side by side: each indicator's colour under each rule its data allow."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
@@ -40,9 +41,9 @@ METHOD_DESCRIPTION: dict[str, str] = {
     "trajectory": "den seneste måling sammenlignet med den lige linje fra udgangspunktet til målet",
     "national": "den seneste måling og udgangspunktet, begge afrundet til hele enheder",
     "gauge": "den årlige udviklingstakt siden udgangspunktet sammenlignet med den takt, der skal til "
-             "for at nå målet til tiden",
+    "for at nå målet til tiden",
     "significance": "kun om ændringen siden forrige måling er statistisk signifikant (hvor der er "
-                    "standardfejl)",
+    "standardfejl)",
 }
 
 
@@ -126,8 +127,9 @@ def compare(barometer: Barometer, update_id: str | None = None) -> Comparison:
     colour, overrides included, is ``IndicatorComparison.signal``. District rows are left out.
     """
     official = assess(barometer, update_id)
-    whole = replace(barometer, measurements=tuple(m for m in barometer.measurements if m.district is None),
-                    overrides=())
+    whole = replace(
+        barometer, measurements=tuple(m for m in barometer.measurements if m.district is None), overrides=()
+    )
     per_method: dict[str, dict[str, tuple[Indicator, IndicatorResult]]] = {}
     for method in METHODS:
         variants = tuple(_variant(i, method) if allows(i, method) else i for i in whole.indicators)
@@ -139,14 +141,18 @@ def compare(barometer: Barometer, update_id: str | None = None) -> Comparison:
         for method in METHODS:
             variant, r = per_method[method][ind.id]
             ok = allows(ind, method) and (method != "significance" or r.z is not None)
-            verdicts.append(MethodVerdict(method, r.signal, r, explain(barometer, variant, r)) if ok
-                            else MethodVerdict(method, None))
+            verdicts.append(
+                MethodVerdict(method, r.signal, r, explain(barometer, variant, r))
+                if ok
+                else MethodVerdict(method, None)
+            )
         own = official.indicator(ind.id)
         rows.append(IndicatorComparison(ind.id, ind.rule, own.signal, own.overridden, tuple(verdicts)))
     return Comparison(official.update, tuple(rows))
 
 
 # --- words --------------------------------------------------------------------------------------
+
 
 def disagreement_sentence(barometer: Barometer, ic: IndicatorComparison) -> str:
     """``»Andel …« er rød efter reglen om forrige måling, men grøn målt mod udgangspunktet.``
@@ -177,6 +183,7 @@ def disagreement_sentence(barometer: Barometer, ic: IndicatorComparison) -> str:
 
 
 # --- output -------------------------------------------------------------------------------------
+
 
 def comparison_json(barometer: Barometer, comparison: Comparison) -> dict[str, Any]:
     """The object ``reportgen compare --json`` prints; a method the data do not allow is null."""
@@ -211,10 +218,13 @@ def comparison_table(barometer: Barometer, comparison: Comparison):
     from .status import TERMINAL_STYLE
 
     update = barometer.update(comparison.update)
-    table = Table(title=f"{barometer.config.title} – metoder side om side, opdateringen "
-                        f"{da.month_year(update.date)}", title_justify="left",
-                  caption="* indikatorens egen regel   – metoden passer ikke til indikatorens data   "
-                          "≠ metoderne er uenige", caption_justify="left")
+    table = Table(
+        title=f"{barometer.config.title} – metoder side om side, opdateringen {da.month_year(update.date)}",
+        title_justify="left",
+        caption="* indikatorens egen regel   – metoden passer ikke til indikatorens data   "
+        "≠ metoderne er uenige",
+        caption_justify="left",
+    )
     table.add_column("", no_wrap=True)
     table.add_column("Indikator", max_width=40, no_wrap=True, overflow="ellipsis")
     for method in comparison.methods:
