@@ -164,6 +164,48 @@ def build(
 _PLURAL = {"green": "grønne", "yellow": "gule", "red": "røde", "grey": "grå"}
 
 
+@app.command("diff")
+def diff_command(
+    folder: FolderArg,
+    from_update: Annotated[Optional[str], typer.Option(
+        "--from", help="Den tidligere opdatering, fx 2009-05 (standard: opdateringen før --to)")] = None,
+    to_update: Annotated[Optional[str], typer.Option(
+        "--to", help="Den senere opdatering (standard: seneste)")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Skriv ændringerne som JSON (UTF-8) på stdout")] = False,
+) -> None:
+    """Vis, hvad der er ændret mellem to opdateringer: farver, nye tal, overførte områder, mål.
+
+    Fejl: en ukendt opdatering giver exitkode 1; --from, der ikke ligger før --to, giver exitkode 2.
+
+    Eksempel: reportgen diff data/copenhagen --from 2009-05 --to 2009-12
+    """
+    from .diff import diff, diff_json, diff_tables
+    from .pipeline import read_barometer
+
+    try:
+        b = read_barometer(folder)
+        known = [u.id for u in b.updates]
+        to_id = to_update or known[-1]
+        if from_update is None and to_id in known:
+            if known.index(to_id) == 0:
+                raise ReportgenError(f"opdateringen {to_id} er den første; der er intet at sammenligne med")
+            from_update = known[known.index(to_id) - 1]
+        result = diff(b, from_update or to_id, to_id)
+    except ReportgenError as err:
+        _fail(err)
+    if as_json:
+        sys.stdout.buffer.write(json.dumps(diff_json(b, result), ensure_ascii=False, indent=2).encode("utf-8"))
+        sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
+    else:
+        from rich.console import Console
+
+        console = Console()
+        for part in diff_tables(b, result):
+            console.print(part)
+
+
 def _progress():
     """A rich progress bar on a terminal; silence otherwise (logs, CI, pipes)."""
     import contextlib
