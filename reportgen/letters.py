@@ -125,6 +125,21 @@ def find_letter(file_stem: str, *, barometer_dir: Path | None, project_dir: Path
     )
 
 
+def find_text(file_name: str, *, barometer_dir: Path | None, project_dir: Path) -> LetterSource:
+    """A named text in letters/ (e.g. ``advice.md``), the barometer's own before the project's; no
+    fallback to default.md. Raises TemplateError if neither folder has it."""
+    roots = letter_dirs(barometer_dir=barometer_dir, project_dir=project_dir)
+    folders = tuple(folder for folder, _ in roots)
+    for index, folder in enumerate(folders):
+        path = _file_in(folder, file_name)
+        if path is not None:
+            return LetterSource(path=path, name=path.name, search_dirs=folders[index:], roots=roots)
+    raise TemplateError(
+        f"Der findes ingen {LETTERS_DIR}/{file_name}: læg den i projektets eller barometermappens "
+        f"{LETTERS_DIR}/"
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # letters.toml: signature and subject, editable without touching code
 

@@ -110,3 +110,15 @@ def header_pairs(barometer: Barometer, update: Update) -> tuple[tuple[str, str],
 def safe_anchor(identifier: str) -> str:
     """An HTML id / bookmark name from an id in data."""
     return slug(identifier) or "x"
+
+
+def committee_indefinite(name: str) -> str | None:
+    """``Beskæftigelses- og Integrationsudvalget`` -> ``Beskæftigelses- og Integrationsudvalg`` (for
+    "det nye …"); ``Udvalget for Teknik`` -> ``Udvalg for Teknik``. None when no word ends in
+    "udvalget", so the caller can fall back to a plain "udvalg"."""
+    words = name.split(" ")
+    for i in range(len(words) - 1, -1, -1):
+        if words[i].lower().endswith("udvalget"):
+            words[i] = words[i][:-2]
+            return " ".join(words)
+    return None
