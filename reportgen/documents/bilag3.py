@@ -1,0 +1,478 @@
+"""Bilag 3: advice to the new committee, computed from the barometer's history, with editable themes."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from .. import letters
+from ..assess import Assessment
+from ..document import Block, Cell, Document, DocumentMeta, Heading, Paragraph, Run, Table
+from ..history import AgeSummary, LifetimeFacts, lifetime_facts
+from ..model import Barometer, Indicator
+from ..narrate import Narrative
+from ..narrate import danish as da
+from . import common
+
+LABEL = "Bilag 3"
+SLUG = "bilag3"
+ADVICE_FILE = "advice.md"
+# Beyond this many updates the colour grid keeps the latest ones, so the table still fits a page.
+MAX_GRID_UPDATES = 10
+_SOURCE_WORDS = {"local": "Lokale kilder", "national": "Nationale kilder"}
+
+
+class ChartLike(Protocol):
+    """What Bilag 3 needs of a chart (reportgen.charts.Chart)."""
+
+    name: str
+    svg: bytes
+    png: bytes
+    alt_text: str
+
+
+class NameList(tuple):
+    """Names for a text: ``{{ roede_udvalg }}`` prints ``A, B og C``; ``|length``, ``|flertal``,
+    ``|liste`` and ``{% for %}`` see the single names."""
+
+    def __str__(self) -> str:
+        return da.join_list([str(x) for x in self])
+
+
+def title(barometer: Barometer) -> str:
+    """``Forslag til gode råd om integrationsbarometret til det nye Beskæftigelses- og
+    Integrationsudvalg``; "det nye udvalg" when the owner's name has no word ending in -udvalget."""
+    return (f"Forslag til gode råd om {common.barometer_definite(barometer.config.title)} "
+            f"til {new_committee(barometer)}")
+
+
+def new_committee(barometer: Barometer) -> str:
+    """``det nye Beskæftigelses- og Integrationsudvalg``, else ``det nye udvalg``."""
+    name = common.committee_indefinite(common.owner_name(barometer))
+    return f"det nye {name}" if name else "det nye udvalg"
+
+
+def build_bilag3(
+    barometer: Barometer,
+    history: Sequence[Assessment],
+    assessment: Assessment,
+    narrative: Narrative,
+    *,
+    project_dir: Path,
+    charts: Mapping[str, ChartLike] | None = None,
+) -> Document:
+    """The advice note at ``assessment``'s update: lifetime, colour history, long carry-overs,
+    targets out of reach, data age, committees, then the discussion themes from ``letters/advice.md``
+    (``<barometer>/letters/advice.md`` before ``<project_dir>/letters/advice.md``).
+
+    ``history`` holds the assessments of every update up to this one (later ones are ignored);
+    ``charts`` maps an indicator id to its trend chart, shown for each target out of reach.
+    Raises TemplateError for a faulty advice text.
+    """
+    facts = lifetime_facts(barometer, history, assessment.update)
+    blocks: list[Block] = [
+        *_lifetime_section(barometer, facts),
+        *_colour_section(barometer, facts),
+        *_carried_section(barometer, facts),
+        *_target_section(barometer, assessment, narrative, facts, charts or {}),
+        *_age_section(barometer, facts),
+        *_committee_section(barometer, facts),
+        *advice_blocks(barometer, assessment, facts, project_dir=project_dir),
+    ]
+    return Document(SLUG, _meta(barometer, assessment), tuple(blocks))
+
+
+def _meta(barometer: Barometer, assessment: Assessment) -> DocumentMeta:
+    update = barometer.update(assessment.update)
+    date_text = da.date(common.document_date(update))
+    return DocumentMeta(
+        label=LABEL,
+        title=title(barometer),
+        municipality=barometer.config.municipality,
+        administration=barometer.config.administration,
+        date_text=date_text,
+        running_header=f"{common.owner_name(barometer)} · {date_text} · {update.label}",
+        header_pairs=common.header_pairs(barometer, update),
+        language=barometer.config.language,
+        author=barometer.config.administration or barometer.config.municipality,
+        created=common.created_stamp(update),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Small texts
+
+def _month(barometer: Barometer, update_id: str) -> str:
+    """``december 2009``: an update named in running text."""
+    return da.month_year(barometer.update(update_id).date)
+
+
+def months_text(months: float) -> str:
+    """``12 måneder (1 år)``, ``18 måneder (1½ år)``, ``4 måneder``, ``10,5 måneder``."""
+    decimals = 0 if float(months).is_integer() else 1
+    text = f"{da.number(months, decimals)} {'måned' if months == 1 else 'måneder'}"
+    if months >= 12 and months % 6 == 0:
+        text += f" ({years_text(months)})"
+    return text
+
+
+def years_text(months: float) -> str:
+    """``2½ år`` (to the nearest half year), ``1 år``, ``½ år``; under three months ``N måneder``."""
+    halves = int(da.round_half_away(months / 6, 0))
+    if halves == 0:
+        return f"{da.number(months, 0)} {'måned' if months == 1 else 'måneder'}"
+    whole, half = divmod(halves, 2)
+    return (str(whole) if whole else "") + ("½" if half else "") + " år"
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. Lifetime
+
+def _lifetime_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
+    name = da.capitalize(common.barometer_definite(barometer.config.title))
+    first, now = _month(barometer, facts.first_update), _month(barometer, facts.update)
+    if facts.updates == 1:
+        rounds = f"{name} gik i luften første gang i {first}, og opdateringen i {now} er den første."
+    else:
+        every = facts.months / (facts.updates - 1)
+        rounds = (
+            f"{name} gik i luften første gang i {first}. Med opdateringen i {now} er der i alt "
+            f"{da.plural(facts.updates, 'opdatering', 'opdateringer')} fra {first} til {now}, i gennemsnit "
+            f"med {da.number(every, 0 if every.is_integer() else 1)} måneders mellemrum."
+        )
+    scope = (
+        f"I dag måles der på {da.plural(facts.indicators, 'indikator', 'indikatorer')} fordelt på de "
+        f"{da.plural(facts.areas, 'indsatsområde', 'indsatsområder')} i {barometer.config.policy}. "
+    )
+    if facts.main_indicators == facts.indicators:
+        scope += "Alle er hovedindikatorer, der bestemmer indsatsområdernes farve"
+    else:
+        scope += (f"Heraf er {da.number(facts.main_indicators, 0)} "
+                  f"{'hovedindikator' if facts.main_indicators == 1 else 'hovedindikatorer'}, der bestemmer "
+                  "indsatsområdernes farve")
+    if facts.district_indicators:
+        scope += f", og {da.number(facts.district_indicators, 0)} har bydelstal"
+    figures = (
+        f"Indtil nu er der offentliggjort {da.plural(facts.figures, 'tal', 'tal')} for hele kommunen"
+        + (f" og {da.plural(facts.district_figures, 'bydelstal', 'bydelstal')}" if facts.district_figures
+           else "")
+        + "."
+    )
+    return [
+        Heading("Barometrets levetid", 1, "levetid"),
+        Paragraph.of(rounds),
+        Paragraph.of(scope + ". " + figures),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. Colour history
+
+def _colour_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
+    blocks: list[Block] = [
+        Heading("Signalfarverne gennem barometrets levetid", 1, "farvehistorik"),
+        Paragraph.of(" ".join(colour_summary(barometer, facts))),
+        colour_grid(barometer, facts),
+    ]
+    return blocks
+
+
+def colour_summary(barometer: Barometer, facts: LifetimeFacts) -> list[str]:
+    """Which areas have been red, which got better or worse since their first colour, how much
+    was carried over."""
+    names = {a.id: a.name for a in barometer.areas}
+    out = []
+    red = [row for row in facts.history if row.red_updates]
+    if len(red) == 1:
+        months = da.join_list([_month(barometer, u) for u in red[0].red_updates])
+        out.append(f"{names[red[0].area]} har været rød ved opdateringen i {months}.")
+    elif red:
+        when = [f"{names[row.area]} ({da.join_list([_month(barometer, u) for u in row.red_updates])})"
+                for row in red]
+        out.append(f"{da.join_list(when)} har været røde.")
+    else:
+        out.append("Intet indsatsområde har været rødt i barometrets levetid.")
+    parts = []
+    for trend, words in (("better", "bedre for"), ("same", "den samme for"), ("worse", "dårligere for")):
+        group = [names[row.area] for row in facts.history if row.trend == trend]
+        if group:
+            parts.append(f"{words} {da.join_list(group)}")
+    if parts and facts.updates > 1:
+        out.append(f"Sammenlignet med den første vurdering er farven i dag {da.join_list(parts)}.")
+    never = [names[row.area] for row in facts.history if row.first_assessed is None]
+    if never:
+        out.append(f"{da.join_list(never)} har endnu ikke kunnet vurderes.")
+    cells = len(facts.history) * facts.updates
+    if facts.carried_cells:
+        out.append(
+            f"I {da.number(facts.carried_cells, 0)} af de {da.number(cells, 0)} felter i tabellen er farven "
+            "overført fra en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
+        )
+    return out
+
+
+def colour_grid(barometer: Barometer, facts: LifetimeFacts) -> Table:
+    """Areas × updates: symbol and word on the palette's tint in every cell, carried-over marked."""
+    shown = slice(-MAX_GRID_UPDATES, None)
+    updates = [barometer.update(c.update) for c in facts.history[0].cells[shown]] if facts.history else []
+    rows = []
+    overridden = False
+    for row in facts.history:
+        cells = [Cell(barometer.area(row.area).name, bold=True)]
+        for c in row.cells[shown]:
+            overridden |= c.overridden
+            mark = "*" if c.overridden else ""
+            cells.append(common.signal_cell(c.signal, carried=c.carried_over, mark=mark))
+        rows.append(tuple(cells))
+    notes = ["Overført: ingen nye tal for hovedindikatorerne; farven fra den forrige opdatering fastholdes."]
+    if overridden:
+        notes.append("*: farven er fastsat af forvaltningen.")
+    if facts.updates > MAX_GRID_UPDATES:
+        notes.append(f"Tabellen viser de seneste {MAX_GRID_UPDATES} af {facts.updates} opdateringer.")
+    first_w = 22.0
+    return Table(
+        header=("Indsatsområde", *(u.label for u in updates)),
+        rows=tuple(rows),
+        caption=(f"Indsatsområdernes signalfarver ved hver opdatering "
+                 f"fra {updates[0].label.lower()} til {updates[-1].label.lower()}" if updates else None),
+        widths=(first_w, *([(100 - first_w) / len(updates)] * len(updates))) if updates else None,
+        note=" ".join(notes),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. Carried over for two rounds or more
+
+def _carried_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
+    blocks: list[Block] = [Heading("Indikatorer uden nye tal i flere opdateringer", 1, "overfoert")]
+    if not facts.carried:
+        blocks.append(Paragraph.of(
+            "Ingen indikator har været uden nye tal i to eller flere opdateringer i træk."))
+        return blocks
+    n = len(facts.carried)
+    ongoing = sum(1 for c in facts.carried if c.ongoing)
+    text = (f"{da.capitalize(da.plural(n, 'indikator', 'indikatorer'))} har i barometrets levetid været "
+            "uden nye tal i to eller flere opdateringer i træk, så farven er overført fra en tidligere "
+            "opdatering.")
+    now = _month(barometer, facts.update)
+    if ongoing and n == 1:
+        text += f" Den er stadig uden nye tal ved opdateringen i {now}."
+    elif ongoing:
+        text += f" {da.number(ongoing, 0)} af dem er stadig uden nye tal ved opdateringen i {now}."
+    blocks.append(Paragraph.of(text))
+    rows = []
+    for c in facts.carried:
+        ind = barometer.indicator(c.indicator)
+        first, last = barometer.update(c.first_carried), barometer.update(c.last_carried)
+        rows.append((
+            Cell(ind.name),
+            Cell(barometer.area(ind.area).name),
+            Cell(da.number(c.rounds, 0), align="right"),
+            Cell(f"{first.label} – {last.label}"),
+            Cell(barometer.update(c.carried_from).label if c.carried_from else "Ingen"),
+        ))
+    blocks.append(Table(
+        header=("Indikator", "Indsatsområde", "Gange i træk", "Overført", "Seneste nye tal"),
+        rows=tuple(rows),
+        caption="Indikatorer, hvis farve er overført i to eller flere opdateringer i træk",
+        widths=(40, 16, 10, 19, 15),
+        align=("left", "left", "right", "left", "left"),
+    ))
+    return blocks
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. Targets out of reach
+
+def _target_section(barometer: Barometer, assessment: Assessment, narrative: Narrative,
+                    facts: LifetimeFacts, charts: Mapping[str, ChartLike]) -> list[Block]:
+    blocks: list[Block] = [Heading("Mål, der ikke nås i det nuværende tempo", 1, "maal")]
+    t = facts.targets
+    if not t.with_target:
+        blocks.append(Paragraph.of("Ingen af barometrets indikatorer har et mål med en frist."))
+        return blocks
+    outcomes = (
+        (t.reached, "er nået"),
+        (t.on_track, "er inden for rækkevidde i det nuværende tempo"),
+        (t.off_track, "nås ikke, hvis udviklingen fortsætter i samme tempo som siden forrige måling"),
+        (t.unknown, "kan endnu ikke vurderes"),
+    )
+    if t.with_target == 1:
+        word = next(w for n, w in outcomes if n)
+        text = f"Barometret har én indikator med et mål, og målet {word}."
+    else:
+        parts = [f"{da.number(n, 0)} {w}" for n, w in outcomes if n]
+        text = f"Barometret har {da.number(t.with_target, 0)} indikatorer med et mål: {da.join_list(parts)}."
+    blocks.append(Paragraph.of(text))
+    if not facts.target_misses:
+        return blocks
+    rows = []
+    for miss in facts.target_misses:
+        ind = barometer.indicator(miss.indicator)
+        text = narrative.indicators.get(ind.id)
+        sentences = [s for s in (text.target_sentence, text.pace_sentence) if s] if text else []
+        blocks.append(Paragraph((Run(f"{ind.name}: ", bold=True), Run(" ".join(sentences)))))
+        rows.append((
+            Cell(ind.name),
+            Cell(f"{common.level_short(ind, miss.value)} ({da.period_short(miss.period)})", align="right"),
+            Cell(common.level_short(ind, miss.target_value), align="right"),
+            Cell(_remaining(ind, miss.remaining), align="right"),
+            Cell(da.period(miss.target_period)),
+        ))
+    blocks.append(Table(
+        header=("Indikator", "Seneste tal", "Mål", "Mangler", "Frist"),
+        rows=tuple(rows),
+        caption="Mål, som udviklingen siden forrige måling ikke når",
+        widths=(38, 20, 12, 15, 15),
+        align=("left", "right", "right", "right", "left"),
+    ))
+    for miss in facts.target_misses:
+        chart = charts.get(miss.indicator)
+        if chart is not None:
+            blocks.append(common.figure_from(chart, caption=barometer.indicator(miss.indicator).name))
+    return blocks
+
+
+def _remaining(ind: Indicator, remaining: float) -> str:
+    return common.change_text(ind, remaining, short=True).lstrip("+")
+
+
+# --------------------------------------------------------------------------------------------------
+# 5. Data age
+
+def _age_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
+    blocks: list[Block] = [Heading("Datagrundlagets alder", 1, "dataalder")]
+    local, national = facts.age("local"), facts.age("national")
+    sentences = [age_sentence(barometer, facts, local, national)]
+    missing = sum(a.indicators - a.with_figures for a in facts.ages)
+    if missing:
+        sentences.append(f"For {da.plural(missing, 'indikator', 'indikatorer')} er der endnu ingen tal.")
+    blocks.append(Paragraph.of(" ".join(s for s in sentences if s)))
+    rows = []
+    for a in facts.ages:
+        if not a.indicators:
+            continue
+        rows.append((
+            Cell(_SOURCE_WORDS[a.source_type]),
+            Cell(da.number(a.indicators, 0), align="right"),
+            Cell(months_text(a.median) if a.median is not None else "Ingen tal", align="right"),
+            Cell(months_text(a.youngest) if a.youngest is not None else "–", align="right"),
+            Cell(months_text(a.oldest) if a.oldest is not None else "–", align="right"),
+        ))
+    blocks.append(Table(
+        header=("Kilder", "Indikatorer", "Typisk alder (median)", "Nyeste tal", "Ældste tal"),
+        rows=tuple(rows),
+        caption=f"Alderen på det nyeste tal ved opdateringen i {_month(barometer, facts.update)}",
+        widths=(24, 14, 22, 20, 20),
+        align=("left", "right", "right", "right", "right"),
+        note="Alder: hele måneder fra den måned, tallet gælder (et år regnes som dets december), "
+             "til opdateringens måned.",
+    ))
+    return blocks
+
+
+def age_sentence(barometer: Barometer, facts: LifetimeFacts, local: AgeSummary, national: AgeSummary) -> str:
+    """``Ved opdateringen i december 2009 er det nyeste tal for de 22 indikatorer med lokale kilder
+    typisk 12 måneder (1 år) gammelt, mens det for de 11 indikatorer med nationale kilder … er …``"""
+    def part(a: AgeSummary, kind: str) -> str:
+        return (f"for {'den' if a.with_figures == 1 else 'de'} "
+                f"{da.plural(a.with_figures, 'indikator', 'indikatorer')} med {kind} kilder")
+
+    when = f"Ved opdateringen i {_month(barometer, facts.update)}"
+    if local.median is not None and national.median is not None:
+        return (f"{when} er det nyeste tal {part(local, 'lokale')} typisk {months_text(local.median)} "
+                f"gammelt, mens det {part(national, 'nationale')}, fx Danmarks Statistik og ministerierne, "
+                f"typisk er {months_text(national.median)} gammelt.")
+    for a, kind in ((local, "lokale"), (national, "nationale")):
+        if a.median is not None:
+            return f"{when} er det nyeste tal {part(a, kind)} typisk {months_text(a.median)} gammelt."
+    return ""
+
+
+# --------------------------------------------------------------------------------------------------
+# 6. Committees
+
+def _committee_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
+    total = sum(c.indicators for c in facts.committees)
+    red = sum(c.red for c in facts.committees)
+    with_red = sum(1 for c in facts.committees if c.red)
+    text = (f"Barometrets {da.plural(total, 'indikator', 'indikatorer')} hører under "
+            f"{da.plural(len(facts.committees), 'udvalg', 'udvalg')}. ")
+    when = f"Ved opdateringen i {_month(barometer, facts.update)}"
+    if red == 1:
+        text += f"{when} er 1 indikator rød."
+    elif red:
+        text += (f"{when} er {da.number(red, 0)} indikatorer røde, fordelt på "
+                 f"{da.plural(with_red, 'udvalg', 'udvalg')}.")
+    else:
+        text += f"{when} er ingen indikatorer røde."
+    rows = [
+        (Cell(barometer.committee(c.committee).name), Cell(da.number(c.indicators, 0), align="right"),
+         Cell(da.number(c.red, 0), align="right"))
+        for c in facts.committees
+    ]
+    rows.append((Cell("I alt", bold=True), Cell(da.number(total, 0), align="right", bold=True),
+                 Cell(da.number(red, 0), align="right", bold=True)))
+    return [
+        Heading("Indikatorer fordelt på udvalg", 1, "udvalg"),
+        Paragraph.of(text),
+        Table(
+            header=("Udvalg", "Indikatorer", "Røde"),
+            rows=tuple(rows),
+            caption=f"Indikatorer og røde indikatorer pr. udvalg, {_month(barometer, facts.update)}",
+            widths=(60, 20, 20),
+            align=("left", "right", "right"),
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------------
+# 7. The discussion themes (letters/advice.md)
+
+def advice_context(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts,
+                   settings: letters.LetterSettings) -> dict[str, Any]:
+    """Everything ``{{ … }}`` can reach in advice.md (documented in letters/README.md). Counts are
+    whole numbers; lists of names print as ``A, B og C``."""
+    config = barometer.config
+    update = barometer.update(assessment.update)
+    owner = common.owner_name(barometer)
+    others = [c for c in facts.committees if c.committee != config.owner]
+    local, national = facts.age("local"), facts.age("national")
+    return {
+        "kommune": config.municipality,
+        "forvaltning": config.administration or "",
+        "barometer": {"navn": settings.barometer_name, "titel": config.title, "politik": config.policy,
+                      "udvalg": owner},
+        "nyt_udvalg": new_committee(barometer),
+        "opdatering": {"id": update.id, "label": update.label, "dato": da.date(update.date),
+                       "maaned": da.month_year(update.date)},
+        "foerste_opdatering": _month(barometer, facts.first_update),
+        "levetid": years_text(facts.months),
+        "antal_opdateringer": facts.updates,
+        "antal_omraader": facts.areas,
+        "antal_indikatorer": facts.indicators,
+        "antal_hovedindikatorer": facts.main_indicators,
+        "antal_bydelsindikatorer": facts.district_indicators,
+        "antal_roede": sum(1 for r in assessment.indicators if r.signal == "red"),
+        "antal_initiativer": len(barometer.initiatives),
+        "udvalg": [{"id": c.committee, "navn": barometer.committee(c.committee).name,
+                    "indikatorer": c.indicators, "roede": c.red} for c in facts.committees],
+        "roede_udvalg": NameList(barometer.committee(c.committee).name for c in facts.committees if c.red),
+        "oevrige_udvalg": NameList(barometer.committee(c.committee).name for c in others),
+        "oevrige_indikatorer": sum(c.indicators for c in others),
+        "oevrige_roede": sum(c.red for c in others),
+        "overfoerte": NameList(barometer.indicator(c.indicator).name for c in facts.carried),
+        "maal_naas_ikke": NameList(barometer.indicator(m.indicator).name for m in facts.target_misses),
+        "alder_lokal": months_text(local.median) if local.median is not None else "",
+        "alder_national": months_text(national.median) if national.median is not None else "",
+    }
+
+
+def advice_blocks(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts, *,
+                  project_dir: Path) -> tuple[Block, ...]:
+    """letters/advice.md rendered in the letters' sandbox; ``[[…]]`` lines have nothing to fill here."""
+    source = letters.find_text(ADVICE_FILE, barometer_dir=barometer.folder, project_dir=project_dir)
+    settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
+    markdown = letters.render_markdown(source, advice_context(barometer, assessment, facts, settings))
+    return letters.fill_slots(letters.markdown_to_blocks(markdown, display=source.display), {})
+
