@@ -35,7 +35,7 @@ from .narrate import danish
 log = logging.getLogger(__name__)
 
 # Bump when the look of any chart changes: every cached chart is then drawn afresh.
-CHART_VERSION = "1"
+CHART_VERSION = "2"
 
 CM = 1 / 2.54
 WIDTH_CM = 16.0
@@ -482,7 +482,7 @@ class _MapShape:
 def _map_shapes(path: Path, key: str, mtime_ns: int) -> tuple[tuple[_MapShape, ...], tuple[float, ...]]:
     """Projected outlines, label points and bounds, worked out once per file version (a build draws
     the same map for many indicators). ``mtime_ns`` is only part of the cache key."""
-    features = geo.project_features(geo.read_features(path, key))
+    features = geo.simplify_features(geo.project_features(geo.read_features(path, key)))
     shapes = tuple(_MapShape(f.key, _feature_path(f), geo.label_point(f)) for f in features)
     return shapes, geo.bounds(features)
 

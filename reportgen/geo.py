@@ -134,3 +134,52 @@ def _crossings(polygon: Polygon, y: float) -> list[float]:
             if (ya <= y < yb) or (yb <= y < ya):
                 xs.append(xa + (y - ya) * (xb - xa) / (yb - ya))
     return xs
+
+
+def simplify_ring(ring: Ring, tolerance: float) -> Ring:
+    """Douglas–Peucker: drop points closer than ``tolerance`` to the line between kept neighbours.
+
+    A closed ring stays closed and keeps at least four points, so it still encloses an area.
+    """
+    pts = list(ring)
+    if len(pts) <= 5 or tolerance <= 0:
+        return tuple(pts)
+    keep = [False] * len(pts)
+    keep[0] = keep[-1] = True
+    # Split at the point farthest from the first so a closed ring (first == last) has a real chord.
+    far = max(range(1, len(pts) - 1), key=lambda i: (pts[i][0] - pts[0][0]) ** 2 + (pts[i][1] - pts[0][1]) ** 2)
+    keep[far] = True
+    stack = [(0, far), (far, len(pts) - 1)]
+    tol2 = tolerance * tolerance
+    while stack:
+        start, end = stack.pop()
+        if end - start < 2:
+            continue
+        (x0, y0), (x1, y1) = pts[start], pts[end]
+        dx, dy = x1 - x0, y1 - y0
+        norm = dx * dx + dy * dy
+        best, best_d = -1, tol2
+        for i in range(start + 1, end):
+            px, py = pts[i]
+            if norm == 0:
+                d = (px - x0) ** 2 + (py - y0) ** 2
+            else:
+                cross = dx * (py - y0) - dy * (px - x0)
+                d = cross * cross / norm
+            if d > best_d:
+                best, best_d = i, d
+        if best >= 0:
+            keep[best] = True
+            stack.append((start, best))
+            stack.append((best, end))
+    out = [p for p, k in zip(pts, keep, strict=True) if k]
+    return tuple(out) if len(out) >= 4 else tuple(pts)
+
+
+def simplify_features(features: tuple[GeoFeature, ...], share: float = 0.0005) -> tuple[GeoFeature, ...]:
+    """Every ring simplified to ``share`` of the map's larger extent (invisible at print size:
+    0.05 % of a 14 cm map is 0.07 mm), which makes maps many times cheaper to draw and embed."""
+    x0, y0, x1, y1 = bounds(features)
+    tolerance = share * max(x1 - x0, y1 - y0)
+    return tuple(GeoFeature(f.key, f.name, tuple(tuple(simplify_ring(r, tolerance) for r in poly)
+                                                 for poly in f.polygons)) for f in features)

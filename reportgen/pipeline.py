@@ -71,7 +71,6 @@ def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> Cha
 
     upto = barometer.update(assessment.update).index
     updates = tuple(u for u in barometer.updates if u.index <= upto)
-    place = barometer.config.municipality
     cache = charts.ChartCache(cache_dir) if cache_dir is not None else None
 
     def draw(spec):
@@ -82,7 +81,7 @@ def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> Cha
     for ind in barometer.indicators:
         r = assessment.indicator(ind.id)
         rows = tuple(m for m in barometer.measurements_of(ind.id) if barometer.update(m.update).index <= upto)
-        trends[ind.id] = draw(charts.ChartSpec.of("trend", ind, rows, r, updates=updates, place=place))
+        trends[ind.id] = draw(charts.ChartSpec.of("trend", ind, rows, r, updates=updates))
         if r.districts and barometer.map_path is not None and barometer.config.map_key:
             maps[ind.id] = draw(charts.ChartSpec.of(
                 "district_map", ind, barometer.map_path, barometer.config.map_key, barometer.districts,
@@ -106,6 +105,7 @@ def build(
     from .cache import RenderCache, tree_fingerprint
     from .documents.bilag1 import Bilag1Charts, build_bilag1
     from .documents.bilag2 import build_letters
+    from .documents.bilag3 import build_bilag3
     from .documents.front import build_front
     from .narrate import narrate
     from .writer import OutputWriter, safe_stem
@@ -128,7 +128,9 @@ def build(
     bilag1 = build_bilag1(barometer, assessment, narrative,
                           Bilag1Charts(chart_set.overview, chart_set.trends, chart_set.maps))
     letters = build_letters(barometer, assessment, narrative, chart_set.trends, project_dir=project_dir)
-    documents = [("bilag1", bilag1), *((f"bilag2/{doc.slug}", doc) for doc in letters)]
+    bilag3 = build_bilag3(barometer, history, assessment, narrative, project_dir=project_dir,
+                          charts=chart_set.trends)
+    documents = [("bilag1", bilag1), *((f"bilag2/{doc.slug}", doc) for doc in letters), ("bilag3", bilag3)]
 
     say("Opsætter PDF og DOCX", 4, steps)
     user_templates = [p for p in [barometer.folder / "templates" / "html"] if p.is_dir()]
@@ -142,6 +144,7 @@ def build(
     parts = [pack.PackPart(f"Bilag 1: {bilag1.meta.title}", pdfs["bilag1"])]
     parts += [pack.PackPart(doc.meta.recipient or doc.meta.title, pdfs[f"bilag2/{doc.slug}"],
                             group="Bilag 2: Borgmesterbrev til fagudvalgene") for doc in letters]
+    parts.append(pack.PackPart(f"Bilag 3: {bilag3.meta.title}", pdfs["bilag3"]))
 
     def front(entries):
         doc = build_front(barometer, assessment, entries)

@@ -63,6 +63,23 @@ class _Writer:
         self.docx = docx
         self.doc = doc
         self.bookmark_id = 0
+        # python-docx resolves a style by scanning every style on each assignment (seconds per
+        # document); look the ids up once and set them in the XML directly.
+        self.style_ids = {s.name: s.style_id for s in docx.styles}
+
+    def style_id(self, name: str) -> str:
+        return self.style_ids[name]  # KeyError: the reference.docx lacks it (reported by render_docx)
+
+    def set_style(self, paragraph, name: str) -> None:
+        paragraph._p.get_or_add_pPr().style = self.style_id(name)
+
+    def add_paragraph(self, text: str = "", style: str = "Normal"):
+        paragraph = self.docx.add_paragraph(text)
+        self.set_style(paragraph, style)
+        return paragraph
+
+    def set_table_style(self, table, name: str) -> None:
+        table._tbl.tblStyle_val = self.style_id(name)
 
     # inline text
     def runs(self, paragraph, runs: tuple[Run, ...]) -> None:
@@ -74,7 +91,7 @@ class _Writer:
                 run.italic = True
 
     def para(self, text: str, style: str):
-        return self.docx.add_paragraph(text, style=style)
+        return self.add_paragraph(text, style)
 
     # title block, letterhead, header and footer
     def masthead(self) -> None:
@@ -103,13 +120,13 @@ class _Writer:
         section.different_first_page_header_footer = True  # page 1 carries the title block
         header = section.header.paragraphs[0]
         header.text = meta.running_header
-        header.style = self.docx.styles["Header"]
+        self.set_style(header, "Header")
         first = section.first_page_header.paragraphs[0]
         first.text = ""
-        first.style = self.docx.styles["Footer"]  # the Header style's rule is not wanted above the title
+        self.set_style(first, "Footer")  # the Header style's rule is not wanted above the title
         for footer in (section.footer, section.first_page_footer):
             p = footer.paragraphs[0]
-            p.style = self.docx.styles["Footer"]
+            self.set_style(p, "Footer")
             p.text = ""
             p.add_run(f"{meta.label} · {meta.municipality}\tSide ")
             ooxml.add_simple_field(p, "PAGE", "1")
@@ -123,7 +140,7 @@ class _Writer:
         self.para(TOC_TITLE, "TOC Heading")
         paragraphs = []
         for heading, name in bookmarks:
-            p = self.docx.add_paragraph(style=f"toc {min(max(heading.level, 1), 3)}")
+            p = self.add_paragraph(style=f"toc {min(max(heading.level, 1), 3)}")
             paragraphs.append((p, heading, name))
         first = paragraphs[0][0]
         ooxml.field_begin(first, 'TOC \\o "1-3" \\h \\z \\u', dirty=True)
@@ -134,18 +151,18 @@ class _Writer:
     # blocks
     def heading(self, block: Heading, bookmark: str) -> None:
         level = min(max(block.level, 1), 3)
-        p = self.docx.add_heading(block.text, level=level)
+        p = self.add_paragraph(block.text, f"Heading {level}")
         self.bookmark_id += 1
         ooxml.add_bookmark(p, bookmark, self.bookmark_id)
 
     def paragraph(self, block: Paragraph) -> None:
-        p = self.docx.add_paragraph(style=_PARAGRAPH_STYLES.get(block.style, "Normal"))
+        p = self.add_paragraph(style=_PARAGRAPH_STYLES.get(block.style, "Normal"))
         self.runs(p, block.runs)
 
     def list(self, block: ListBlock) -> None:
         style = "List Number" if block.ordered else "List Bullet"
         for item in block.items:
-            self.runs(self.docx.add_paragraph(style=style), item)
+            self.runs(self.add_paragraph(style=style), item)
 
     def table(self, block: Table) -> None:
         if block.caption:
@@ -153,7 +170,7 @@ class _Writer:
         n_cols = len(block.header) or max((len(r) for r in block.rows), default=1)
         has_header = bool(block.header)
         table = self.docx.add_table(rows=len(block.rows) + int(has_header), cols=n_cols)
-        table.style = self.docx.styles["Datatabel"]
+        self.set_table_style(table, "Datatabel")
         table.alignment = WD_TABLE_ALIGNMENT.LEFT
         table.autofit = False
         ooxml.set_table_look(table, first_row=has_header)
@@ -188,31 +205,31 @@ class _Writer:
         for row in table.rows:
             for cell in row.cells:
                 for p in cell.paragraphs:
-                    p.style = self.docx.styles["Table Text"]
+                    self.set_style(p, "Table Text")
         if block.note:
             self.para(block.note, "Table Note")
         else:
             self.para("", "Table Note")  # Word needs a paragraph between two tables
 
     def figure(self, block: Figure) -> None:
-        p = self.docx.add_paragraph(style="Figure")
+        p = self.add_paragraph(style="Figure")
         shape = p.add_run().add_picture(io.BytesIO(block.png), width=Mm(min(block.width_mm, TEXT_WIDTH_MM)))
         ooxml.set_alt_text(shape, block.alt_text, block.name)
         self.para(block.caption or "", "Caption")
 
     def note(self, block: Note) -> None:
         if block.title:
-            self.docx.add_paragraph(style="Note").add_run(block.title).bold = True
-        self.runs(self.docx.add_paragraph(style="Note"), block.runs)
+            self.add_paragraph(style="Note").add_run(block.title).bold = True
+        self.runs(self.add_paragraph(style="Note"), block.runs)
 
     def key_value(self, pairs: tuple[tuple[str, str], ...]) -> None:
         table = self.docx.add_table(rows=len(pairs), cols=2)
-        table.style = self.docx.styles["Normal Table"]
+        self.set_table_style(table, "Normal Table")
         table.autofit = False
         for row, (key, value) in zip(table.rows, pairs, strict=True):
             for cell, text in zip(row.cells, (key, value), strict=True):
                 cell.paragraphs[0].text = text
-                cell.paragraphs[0].style = self.docx.styles["Key Value"]
+                self.set_style(cell.paragraphs[0], "Key Value")
         _set_widths(table, [35.0, TEXT_WIDTH_MM - 35.0])
         self.para("", "Normal")
 

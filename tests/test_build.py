@@ -1,0 +1,129 @@
+"""reportgen build end to end: every output of the outputs table, read back, reproducible."""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import subprocess
+import sys
+import zipfile
+
+import pikepdf
+import pytest
+from docx import Document as DocxDocument
+
+from reportgen.pipeline import build
+
+from tests.conftest import DEMO, ROOT
+
+
+def pdf_text(path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def demo_build(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo-out")
+    result = build(DEMO, out_root=out, update_id="2009-12")
+    return result
+
+
+def test_demo_build_writes_every_output(demo_build):
+    names = {w.path for w in demo_build.files}
+    for expected in ("bilag1.pdf", "bilag1.docx", "bilag3.pdf", "bilag3.docx", "pack.pdf", "pack.zip", "manifest.json",
+                     "bilag2/BUU.pdf", "bilag2/BUU.docx", "bilag2/TMU.pdf"):
+        assert expected in names
+    assert "bilag2/BIU.pdf" not in names  # the owner sends the letters
+    assert demo_build.letters == 6
+
+
+def test_bilag1_pdf_reads_as_the_seed(demo_build):
+    text = " ".join(pdf_text(demo_build.out_dir / "bilag1.pdf").split())
+    assert "Bilag 1" in text
+    assert "Orientering om status og udvikling på indikatorer i integrationsbarometret" in text
+    assert ("viser et fald på 3,0 procentpoint fra februar 2009 til august 2009. Der er 5,5 procentpoint "
+            "til målet for december 2010 på 64,8 procent.") in text
+    assert "Faldet skyldes utvivlsomt krisen." in text
+    for word in ("Beskæftigelse (rød)", "Uddannelse (gul)", "Bolig (grøn)"):
+        assert word in text
+    for bad in ("None", "nan", "NaN", "True", "False"):
+        assert f" {bad} " not in f" {text} "
+
+
+def test_bilag1_docx_has_headings_tables_and_the_same_sentences(demo_build):
+    doc = DocxDocument(str(demo_build.out_dir / "bilag1.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert "Beskæftigelse (rød)" in headings and "Metode" in headings
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "fald på 3,0 procentpoint fra februar 2009 til august 2009" in body
+    assert len(doc.tables) >= 8
+    cells = {c.text for t in doc.tables for row in t.rows for c in row.cells}
+    assert any(c.endswith("Rød") for c in cells)
+
+
+def test_letters_carry_only_their_committees_indicators(demo_build):
+    text = pdf_text(demo_build.out_dir / "bilag2" / "TMU.pdf")
+    assert "Til Teknik- og Miljøudvalget" in text
+    assert "Med venlig hilsen" in text
+    assert "Andel beskæftigede indvandrere/efterkommere" not in text  # BIU's indicator
+
+
+def test_pack_pdf_has_every_part_and_bookmarks(demo_build):
+    out = demo_build.out_dir
+    with pikepdf.open(out / "pack.pdf") as pack:
+        pages = len(pack.pages)
+        with pack.open_outline() as outline:
+            top = [item.title for item in outline.root]
+            letters = next(i for i in outline.root if i.title.startswith("Bilag 2")).children
+    parts = [out / "bilag1.pdf", *sorted((out / "bilag2").glob("*.pdf")), out / "bilag3.pdf"]
+    assert pages > sum(len(pikepdf.open(p).pages) for p in parts)
+    assert top[0] == "Forside og indhold" and top[1].startswith("Bilag 1") and top[3].startswith("Bilag 3")
+    assert len(letters) == 6
+    assert "Indhold" in pdf_text(out / "pack.pdf").split("\f")[1]
+
+
+def test_manifest_and_zip_match_the_files(demo_build):
+    out = demo_build.out_dir
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["update"] == "2009-12"
+    for rec in manifest["outputs"]:
+        data = (out / rec["path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == rec["sha256"] and len(data) == rec["size"]
+    assert {r["path"] for r in manifest["inputs"]} >= {"measurements.csv", "indicators.csv", "bydele.geojson"}
+    with zipfile.ZipFile(out / "pack.zip") as zf:
+        names = set(zf.namelist())
+        assert zf.read("manifest.json") == (out / "manifest.json").read_bytes()
+    assert {"bilag1.pdf", "bilag1.docx", "manifest.json", "charts/overview.svg"} <= names
+
+
+def test_two_builds_give_identical_bytes(make_barometer, tmp_path):
+    folder = make_barometer()
+    a = build(folder, out_root=tmp_path / "a", use_cache=False)
+    b = build(folder, out_root=tmp_path / "b", use_cache=False)
+    files_a = {w.path: w.sha256 for w in a.files}
+    files_b = {w.path: w.sha256 for w in b.files}
+    assert files_a == files_b
+    assert "pack.zip" in files_a and "bilag1.pdf" in files_a
+
+
+def test_second_build_reuses_rendered_documents(make_barometer, tmp_path):
+    folder = make_barometer()
+    first = build(folder, out_root=tmp_path)
+    second = build(folder, out_root=tmp_path)
+    assert first.rendered > 0 and second.rendered == 0 and second.reused >= first.rendered
+    assert {w.sha256 for w in first.files} == {w.sha256 for w in second.files}
+
+
+def test_cli_build_prints_a_summary_and_bad_data_writes_nothing(make_barometer, tmp_path):
+    good = make_barometer()
+    run = subprocess.run([sys.executable, "-m", "reportgen.cli", "build", str(good), "--out", str(tmp_path / "o")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1].startswith("Færdig: 2 indikatorer, 1 brev, ")
+    bad = make_barometer({"measurements.csv": "indicator,period,value,update\nA1,2009-13,5,2009-06\n"})
+    run = subprocess.run([sys.executable, "-m", "reportgen.cli", "build", str(bad), "--out", str(tmp_path / "x")],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    assert "measurements.csv:2: period:" in run.stderr
+    assert run.stdout == "" and not (tmp_path / "x" / "2009-06").exists()
