@@ -164,6 +164,27 @@ def build(
 _PLURAL = {"green": "grønne", "yellow": "gule", "red": "røde", "grey": "grå"}
 
 
+@app.command("init")
+def init_command(
+    folder: Annotated[Path, typer.Argument(help="Den nye barometermappe; den må ikke findes eller skal være tom")],
+    municipality: Annotated[str, typer.Option("--municipality", help="Kommunens navn")] = "Eksempel Kommune",
+    title: Annotated[str, typer.Option("--title", help="Barometrets navn")] = "Beskæftigelsesbarometer",
+) -> None:
+    """Opret en ny, gyldig barometermappe med forklarede indstillinger, eksempelrækker og en Excel-skabelon.
+
+    Eksempel: reportgen init aarhus --municipality "Aarhus Kommune" --title Beskæftigelsesbarometer
+    """
+    from .init import TEMPLATE_FILE, init_barometer
+
+    try:
+        written = init_barometer(folder, municipality=municipality, title=title)
+    except ReportgenError as err:
+        _fail(err)
+    typer.echo(f"Oprettet {folder} med {len(written)} filer.")
+    typer.echo(f"  Ret barometer.toml og CSV-filerne, eller brug {TEMPLATE_FILE} (se README.md i mappen).")
+    typer.echo(f"Næste skridt: reportgen check {folder}")
+
+
 @app.command("diff")
 def diff_command(
     folder: FolderArg,
