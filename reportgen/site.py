@@ -1,0 +1,401 @@
+"""The barometer website: front page, a page per area and per indicator, and the archive, as files."""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from . import palette
+from .assess import Assessment, IndicatorResult
+from .documents import common
+from .errors import ReportgenError
+from .model import Barometer, Indicator
+from .narrate import Narrative, explain_area
+from .narrate import danish as da
+from .render.site import render_site
+from .writer import safe_stem
+
+__all__ = ["SiteLayout", "build_site"]
+
+# Charts name their font without a fallback; a visitor without Carlito would get the browser's
+# default serif inside the <img>. An SVG shown as an image cannot load the site's web font, so
+# the site's copies name the same family as the CSS, Calibri-metric fallbacks first.
+_SVG_FONT = re.compile(rb"font-family: ?'Carlito'")
+_SVG_FONT_STACK = b"font-family: 'Carlito', Calibri, Arial, sans-serif"
+
+
+# --- what the templates get: ready-made Danish strings, nothing left to compute -----------------
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What every page shows in its header and footer."""
+
+    title: str
+    municipality: str
+    administration: str | None
+    policy: str
+    update: str  # the update's label, "December 2009"
+    date: str  # "3. december 2009"
+    legend: tuple[SignalView, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    href: str
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class SignalView:
+    """A colour shown as symbol and word; ``why`` is the why-sentence (text and tooltip)."""
+
+    signal: str  # green/yellow/red/grey: selects the CSS class, never shown alone
+    symbol: str
+    word: str  # "Rød"
+    meaning: str  # "tilbagegang"
+    why: str
+    carried: str | None = None  # "Overført fra maj 2009"
+
+
+@dataclass(frozen=True)
+class Image:
+    src: str
+    alt: str
+    caption: str | None = None
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class MainChart:
+    """A main indicator's trend chart on its area page, linking to the indicator's page."""
+
+    name: str
+    href: str
+    image: Image
+
+
+@dataclass(frozen=True)
+class Tile:
+    name: str
+    href: str
+    signal: SignalView
+    summary: str
+
+
+@dataclass(frozen=True)
+class IndicatorRow:
+    name: str
+    href: str
+    main: bool
+    value: str
+    period: str
+    change: str
+    target: str
+    signal: SignalView
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    period: str
+    value: str
+    published: str
+    n: str
+    current: bool  # the figure the colour is based on
+
+
+@dataclass(frozen=True)
+class DistrictRow:
+    name: str
+    value: str
+    period: str
+    change: str
+    signal: SignalView
+
+
+@dataclass(frozen=True)
+class Initiative:
+    name: str
+    status: str | None
+    description: str | None
+
+
+@dataclass(frozen=True)
+class ArchiveRow:
+    update: str
+    date: str
+    current: bool
+    cells: tuple[SignalView, ...]
+
+
+@dataclass(frozen=True)
+class SiteLayout:
+    """The file name of every page and chart; ids from data pass through ``safe_stem`` and are
+    checked for collisions (also ignoring case, for Windows and macOS file systems)."""
+
+    areas: dict[str, str]
+    indicators: dict[str, str]
+    charts: dict[str, str]  # chart name -> site path
+
+    @classmethod
+    def of(cls, barometer: Barometer, charts: Sequence[object]) -> SiteLayout:
+        areas = _unique("indsatsområde", "omraade-{}.html", [a.id for a in barometer.areas])
+        indicators = _unique("indikator", "indikator-{}.html", [i.id for i in barometer.indicators])
+        names = _unique("figur", "figurer/{}.svg", [c.name for c in charts])
+        return cls(areas, indicators, names)
+
+
+def _unique(kind: str, pattern: str, ids: Sequence[str]) -> dict[str, str]:
+    paths: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for ident in ids:
+        path = pattern.format(safe_stem(ident))
+        other = seen.get(path.casefold())
+        if other is not None and other != ident:
+            raise ReportgenError(
+                f'{kind} "{other}" og "{ident}" ville få samme filnavn på hjemmesiden ({path}); '
+                "giv dem id'er, der adskiller sig med bogstaver eller tal")
+        seen[path.casefold()] = ident
+        paths[ident] = path
+    return paths
+
+
+# --- the builder ----------------------------------------------------------------------------------
+
+def build_site(
+    barometer: Barometer,
+    history: Sequence[Assessment],
+    assessment: Assessment,
+    narrative: Narrative,
+    charts,
+    *,
+    downloads: Mapping[str, str],
+    template_dirs: Sequence[Path] = (),
+) -> dict[str, bytes]:
+    """Every file of the static website, by path relative to ``site/``, in sorted order.
+
+    ``charts`` is a ``pipeline.ChartSet`` (trend chart per indicator id, district map per indicator
+    id); ``history`` holds one Assessment per update (``assess_history``), of which the archive shows
+    those up to ``assessment``. ``downloads`` maps a label to a relative link from ``site/``, e.g.
+    ``{"Bilag 1 (PDF)": "../bilag1.pdf"}``. ``template_dirs`` are searched before templates/site.
+    """
+    links = _check_downloads(downloads)
+    used = [*charts.trends.values(), *charts.maps.values()]
+    layout = SiteLayout.of(barometer, used)
+    site = _SiteContext(barometer, assessment, narrative, layout, links)
+
+    pages: dict[str, tuple[str, dict]] = {"index.html": ("index.html", site.front())}
+    for area in barometer.areas:
+        pages[layout.areas[area.id]] = ("area.html", site.area_page(area.id, charts.trends))
+    for ind in barometer.indicators:
+        pages[layout.indicators[ind.id]] = ("indicator.html", site.indicator_page(ind, charts))
+    pages["arkiv.html"] = ("archive.html", site.archive(history))
+
+    files = render_site(pages, template_dirs=template_dirs)
+    for chart in used:
+        files[layout.charts[chart.name]] = _SVG_FONT.sub(_SVG_FONT_STACK, chart.svg)
+    return dict(sorted(files.items()))
+
+
+def _check_downloads(downloads: Mapping[str, str]) -> tuple[Link, ...]:
+    """Download links must stay relative (the site is opened from disk and moved as a folder)."""
+    links = []
+    for label, href in downloads.items():
+        path = PurePosixPath(href)
+        if (not href or path.is_absolute() or ":" in href or "\\" in href
+                or any(part in ("", ".") for part in href.split("/")[-1:])):
+            raise ReportgenError(f'hjemmesidens download "{label}" skal være en relativ sti til en fil, '
+                                 f'ikke "{href}"')
+        links.append(Link(label, href))
+    return tuple(links)
+
+
+def _svg_size(svg: bytes) -> tuple[int | None, int | None]:
+    """Width and height in CSS pixels from the SVG root (matplotlib writes points)."""
+    head = svg[:2000].decode("utf-8", "replace")
+    out = []
+    for attr in ("width", "height"):
+        m = re.search(rf'<svg[^>]*\s{attr}="([0-9.]+)(pt|px)?"', head, re.S)
+        if not m:
+            return None, None
+        value = float(m.group(1)) * (4 / 3 if m.group(2) == "pt" else 1)
+        out.append(round(value))
+    return out[0], out[1]
+
+
+class _SiteContext:
+    """Turns the assessment into the templates' views; one method per kind of page."""
+
+    def __init__(self, barometer: Barometer, assessment: Assessment, narrative: Narrative,
+                 layout: SiteLayout, downloads: tuple[Link, ...]):
+        self.b = barometer
+        self.a = assessment
+        self.n = narrative
+        self.layout = layout
+        self.downloads = downloads
+        self.update = barometer.update(assessment.update)
+        cfg = barometer.config
+        self.site = SiteInfo(cfg.title, cfg.municipality, cfg.administration, cfg.policy,
+                             self.update.label, da.date(self.update.date), tuple(self._legend()))
+
+    # -- shared pieces ----------------------------------------------------------------------
+    def _legend(self) -> list[SignalView]:
+        return [SignalView(s.signal, s.symbol, da.capitalize(s.word), s.meaning, "")
+                for s in (palette.style(x) for x in ("green", "yellow", "red", "grey"))]
+
+    def _nav(self, current: str) -> tuple[Link, ...]:
+        items = [Link("Forside", "index.html", current == "index.html")]
+        items += [Link(area.name, self.layout.areas[area.id], current == self.layout.areas[area.id])
+                  for area in self.b.areas]
+        items.append(Link("Arkiv", "arkiv.html", current == "arkiv.html"))
+        return tuple(items)
+
+    def _page(self, path: str, title: str, **extra) -> dict:
+        return {"site": self.site, "nav": self._nav(path), "page_title": title,
+                "downloads": self.downloads, **extra}
+
+    def _carried(self, carried_over: bool, carried_from: str | None) -> str | None:
+        if not carried_over:
+            return None
+        if carried_from:
+            return f"Overført fra {da.month_year(self.b.update(carried_from).date)}"
+        return "Overført (ingen tal endnu)"
+
+    def _signal(self, signal: str, why: str, carried: str | None = None) -> SignalView:
+        s = palette.style(signal)
+        return SignalView(signal, s.symbol, da.capitalize(s.word), s.meaning, why, carried)
+
+    def _area_signal(self, area_id: str) -> SignalView:
+        r = self.a.area(area_id)
+        return self._signal(r.signal, self.n.areas[area_id].explanation,
+                            self._carried(r.carried_over, r.carried_from))
+
+    def _indicator_signal(self, ind: Indicator, r: IndicatorResult) -> SignalView:
+        return self._signal(r.signal, self.n.indicators[ind.id].explanation,
+                            self._carried(r.carried_over, r.carried_from))
+
+    def _image(self, chart, caption: str | None = None) -> Image:
+        width, height = _svg_size(chart.svg)
+        return Image(self.layout.charts[chart.name], chart.alt_text, caption, width, height)
+
+    # -- pages ------------------------------------------------------------------------------
+    def front(self) -> dict:
+        tiles = tuple(
+            Tile(area.name, self.layout.areas[area.id], self._area_signal(area.id),
+                 self.n.areas[area.id].summary)
+            for area in self.b.areas)
+        return self._page("index.html", f"Status {self.update.label.lower()}", tiles=tiles,
+                          intro=self.n.intro)
+
+    def area_page(self, area_id: str, trends: Mapping[str, object]) -> dict:
+        area = self.b.area(area_id)
+        text = self.n.areas[area_id]
+        indicators = self.b.indicators_of_area(area_id)
+        rows = tuple(self._indicator_row(ind) for ind in indicators)
+        charts = tuple(MainChart(i.name, self.layout.indicators[i.id], self._image(trends[i.id]))
+                       for i in indicators if i.main and i.id in trends)
+        explanations = tuple((ind.name, self.layout.indicators[ind.id], self.n.indicators[ind.id].explanation)
+                             for ind in indicators)
+        return self._page(
+            self.layout.areas[area_id], area.name, area=area, signal=self._area_signal(area_id),
+            summary=text.summary, paragraphs=text.paragraphs, rows=rows, charts=charts,
+            explanations=explanations)
+
+    def _indicator_row(self, ind: Indicator) -> IndicatorRow:
+        r = self.a.indicator(ind.id)
+        return IndicatorRow(
+            name=ind.name, href=self.layout.indicators[ind.id], main=ind.main,
+            value=common.level_short(ind, r.value),
+            period=da.period_short(r.period) if r.period else "–",
+            change=common.change_text(ind, r.change, short=True),
+            target=common.target_text(ind, r),
+            signal=self._indicator_signal(ind, r),
+        )
+
+    def indicator_page(self, ind: Indicator, charts) -> dict:
+        r = self.a.indicator(ind.id)
+        text = self.n.indicators[ind.id]
+        area = self.b.area(ind.area)
+        try:
+            committee = self.b.committee(ind.committee).name
+        except KeyError:
+            committee = ind.committee
+        facts = [
+            ("Seneste tal", common.level_text(ind, r.value) or "Ingen tal"),
+            ("Periode", da.period(r.period) if r.period else "–"),
+            ("Ændring", (f"{common.change_text(ind, r.change)} {da.period_span(r.reference_period, r.period)}"
+                         if r.change is not None and r.reference_period and r.period else "–")),
+            ("Signifikans", common.significance_text(r)),
+            ("Mål", self._target(ind, r)),
+            ("Udvalg", committee),
+            ("Kilde", ind.source or "Ikke oplyst"),
+        ]
+        trend = charts.trends.get(ind.id)
+        dmap = charts.maps.get(ind.id)
+        return self._page(
+            self.layout.indicators[ind.id], ind.name,
+            ind=ind, area=Link(area.name, self.layout.areas[area.id]),
+            signal=self._indicator_signal(ind, r), text=text, facts=tuple(facts),
+            trend=self._image(trend) if trend is not None else None,
+            figures=self._figures(ind, r),
+            district_map=self._image(dmap, f"{ind.name} fordelt på bydele") if dmap is not None else None,
+            districts=self._districts(ind, r),
+            min_n=self.b.config.min_n,
+            initiatives=tuple(Initiative(x.name, x.status, x.description)
+                              for x in self.b.initiatives_of(ind.id)),
+        )
+
+    @staticmethod
+    def _target(ind: Indicator, r: IndicatorResult) -> str:
+        """``64,8 procent i december 2010``; ``Intet mål`` without one."""
+        if r.target_value is None:
+            return "Intet mål"
+        when = f" i {da.period(r.target_period)}" if r.target_period else ""
+        return common.level_text(ind, r.target_value) + when
+
+    def _figures(self, ind: Indicator, r: IndicatorResult) -> tuple[FigureRow, ...]:
+        """Every municipal figure published up to this update, newest period first."""
+        upto = self.update.index
+        rows = [m for m in self.b.measurements_of(ind.id) if self.b.update(m.update).index <= upto]
+        out = []
+        for m in reversed(rows):
+            out.append(FigureRow(
+                period=da.period(m.period), value=common.level_short(ind, m.value),
+                published=self.b.update(m.update).label,
+                n=da.number(m.n, 0) if m.n is not None else "–",
+                current=(m.period == r.period and m.value == r.value)))
+        return tuple(out)
+
+    def _districts(self, ind: Indicator, r: IndicatorResult) -> tuple[DistrictRow, ...]:
+        names = {d.id: d.name for d in self.b.districts}
+        rows = []
+        for d in r.districts:
+            name = names.get(d.district, d.district)
+            if d.suppressed:
+                rows.append(DistrictRow(name, palette.SUPPRESSED_LABEL, "–", "–", self._signal("grey", "")))
+            else:
+                rows.append(DistrictRow(
+                    name, common.level_short(ind, d.value),
+                    da.period_short(d.period) if d.period else "–",
+                    common.change_text(ind, d.change, short=True),
+                    self._signal(d.signal, "")))
+        return tuple(rows)
+
+    def archive(self, history: Sequence[Assessment]) -> dict:
+        """Every update up to this one, newest first, with each area's colour."""
+        upto = self.update.index
+        by_id = {h.update: h for h in history}
+        rows = []
+        for update in sorted((u for u in self.b.updates if u.index <= upto), key=lambda u: -u.index):
+            h = by_id.get(update.id)
+            if h is None:
+                raise ReportgenError(f"arkivet mangler vurderingen af opdateringen {update.id}")
+            cells = tuple(self._archive_cell(h, area.id) for area in self.b.areas)
+            rows.append(ArchiveRow(update.label, da.date(update.date), update.index == upto, cells))
+        return self._page("arkiv.html", "Arkiv", areas=self.b.areas, rows=tuple(rows))
+
+    def _archive_cell(self, h: Assessment, area_id: str) -> SignalView:
+        r = h.area(area_id)
+        return self._signal(r.signal, explain_area(self.b, r), self._carried(r.carried_over, r.carried_from))
