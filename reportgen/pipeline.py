@@ -125,8 +125,14 @@ def build(
     chart_set = make_charts(barometer, assessment, cache_root / "charts" if cache_root else None)
 
     say("Sammensætter dokumenter", 3, steps)
+    appendix = ()
+    if barometer.config.method_sensitivity:
+        from .compare import compare
+        from .documents.sensitivity import sensitivity_blocks
+
+        appendix = sensitivity_blocks(barometer, compare(barometer, update_id))
     bilag1 = build_bilag1(barometer, assessment, narrative,
-                          Bilag1Charts(chart_set.overview, chart_set.trends, chart_set.maps))
+                          Bilag1Charts(chart_set.overview, chart_set.trends, chart_set.maps), appendix=appendix)
     letters = build_letters(barometer, assessment, narrative, chart_set.trends, project_dir=project_dir)
     bilag3 = build_bilag3(barometer, history, assessment, narrative, project_dir=project_dir,
                           charts=chart_set.trends)
