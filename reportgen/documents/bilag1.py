@@ -239,6 +239,20 @@ def _data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
     ]
 
 
+_RULE_TEXT = {
+    "previous": "den seneste måling sammenlignes med den forrige",
+    "baseline": "den seneste måling sammenlignes med et fast udgangspunkt",
+    "trajectory": ("den seneste måling sammenlignes med den lige linje fra udgangspunktet til målet; "
+                   "ligger den på eller over linjen, er farven grøn, ellers afgør udviklingen siden "
+                   "forrige måling farven, dog aldrig grøn"),
+    "national": ("den seneste måling sammenlignes med udgangspunktet, begge afrundet til hele tal, "
+                 "som i det nationale integrationsbarometer"),
+    "gauge": ("den årlige fremgang siden udgangspunktet sammenlignes med den fremgang, der skal til for "
+              "at nå målet til tiden: mindst 95 procent af den nødvendige fremgang giver grøn, "
+              "fremgang under det gul og tilbagegang rød"),
+}
+
+
 def _method_section(barometer: Barometer) -> list[Block]:
     cfg = barometer.config
     level = da.number(cfg.significance * 100, 0 if (cfg.significance * 100).is_integer() else 1)
@@ -247,22 +261,29 @@ def _method_section(barometer: Barometer) -> list[Block]:
         if cfg.aggregation == "worst"
         else "den hyppigste farve blandt hovedindikatorerne (ved stemmelighed den dårligste)"
     )
-    items = (
-        (Run("Grøn", bold=True), Run(" (fremskridt): den seneste måling er bedre end den forrige.")),
+    rules_used = [r for r in _RULE_TEXT if any(i.rule == r for i in barometer.indicators)]
+    rule_items = tuple(
+        (Run(da.capitalize(_rule_name(r)), bold=True),
+         Run(f" ({da.plural(sum(i.rule == r for i in barometer.indicators), 'indikator', 'indikatorer')}): "
+             f"{_RULE_TEXT[r]}."))
+        for r in rules_used
+    )
+    colour_items = (
+        (Run("Grøn", bold=True), Run(" (fremskridt): udviklingen går den rigtige vej.")),
         (Run("Gul", bold=True), Run(" (stilstand): ingen ændring ud over tolerancen, eller ændringen er ikke "
                                     f"statistisk signifikant på {level} procents niveau, hvor der er "
                                     "oplyst standardfejl.")),
-        (Run("Rød", bold=True), Run(" (tilbagegang): den seneste måling er dårligere end den forrige.")),
-        (Run("Grå", bold=True), Run(" (kan ikke vurderes): der er endnu ikke to målinger at sammenligne.")),
+        (Run("Rød", bold=True), Run(" (tilbagegang): udviklingen går den forkerte vej.")),
+        (Run("Grå", bold=True), Run(" (kan ikke vurderes): der er endnu ikke tal nok at sammenligne.")),
     )
     return [
         Heading("Metode", 1, "metode"),
         Note((Run(
-            "Hver indikator sammenlignes med den forrige måling, med et fast udgangspunkt eller med den "
-            "lige linje fra udgangspunktet til målet, alt efter indikatorens regel. Tallene afrundes til "
-            "det viste antal decimaler, før de sammenlignes."
+            "Hver indikator vurderes efter sin regel. Tallene afrundes til det viste antal decimaler, "
+            "før de sammenlignes."
         ),), title="Signalregler"),
-        ListBlock(items),
+        ListBlock(rule_items),
+        ListBlock(colour_items),
         Paragraph.of(
             f"Et indsatsområdes farve er {aggregation}. Er der ingen nye tal for hovedindikatorerne, "
             "fastholdes farven fra den forrige opdatering, og det markeres som overført. Har forvaltningen "
@@ -274,3 +295,8 @@ def _method_section(barometer: Barometer) -> list[Block]:
             f"Bydelstal med under {cfg.min_n} observationer vises ikke og får ingen farve.",
         ),
     ]
+
+
+def _rule_name(rule: str) -> str:
+    return {"previous": "forrige måling", "baseline": "fast udgangspunkt", "trajectory": "målsti",
+            "national": "national metode", "gauge": "fremdriftsmåler"}[rule]

@@ -1,0 +1,69 @@
+"""Bilag 1 as a document model: sections, tables and texts built from the demo's December 2009."""
+from __future__ import annotations
+
+import pytest
+
+from reportgen.assess import assess_history
+from reportgen.document import Heading, ListBlock, Table
+from reportgen.documents.bilag1 import Bilag1Charts, build_bilag1
+from reportgen.narrate import narrate
+from reportgen.pipeline import read_barometer
+from tests.conftest import DEMO
+
+
+@pytest.fixture(scope="module")
+def doc():
+    b = read_barometer(DEMO)
+    history = assess_history(b)
+    a = history[-1]
+    return build_bilag1(b, a, narrate(b, a, history), Bilag1Charts(None, {}, {}))
+
+
+def _texts(block) -> str:
+    if isinstance(block, Table):
+        return " | ".join(c.text for row in block.rows for c in row)
+    if isinstance(block, ListBlock):
+        return " ".join("".join(r.text for r in item) for item in block.items)
+    return "".join(r.text for r in getattr(block, "runs", ()))
+
+
+def test_header_block_names_committee_date_and_case(doc):
+    assert doc.meta.label == "Bilag 1"
+    assert doc.meta.title == "Orientering om status og udvikling på indikatorer i integrationsbarometret"
+    assert dict(doc.meta.header_pairs) == {
+        "Udvalg": "Beskæftigelses- og Integrationsudvalget", "Dato": "3. december 2009",
+        "Sagsnr.": "2009-161791", "Opdatering": "December 2009"}
+
+
+def test_one_section_per_area_in_file_order_with_colour_in_words(doc):
+    level1 = [h.text for h in doc.headings if h.level == 1]
+    assert level1 == ["Sammenfatning", "Beskæftigelse (rød)", "Uddannelse (gul)", "Bolig (grøn)",
+                      "Kultur og fritid (gul)", "Sundhed (gul)", "Tryghed (grøn)", "Datagrundlag", "Metode"]
+
+
+def test_overview_table_marks_carried_areas_with_symbol_and_word(doc):
+    overview = next(b for b in doc.blocks if isinstance(b, Table))
+    rows = {row[0].text: (row[1].text, row[2].text) for row in overview.rows}
+    assert rows["Beskæftigelse"] == ("↓ Rød", "Nye tal")
+    assert rows["Tryghed"] == ("↑ Grøn", "Overført fra maj 2009")
+    assert all(row[1].fill for row in overview.rows)
+
+
+def test_every_indicator_explains_its_colour(doc):
+    explained = " ".join(_texts(b) for b in doc.blocks if isinstance(b, ListBlock))
+    assert "Rød, fordi faldet på 3,0 procentpoint fra februar 2009 til august 2009" in explained
+
+
+def test_district_tables_suppress_small_counts(doc):
+    district_tables = [b for b in doc.blocks if isinstance(b, Table) and b.header[0] == "Bydel"]
+    assert len(district_tables) == 13
+    text = " ".join(_texts(t) for t in district_tables)
+    assert "For få observationer" in text
+
+
+def test_method_note_lists_only_the_rules_in_use(doc):
+    i = next(k for k, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text == "Metode")
+    text = " ".join(_texts(b) for b in doc.blocks[i:])
+    assert "Forrige måling (32 indikatorer)" in text and "Målsti (1 indikator)" in text
+    assert "national" not in text.lower().replace("nationale", "")
+    assert "5 procents niveau" in text
