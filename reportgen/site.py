@@ -203,9 +203,8 @@ def _check_downloads(downloads: Mapping[str, str]) -> tuple[Link, ...]:
     """Download links must stay relative (the site is opened from disk and moved as a folder)."""
     links = []
     for label, href in downloads.items():
-        path = PurePosixPath(href)
-        if (not href or path.is_absolute() or ":" in href or "\\" in href
-                or any(part in ("", ".") for part in href.split("/")[-1:])):
+        absolute = PurePosixPath(href).is_absolute() or ":" in href or "\\" in href
+        if absolute or href.split("/")[-1] in ("", ".", ".."):
             raise ReportgenError(f'hjemmesidens download "{label}" skal være en relativ sti til en fil, '
                                  f'ikke "{href}"')
         links.append(Link(label, href))

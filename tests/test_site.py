@@ -288,7 +288,7 @@ def test_ids_that_give_one_file_name_are_refused(make_barometer):
         _site(folder)
 
 
-@pytest.mark.parametrize("href", ["/etc/passwd", "https://example.org/x.pdf", "C:\\x.pdf", "", "../"])
+@pytest.mark.parametrize("href", ["/etc/passwd", "https://example.org/x.pdf", "C:\\x.pdf", "", "../", ".."])
 def test_downloads_must_be_relative_file_links(href):
     with pytest.raises(ReportgenError, match="relativ sti"):
         _site(DEMO, downloads={"Bilag 1": href})
