@@ -15,6 +15,7 @@ from ..model import Barometer, Committee, Indicator, Initiative, Update
 from ..narrate import Narrative
 from ..narrate import danish as da
 from ..writer import safe_stem
+from . import common
 
 LABEL = "Bilag 2"
 TITLE = "Borgmesterbrev til fagudvalgene"
@@ -211,17 +212,8 @@ def _initiative_vars(initiative: Initiative, ind: Indicator) -> dict[str, str]:
     }
 
 
-def _level(ind: Indicator, value: float | None) -> str:
-    return da.level(value, ind.unit, ind.decimals) if value is not None else ""
-
-
-def _change(ind: Indicator, change: float | None) -> str:
-    """``-3,0 procentpoint``, ``+223``, ``0,0 procentpoint``: the sign says the direction."""
-    if change is None:
-        return ""
-    shown = da.round_half_away(change, 0 if ind.unit == "count" else ind.decimals)
-    sign = "+" if shown > 0 else "-" if shown < 0 else ""
-    return sign + da.change_amount(change, ind.unit, ind.decimals)
+_level = common.level_text
+_change = common.change_text
 
 
 def _count_text(by_signal: Mapping[str, Sequence[Any]]) -> str:
@@ -260,11 +252,11 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: Se
             notes.append(f"{mark} {ind.name}: farven er fastsat af forvaltningen.{reason}")
         rows.append((
             Cell(ind.name),
-            _signal_cell(r, mark),
-            Cell(_level(ind, r.value) or "–", align="right"),
+            common.signal_cell(r.signal, carried=r.carried_over, mark=mark),
+            Cell(common.level_short(ind, r.value), align="right"),
             Cell(da.period_short(r.period) if r.period else "–"),
-            Cell(_change(ind, r.change) or "–", align="right"),
-            Cell(_target(ind, r), align="right"),
+            Cell(common.change_text(ind, r.change, short=True), align="right"),
+            Cell(common.target_text(ind, r), align="right"),
         ))
     if any(assessment.indicator(ind.id).carried_over for ind in indicators):
         notes.append("Overført: ingen nye tal ved denne opdatering; "
@@ -279,18 +271,8 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: Se
     )
 
 
-def _signal_cell(r: IndicatorResult, mark: str) -> Cell:
-    """``↓ Rød`` on the palette's table tint: symbol and word, so print in black and white reads."""
-    look = palette.style(r.signal)
-    suffix = (" (overført)" if r.carried_over else "") + (mark and f" {mark}")
-    return Cell(f"{look.symbol} {da.capitalize(look.word)}{suffix}", fill=look.tint, color=palette.INK)
 
 
-def _target(ind: Indicator, r: IndicatorResult) -> str:
-    if r.target_value is None:
-        return "–"
-    when = f" ({da.period_short(r.target_period)})" if r.target_period else ""
-    return _level(ind, r.target_value) + when
 
 
 def figures(

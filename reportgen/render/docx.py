@@ -102,7 +102,8 @@ class _Writer:
             self.para(meta.label, "Label")
             if meta.recipient:
                 self.para(meta.recipient, "Normal")
-            self.para(meta.date_text, "Normal")
+            if "Dato" not in dict(meta.header_pairs):  # the date stands once, in the Dato block
+                self.para(meta.date_text, "Normal")
             if meta.header_pairs:
                 self.key_value(meta.header_pairs)
             self.para(meta.subject or meta.title, "Subject")
