@@ -112,7 +112,7 @@ def build(
 
     started = time.perf_counter()
     say = progress or (lambda text, i, n: None)
-    steps = 6
+    steps = 7
     say("Læser og validerer data", 1, steps)
     barometer = read_barometer(folder)
     update_id = resolve_update(barometer, update_id)
@@ -131,8 +131,15 @@ def build(
         from .documents.sensitivity import sensitivity_blocks
 
         appendix = sensitivity_blocks(barometer, compare(barometer, update_id))
+    changes = ()
+    if assessment.previous_update:
+        from .diff import diff
+        from .documents.changes import changes_blocks
+
+        changes = changes_blocks(barometer, diff(barometer, assessment.previous_update, update_id, history=history))
     bilag1 = build_bilag1(barometer, assessment, narrative,
-                          Bilag1Charts(chart_set.overview, chart_set.trends, chart_set.maps), appendix=appendix)
+                          Bilag1Charts(chart_set.overview, chart_set.trends, chart_set.maps),
+                          changes=changes, appendix=appendix)
     letters = build_letters(barometer, assessment, narrative, chart_set.trends, project_dir=project_dir)
     bilag3 = build_bilag3(barometer, history, assessment, narrative, project_dir=project_dir,
                           charts=chart_set.trends)
@@ -161,13 +168,26 @@ def build(
         stem = safe_stem(chart.name)
         outputs[f"charts/{stem}.svg"] = chart.svg
         outputs[f"charts/{stem}.png"] = chart.png
+    say("Bygger hjemmesiden", 6, steps)
+    from .site import build_site
+
+    site_templates = [p for p in [barometer.folder / "templates" / "site"] if p.is_dir()]
+    downloads = {
+        "Bilag 1 (PDF)": "../bilag1.pdf", "Bilag 1 (Word)": "../bilag1.docx",
+        **{f"Bilag 2: {d.meta.recipient or d.slug} (PDF)": f"../bilag2/{d.slug}.pdf" for d in letters},
+        "Bilag 3 (PDF)": "../bilag3.pdf", "Bilag 3 (Word)": "../bilag3.docx",
+        "Samlet materiale (PDF)": "../pack.pdf", "Alle filer (ZIP)": "../pack.zip",
+    }
+    site = build_site(barometer, history, assessment, narrative, chart_set, downloads=downloads,
+                      template_dirs=site_templates)
+    outputs.update({f"site/{rel}": data for rel, data in site.items()})
     manifest_outputs = dict(outputs)
     outputs["manifest.json"] = pack.build_manifest(
         update_id=update_id, folder=barometer.folder, input_files=barometer.input_files,
         outputs=manifest_outputs)
-    outputs["pack.zip"] = pack.build_zip({k: v for k, v in outputs.items()})
+    outputs["pack.zip"] = pack.build_zip({k: v for k, v in outputs.items() if not k.startswith("site/")})
 
-    say("Skriver filer", 6, steps)
+    say("Skriver filer", 7, steps)
     with OutputWriter(Path(out_root), update_id) as writer:
         for name in sorted(outputs):
             writer.write(name, outputs[name])
