@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -11,7 +12,7 @@ import warnings
 import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,10 @@ MAX_ZIP_TOTAL = 200 * 1024 * 1024  # uncompressed bytes, all entries together
 MAX_ZIP_RATIO = 100  # uncompressed / compressed, for entries above RATIO_MIN_SIZE
 RATIO_MIN_SIZE = 1024 * 1024
 
+# Excel saves a password-protected workbook, and the old .xls format, as an OLE compound file.
+_CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_CFB_SCAN = 64 * 1024
+
 _SEPARATORS = (";", ",", "\t")
 # A run of characters that UTF-8 bytes turn into when read as cp1252/latin-1, e.g. "Ã¸" for "ø".
 _MOJIBAKE_RE = re.compile(
@@ -47,6 +52,9 @@ _MOJIBAKE_RE = re.compile(
     "\u20ac\u2122]+"
 )
 _FORBIDDEN_XML = "the file contains a forbidden XML entity declaration"
+# Invisible characters no document format can hold (XML 1.0 refuses most of them): C0 and C1
+# controls other than tab and line breaks, DEL, and the non-characters U+FFFE and U+FFFF.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -111,8 +119,6 @@ def load_folder(folder: Path) -> RawBarometer:
     else:
         issues.append(Issue(TOML_FILE, None, None, "file is missing"))
     tables, unreadable = _read_tables(entries, inputs, issues)
-    for table in tables.values():
-        issues.extend(_mojibake_issues(table))
     return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues), frozenset(unreadable))
 
 
@@ -125,13 +131,13 @@ def _read_tables(
     workbook_ok = True
     if WORKBOOK_FILE in entries:
         inputs.append(entries[WORKBOOK_FILE])
-        tables, workbook_ok = _read_workbook(entries[WORKBOOK_FILE], issues)
+        tables, workbook_ok = _read_workbook(entries[WORKBOOK_FILE], issues, unreadable)
     for name in TABLES:
         path = entries.get(f"{name}.csv")
         if path is None:
             continue
         inputs.append(path)
-        if name in tables:
+        if name in tables or name in unreadable:  # a sheet, read or refused
             message = f'the table is also given as sheet "{name}" in {WORKBOOK_FILE}; keep only one'
             issues.append(Issue(path.name, None, None, message))
             continue
@@ -203,14 +209,64 @@ def _read_csv(path: Path, issues: list[Issue]) -> RawTable | None:
         issues.append(Issue(path.name, 1, None, "the first line must be the header (column names)"))
         return None
     separator = sniff_separator(header_line)
+    if separator not in header_line:
+        shown = header_line.strip()[:60]
+        message = f'the header "{shown}" is a single column: separate the column names with ; or , or tab'
+        issues.append(Issue(path.name, 1, None, message))
+        return None
+    lines = io.StringIO(text, newline="").readlines()  # split as the csv module does: \n, \r, \r\n
+    reader = csv.reader(lines, delimiter=separator, strict=True)
+    records: list[list[str]] = []
+    consumed = 0  # lines holding the records read so far (a quoted cell may span lines)
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True))
+        for record in reader:
+            records.append(record)
+            consumed = reader.line_num
     except csv.Error as err:
-        issues.append(Issue(path.name, None, None, f"is not a readable CSV file: {err}"))
+        line = lines[consumed] if consumed < len(lines) else ""
+        issues.append(_csv_error(path.name, records, line, separator, err))
         return None
     return _table(
-        path.name, enumerate(records, start=1), issues, decimal_comma=separator == ";", ragged_ok=False
+        path.name,
+        enumerate(records, start=1),
+        issues,
+        decimal_comma=separator == ";",
+        ragged_ok=False,
+        separator=separator,
     )
+
+
+def _csv_error(name: str, records: list[list[str]], line: str, separator: str, err: csv.Error) -> Issue:
+    """Locate the record the csv module stopped in: its row follows those read, its column is the
+    cell in which the record's first line ends inside quotes or which is too long."""
+    header = [cell.strip().lower() for cell in records[0]] if records else []
+    index = _bad_field(line, separator)
+    column = header[index] if index < len(header) and header[index] else None
+    limit = csv.field_size_limit()
+    if "field larger than field limit" in str(err):
+        message = f"a cell is longer than {limit} characters (is a quote left open?)"
+    elif "unexpected end of data" in str(err):
+        message = 'a quote (") opens a cell here and is never closed'
+    else:
+        message = f"is not readable as CSV: {err}"
+    return Issue(name, len(records) + 1, column, message)
+
+
+def _bad_field(line: str, separator: str) -> int:
+    """0-based index of the field of ``line`` that is still inside quotes at the end of the line, or
+    else of its longest field."""
+    fields = [0]
+    quoted = False
+    for ch in line.rstrip("\r\n"):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == separator and not quoted:
+            fields.append(0)
+            continue
+        fields[-1] += 1
+    if quoted:
+        return len(fields) - 1
+    return max(range(len(fields)), key=fields.__getitem__)
 
 
 def sniff_separator(header_line: str) -> str:
@@ -222,7 +278,8 @@ def sniff_separator(header_line: str) -> str:
 
 def _decode(name: str, data: bytes, issues: list[Issue]) -> str | None:
     """Strict UTF-8 (BOM allowed), else cp1252; UTF-16 gets its own explanation."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
+    head = data[:4096]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(0) * 4 >= len(head) > 0:
         issues.append(
             Issue(
                 name,
@@ -250,12 +307,14 @@ def _table(
     decimal_comma: bool = False,
     ragged_ok: bool,
     reported: frozenset[tuple[int, str]] = frozenset(),
+    separator: str | None = None,
 ) -> RawTable | None:
     """Header + data rows -> RawTable; checks the header and every row's field count.
 
     ``records`` are (spreadsheet row number, fields) pairs, the header first.
     ``ragged_ok`` (XLSX) lets a row be shorter than the header; longer is an error unless the
-    extra cells are empty.
+    extra cells are empty. ``separator`` (CSV) lets a wrong field count say which separator the row
+    seems to use instead.
     """
     numbered = list(records)
     if not numbered:
@@ -274,26 +333,54 @@ def _table(
     for number, record in numbered[1:]:
         if not any(cell.strip() for cell in record):
             continue  # a blank row, as spreadsheets leave at the end
+        if width > 1 and tuple(cell.strip().lower() for cell in record) == columns:
+            issues.append(Issue(label, number, None, "repeats the header row (two exports pasted "
+                                "together?); delete the row"))
+            continue
         cells: dict[str, str] = {}
         for name, value in zip(columns, record, strict=False):
             if name:
                 cells.setdefault(name, value)
         if len(record) != width and not (ragged_ok and _fits(record, width)):
-            issues.append(Issue(label, number, None, f"has {len(record)} fields, the header has {width}"))
+            hint = _other_separator(record, width, separator)
+            message = f"has {len(record)} fields, the header has {width}{hint}"
+            issues.append(Issue(label, number, None, message))
             broken.append(RawRow(number, cells))
         else:
             rows.append(RawRow(number, cells))
-    return RawTable(label, columns, tuple(rows), decimal_comma, tuple(broken), reported)
+    table = RawTable(label, columns, tuple(rows), decimal_comma, tuple(broken), reported)
+    text_issues = list(_text_issues(table))
+    issues.extend(text_issues)
+    return replace(table, reported=reported | {(i.row, i.column) for i in text_issues})
+
+
+def _other_separator(record: list[str], width: int, separator: str | None) -> str:
+    """A hint when a short row holds enough of another separator to be split by that one."""
+    if separator is None or len(record) >= width:
+        return ""
+    line = separator.join(record)
+    for other in _SEPARATORS:
+        if other != separator and line.count(other) >= width - 1:
+            shown = "tab" if other == "\t" else f'"{other}"'
+            return f" (this row seems to be separated by {shown})"
+    return ""
 
 
 def _fits(record: list[str], width: int) -> bool:
     return len(record) <= width or not any(cell.strip() for cell in record[width:])
 
 
-def _mojibake_issues(table: RawTable) -> Iterator[Issue]:
-    """Text that was UTF-8 read as cp1252 and saved again ("Ã¸" for "ø") is refused, located."""
+def _text_issues(table: RawTable) -> Iterator[Issue]:
+    """Text that was UTF-8 read as cp1252 and saved again ("Ã¸" for "ø"), and invisible control
+    characters, are refused, located."""
     for raw in table.rows:
         for column, value in raw.cells.items():
+            control = _CONTROL_RE.search(value)
+            if control:
+                code = f"U+{ord(control.group()):04X}"
+                yield Issue(table.file, raw.row, column,
+                            f"contains the invisible control character {code}; delete it")
+                continue
             garbled = _mojibake(value)
             if garbled:
                 bad, good = garbled
@@ -319,8 +406,11 @@ def _mojibake(text: str) -> tuple[str, str] | None:
 # --- XLSX -----------------------------------------------------------------------------------------
 
 
-def _read_workbook(path: Path, issues: list[Issue]) -> tuple[dict[str, RawTable], bool]:
-    """The workbook's sheets named like tables; ``ok`` is False when it could not be read at all."""
+def _read_workbook(
+    path: Path, issues: list[Issue], unreadable: set[str]
+) -> tuple[dict[str, RawTable], bool]:
+    """The workbook's sheets named like tables; ``ok`` is False when it could not be read at all.
+    Tables whose sheet is there but refused are added to ``unreadable``."""
     problem = check_zip(path)
     if problem:
         issues.append(Issue(path.name, None, None, problem))
@@ -332,7 +422,7 @@ def _read_workbook(path: Path, issues: list[Issue]) -> tuple[dict[str, RawTable]
             # openpyxl warns about Excel features it does not read (data validation, extensions);
             # they do not change the cell values.
             warnings.simplefilter("ignore", UserWarning)
-            return _read_sheets(path, issues), True
+            return _read_sheets(path, issues, unreadable), True
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as err:
         # openpyxl wraps parser errors in its own ValueError, so look down the chain.
         if any(isinstance(e, DefusedXmlException) for e in _chain(err)):
@@ -352,20 +442,30 @@ def _chain(err: BaseException | None) -> Iterator[BaseException]:
         err = err.__cause__ or err.__context__
 
 
-def _read_sheets(path: Path, issues: list[Issue]) -> dict[str, RawTable]:
-    """Each sheet named like a table, read twice: values, and formulas to spot uncalculated ones."""
+def _read_sheets(path: Path, issues: list[Issue], unreadable: set[str]) -> dict[str, RawTable]:
+    """Each sheet named like a table, read twice: values, and formulas to spot uncalculated ones
+    (the second read also knows hidden sheets and merged cells). A hidden table sheet is refused:
+    what is published must be what the administrator sees."""
     import openpyxl
 
     tables: dict[str, RawTable] = {}
     with (
         closing(openpyxl.load_workbook(path, read_only=True, data_only=True)) as values,
-        closing(openpyxl.load_workbook(path, read_only=True, data_only=False)) as formulas,
+        closing(openpyxl.load_workbook(path, read_only=False, data_only=False)) as formulas,
     ):
         for sheet_name in values.sheetnames:
             name = sheet_name.strip().lower()
             if name in TABLES and name not in tables:
                 label = f"{path.name}[{sheet_name}]"
-                table = _read_sheet(label, values[sheet_name], formulas[sheet_name], issues)
+                sheet = formulas[sheet_name]
+                if sheet.sheet_state != "visible":
+                    message = (
+                        "the sheet is hidden; show it (or delete it) so that what is read is what you see"
+                    )
+                    issues.append(Issue(label, None, None, message))
+                    unreadable.add(name)
+                    continue
+                table = _read_sheet(label, values[sheet_name], sheet, issues)
                 if table is not None:
                     tables[name] = table
     return tables
@@ -374,6 +474,12 @@ def _read_sheets(path: Path, issues: list[Issue]) -> dict[str, RawTable]:
 def check_zip(path: Path) -> str | None:
     """Why the ZIP file at ``path`` must not be unpacked (too many/too large/too compressed entries,
     DTDs in its XML), or None when it is safe to open."""
+    with contextlib.suppress(OSError), open(path, "rb") as fh:
+        head = fh.read(_CFB_SCAN)
+        if head.startswith(_CFB_MAGIC):
+            if "EncryptedPackage".encode("utf-16-le") in head:
+                return "is protected with a password (encrypted); save a copy without a password"
+            return 'is an old Excel 97-2003 workbook (.xls); save it as "Excel-projektmappe (.xlsx)"'
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
@@ -415,8 +521,7 @@ def _declares_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
 
 
 def _read_sheet(label: str, values: Any, formulas: Any, issues: list[Issue]) -> RawTable | None:
-    formulas.reset_dimensions()  # a stored <dimension> may be wrong; read every row
-    values.reset_dimensions()
+    values.reset_dimensions()  # a stored <dimension> may be wrong; read every row
     formula_cells = {
         (cell.row, cell.column): cell.value
         for row in formulas.iter_rows()
@@ -425,7 +530,7 @@ def _read_sheet(label: str, values: Any, formulas: Any, issues: list[Issue]) -> 
     }
     header: list[str] = []
     records: list[tuple[int, list[str]]] = []
-    uncalculated: set[tuple[int, str]] = set()
+    uncalculated: set[tuple[int, str]] = set()  # and other cells reported already
     for number, row in enumerate(values.iter_rows(), start=1):
         record = [cell_text(cell.value) for cell in row]
         if number == 1:
@@ -444,6 +549,11 @@ def _read_sheet(label: str, values: Any, formulas: Any, issues: list[Issue]) -> 
                     )
                 )
         records.append((number, record))
+    for cells in sorted(formulas.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
+        # Only a merged range's first cell holds a value; the others would read as empty.
+        message = f"cells {cells.coord} are merged; unmerge them and fill in every cell"
+        issues.append(Issue(label, cells.min_row, _column_name(header, cells.min_col), message))
+        uncalculated.update((row, _column_name(header, col)) for row, col in cells.cells)
     return _table(label, records, issues, ragged_ok=True, reported=frozenset(uncalculated))
 
 

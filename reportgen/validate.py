@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -47,6 +48,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "overrides": ("update", "target", "signal", "reason"),
     "comments": ("update", "target", "text"),
 }
+_NOT_EMPTY = {"updates": "update", "areas": "area", "committees": "committee",
+              "indicators": "indicator", "measurements": "figure"}
 NEEDS_BASELINE: tuple[str, ...] = ("baseline", "trajectory", "national", "gauge")
 NEEDS_TARGET: tuple[str, ...] = ("trajectory", "gauge")
 MAX_DECIMALS = 6
@@ -136,6 +139,12 @@ def parse_date(text: str) -> dt.date:
 
 
 def parse_period(text: str) -> Period:
+    """``YYYY-MM`` or ``YYYY``; a full date (what Excel makes of a typed ``2008-09``) gets a hint."""
+    if _DATE_RE.fullmatch(text.strip()):
+        raise ValueError(
+            f'"{text}" is a date, not a period: write {text.strip()[:7]} (YYYY-MM) or {text.strip()[:4]} '
+            "(YYYY); in Excel, format the column as text first"
+        )
     return Period.parse(text)
 
 
@@ -172,6 +181,14 @@ def default_source_type(source: str | None) -> str:
 # --- located rows ---------------------------------------------------------------------------------
 
 
+_INVISIBLE_RE = re.compile("[\\s\u200b-\u200f\u2060\ufeff]+")
+
+
+def _loose(text: str) -> str:
+    """An id without case, spaces and invisible characters: for "did you mean" hints only."""
+    return _INVISIBLE_RE.sub("", text).casefold()
+
+
 @dataclass(frozen=True)
 class _Ids:
     """The ids of one table, for reference checks: ``unknown area "X" (not in areas.csv)``.
@@ -184,7 +201,9 @@ class _Ids:
 
     def check(self, text: str) -> str:
         if self.known and text not in self.ids:
-            raise ValueError(f'unknown {self.what} "{text}" (not in {self.file})')
+            near = sorted(i for i in self.ids if _loose(i) == _loose(text))
+            hint = f'; did you mean "{near[0]}"? (ids must match exactly)' if near else ""
+            raise ValueError(f'unknown {self.what} "{text}" (not in {self.file}){hint}')
         return text
 
 
@@ -297,7 +316,26 @@ class _Validator:
                 first[k] = cells.row
 
     def unique_ids(self, name: str, column: str = "id") -> None:
+        """Ids must be unique, also ignoring case: ``a1`` and ``A1`` would name the same output file
+        on Windows and macOS."""
         self.unique(name, lambda c: c.text(column), lambda k: f'duplicate {column} "{k}"', column)
+        first: dict[str, tuple[str, int]] = {}
+        reported: set[str] = set()
+        for cells in self.rows(name):
+            text = cells.text(column)
+            if text is None:
+                continue
+            seen, row = first.setdefault(text.casefold(), (text, cells.row))
+            if seen != text and text not in reported:
+                cells.issue(column, f'{column} "{text}" differs only in case from "{seen}" on row {row}')
+                reported.add(text)
+
+    def not_empty(self, name: str, what: str) -> None:
+        """A required table with only its header has nothing to report on."""
+        table = self.table(name)
+        if table is not None and not table.rows and not table.broken:
+            message = f"has only the header row; at least one {what} is needed"
+            self.issues.append(Issue(table.file, None, None, message))
 
 
 # --- barometer.toml -------------------------------------------------------------------------------
@@ -434,6 +472,141 @@ def resolve_inside(folder: Path, name: str) -> Path:
     if not path.is_file():
         raise ValueError(f'"{name}" does not exist in the barometer folder')
     return path
+
+
+# --- the district map (GeoJSON) -------------------------------------------------------------------
+
+MAX_MAP_BYTES = 20 * 1024 * 1024
+MAX_MAP_VERTICES = 250_000  # Denmark's 98 municipalities, simplified for print, need about 40 000
+_SIMPLIFY = "simplify the map, e.g. with mapshaper"
+
+
+@dataclass
+class _MapCheck:
+    """Reads a GeoJSON map just enough to know every feature has the key and a closed, finite
+    (Multi)Polygon outline, within size limits; problems are located as ``file: feature N: ...``.
+    Whether the file is a FeatureCollection at all is left to the map reader (geo.py)."""
+
+    v: _Validator
+    file: str
+    key: str
+    vertices: int = 0
+
+    def issue(self, where: str | None, message: str, line: int | None = None) -> None:
+        self.v.issues.append(Issue(self.file, line, where, message))
+
+    def run(self, path: Path) -> dict[str, int] | None:
+        """The feature number of each key value, or None when the map could not be read."""
+        size = path.stat().st_size
+        if size > MAX_MAP_BYTES:
+            self.issue(None, f"is {size} bytes (limit {MAX_MAP_BYTES}); {_SIMPLIFY}")
+            return None
+        data = self.parse(path.read_bytes())
+        if data is None:
+            return None
+        features = data.get("features") if isinstance(data, dict) else None
+        if not isinstance(features, list):
+            return None  # not a FeatureCollection: the map reader says so when it draws the map
+        keys: dict[str, int] = {}
+        for number, feature in enumerate(features, start=1):
+            if not self.feature(f"feature {number}", feature, number, keys):
+                return None
+        return keys
+
+    def parse(self, data: bytes) -> Any:
+        def refuse(name: str) -> Any:
+            raise ValueError(f"{name} is not a number in JSON; GeoJSON coordinates must be finite numbers")
+
+        try:
+            return json.loads(data.decode("utf-8-sig"), parse_constant=refuse)
+        except UnicodeDecodeError:
+            self.issue(None, "is not UTF-8 text; save it as UTF-8")
+        except json.JSONDecodeError as err:
+            self.issue(None, f"is not valid JSON: {err.msg} (column {err.colno})", err.lineno)
+        except ValueError as err:
+            self.issue(None, str(err))
+        except RecursionError:
+            self.issue(None, "is nested too deeply to be GeoJSON")
+        return None
+
+    def feature(self, where: str, feature: Any, number: int, keys: dict[str, int]) -> bool:
+        """Check one feature; False stops the check (vertex limit reached)."""
+        from .geo import _key_text
+
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        if not isinstance(props, dict):
+            self.issue(where, "is not a GeoJSON Feature with properties")
+            return True
+        if props.get(self.key) in (None, ""):
+            self.issue(where, f'has no property "{self.key}" (barometer.toml [map] key)')
+        else:
+            ident = _key_text(props[self.key])
+            if ident in keys:
+                self.issue(where, f'{self.key} {ident} is also the key of feature {keys[ident]}')
+            keys.setdefault(ident, number)
+        geometry = feature.get("geometry")
+        kind = geometry.get("type") if isinstance(geometry, dict) else None
+        if kind not in ("Polygon", "MultiPolygon"):
+            self.issue(where, f"the geometry is {json.dumps(kind)}, not a Polygon or MultiPolygon")
+            return True
+        coordinates = geometry.get("coordinates")
+        polygons = [coordinates] if kind == "Polygon" else coordinates
+        problem = self.polygons(polygons)
+        if problem:
+            self.issue(where, problem)
+        if self.vertices > MAX_MAP_VERTICES:
+            self.issue(None, f"has more than {MAX_MAP_VERTICES} points; {_SIMPLIFY}")
+            return False
+        return True
+
+    def polygons(self, polygons: Any) -> str | None:
+        if not isinstance(polygons, list) or not polygons:
+            return "the coordinates are not a list of polygons"
+        for polygon in polygons:
+            if not isinstance(polygon, list) or not polygon:
+                return "a polygon is not a list of rings"
+            for ring in polygon:
+                problem = self.ring(ring)
+                if problem:
+                    return problem
+        return None
+
+    def ring(self, ring: Any) -> str | None:
+        if not isinstance(ring, list) or len(ring) < 4:
+            return "a ring has fewer than 4 points (a closed ring repeats its first point last)"
+        self.vertices += len(ring)
+        for point in ring:
+            if (
+                not isinstance(point, list)
+                or len(point) not in (2, 3)
+                or not all(_is_number(c) and math.isfinite(c) for c in point)
+            ):
+                return f"the point {json.dumps(point)[:60]} is not [longitude, latitude]"
+            if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+                return f"the point {json.dumps(point)} is not a longitude and latitude in degrees"
+        if ring[0][:2] != ring[-1][:2]:
+            return f"a ring is not closed: it starts at {ring[0]} and ends at {ring[-1]}"
+        return None
+
+
+def _check_map(
+    v: _Validator, config: Config | None, map_path: Path | None, districts: Rows[District]
+) -> None:
+    """The map file is sound and has a feature for every district's geo_id. Checked once
+    barometer.toml and districts.csv are sound, since it is read against them."""
+    if config is None or map_path is None or not config.map_file or not config.map_key:
+        return
+    if any(issue.file in (TOML_FILE, v.raw.label("districts")) for issue in v.issues):
+        return
+    keys = _MapCheck(v, config.map_file, config.map_key).run(map_path)
+    if keys is None:
+        return
+    for row, district in districts:
+        if district.geo_id is not None and district.geo_id not in keys:
+            v.issues.append(
+                Issue(v.raw.label("districts"), row, "geo_id",
+                      f'"{district.geo_id}" is not the {config.map_key} of any feature in {config.map_file}')
+            )
 
 
 # --- tables ---------------------------------------------------------------------------------------
@@ -764,12 +937,15 @@ def validate(raw: RawBarometer) -> Barometer:
     (loading problems first, then barometer.toml, then the tables in dependency order)."""
     v = _Validator(raw, list(raw.issues))
     v.check_columns()
+    for name, what in _NOT_EMPTY.items():
+        v.not_empty(name, what)
     refs = _refs(v)
     config, map_path = _config(v, refs.committees)
     updates = _updates(v)
     areas = _areas(v)
     committees = _committees(v)
     districts = _districts(v, has_map=_has_map(raw))
+    _check_map(v, config, map_path, districts)
     indicators = _indicators(v, refs)
     _check_main_indicators(v)
     measurements = _measurements(v, refs, updates, indicators)
