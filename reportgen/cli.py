@@ -227,6 +227,45 @@ def diff_command(
             console.print(part)
 
 
+@app.command("build-all")
+def build_all_command(
+    folder: FolderArg,
+    update: UpdateOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Outputmappe (standard: output)")] = Path("output"),
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1,
+                                                   help="Antal processer (standard: alle kerner)")] = None,
+    only: Annotated[Optional[str], typer.Option(
+        "--only", help="Kun disse distrikter, kommasepareret, fx 0101,0147,landet")] = None,
+    docx: Annotated[bool, typer.Option("--docx", help="Skriv også DOCX ved siden af hver PDF")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Tegn og sæt alt op forfra")] = False,
+) -> None:
+    """Byg en udviklingsrapport pr. distrikt (kommune) og én for det hele (landet.pdf).
+
+    Skrives til OUT/<opdatering>-kommuner/ med manifest.json. Fejler en rapport, bygges de andre
+    alligevel; fejlene står i fejl.txt, og exitkoden er 1.
+
+    Eksempel: reportgen build-all data/danmark --out output --workers 2
+    """
+    from .narrate import danish as da
+    from .national import build_all
+
+    progress_cm, report = _progress()
+    chosen = [x.strip() for x in only.split(",") if x.strip()] if only is not None else None
+    try:
+        with progress_cm:
+            result = build_all(folder, out_root=out, update_id=update, workers=workers, only=chosen, docx=docx,
+                               use_cache=not no_cache, progress=report)
+    except ReportgenError as err:
+        _fail(err)
+    typer.echo(f"Skrevet til {result.out_dir}")
+    for failure in result.failures:
+        typer.echo(f"  Fejl i {failure.stem} ({failure.name}): {failure.message}", err=True)
+    typer.echo(f"Færdig: {da.plural(result.reports, 'rapport', 'rapporter')}, "
+               f"{da.plural(len(result.failures), 'fejl', 'fejl')} på {da.number(result.seconds, 1)} s")
+    if result.failures:
+        raise typer.Exit(1)
+
+
 def _progress():
     """A rich progress bar on a terminal; silence otherwise (logs, CI, pipes)."""
     import contextlib
