@@ -27,6 +27,14 @@ from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
 
 from . import geo, palette
+from .chartcache import (  # noqa: F401 - re-exported: the cache lives apart so it imports no matplotlib
+    CHART_VERSION,
+    Chart,
+    ChartCache,
+    ChartKind,
+    ChartSpec,
+    render_chart_cached,
+)
 from .assess import AreaResult, DistrictResult, IndicatorResult
 from .errors import RenderError
 from .model import Area, District, Indicator, Measurement, Period, Update
@@ -34,8 +42,6 @@ from .narrate import danish
 
 log = logging.getLogger(__name__)
 
-# Bump when the look of any chart changes: every cached chart is then drawn afresh.
-CHART_VERSION = "2"
 
 CM = 1 / 2.54
 WIDTH_CM = 16.0
@@ -70,16 +76,6 @@ _RC: dict[str, Any] = {
     "figure.facecolor": "white",
     "savefig.facecolor": "white",
 }
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One drawn chart: SVG for PDF and site, PNG for DOCX, and its Danish alt text."""
-
-    name: str  # e.g. "trend-B1"; ids come from data, so the writer slugs it before using it as a path
-    svg: bytes
-    png: bytes
-    alt_text: str
 
 
 @functools.cache
@@ -634,7 +630,6 @@ def _map_key_status(r: DistrictResult | None, indicator: Indicator, style: str) 
 
 # --- content-addressed cache ----------------------------------------------------------------------
 
-ChartKind = Literal["trend", "overview", "district_bar", "district_map"]
 CHART_KINDS: dict[str, Callable[..., Chart]] = {
     "trend": trend_chart,
     "overview": overview_chart,
@@ -643,97 +638,3 @@ CHART_KINDS: dict[str, Callable[..., Chart]] = {
 }
 
 
-def _canonical(value: Any) -> Any:
-    """Inputs as plain JSON, the same in every process: dataclasses by field, files by content."""
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
-        return repr(value)  # exact, and NaN/inf stay representable
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"__type__": type(value).__name__,
-                **{f.name: _canonical(getattr(value, f.name)) for f in dataclasses.fields(value)}}
-    if isinstance(value, Path):
-        try:
-            return {"__file__": hashlib.sha256(value.read_bytes()).hexdigest()}
-        except OSError as exc:
-            raise RenderError(f"{value.name}: cannot read chart input: {exc}") from exc
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(value, set | frozenset):
-        return sorted((_canonical(v) for v in value), key=lambda v: json.dumps(v, sort_keys=True))
-    raise TypeError(f"cannot use {type(value).__name__} as a chart input")
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    """What to draw: a chart kind and its inputs. ``key`` is stable across processes and machines."""
-
-    kind: ChartKind
-    args: tuple[Any, ...] = ()
-    options: tuple[tuple[str, Any], ...] = ()
-
-    @classmethod
-    def of(cls, kind: ChartKind, *args: Any, **options: Any) -> ChartSpec:
-        """``ChartSpec.of("trend", indicator, measurements, result, place="København")``."""
-        if kind not in CHART_KINDS:
-            raise ValueError(f"unknown chart kind {kind!r}")
-        return cls(kind, tuple(tuple(a) if isinstance(a, list) else a for a in args),
-                   tuple(sorted(options.items())))
-
-    @property
-    def key(self) -> str:
-        payload = json.dumps([CHART_VERSION, self.kind, _canonical(self.args), _canonical(self.options)],
-                             sort_keys=True, ensure_ascii=True, separators=(",", ":"))
-        return hashlib.sha256(payload.encode("ascii")).hexdigest()[:32]
-
-    def render(self) -> Chart:
-        return CHART_KINDS[self.kind](*self.args, **dict(self.options))
-
-
-class ChartCache:
-    """Charts on disk by the hash of their inputs: ``<key>.svg``, ``<key>.png``, ``<key>.json``.
-
-    A rebuild redraws only charts whose inputs (or CHART_VERSION) changed. Files are replaced
-    atomically and the .json is written last, so a crashed build leaves no half entry behind.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, spec: ChartSpec) -> Chart:
-        key = spec.key
-        svg, png, meta = (self.folder / f"{key}.{ext}" for ext in ("svg", "png", "json"))
-        if meta.is_file() and svg.is_file() and png.is_file():
-            try:
-                info = json.loads(meta.read_text(encoding="utf-8"))
-                chart = Chart(info["name"], svg.read_bytes(), png.read_bytes(), info["alt_text"])
-            except (OSError, ValueError, KeyError) as exc:
-                log.warning("chart cache entry %s unreadable, redrawing: %s", key, exc)
-            else:
-                self.hits += 1
-                return chart
-        chart = spec.render()
-        self.misses += 1
-        self.folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(svg, chart.svg)
-        _write_atomic(png, chart.png)
-        _write_atomic(meta, json.dumps({"name": chart.name, "alt_text": chart.alt_text, "kind": spec.kind},
-                                       ensure_ascii=False, sort_keys=True).encode("utf-8"))
-        return chart
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
-def render_chart_cached(spec: ChartSpec, cache_dir: Path | None) -> Chart:
-    """Draw ``spec``, or take it from ``cache_dir`` when drawn before; ``None`` means no cache."""
-    return spec.render() if cache_dir is None else ChartCache(cache_dir).get(spec)

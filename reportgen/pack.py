@@ -101,6 +101,8 @@ def build_pack_pdf(
 
 
 ZIP_DATE = (2000, 1, 1, 0, 0, 0)
+# Already compressed inside: deflating them again costs time and saves nothing.
+_STORED = (".pdf", ".png", ".docx", ".xlsx", ".zip")
 
 
 def build_zip(files: dict[str, bytes], *, date_time: tuple[int, int, int, int, int, int] = ZIP_DATE) -> bytes:
@@ -109,7 +111,7 @@ def build_zip(files: dict[str, bytes], *, date_time: tuple[int, int, int, int, i
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as zf:
         for name in sorted(files):
             info = zipfile.ZipInfo(name, date_time=date_time)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED if name.endswith(_STORED) else zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             info.create_system = 3
             zf.writestr(info, files[name])

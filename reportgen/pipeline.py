@@ -66,28 +66,48 @@ class BuildResult:
 
 
 def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> ChartSet:
-    """Trend charts for every indicator, a map per district indicator and the area overview."""
-    from . import charts
+    """Trend charts for every indicator, a map per district indicator and the area overview.
+
+    Charts not in the cache are drawn in parallel worker processes.
+    """
+    from . import chartcache as charts  # specs and cache only: matplotlib loads in _draw if needed
+    from .parallel import run_all
 
     upto = barometer.update(assessment.update).index
     updates = tuple(u for u in barometer.updates if u.index <= upto)
-    cache = charts.ChartCache(cache_dir) if cache_dir is not None else None
-
-    def draw(spec):
-        return cache.get(spec) if cache is not None else spec.render()
-
-    trends = {}
-    maps = {}
+    specs: dict[tuple[str, str], charts.ChartSpec] = {}
     for ind in barometer.indicators:
         r = assessment.indicator(ind.id)
         rows = tuple(m for m in barometer.measurements_of(ind.id) if barometer.update(m.update).index <= upto)
-        trends[ind.id] = draw(charts.ChartSpec.of("trend", ind, rows, r, updates=updates))
+        specs[("trend", ind.id)] = charts.ChartSpec.of("trend", ind, rows, r, updates=updates)
         if r.districts and barometer.map_path is not None and barometer.config.map_key:
-            maps[ind.id] = draw(charts.ChartSpec.of(
+            specs[("map", ind.id)] = charts.ChartSpec.of(
                 "district_map", ind, barometer.map_path, barometer.config.map_key, barometer.districts,
-                r.districts))
-    overview = draw(charts.ChartSpec.of("overview", barometer.areas, assessment.areas, updates=updates))
-    return ChartSet(overview, trends, maps)
+                r.districts)
+    specs[("overview", "")] = charts.ChartSpec.of("overview", barometer.areas, assessment.areas, updates=updates)
+
+    cache = charts.ChartCache(cache_dir) if cache_dir is not None else None
+    drawn: dict[tuple[str, str], object] = {}
+    for role, spec in specs.items():
+        hit = cache.lookup(spec) if cache is not None else None
+        if hit is not None:
+            drawn[role] = hit
+    todo = [role for role in specs if role not in drawn]
+    if todo:
+        from . import charts as _charts  # noqa: F401 - load matplotlib once, before forking workers
+    for role, chart in zip(todo, run_all(_draw, [(specs[role],) for role in todo]), strict=True):
+        drawn[role] = chart
+        if cache is not None:
+            cache.store(specs[role], chart)
+    return ChartSet(
+        overview=drawn[("overview", "")],
+        trends={k: v for (kind, k), v in drawn.items() if kind == "trend"},
+        maps={k: v for (kind, k), v in drawn.items() if kind == "map"},
+    )
+
+
+def _draw(spec):
+    return spec.render()
 
 
 def build(
@@ -222,7 +242,6 @@ def render_documents(jobs, renders, templates_key: str, template_dirs: tuple[Pat
     """Render ``(name, "pdf"|"docx", Document)`` jobs: cached ones are read, the rest run in parallel."""
     from .cache import fingerprint
     from .parallel import run_all
-    from .render import docx as _docx, pdf as _pdf  # noqa: F401 - imported before forking workers
 
     out: dict[str, bytes] = {}
     todo = []
@@ -233,6 +252,8 @@ def render_documents(jobs, renders, templates_key: str, template_dirs: tuple[Pat
             out[name] = cached
         else:
             todo.append((name, fmt, doc, key))
+    if todo:  # import the renderers once, before forking workers, and only if something changed
+        from .render import docx as _docx, pdf as _pdf  # noqa: F401
     results = run_all(_render_one, [(fmt, doc, template_dirs) for _, fmt, doc, _ in todo])
     for (name, fmt, _, key), data in zip(todo, results, strict=True):
         renders.store(key, "." + fmt, data)

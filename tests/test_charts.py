@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from reportgen import charts, geo, palette
+from reportgen import chartcache, charts, geo, palette
 from reportgen.assess import AreaResult
 from reportgen.model import District
 
@@ -340,7 +340,7 @@ def test_changed_input_or_version_redraws(tmp_path, counted, monkeypatch):
     cache.get(charts.ChartSpec.of("trend", tiny_indicator(), TINY_ROWS, None))
     cache.get(charts.ChartSpec.of("trend", tiny_indicator(), TINY_ROWS[:2], None))
     cache.get(charts.ChartSpec.of("trend", tiny_indicator("Andet navn"), TINY_ROWS, None))
-    monkeypatch.setattr(charts, "CHART_VERSION", "test")
+    monkeypatch.setattr(chartcache, "CHART_VERSION", "test")
     charts.render_chart_cached(charts.ChartSpec.of("trend", tiny_indicator(), TINY_ROWS, None), tmp_path)
     assert len(counted) == 4
 
