@@ -22,7 +22,7 @@ from .document import Block, Cell, Heading, ListBlock, PageBreak, Paragraph, Run
 from .errors import TemplateError
 from .model import Period
 from .narrate import danish
-from .render.templating import make_environment
+from .render.templating import make_environment, template_location
 
 LETTERS_DIR = "letters"
 DEFAULT_LETTER = "default.md"
@@ -352,13 +352,8 @@ def _where(filename: str, lineno: int | None, source: LetterSource) -> str:
 
 
 def _where_from_traceback(tb: TracebackType | None, source: LetterSource) -> str:
-    """The innermost template frame: Jinja rewrites template frames to carry the template's file
-    name and line (pitfalls.md: sandbox errors carry no line number; the frame does)."""
-    found: tuple[str, int] | None = None
-    while tb is not None:
-        if "__jinja_exception__" in tb.tb_frame.f_globals:
-            found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
-        tb = tb.tb_next
+    """Where in the letter text the error is (see templating.template_location)."""
+    found = template_location(tb)
     return _where(*found, source) if found else source.display
 
 

@@ -22,7 +22,7 @@ from reportgen.document import (
     Signature,
     Table,
 )
-from reportgen.render.templating import make_environment
+from reportgen.render.templating import TEMPLATE_FAILURES, make_environment, template_error
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 HTML_TEMPLATES = TEMPLATES_DIR / "html"
@@ -141,16 +141,19 @@ def render_html(
     footer elements, no screen styles); ``False`` embeds a small screen stylesheet for a browser.
     ``image_src`` maps a figure to its ``src``; ``None`` means an SVG data: URL.
     """
-    env = _environment(tuple(template_dirs or ()))
-    template = env.get_template("base.html")
+    roots = tuple(template_dirs or ())
+    env = _environment(roots)
     meta = doc.meta
-    return template.render(
-        doc=doc,
-        meta=meta,
-        author=meta.author or meta.municipality,
-        views=_views(doc, image_src or svg_data_url),
-        for_print=for_print,
-    )
+    try:
+        return env.get_template("base.html").render(
+            doc=doc,
+            meta=meta,
+            author=meta.author or meta.municipality,
+            views=_views(doc, image_src or svg_data_url),
+            for_print=for_print,
+        )
+    except TEMPLATE_FAILURES as exc:
+        raise template_error(exc, [*roots, HTML_TEMPLATES]) from exc
 
 
 _ENV_CACHE: dict[tuple[Path, ...], object] = {}

@@ -122,7 +122,11 @@ def render_pdf(
 
     roots = tuple(Path(d).resolve() for d in (template_dirs or ()))
     fonts = Path(font_dir).resolve() if font_dir else FONT_DIR
-    setup = _setup(roots, fonts)
+    try:
+        setup = _setup(roots, fonts)
+    except FatalURLFetchingError as exc:  # print.css reaching outside the allowed folders
+        cause = exc.__cause__
+        raise RenderError(str(cause) if isinstance(cause, RenderError) else str(exc)) from exc
     if len(setup.cache) > 256:  # images are cached by URL; keep a long build's memory bounded
         setup.cache.clear()
     fetcher = setup.fetcher
