@@ -1,7 +1,9 @@
 """Thin command line: parse, call the library, format errors. Exit codes: 0 ok, 1 bad input, 2 usage."""
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -141,7 +143,7 @@ def build(
 
     progress_cm, report = _progress()
     try:
-        with progress_cm:
+        with _interruptible(), progress_cm:
             result = run_build(folder, out_root=out, update_id=update, progress=report, use_cache=not no_cache)
     except ReportgenError as err:
         _fail(err)
@@ -162,6 +164,25 @@ def build(
 
 
 _PLURAL = {"green": "grønne", "yellow": "gule", "red": "røde", "grey": "grå"}
+INTERRUPTED = "Afbrudt. Tidligere output er urørt."
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """Ctrl-C or SIGTERM during a build: the writer has dropped its staging folder by the time
+    this runs, so say so and exit 130 (Click would print "Aborted!" and exit 1)."""
+
+    def on_term(signum, frame):  # noqa: ARG001
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo(INTERRUPTED, err=True)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @app.command("init")
@@ -268,8 +289,6 @@ def build_all_command(
 
 def _progress():
     """A rich progress bar on a terminal; silence otherwise (logs, CI, pipes)."""
-    import contextlib
-
     if not sys.stderr.isatty():
         return contextlib.nullcontext(), None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -290,7 +309,7 @@ def main() -> None:
     try:
         app(standalone_mode=True)
     except KeyboardInterrupt:
-        typer.echo("Afbrudt. Tidligere output er urørt.", err=True)
+        typer.echo(INTERRUPTED, err=True)
         sys.exit(130)
 
 

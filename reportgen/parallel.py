@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -27,6 +28,22 @@ def run_all(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], *, workers:
     if n <= 1 or len(jobs) <= 1:
         return [func(*job) for job in jobs]
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_signals)
+    try:
         futures = [pool.submit(func, *job) for job in jobs]
-        return [f.result() for f in futures]
+        results = [f.result() for f in futures]
+    except BaseException:
+        # Ctrl-C, SIGTERM or a failed job: stop the other workers now instead of finishing their
+        # documents (the executor has no public way to end running jobs).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return results
+
+
+def _worker_signals() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them; SIGTERM ends them quietly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
