@@ -40,6 +40,7 @@ def check(folder: FolderArg) -> None:
 
     Eksempel: reportgen check data/copenhagen
     """
+    from .narrate import danish as da
     from .pipeline import read_barometer
 
     try:
@@ -51,13 +52,14 @@ def check(folder: FolderArg) -> None:
         per_update[m.update] += 1
     typer.echo(f"{b.config.title} – {b.config.municipality}")
     typer.echo(f"  Indsatsområder: {len(b.areas)}")
-    typer.echo(f"  Indikatorer:    {len(b.indicators)} ({sum(i.main for i in b.indicators)} hovedindikatorer)")
+    mains = sum(i.main for i in b.indicators)
+    typer.echo(f"  Indikatorer:    {len(b.indicators)} ({da.plural(mains, 'hovedindikator', 'hovedindikatorer')})")
     typer.echo(f"  Fagudvalg:      {len(b.committees)}")
     typer.echo(f"  Bydele:         {len(b.districts)}")
     typer.echo(f"  Opdateringer:   {len(b.updates)}, seneste {b.latest_update.id} ({b.latest_update.label})")
     typer.echo("  Tal pr. opdatering:")
     for u in b.updates:
-        typer.echo(f"    {u.id}  {per_update[u.id]:>5}")
+        typer.echo(f"    {u.id}  {da.number(per_update[u.id], 0):>7}")
     typer.echo("Data er gyldige.")
 
 

@@ -30,7 +30,7 @@ def test_check_valid_folder_prints_summary(make_barometer):
     assert lines[0] == "Testbarometer – Testrup Kommune"
     assert "  Indikatorer:    2 (2 hovedindikatorer)" in lines
     assert "  Opdateringer:   3, seneste 2009-06 (Juni 2009)" in lines
-    assert "    2008-06      2" in lines
+    assert "    2008-06        2" in lines
     assert lines[-1] == "Data er gyldige."
     assert result.stderr == ""
 
