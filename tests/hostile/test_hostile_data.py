@@ -115,3 +115,14 @@ def test_unicode_minus_cp1252_and_bom_are_accepted(tmp_path):
     b1 = next(i for i in status["indicators"] if i["id"] == "B1")
     assert (b1["value"], b1["reference_value"], b1["change"]) == (-0.4, 0.5, -0.9)
     assert [a["name"] for a in status["areas"]] == ["Beskæftigelse", "Uddannelse på Østerbro"]
+
+
+def test_indicator_without_any_figures_builds(tmp_path):
+    """Contract rule 1: an indicator with no figures is grey, not an error; its chart must not crash."""
+    lines = base("measurements.csv").splitlines(keepends=True)
+    measurements = "".join(line for line in lines if not line.startswith("B1"))
+    folder = write_barometer(tmp_path / "b", {"measurements.csv": measurements})
+    result = run_in_process("build", str(folder), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    status = json.loads(run_in_process("status", str(folder), "--json").stdout)
+    assert [i["signal"] for i in status["indicators"] if i["id"] == "B1"] == ["grey"]
