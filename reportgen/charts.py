@@ -50,7 +50,9 @@ FONT_DIR = Path(__file__).resolve().parents[1] / "templates" / "fonts"
 FAMILY = "Carlito"
 
 _RC: dict[str, Any] = {
-    "font.family": FAMILY,  # one family; palette symbols are chosen from glyphs Carlito has
+    # One family; palette symbols are chosen from glyphs Carlito has. The Noto faces only draw
+    # scripts Carlito lacks (Arabic, Hebrew names in data); matplotlib falls back glyph by glyph.
+    "font.family": [FAMILY, "Noto Sans Arabic", "Noto Sans Hebrew"],
     "font.size": 8.5,
     "text.parse_math": False,  # "$" in names and data is literal, never mathtext
     "text.color": palette.INK,
@@ -81,7 +83,7 @@ _RC: dict[str, Any] = {
 @functools.cache
 def _register_fonts() -> None:
     """Add the project's Carlito faces to matplotlib once per process."""
-    faces = sorted(FONT_DIR.glob("Carlito-*.ttf"))
+    faces = sorted(FONT_DIR.glob("Carlito-*.ttf")) + sorted(FONT_DIR.glob("NotoSans*-*.ttf"))
     if not faces:
         raise RenderError(f"the chart font is missing: no Carlito-*.ttf in {FONT_DIR}")
     for face in faces:
@@ -162,6 +164,8 @@ def _known(measurements: Iterable[Measurement], indicator: Indicator,
 def _tick_periods(periods: list[Period], most: int = 8) -> list[Period]:
     """At most ``most`` periods to label, always keeping the last (the newest figure or the target)."""
     periods = sorted(set(periods))
+    if not periods:
+        return []
     step = -(-len(periods) // most)
     return periods[::-1][::step][::-1]
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,6 +21,16 @@ _FACES = (  # (file stem, weight, style): the one family used for everything
     ("Carlito-Bold", "bold", "normal"),
     ("Carlito-Italic", "normal", "italic"),
     ("Carlito-BoldItalic", "bold", "italic"),
+)
+# Scripts Carlito lacks, for names in data (an Arabic or Hebrew association name): Noto faces
+# joined to the Carlito family for their Unicode ranges only, so Latin text never changes font.
+ARABIC = "U+0600-06FF, U+0750-077F, U+08A0-08FF, U+FB50-FDFF, U+FE70-FEFF"
+HEBREW = "U+0590-05FF, U+FB1D-FB4F"
+_SCRIPT_FACES = (  # (file stem, family, weight, unicode-range); print.css lists the families after Carlito
+    ("NotoSansArabic-Regular", "Noto Sans Arabic", "normal", ARABIC),
+    ("NotoSansArabic-Bold", "Noto Sans Arabic", "bold", ARABIC),
+    ("NotoSansHebrew-Regular", "Noto Sans Hebrew", "normal", HEBREW),
+    ("NotoSansHebrew-Bold", "Noto Sans Hebrew", "bold", HEBREW),
 )
 
 
@@ -50,6 +61,13 @@ def _font_face_css(font_dir: Path) -> str:
             f'@font-face {{ font-family: Carlito; src: url("{path.as_uri()}"); '
             f"font-weight: {weight}; font-style: {style}; }}"
         )
+    for stem, family, weight, ranges in _SCRIPT_FACES:
+        path = font_dir / f"{stem}.ttf"
+        if path.is_file():
+            rules.append(
+                f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+                f"font-weight: {weight}; unicode-range: {ranges}; }}"
+            )
     return "\n".join(rules)
 
 
@@ -60,7 +78,13 @@ def _family_glyphs(font_dir: Path) -> frozenset[int]:
     for stem, _, _ in _FACES:
         with TTFont(font_dir / f"{stem}.ttf", lazy=True) as font:
             maps.append(set(font.getBestCmap()))
-    return frozenset(set.intersection(*maps))
+    glyphs = set.intersection(*maps)
+    for stem, _, weight, _ in _SCRIPT_FACES:
+        path = font_dir / f"{stem}.ttf"
+        if weight == "normal" and path.is_file():
+            with TTFont(path, lazy=True) as font:
+                glyphs |= {c for c in font.getBestCmap() if c > 0x7F}
+    return frozenset(glyphs)
 
 
 def _check_glyphs(html: str, glyphs: frozenset[int]) -> None:
@@ -69,7 +93,9 @@ def _check_glyphs(html: str, glyphs: frozenset[int]) -> None:
     import lxml.html
 
     text = "".join(lxml.html.document_fromstring(html).xpath("//body//text()"))
-    missing = sorted({ch for ch in text if ord(ch) not in glyphs and not ch.isspace()})
+    # Format characters (zero-width joiners, direction marks) draw nothing and need no glyph.
+    missing = sorted({ch for ch in text if ord(ch) not in glyphs and not ch.isspace()
+                      and unicodedata.category(ch) != "Cf"})
     if missing:
         shown = ", ".join(f"'{ch}' (U+{ord(ch):04X})" for ch in missing)
         raise RenderError(
