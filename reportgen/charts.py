@@ -385,7 +385,7 @@ def _signal_groups(rows: Sequence[tuple[District, DistrictResult | None]], indic
 
 @_drawing
 def district_bar_chart(indicator: Indicator, districts: Sequence[District],
-                       district_results: Iterable[DistrictResult]) -> Chart:
+                       district_results: Iterable[DistrictResult], *, word: str = "bydel") -> Chart:
     """A horizontal bar per district in districts.csv order, filled and hatched by its signal;
     a suppressed district gets the words "for få observationer" and no bar."""
     rows = _district_rows(districts, district_results)
@@ -426,7 +426,7 @@ def district_bar_chart(indicator: Indicator, districts: Sequence[District],
         fig.legend(handles=[_legend_patch(s) for s in shown], loc="upper left",
                    bbox_to_anchor=(0.2 / WIDTH_CM, 1 - 0.1 / height), ncol=len(shown), borderaxespad=0,
                    handlelength=1.6, handleheight=1.0, columnspacing=1.4)
-    alt = _sentences(f"{indicator.name} efter bydel", _signal_groups(rows, indicator, with_values=True))
+    alt = _sentences(f"{indicator.name} efter {word}", _signal_groups(rows, indicator, with_values=True))
     return _finish(f"districts-{indicator.id}", fig, alt)
 
 
@@ -493,7 +493,8 @@ _ROW_CM = 0.45  # one line of legend or key beside a map
 
 @_drawing
 def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: Sequence[District],
-                 district_results: Iterable[DistrictResult], *, style: MapStyle = "signal") -> Chart:
+                 district_results: Iterable[DistrictResult], *, style: MapStyle = "signal",
+                 places: str = "bydelene") -> Chart:
     """The bydele coloured by signal with a hatch per signal (``style="signal"``) or shaded by value
     (``style="value"``); suppressed districts carry a cross hatch. Numbers label the districts and a
     key beside the map names them."""
@@ -583,10 +584,10 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
                   fontsize=8, color=palette.MUTED)
         y += _ROW_CM
     if style == "signal":
-        alt = _sentences(f"Kort over bydelene: {indicator.name}",
+        alt = _sentences(f"Kort over {places}: {indicator.name}",
                          _signal_groups(rows, indicator, with_values=False))
     else:
-        alt = _sentences(f"Kort over bydelene: {indicator.name}, jo mørkere, desto højere",
+        alt = _sentences(f"Kort over {places}: {indicator.name}, jo mørkere, desto højere",
                          _value_groups(rows, indicator))
     return _finish(f"map-{indicator.id}" + ("-value" if style == "value" else ""), fig, alt)
 

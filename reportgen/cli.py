@@ -55,7 +55,7 @@ def check(folder: FolderArg) -> None:
     mains = sum(i.main for i in b.indicators)
     typer.echo(f"  Indikatorer:    {len(b.indicators)} ({da.plural(mains, 'hovedindikator', 'hovedindikatorer')})")
     typer.echo(f"  Fagudvalg:      {len(b.committees)}")
-    typer.echo(f"  Bydele:         {len(b.districts)}")
+    typer.echo(f"  {da.capitalize(b.config.district_plural) + ':':<16}{len(b.districts)}")
     typer.echo(f"  Opdateringer:   {len(b.updates)}, seneste {b.latest_update.id} ({b.latest_update.label})")
     typer.echo("  Tal pr. opdatering:")
     for u in b.updates:

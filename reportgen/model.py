@@ -83,6 +83,8 @@ class Config:
     # Extensions of contract v1 (documented in docs/data-format-extensions.md):
     administration: str | None = None
     method_sensitivity: bool = False
+    district_singular: str = "bydel"  # [districts] singular/plural: what a district is called
+    district_plural: str = "bydele"
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> Cha
     Charts not in the cache are drawn in parallel worker processes.
     """
     from . import chartcache as charts  # specs and cache only: matplotlib loads in _draw if needed
+    from .narrate.danish import definite_plural
     from .parallel import run_all
 
     upto = barometer.update(assessment.update).index
@@ -83,7 +84,7 @@ def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> Cha
         if r.districts and barometer.map_path is not None and barometer.config.map_key:
             specs[("map", ind.id)] = charts.ChartSpec.of(
                 "district_map", ind, barometer.map_path, barometer.config.map_key, barometer.districts,
-                r.districts)
+                r.districts, places=definite_plural(barometer.config.district_plural))
     specs[("overview", "")] = charts.ChartSpec.of("overview", barometer.areas, assessment.areas, updates=updates)
 
     cache = charts.ChartCache(cache_dir) if cache_dir is not None else None

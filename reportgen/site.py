@@ -339,7 +339,9 @@ class _SiteContext:
             signal=self._indicator_signal(ind, r), text=text, facts=tuple(facts),
             trend=self._image(trend) if trend is not None else None,
             figures=self._figures(ind, r),
-            district_map=self._image(dmap, f"{ind.name} fordelt på bydele") if dmap is not None else None,
+            district_map=(self._image(dmap, f"{ind.name} fordelt på {self.b.config.district_plural}")
+                          if dmap is not None else None),
+            district_word=(self.b.config.district_singular, self.b.config.district_plural),
             districts=self._districts(ind, r),
             min_n=self.b.config.min_n,
             initiatives=tuple(Initiative(x.name, x.status, x.description)

@@ -403,7 +403,7 @@ def _config(v: _Validator, committees: _Ids) -> tuple[Config | None, Path | None
     if v.raw.toml is None:
         return None, None
     t = _Toml(v.raw.toml, v.issues)
-    for name in ("assessment", "map", "documents"):
+    for name in ("assessment", "map", "documents", "districts"):
         t.section(name)
     owner = t.text("owner", required=True)
     if isinstance(owner, str):
@@ -435,6 +435,8 @@ def _config(v: _Validator, committees: _Ids) -> tuple[Config | None, Path | None
         method_sensitivity=t.get(
             "documents.method_sensitivity", lambda x: isinstance(x, bool), "true or false"
         ),
+        district_singular=t.text("districts.singular"),
+        district_plural=t.text("districts.plural"),
     )
     if config is not None:
         config = replace(config, significance=float(config.significance))

@@ -67,3 +67,15 @@ def test_method_note_lists_only_the_rules_in_use(doc):
     assert "Forrige måling (32 indikatorer)" in text and "Målsti (1 indikator)" in text
     assert "national" not in text.lower().replace("nationale", "")
     assert "5 procents niveau" in text
+
+
+def test_district_words_come_from_barometer_toml():
+    b = read_barometer(DEMO.parent / "danmark")
+    assert (b.config.district_singular, b.config.district_plural) == ("kommune", "kommuner")
+    history = assess_history(b)
+    doc = build_bilag1(b, history[-1], narrate(b, history[-1], history), Bilag1Charts(None, {}, {}))
+    headings = [h.text for h in doc.headings if h.level == 2]
+    assert any(h.startswith("Tal pr. kommune: ") for h in headings)
+    assert not any("bydel" in h.lower() for h in headings)
+    tables = [t for t in doc.blocks if isinstance(t, Table) and t.header[0] == "Kommune"]
+    assert tables and len(tables[0].rows) == 98

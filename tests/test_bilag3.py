@@ -91,7 +91,7 @@ def test_lifetime_sentences(doc, demo):
     assert ("I dag måles der på 33 indikatorer fordelt på de 6 indsatsområder i "
             "Integrationspolitikken 2007-2010.") in text
     districts = sum(1 for i in b.indicators if i.districts)
-    assert districts == 13 and f"og {districts} har bydelstal" in text
+    assert districts == 13 and f"og {districts} har tal pr. bydel" in text
 
 
 def test_colour_grid_is_areas_by_updates(doc, demo):

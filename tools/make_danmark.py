@@ -177,6 +177,10 @@ min_n = {MIN_N}
 [map]
 file = "kommuner.geojson"
 key = "kommunekode"
+
+[districts]                  # extension: the districts here are municipalities
+singular = "kommune"
+plural = "kommuner"
 """
 
 SOURCES_MD = """\

@@ -178,9 +178,10 @@ def _explanations(narrative: Narrative, indicators: tuple[Indicator, ...]) -> li
 
 
 def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts) -> list[Block]:
-    blocks: list[Block] = [Heading(f"Bydelstal: {ind.name}", 2)]
+    one, many = barometer.config.district_singular, barometer.config.district_plural
+    blocks: list[Block] = [Heading(f"Tal pr. {one}: {ind.name}", 2)]
     if ind.id in charts.maps:
-        blocks.append(common.figure_from(charts.maps[ind.id], caption=f"{ind.name} fordelt på bydele",
+        blocks.append(common.figure_from(charts.maps[ind.id], caption=f"{ind.name} fordelt på {many}",
                                          width_mm=140))
     names = {d.id: d.name for d in barometer.districts}
     rows = []
@@ -197,11 +198,11 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
             common.signal_cell(d.signal),
         ))
     blocks.append(Table(
-        header=("Bydel", "Seneste tal", "Periode", "Ændring", "Signal"),
+        header=(da.capitalize(one), "Seneste tal", "Periode", "Ændring", "Signal"),
         rows=tuple(rows),
         widths=(34, 16, 16, 16, 18),
         align=("left", "right", "left", "right", "left"),
-        note=(f"Bydelstal med under {barometer.config.min_n} observationer vises ikke."),
+        note=f"Tal for {many} med under {barometer.config.min_n} observationer vises ikke.",
     ))
     return blocks
 
@@ -292,7 +293,7 @@ def _method_section(barometer: Barometer) -> list[Block]:
             "siden forrige måling mindst svarer til den fremgang, der stadig mangler pr. måned frem til målet."
         ),
         Paragraph.of(
-            f"Bydelstal med under {cfg.min_n} observationer vises ikke og får ingen farve.",
+            f"Tal for {cfg.district_plural} med under {cfg.min_n} observationer vises ikke og får ingen farve.",
         ),
     ]
 

@@ -151,10 +151,12 @@ def _lifetime_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]
                   f"{'hovedindikator' if facts.main_indicators == 1 else 'hovedindikatorer'}, der bestemmer "
                   "indsatsområdernes farve")
     if facts.district_indicators:
-        scope += f", og {da.number(facts.district_indicators, 0)} har bydelstal"
+        scope += (f", og {da.number(facts.district_indicators, 0)} har tal pr. "
+                  f"{barometer.config.district_singular}")
     figures = (
         f"Indtil nu er der offentliggjort {da.plural(facts.figures, 'tal', 'tal')} for hele kommunen"
-        + (f" og {da.plural(facts.district_figures, 'bydelstal', 'bydelstal')}" if facts.district_figures
+        + (f" og {da.plural(facts.district_figures, 'tal', 'tal')} for {barometer.config.district_plural}"
+           if facts.district_figures
            else "")
         + "."
     )

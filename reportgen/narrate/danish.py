@@ -85,6 +85,11 @@ def signal_word(signal: Signal | str, *, neuter: bool = False) -> str:
     return (SIGNAL_WORD_NEUTER if neuter else SIGNAL_WORD)[signal]
 
 
+def definite_plural(word: str) -> str:
+    """``bydele`` -> ``bydelene``, ``kommuner`` -> ``kommunerne`` (plurals in -e and -er)."""
+    return word + "ne"
+
+
 def capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
 
