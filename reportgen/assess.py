@@ -9,6 +9,7 @@ from statistics import NormalDist
 
 from .model import Barometer, Indicator, Measurement, Override, Period, Signal
 
+
 @dataclass(frozen=True)
 class DistrictResult:
     """One district's signal for an indicator. Suppressed (n < min_n): value/change None, grey."""

@@ -1,14 +1,9 @@
 """Charts as bytes: trend, overview, district bars and district maps, drawn the same way every time."""
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
 import functools
-import hashlib
 import io
-import json
 import logging
-import os
 import re
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
@@ -27,6 +22,7 @@ from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
 
 from . import geo, palette
+from .assess import AreaResult, DistrictResult, IndicatorResult
 from .chartcache import (  # noqa: F401 - re-exported: the cache lives apart so it imports no matplotlib
     CHART_VERSION,
     Chart,
@@ -35,7 +31,6 @@ from .chartcache import (  # noqa: F401 - re-exported: the cache lives apart so 
     ChartSpec,
     render_chart_cached,
 )
-from .assess import AreaResult, DistrictResult, IndicatorResult
 from .errors import RenderError
 from .model import Area, District, Indicator, Measurement, Period, Update
 from .narrate import danish

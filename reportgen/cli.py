@@ -6,7 +6,7 @@ import json
 import signal
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,7 +20,7 @@ app = typer.Typer(
 )
 
 FolderArg = Annotated[Path, typer.Argument(help="Barometermappen, fx data/copenhagen")]
-UpdateOpt = Annotated[Optional[str], typer.Option("--update", "-u", help="Opdatering, fx 2009-12 (standard: seneste)")]
+UpdateOpt = Annotated[str | None, typer.Option("--update", "-u", help="Opdatering, fx 2009-12 (standard: seneste)")]
 
 
 def _fail(err: ReportgenError) -> None:
@@ -211,9 +211,9 @@ def init_command(
 @app.command("diff")
 def diff_command(
     folder: FolderArg,
-    from_update: Annotated[Optional[str], typer.Option(
+    from_update: Annotated[str | None, typer.Option(
         "--from", help="Den tidligere opdatering, fx 2009-05 (standard: opdateringen før --to)")] = None,
-    to_update: Annotated[Optional[str], typer.Option(
+    to_update: Annotated[str | None, typer.Option(
         "--to", help="Den senere opdatering (standard: seneste)")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Skriv ændringerne som JSON (UTF-8) på stdout")] = False,
@@ -255,9 +255,9 @@ def build_all_command(
     folder: FolderArg,
     update: UpdateOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Outputmappe (standard: output)")] = Path("output"),
-    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1,
+    workers: Annotated[int | None, typer.Option("--workers", "-w", min=1,
                                                    help="Antal processer (standard: alle kerner)")] = None,
-    only: Annotated[Optional[str], typer.Option(
+    only: Annotated[str | None, typer.Option(
         "--only", help="Kun disse distrikter, kommasepareret, fx 0101,0147,landet")] = None,
     docx: Annotated[bool, typer.Option("--docx", help="Skriv også DOCX ved siden af hver PDF")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Tegn og sæt alt op forfra")] = False,

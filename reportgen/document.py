@@ -6,7 +6,7 @@ A Document is a title block plus a flat tuple of blocks. Builders for Bilag 1, 2
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class Signature:
     title: str
 
 
-Block = Union[Heading, Paragraph, ListBlock, Table, Figure, Note, KeyValue, PageBreak, Signature]
+Block = Heading | Paragraph | ListBlock | Table | Figure | Note | KeyValue | PageBreak | Signature
 
 
 @dataclass(frozen=True)

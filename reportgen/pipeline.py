@@ -254,7 +254,7 @@ def render_documents(jobs, renders, templates_key: str, template_dirs: tuple[Pat
         else:
             todo.append((name, fmt, doc, key))
     if todo:  # import the renderers once, before forking workers, and only if something changed
-        from .render import docx as _docx, pdf as _pdf  # noqa: F401
+        from .render import docx as _docx  # noqa: F401
     results = run_all(_render_one, [(fmt, doc, template_dirs) for _, fmt, doc, _ in todo])
     for (name, fmt, _, key), data in zip(todo, results, strict=True):
         renders.store(key, "." + fmt, data)

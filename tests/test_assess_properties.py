@@ -66,7 +66,7 @@ def test_swapping_direction_mirrors_green_and_red(b):
 @given(barometers())
 def test_a_carried_signal_equals_the_previous_updates_signal(b):
     history = assess_history(b)
-    for prev, cur in zip(history, history[1:]):
+    for prev, cur in zip(history, history[1:], strict=False):
         for r in cur.indicators:
             if r.carried_over and not r.overridden:
                 assert r.signal == prev.indicator(r.indicator).signal

@@ -19,7 +19,6 @@ from reportgen.narrate import narrate
 from reportgen.pipeline import read_barometer
 from reportgen.render.docx import render_docx
 from reportgen.render.pdf import render_pdf
-
 from tests.barometer_builders import barometer, indicator, m
 from tests.conftest import DEMO, ROOT
 

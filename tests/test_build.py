@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import subprocess
 import sys
@@ -13,7 +12,6 @@ import pytest
 from docx import Document as DocxDocument
 
 from reportgen.pipeline import build
-
 from tests.conftest import DEMO, ROOT
 
 

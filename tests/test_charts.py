@@ -14,12 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
-
-from reportgen import chartcache, charts, geo, palette
-from reportgen.assess import AreaResult
-from reportgen.model import District
-
 from chart_fixtures import (
     AREA_RESULTS,
     AREAS,
@@ -33,6 +27,11 @@ from chart_fixtures import (
     UPDATES,
     tiny_indicator,
 )
+from PIL import Image
+
+from reportgen import chartcache, charts, geo, palette
+from reportgen.assess import AreaResult
+from reportgen.model import District
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "charts"

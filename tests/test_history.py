@@ -8,7 +8,6 @@ import pytest
 from reportgen.assess import assess_history
 from reportgen.history import lifetime_facts, months_between
 from reportgen.model import Committee, Period
-
 from tests.barometer_builders import barometer, indicator, m
 
 UPDATES = ("2008-06", "2008-12", "2009-06", "2009-12")

@@ -24,7 +24,6 @@ from reportgen.errors import ReportgenError, TemplateError
 from reportgen.model import Committee
 from reportgen.narrate import narrate
 from reportgen.pipeline import read_barometer
-
 from tests.conftest import DEMO, ROOT
 
 COMMITTEES = """\

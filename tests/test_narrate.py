@@ -28,7 +28,8 @@ def test_seed_employment_sentences_exactly():
     assert f"{t.sentence} {t.target_sentence}" == (
         f"Hovedindikatoren »{SEED_NAME}« viser et fald på 3,0 procentpoint fra februar 2009 til august 2009. "
         "Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent.")
-    assert t.explanation == "Rød, fordi faldet på 3,0 procentpoint fra februar 2009 til august 2009 går den forkerte vej."
+    assert t.explanation == ("Rød, fordi faldet på 3,0 procentpoint fra februar 2009 til august 2009 "
+                             "går den forkerte vej.")
     assert t.pace_sentence == "Udviklingen går ikke hurtigt nok til at nå målet inden december 2010."
     area = n.areas["BES"]
     assert area.heading == "Beskæftigelse (rød)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document
@@ -25,7 +25,7 @@ FONT = "Calibri"
 INK = RGBColor(0x1B, 0x1E, 0x22)
 ACCENT = RGBColor(0x1F, 0x3A, 0x5F)
 GREY = RGBColor(0x4A, 0x4F, 0x55)
-FIXED_TIME = datetime(2024, 1, 1, tzinfo=timezone.utc)
+FIXED_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def _paragraph_style(doc, name: str, *, base: str = "Normal"):

@@ -42,7 +42,6 @@ def build_bilag1(
     ``changes`` ("Ændringer siden sidste opdatering") and ``appendix`` (method sensitivity) are
     built elsewhere and placed here when given.
     """
-    update = barometer.update(assessment.update)
     blocks: list[Block] = [
         Heading("Sammenfatning", 1, "sammenfatning"),
         Paragraph.of(_colour_intro(barometer)),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import letters, palette
-from ..assess import Assessment, IndicatorResult
+from ..assess import Assessment
 from ..document import Block, Cell, Document, DocumentMeta, Figure, ListBlock, Run, Signature, Table
 from ..errors import ReportgenError
 from ..model import Barometer, Committee, Indicator, Initiative, Update

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..assess import Assessment
-from ..document import Cell, Document, DocumentMeta, Heading, KeyValue, PageBreak, Paragraph, Table
+from ..document import Cell, Document, DocumentMeta, Heading, PageBreak, Paragraph, Table
 from ..model import Barometer
 from ..narrate import danish as da
 from . import common

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from docx import Document as open_docx
@@ -43,7 +43,7 @@ def _created(meta_created: str) -> datetime:
     except ValueError as exc:
         raise RenderError(f"Ugyldigt tidspunkt for dokumentet: {meta_created!r}") from exc
     if stamp.tzinfo is not None:
-        stamp = stamp.astimezone(timezone.utc).replace(tzinfo=None)
+        stamp = stamp.astimezone(UTC).replace(tzinfo=None)
     return max(stamp, datetime(1980, 1, 1))  # the ZIP format starts in 1980
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import BASE_FILES, ROOT, write_barometer
+from conftest import BASE_FILES, ROOT
 
 Files = dict[str, str | bytes | None]
 Expected = str | re.Pattern[str]
