@@ -386,6 +386,7 @@ def national_document(run: _Run):
     b = run.barometer
     assessment = assess(b, run.update)
     narrative = narrate(b, assessment)
+    noun = b.config.district_singular
     per_area = {a.id: district_area_signals(run, a.id) for a in b.areas}
     extra = {}
     if b.map_path is not None and b.config.map_key:
@@ -394,12 +395,13 @@ def national_document(run: _Run):
             pseudo = Indicator(id=area.id, area=area.id, name=area.name, main=True, unit="percent",
                                direction="up", committee=b.config.owner)
             chart = _draw(run, ChartSpec.of("district_map", pseudo, b.map_path, b.config.map_key,
-                                            b.districts, results))
-            extra[area.id] = [common.figure_from(chart, caption=f"{area.name}: farven i hver kommune",
+                                            b.districts, results, places=f"{b.config.district_plural}ne"))
+            extra[area.id] = [common.figure_from(chart, caption=f"{area.name}: farven i hver {noun}",
                                                  width_mm=fit_width_mm(chart.svg))]
     grey = ("grey", False)
     rows = [(d, [per_area[a.id].get(d.id, grey) for a in b.areas]) for d in b.districts]
-    grid = colour_grid([(a.id, a.name) for a in b.areas], rows, min_n=b.config.min_n)
+    grid = colour_grid([(a.id, a.name) for a in b.areas], rows, min_n=b.config.min_n, noun=noun,
+                       noun_plural=f"{b.config.district_plural}ne")
     return build_development_report(b, assessment, narrative, slug=NATIONAL_STEM,
                                     overview=_overview(run, b, assessment), extra=extra, appendix=grid)
 
