@@ -108,7 +108,8 @@ def suppress_small(barometer: Barometer, assessment: Assessment) -> tuple[Assess
 
 def narrate_district(barometer: Barometer, assessment: Assessment, suppression: Suppression):
     """The narrative, with the too-few-observations sentences for suppressed indicators."""
-    from .narrate import danish as da, narrate
+    from .narrate import danish as da
+    from .narrate import narrate
     from .narrate.sentences import _area_text, _level, _subject
 
     narrative = narrate(barometer, assessment)
@@ -279,7 +280,8 @@ def _run_jobs(stems: Sequence[str], workers: int | None,
               done: Callable[[str, dict[str, bytes] | None, str | None, int], None]) -> None:
     """``_make_report`` for every stem, on ``workers`` forked processes; ``done`` as each finishes."""
     from .parallel import workers_wanted
-    from .render import docx as _docx, pdf as _pdf  # noqa: F401 - imported before forking workers
+    from .render import docx as _docx  # noqa: F401 - imported before forking workers
+    from .render import pdf as _pdf  # noqa: F401
 
     n = workers if workers is not None else workers_wanted(len(stems))
     if n <= 1 or len(stems) <= 1:
