@@ -73,6 +73,9 @@ class Figure:
     alt_text: str
     caption: str | None = None
     width_mm: float = 160.0
+    # Print the raster (PNG) rather than the vector: for dense drawings such as hatched maps,
+    # where vector costs seconds of PDF layout and gains nothing on paper.
+    raster: bool = False
 
 
 @dataclass(frozen=True)

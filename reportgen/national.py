@@ -399,7 +399,7 @@ def national_document(run: _Run):
             chart = _draw(run, ChartSpec.of("district_map", pseudo, b.map_path, b.config.map_key,
                                             b.districts, results, places=f"{b.config.district_plural}ne"))
             extra[area.id] = [common.figure_from(chart, caption=f"{area.name}: farven i hver {noun}",
-                                                 width_mm=fit_width_mm(chart.svg))]
+                                                 width_mm=fit_width_mm(chart.svg), raster=True)]
     grey = ("grey", False)
     rows = [(d, [per_area[a.id].get(d.id, grey) for a in b.areas]) for d in b.districts]
     grid = colour_grid([(a.id, a.name) for a in b.areas], rows, min_n=b.config.min_n, noun=noun,

@@ -47,3 +47,44 @@ def _worker_signals() -> None:
     """Workers leave Ctrl-C to the main process, which stops them; SIGTERM ends them quietly."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class _Done:
+    """A finished job (one core, or read from a cache): the same ``result()`` as a Future."""
+
+    def __init__(self, value: Any):
+        self._value = value
+
+    def result(self) -> Any:
+        return self._value
+
+
+class Workers:
+    """A pool kept open across a build's stages, so a document can start rendering while the
+    other workers still draw charts. ``submit`` returns something with ``result()``; with one
+    core the job runs at once in this process. Leaving the block on an error stops the workers."""
+
+    def __init__(self, workers: int | None = None):
+        self.n = workers if workers is not None else workers_wanted(64)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def submit(self, func: Callable[..., T], *args: Any):
+        if self.n <= 1:
+            return _Done(func(*args))
+        if self._pool is None:  # forked on first use: after the caller's heavy imports
+            ctx = multiprocessing.get_context("fork")
+            self._pool = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx, initializer=_worker_signals)
+        return self._pool.submit(func, *args)
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._pool is None:
+            return
+        if exc_type is not None:
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            self._pool.shutdown()

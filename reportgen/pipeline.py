@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .errors import ReportgenError
 from .model import Barometer
+from .parallel import _Done
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class ChartSet:
     maps: dict[str, object]
 
     def all(self) -> list[object]:
-        return [self.overview, *self.trends.values(), *self.maps.values()]
+        return [c for c in (self.overview, *self.trends.values(), *self.maps.values()) if c is not None]
 
 
 @dataclass
@@ -65,14 +66,11 @@ class BuildResult:
     reused: int = 0
 
 
-def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> ChartSet:
-    """Trend charts for every indicator, a map per district indicator and the area overview.
-
-    Charts not in the cache are drawn in parallel worker processes.
-    """
-    from . import chartcache as charts  # specs and cache only: matplotlib loads in _draw if needed
+def chart_specs(barometer: Barometer, assessment) -> dict[tuple[str, str], object]:
+    """What to draw, by role: ("trend", id) for every indicator, ("map", id) per district
+    indicator, ("overview", "") for the areas."""
+    from . import chartcache as charts  # specs and cache only: matplotlib loads when drawing
     from .narrate.danish import definite_plural
-    from .parallel import run_all
 
     upto = barometer.update(assessment.update).index
     updates = tuple(u for u in barometer.updates if u.index <= upto)
@@ -86,29 +84,86 @@ def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> Cha
                 "district_map", ind, barometer.map_path, barometer.config.map_key, barometer.districts,
                 r.districts, places=definite_plural(barometer.config.district_plural))
     specs[("overview", "")] = charts.ChartSpec.of("overview", barometer.areas, assessment.areas, updates=updates)
+    return specs
 
-    cache = charts.ChartCache(cache_dir) if cache_dir is not None else None
-    drawn: dict[tuple[str, str], object] = {}
-    for role, spec in specs.items():
-        hit = cache.lookup(spec) if cache is not None else None
-        if hit is not None:
-            drawn[role] = hit
-    todo = [role for role in specs if role not in drawn]
-    if todo:
-        from . import charts as _charts  # noqa: F401 - load matplotlib once, before forking workers
-    for role, chart in zip(todo, run_all(_draw, [(specs[role],) for role in todo]), strict=True):
-        drawn[role] = chart
+
+class _Charts:
+    """Charts being drawn: cached ones at hand, the rest submitted to the workers in the order
+    given (the ones Bilag 1 needs first); ``get`` waits for one and stores it in the cache."""
+
+    def __init__(self, specs: dict, cache, pool, first: list):
+        self.specs, self.cache = specs, cache
+        self.drawn: dict = {}
         if cache is not None:
-            cache.store(specs[role], chart)
-    return ChartSet(
-        overview=drawn[("overview", "")],
-        trends={k: v for (kind, k), v in drawn.items() if kind == "trend"},
-        maps={k: v for (kind, k), v in drawn.items() if kind == "map"},
-    )
+            for role, spec in specs.items():
+                hit = cache.lookup(spec)
+                if hit is not None:
+                    self.drawn[role] = hit
+        todo = [r for r in first if r in specs] + [r for r in specs if r not in first]
+        todo = [r for r in todo if r not in self.drawn]
+        if todo:  # load matplotlib and the renderers once, before the workers are forked
+            from . import charts as _charts  # noqa: F401
+            from .render import docx as _docx  # noqa: F401
+        self.pending = {role: pool.submit(_draw, specs[role]) for role in todo}
+
+    def get(self, role):
+        if role not in self.drawn:
+            chart = self.pending.pop(role).result()
+            if self.cache is not None:
+                self.cache.store(self.specs[role], chart)
+            self.drawn[role] = chart
+        return self.drawn[role]
+
+    def chart_set(self, roles=None) -> ChartSet:
+        roles = list(self.specs) if roles is None else [r for r in roles if r in self.specs]
+        got = {role: self.get(role) for role in roles}
+        return ChartSet(
+            overview=got.get(("overview", "")),
+            trends={k: v for (kind, k), v in got.items() if kind == "trend"},
+            maps={k: v for (kind, k), v in got.items() if kind == "map"},
+        )
+
+
+def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> ChartSet:
+    """Every chart of one update (see chart_specs), drawn in parallel where not cached."""
+    from .chartcache import ChartCache
+    from .parallel import Workers
+
+    cache = ChartCache(cache_dir) if cache_dir is not None else None
+    with Workers() as pool:
+        return _Charts(chart_specs(barometer, assessment), cache, pool, []).chart_set()
 
 
 def _draw(spec):
     return spec.render()
+
+
+class _Renders:
+    """PDF/DOCX renders: cached ones read at once, the rest submitted to the workers."""
+
+    def __init__(self, renders, templates_key: str, template_dirs: tuple[Path, ...], pool):
+        self.renders, self.templates_key, self.template_dirs, self.pool = renders, templates_key, template_dirs, pool
+        self.jobs: dict[str, tuple] = {}
+
+    def submit(self, name: str, fmt: str, doc) -> None:
+        from .cache import fingerprint
+
+        key = fingerprint(RENDER_VERSION, self.templates_key, fmt, doc)
+        cached = self.renders.lookup(key, "." + fmt)
+        if cached is not None:
+            self.jobs[name] = (key, fmt, _Done(cached), True)
+            return
+        from .render import docx as _docx  # noqa: F401 - warm before forking workers
+
+        self.jobs[name] = (key, fmt, self.pool.submit(_render_one, fmt, doc, self.template_dirs), False)
+
+    def result(self, name: str) -> bytes:
+        key, fmt, future, cached = self.jobs[name]
+        data = future.result()
+        if not cached:
+            self.renders.store(key, "." + fmt, data)
+            self.jobs[name] = (key, fmt, _Done(data), True)
+        return data
 
 
 def build(
@@ -120,15 +175,21 @@ def build(
     progress: Progress | None = None,
     use_cache: bool = True,
 ) -> BuildResult:
-    """Build every output of one update into ``out_root/<update>/``; nothing is written on error."""
+    """Build every output of one update into ``out_root/<update>/``; nothing is written on error.
+
+    The workers draw the charts Bilag 1 needs first and start on its PDF (the longest job) while
+    the other charts, the letters and Bilag 3 follow; this process builds the website meanwhile.
+    """
     from . import pack
     from .assess import assess_history
     from .cache import RenderCache, tree_fingerprint
+    from .chartcache import ChartCache
     from .documents.bilag1 import Bilag1Charts, build_bilag1
     from .documents.bilag2 import build_letters
     from .documents.bilag3 import build_bilag3
     from .documents.front import build_front
     from .narrate import narrate
+    from .parallel import Workers
     from .writer import OutputWriter, safe_stem
 
     started = time.perf_counter()
@@ -140,12 +201,6 @@ def build(
     history = assess_history(barometer)
     assessment = history[barometer.update(update_id).index]
     narrative = narrate(barometer, assessment, history)
-
-    cache_root = Path(out_root) / ".cache" if use_cache else None
-    say("Tegner figurer", 2, steps)
-    chart_set = make_charts(barometer, assessment, cache_root / "charts" if cache_root else None)
-
-    say("Sammensætter dokumenter", 3, steps)
     appendix = ()
     if barometer.config.method_sensitivity:
         from .compare import compare
@@ -158,23 +213,55 @@ def build(
         from .documents.changes import changes_blocks
 
         changes = changes_blocks(barometer, diff(barometer, assessment.previous_update, update_id, history=history))
-    bilag1 = build_bilag1(barometer, assessment, narrative,
-                          Bilag1Charts(chart_set.overview, chart_set.trends, chart_set.maps),
-                          changes=changes, appendix=appendix)
-    letters = build_letters(barometer, assessment, narrative, chart_set.trends, project_dir=project_dir)
-    bilag3 = build_bilag3(barometer, history, assessment, narrative, project_dir=project_dir,
-                          charts=chart_set.trends)
-    documents = [("bilag1", bilag1), *((f"bilag2/{doc.slug}", doc) for doc in letters), ("bilag3", bilag3)]
 
-    say("Opsætter PDF og DOCX", 4, steps)
+    cache_root = Path(out_root) / ".cache" if use_cache else None
     user_templates = [p for p in [barometer.folder / "templates" / "html"] if p.is_dir()]
     templates_key = tree_fingerprint([project_dir / "templates", *user_templates])
     renders = RenderCache(cache_root / "documents" if cache_root else None)
-    jobs = [(f"{stem}.{fmt}", fmt, doc) for stem, doc in documents for fmt in ("pdf", "docx")]
-    outputs: dict[str, bytes] = render_documents(jobs, renders, templates_key, tuple(user_templates))
-    pdfs = {stem: outputs[f"{stem}.pdf"] for stem, _ in documents}
+    bilag1_roles = [("overview", ""), *(("trend", i.id) for i in barometer.indicators if i.main),
+                    *(("map", i.id) for i in barometer.indicators)]
+    outputs: dict[str, bytes] = {}
+    with Workers() as pool:
+        say("Tegner figurer", 2, steps)
+        charts = _Charts(chart_specs(barometer, assessment),
+                         ChartCache(cache_root / "charts") if cache_root else None, pool, bilag1_roles)
+        jobs = _Renders(renders, templates_key, tuple(user_templates), pool)
 
-    say("Samler pakken", 5, steps)
+        say("Sætter Bilag 1 op", 3, steps)
+        first = charts.chart_set(bilag1_roles)
+        bilag1 = build_bilag1(barometer, assessment, narrative, Bilag1Charts(first.overview, first.trends, first.maps),
+                              changes=changes, appendix=appendix)
+        jobs.submit("bilag1.pdf", "pdf", bilag1)
+        jobs.submit("bilag1.docx", "docx", bilag1)
+
+        say("Sætter breve og Bilag 3 op", 4, steps)
+        chart_set = charts.chart_set()
+        letters = build_letters(barometer, assessment, narrative, chart_set.trends, project_dir=project_dir)
+        bilag3 = build_bilag3(barometer, history, assessment, narrative, project_dir=project_dir,
+                              charts=chart_set.trends)
+        documents = [("bilag1", bilag1), *((f"bilag2/{doc.slug}", doc) for doc in letters), ("bilag3", bilag3)]
+        for stem, doc in documents[1:]:
+            jobs.submit(f"{stem}.pdf", "pdf", doc)
+            jobs.submit(f"{stem}.docx", "docx", doc)
+
+        say("Bygger hjemmesiden", 5, steps)
+        from .site import build_site
+
+        site_templates = [p for p in [barometer.folder / "templates" / "site"] if p.is_dir()]
+        downloads = {
+            "Bilag 1 (PDF)": "../bilag1.pdf", "Bilag 1 (Word)": "../bilag1.docx",
+            **{f"Bilag 2: {d.meta.recipient or d.slug} (PDF)": f"../bilag2/{d.slug}.pdf" for d in letters},
+            "Bilag 3 (PDF)": "../bilag3.pdf", "Bilag 3 (Word)": "../bilag3.docx",
+            "Samlet materiale (PDF)": "../pack.pdf", "Alle filer (ZIP)": "../pack.zip",
+        }
+        site = build_site(barometer, history, assessment, narrative, chart_set, downloads=downloads,
+                          template_dirs=site_templates)
+
+        say("Samler pakken", 6, steps)
+        for stem, _ in documents:
+            for fmt in ("pdf", "docx"):
+                outputs[f"{stem}.{fmt}"] = jobs.result(f"{stem}.{fmt}")
+    pdfs = {stem: outputs[f"{stem}.pdf"] for stem, _ in documents}
     parts = [pack.PackPart(f"Bilag 1: {bilag1.meta.title}", pdfs["bilag1"])]
     parts += [pack.PackPart(doc.meta.recipient or doc.meta.title, pdfs[f"bilag2/{doc.slug}"],
                             group="Bilag 2: Borgmesterbrev til fagudvalgene") for doc in letters]
@@ -189,18 +276,6 @@ def build(
         stem = safe_stem(chart.name)
         outputs[f"charts/{stem}.svg"] = chart.svg
         outputs[f"charts/{stem}.png"] = chart.png
-    say("Bygger hjemmesiden", 6, steps)
-    from .site import build_site
-
-    site_templates = [p for p in [barometer.folder / "templates" / "site"] if p.is_dir()]
-    downloads = {
-        "Bilag 1 (PDF)": "../bilag1.pdf", "Bilag 1 (Word)": "../bilag1.docx",
-        **{f"Bilag 2: {d.meta.recipient or d.slug} (PDF)": f"../bilag2/{d.slug}.pdf" for d in letters},
-        "Bilag 3 (PDF)": "../bilag3.pdf", "Bilag 3 (Word)": "../bilag3.docx",
-        "Samlet materiale (PDF)": "../pack.pdf", "Alle filer (ZIP)": "../pack.zip",
-    }
-    site = build_site(barometer, history, assessment, narrative, chart_set, downloads=downloads,
-                      template_dirs=site_templates)
     outputs.update({f"site/{rel}": data for rel, data in site.items()})
     manifest_outputs = dict(outputs)
     outputs["manifest.json"] = pack.build_manifest(

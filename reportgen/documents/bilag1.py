@@ -181,7 +181,7 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
     blocks: list[Block] = [Heading(f"Tal pr. {one}: {ind.name}", 2)]
     if ind.id in charts.maps:
         blocks.append(common.figure_from(charts.maps[ind.id], caption=f"{ind.name} fordelt på {many}",
-                                         width_mm=140))
+                                         width_mm=140, raster=True))
     names = {d.id: d.name for d in barometer.districts}
     rows = []
     for d in r.districts:

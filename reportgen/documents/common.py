@@ -64,10 +64,10 @@ def significance_text(r: IndicatorResult) -> str:
     return "Signifikant" if r.significant else "Ikke signifikant"
 
 
-def figure_from(chart, *, caption: str | None = None, width_mm: float = 160.0) -> Figure:
+def figure_from(chart, *, caption: str | None = None, width_mm: float = 160.0, raster: bool = False) -> Figure:
     """A document Figure from a charts.Chart."""
     return Figure(name=chart.name, svg=chart.svg, png=chart.png, alt_text=chart.alt_text,
-                  caption=caption, width_mm=width_mm)
+                  caption=caption, width_mm=width_mm, raster=raster)
 
 
 def barometer_definite(title: str) -> str:

@@ -76,7 +76,10 @@ def heading_ids(doc: Document) -> dict[int, str]:
 
 
 def svg_data_url(figure: Figure) -> str:
-    """The figure's SVG as a base64 data: URL: served by the safe fetcher without touching disk."""
+    """The figure's SVG as a base64 data: URL (its PNG when the figure asks to be printed as a
+    raster): served by the safe fetcher without touching disk."""
+    if figure.raster:
+        return png_data_url(figure)
     return "data:image/svg+xml;base64," + base64.b64encode(figure.svg).decode("ascii")
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import BASE_FILES, ROOT
+from conftest import BASE_FILES, ROOT, write_barometer  # noqa: F401 - re-exported for the tests
 
 Files = dict[str, str | bytes | None]
 Expected = str | re.Pattern[str]
