@@ -110,7 +110,7 @@ def narrate_district(barometer: Barometer, assessment: Assessment, suppression: 
     """The narrative, with the too-few-observations sentences for suppressed indicators."""
     from .narrate import danish as da
     from .narrate import narrate
-    from .narrate.sentences import _area_text, _level, _subject
+    from .narrate.sentences import area_text, level_text, subject
 
     narrative = narrate(barometer, assessment)
     if not suppression.current and not suppression.reference:
@@ -121,7 +121,7 @@ def narrate_district(barometer: Barometer, assessment: Assessment, suppression: 
         ind, r = barometer.indicator(ind_id), assessment.indicator(ind_id)
         indicators[ind_id] = replace(
             indicators[ind_id],
-            sentence=f"Tallet for {_subject(ind, capital=False)} i {da.period(r.period)} bygger på {few} "
+            sentence=f"Tallet for {subject(ind, capital=False)} i {da.period(r.period)} bygger på {few} "
                      "og vises ikke.",
             target_sentence=None, pace_sentence=None,
             explanation=f"{da.capitalize(da.signal_word('grey'))}, fordi tallet bygger på {few}.")
@@ -129,12 +129,12 @@ def narrate_district(barometer: Barometer, assessment: Assessment, suppression: 
         ind, r = barometer.indicator(ind_id), assessment.indicator(ind_id)
         indicators[ind_id] = replace(
             indicators[ind_id],
-            sentence=f"{_subject(ind)} var {_level(ind, r.value)} i {da.period(r.period)}. Det tidligere "
+            sentence=f"{subject(ind)} var {level_text(ind, r.value)} i {da.period(r.period)}. Det tidligere "
                      f"tal bygger på {few}, så udviklingen kan ikke vurderes.",
             pace_sentence=None,
             explanation=f"{da.capitalize(da.signal_word('grey'))}, fordi det tidligere tal bygger på {few}.")
     # A district barometer has no comments (barometer_for_district drops them).
-    areas = {a.area: _area_text(barometer, assessment, a, indicators, ()) for a in assessment.areas}
+    areas = {a.area: area_text(barometer, assessment, a, indicators, ()) for a in assessment.areas}
     return replace(narrative, indicators=indicators, areas=areas)
 
 
@@ -314,7 +314,7 @@ def _make_report(stem: str) -> tuple[dict[str, bytes] | None, str | None]:
 
 def _report_files(stem: str) -> dict[str, bytes]:
     from .cache import RenderCache, fingerprint
-    from .pipeline import RENDER_VERSION, _render_one
+    from .pipeline import RENDER_VERSION, render_one
 
     run = _RUN
     assert run is not None, "build_all sets the run before the jobs start"
@@ -325,7 +325,7 @@ def _report_files(stem: str) -> dict[str, bytes]:
         key = fingerprint(RENDER_VERSION, run.templates_key, fmt, doc)
         data = renders.lookup(key, "." + fmt)
         if data is None:
-            data = _render_one(fmt, doc, run.template_dirs)
+            data = render_one(fmt, doc, run.template_dirs)
             renders.store(key, "." + fmt, data)
         files[f"{stem}.{fmt}"] = data
     _forget_images()

@@ -155,7 +155,7 @@ class _Renders:
             return
         from .render import docx as _docx  # noqa: F401 - warm before forking workers
 
-        self.jobs[name] = (key, fmt, self.pool.submit(_render_one, fmt, doc, self.template_dirs), False)
+        self.jobs[name] = (key, fmt, self.pool.submit(render_one, fmt, doc, self.template_dirs), False)
 
     def result(self, name: str) -> bytes:
         key, fmt, future, cached = self.jobs[name]
@@ -304,7 +304,7 @@ def build(
     )
 
 
-def _render_one(fmt: str, doc, template_dirs: tuple[Path, ...]) -> bytes:
+def render_one(fmt: str, doc, template_dirs: tuple[Path, ...]) -> bytes:
     if fmt == "pdf":
         from .render.pdf import render_pdf
 
@@ -330,7 +330,7 @@ def render_documents(jobs, renders, templates_key: str, template_dirs: tuple[Pat
             todo.append((name, fmt, doc, key))
     if todo:  # import the renderers once, before forking workers, and only if something changed
         from .render import docx as _docx  # noqa: F401
-    results = run_all(_render_one, [(fmt, doc, template_dirs) for _, fmt, doc, _ in todo])
+    results = run_all(render_one, [(fmt, doc, template_dirs) for _, fmt, doc, _ in todo])
     for (name, fmt, _, key), data in zip(todo, results, strict=True):
         renders.store(key, "." + fmt, data)
         out[name] = data

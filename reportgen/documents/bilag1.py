@@ -46,7 +46,7 @@ def build_bilag1(
         Heading("Sammenfatning", 1, "sammenfatning"),
         Paragraph.of(_colour_intro(barometer)),
         Paragraph.of(narrative.intro),
-        _overview_table(barometer, assessment),
+        overview_table(barometer, assessment),
     ]
     if charts.overview is not None:
         blocks.append(common.figure_from(charts.overview, caption="Signalfarver for indsatsområderne",
@@ -97,7 +97,7 @@ def _basis(barometer: Barometer, assessment: Assessment, area_id: str) -> str:
     return "Nye tal"
 
 
-def _overview_table(barometer: Barometer, assessment: Assessment) -> Table:
+def overview_table(barometer: Barometer, assessment: Assessment) -> Table:
     rows = []
     for area in barometer.areas:
         a = assessment.area(area.id)
@@ -128,8 +128,8 @@ def _area_section(barometer: Barometer, assessment: Assessment, narrative: Narra
         if ind.main and ind.id in charts.trends:
             blocks.append(common.figure_from(charts.trends[ind.id], caption=f"Hovedindikator: {ind.name}"))
     blocks.append(Heading(f"Indikatorer for {area.name.lower()}", 2))
-    blocks.append(_indicator_table(barometer, assessment, indicators))
-    blocks.extend(_explanations(narrative, indicators))
+    blocks.append(indicator_table(barometer, assessment, indicators))
+    blocks.extend(explanations(narrative, indicators))
     for ind in indicators:
         r = assessment.indicator(ind.id)
         if r.districts:
@@ -142,7 +142,7 @@ def _area_section(barometer: Barometer, assessment: Assessment, narrative: Narra
     return blocks
 
 
-def _indicator_table(barometer: Barometer, assessment: Assessment, indicators: tuple[Indicator, ...]) -> Table:
+def indicator_table(barometer: Barometer, assessment: Assessment, indicators: tuple[Indicator, ...]) -> Table:
     rows = []
     for ind in indicators:
         r = assessment.indicator(ind.id)
@@ -164,7 +164,7 @@ def _indicator_table(barometer: Barometer, assessment: Assessment, indicators: t
     )
 
 
-def _explanations(narrative: Narrative, indicators: tuple[Indicator, ...]) -> list[Block]:
+def explanations(narrative: Narrative, indicators: tuple[Indicator, ...]) -> list[Block]:
     """Why each colour is what it is, in one sentence per indicator, under the table."""
     items = []
     for ind in indicators:

@@ -9,7 +9,7 @@ from ..model import Barometer, District, Signal
 from ..narrate import Narrative
 from ..narrate import danish as da
 from . import common
-from .bilag1 import _explanations, _indicator_table, _overview_table
+from .bilag1 import explanations, indicator_table, overview_table
 
 
 def report_title(place: str) -> str:
@@ -44,7 +44,7 @@ def build_development_report(
             f"{common.barometer_definite(barometer.config.title)}."
         ),
         Paragraph.of(narrative.intro),
-        _overview_table(barometer, assessment),
+        overview_table(barometer, assessment),
     ]
     if overview is not None:
         blocks.append(common.figure_from(overview, caption="Signalfarver for indsatsområderne", width_mm=150))
@@ -59,8 +59,8 @@ def build_development_report(
         blocks.append(Heading(text.heading, 1, f"omraade-{common.safe_anchor(area.id)}"))
         blocks.append(Paragraph((Run(text.summary, bold=True),)))
         blocks.extend(Paragraph.of(p) for p in text.paragraphs)
-        blocks.append(_indicator_table(barometer, assessment, indicators))
-        blocks.extend(_explanations(narrative, indicators))
+        blocks.append(indicator_table(barometer, assessment, indicators))
+        blocks.extend(explanations(narrative, indicators))
         blocks.extend((extra or {}).get(area.id, ()))
     blocks.extend(appendix)
     date_text = da.date(common.document_date(update))

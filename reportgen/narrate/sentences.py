@@ -59,7 +59,7 @@ def narrate(barometer: Barometer, assessment: Assessment,
         for r in assessment.indicators
     }
     areas = {
-        a.area: _area_text(barometer, assessment, a, indicators, tuple(comments.get(a.area, ())))
+        a.area: area_text(barometer, assessment, a, indicators, tuple(comments.get(a.area, ())))
         for a in assessment.areas
     }
     return Narrative(assessment.update, intro(barometer, assessment), areas, indicators)
@@ -67,7 +67,7 @@ def narrate(barometer: Barometer, assessment: Assessment,
 
 # --- indicators ------------------------------------------------------------------------------
 
-def _subject(ind: Indicator, *, capital: bool = True) -> str:
+def subject(ind: Indicator, *, capital: bool = True) -> str:
     word = "hovedindikatoren" if ind.main else "indikatoren"
     return f"{da.capitalize(word) if capital else word} »{ind.name}«"
 
@@ -86,22 +86,22 @@ def _movement(ind: Indicator, r: IndicatorResult, *, definite: bool) -> str:
     return f"{noun} på {amount} {da.period_span(r.reference_period, r.period)}"
 
 
-def _level(ind: Indicator, value: float) -> str:
+def level_text(ind: Indicator, value: float) -> str:
     return da.level(value, ind.unit, ind.decimals)
 
 
 def development_sentence(ind: Indicator, r: IndicatorResult) -> str:
     """``Hovedindikatoren »…« viser et fald på 3,0 procentpoint fra februar 2009 til august 2009.``"""
     if r.value is None:
-        return f"Der er endnu ingen tal for {_subject(ind, capital=False)}."
+        return f"Der er endnu ingen tal for {subject(ind, capital=False)}."
     if r.change is None or r.reference_period is None:
-        return (f"{_subject(ind)} var {_level(ind, r.value)} i {da.period(r.period)}. "
+        return (f"{subject(ind)} var {level_text(ind, r.value)} i {da.period(r.period)}. "
                 "Der er endnu intet tidligere tal at sammenligne med.")
     if r.change == 0:
-        text = (f"{_subject(ind)} er uændret på {_level(ind, r.value)} "
+        text = (f"{subject(ind)} er uændret på {level_text(ind, r.value)} "
                 f"{da.period_span(r.reference_period, r.period)}.")
     else:
-        text = f"{_subject(ind)} viser {_movement(ind, r, definite=False)}."
+        text = f"{subject(ind)} viser {_movement(ind, r, definite=False)}."
     if r.significant is False:
         text += f" Ændringen {da.period_span(r.reference_period, r.period)} er ikke signifikant."
     elif r.significant:
@@ -114,7 +114,7 @@ def target_sentence(ind: Indicator, r: IndicatorResult) -> str | None:
     if r.target_value is None or r.remaining is None:
         return None
     goal = f"målet for {da.period(r.target_period)}" if r.target_period else "målet"
-    goal += f" på {_level(ind, r.target_value)}"
+    goal += f" på {level_text(ind, r.target_value)}"
     if r.remaining <= 0:
         return f"{da.capitalize(goal)} er nået."
     return f"Der er {da.change_amount(r.remaining, ind.unit, ind.decimals)} til {goal}."
@@ -131,10 +131,10 @@ def pace_sentence(r: IndicatorResult) -> str | None:
 def indicator_text(barometer: Barometer, ind: Indicator, r: IndicatorResult,
                    comments: tuple[str, ...] = ()) -> IndicatorText:
     if r.carried_over and r.carried_from:
-        sentence = (f"Der er ingen nye tal for {_subject(ind, capital=False)} siden opdateringen i "
+        sentence = (f"Der er ingen nye tal for {subject(ind, capital=False)} siden opdateringen i "
                     f"{_update_name(barometer, r.carried_from)}.")
         if r.value is not None:
-            sentence += f" Seneste tal er {_level(ind, r.value)} i {da.period(r.period)}."
+            sentence += f" Seneste tal er {level_text(ind, r.value)} i {da.period(r.period)}."
     else:
         sentence = development_sentence(ind, r)
     return IndicatorText(sentence, target_sentence(ind, r), explain(barometer, ind, r),
@@ -183,9 +183,9 @@ def explain(barometer: Barometer, ind: Indicator, r: IndicatorResult) -> str:
         return _explain_gauge(r)
     behind = "under" if ind.direction == "up" else "over"
     if r.expected_value is not None:
-        expected = _level(ind, r.expected_value)
+        expected = level_text(ind, r.expected_value)
         if r.signal == "green":
-            return (f"{colour}, fordi tallet ({_level(ind, r.value)}) ligger på eller "
+            return (f"{colour}, fordi tallet ({level_text(ind, r.value)}) ligger på eller "
                     f"{'over' if ind.direction == 'up' else 'under'} den forventede udvikling ({expected}).")
         head = f"{colour}, fordi tallet ligger {behind} den forventede udvikling ({expected})"
         if r.change is None or r.reference_period is None:
@@ -229,7 +229,7 @@ def district_text(ind: Indicator, d: DistrictResult) -> str:
         return "for få observationer"
     if d.value is None:
         return "ingen tal"
-    return f"{_level(ind, d.value)} ({da.signal_word(d.signal)})"
+    return f"{level_text(ind, d.value)} ({da.signal_word(d.signal)})"
 
 
 # --- areas ---------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def explain_area(barometer: Barometer, a: AreaResult) -> str:
     return f"{colour}, fordi farven er {how} af hovedindikatorernes farver ({words})."
 
 
-def _area_text(barometer: Barometer, assessment: Assessment, a: AreaResult,
+def area_text(barometer: Barometer, assessment: Assessment, a: AreaResult,
                indicators: dict[str, IndicatorText], comments: tuple[str, ...]) -> AreaText:
     area = barometer.area(a.area)
     paragraphs: list[str] = []
