@@ -483,6 +483,7 @@ def _map_shapes(path: Path, key: str, mtime_ns: int) -> tuple[tuple[_MapShape, .
 
 
 MapStyle = Literal["signal", "value"]
+MAP_KEY_MAX = 20  # up to this many districts, the map numbers them and names them in a key
 _ROW_CM = 0.45  # one line of legend or key beside a map
 
 
@@ -518,7 +519,10 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
     pad = (x1 - x0) * 0.02
     map_h = map_w * (y1 - y0 + 2 * pad) / (x1 - x0 + 2 * pad)
     legend_rows = 5 if style == "signal" else 4
-    side_h = (legend_rows + 0.8 + len(rows)) * _ROW_CM
+    # Many districts (a national map of 98 municipalities): no numbers on the map and no key beside
+    # it, which would run to half a metre; the table under the map names them.
+    compact = len(rows) > MAP_KEY_MAX
+    side_h = (legend_rows + 0.8 + (0 if compact else len(rows))) * _ROW_CM
     height = max(map_h, side_h) + 0.5
     fig = _figure(height)
     ax = fig.add_axes(_cm_box(0.1, (height - map_h) / 2, map_w, map_h, height))
@@ -540,8 +544,9 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
             face = shade(r.value)
         # add_artist, not add_patch: the limits are set above, and autoscaling walks every vertex.
         ax.add_artist(PathPatch(shape.path, facecolor=face, hatch=hatch, hatchcolor=hatch_colour,
-                                edgecolor="white", linewidth=0.9, gid=f"district-{_gid(shape.key)}"))
-        if district is not None:
+                                edgecolor="white", linewidth=0.3 if compact else 0.9,
+                                gid=f"district-{_gid(shape.key)}"))
+        if district is not None and not compact:
             ax.text(*shape.label_at, _short_label(district), ha="center", va="center", fontsize=8,
                     fontweight="bold", bbox={"boxstyle": "circle,pad=0.25", "facecolor": "white",
                                              "edgecolor": palette.MUTED, "linewidth": 0.4})
@@ -572,7 +577,7 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
         side.text(0.75, y, patch.get_label(), va="center_baseline")
         y += _ROW_CM
     y += 0.8 * _ROW_CM
-    for d, r in rows:
+    for d, r in () if compact else rows:
         side.text(0, y, _short_label(d), va="center_baseline", fontweight="bold", fontsize=8)
         side.text(0.45, y, d.name, va="center_baseline", fontsize=8)
         side.text(side_w, y, _map_key_status(r, indicator, style), va="center_baseline", ha="right",
