@@ -376,3 +376,21 @@ def test_overview_prints_the_override_reason_beside_the_colour():
     assert "forvaltningens vurdering: Faldet skyldes krisen" in texts(parse(chart))
     assert chart.alt_text == ("Signaler for 1 indsatsområde: Beskæftigelse gul (stilstand), "
                               "forvaltningens vurdering: Faldet skyldes krisen.")
+
+
+def test_national_map_has_a_shape_per_municipality_and_no_key():
+    from reportgen.assess import assess
+    from reportgen.pipeline import read_barometer
+
+    b = read_barometer(Path(__file__).resolve().parents[1] / "data" / "danmark")
+    ind = b.indicators[0]
+    r = assess(b).indicator(ind.id)
+    chart = charts.district_map(ind, b.map_path, b.config.map_key, b.districts, r.districts,
+                                places="kommunerne")
+    root = parse(chart)
+    shapes = [g for g in root.iter(f"{SVG}g") if (g.get("id") or "").startswith("district-")]
+    assert len(shapes) == 98
+    words = texts(root)
+    assert palette.STYLES["green"].label in words
+    assert "København" not in words and "0101" not in words  # no key beside the map
+    assert chart.alt_text.startswith("Kort over kommunerne: ") and "København" in chart.alt_text
