@@ -6,6 +6,7 @@ from ..document import Cell, Document, DocumentMeta, Heading, PageBreak, Paragra
 from ..model import Barometer
 from ..narrate import danish as da
 from . import common
+from .bilag1 import overview_table
 
 
 def build_front(barometer: Barometer, assessment: Assessment, entries) -> Document:
@@ -14,7 +15,8 @@ def build_front(barometer: Barometer, assessment: Assessment, entries) -> Docume
     date_text = da.date(common.document_date(update))
     cfg = barometer.config
     rows = tuple(
-        (Cell(("" if e.level == 1 else "    ") + e.title, bold=e.level == 1), Cell(da.number(e.page, 0), align="right"))
+        (Cell(("" if e.level == 1 else "\u2003") + e.title, bold=e.level == 1),  # em space: a letter under Bilag 2
+         Cell(da.number(e.page, 0), align="right"))
         for e in entries
     )
     meta = DocumentMeta(
@@ -34,6 +36,8 @@ def build_front(barometer: Barometer, assessment: Assessment, entries) -> Docume
             f"{common.barometer_definite(cfg.title)} {update.label.lower()}: orienteringen om status "
             "og udvikling på indikatorerne (Bilag 1), borgmesterbrevene til fagudvalgene (Bilag 2) og "
             "forslaget til gode råd til det nye udvalg (Bilag 3).", style="lead"),
+        Heading("Signalfarverne ved denne opdatering", 1, "signalfarver"),
+        overview_table(barometer, assessment),
         PageBreak(),
         Heading("Indhold", 1, "indhold"),
         Table(header=("Del", "Side"), rows=rows, widths=(85, 15), align=("left", "right")),
