@@ -125,3 +125,15 @@ def test_cli_build_prints_a_summary_and_bad_data_writes_nothing(make_barometer, 
     assert run.returncode == 1
     assert "measurements.csv:2: period:" in run.stderr
     assert run.stdout == "" and not (tmp_path / "x" / "2009-06").exists()
+
+
+def test_method_sensitivity_appendix_when_the_toml_asks(make_barometer, tmp_path):
+    from tests.conftest import BASE_FILES
+
+    toml = BASE_FILES["barometer.toml"] + "\n        [documents]\n        method_sensitivity = true\n"
+    folder = make_barometer({"barometer.toml": toml})
+    result = build(folder, out_root=tmp_path, use_cache=False)
+    text = " ".join(pdf_text(result.out_dir / "bilag1.pdf").split())
+    assert "Metodefølsomhed" in text
+    plain = build(make_barometer(), out_root=tmp_path / "plain", use_cache=False)
+    assert "Metodefølsomhed" not in pdf_text(plain.out_dir / "bilag1.pdf")
