@@ -23,6 +23,12 @@ FolderArg = Annotated[Path, typer.Argument(help="Barometermappen, fx data/copenh
 UpdateOpt = Annotated[str | None, typer.Option("--update", "-u", help="Opdatering, fx 2009-12 (standard: seneste)")]
 
 
+def _print_json(data) -> None:
+    """UTF-8 JSON on stdout whatever the terminal's encoding (ensure_ascii off: æøå stay readable)."""
+    sys.stdout.buffer.write(json.dumps(data, ensure_ascii=False, indent=2).encode("utf-8") + b"\n")
+    sys.stdout.flush()
+
+
 def _fail(err: ReportgenError) -> None:
     if isinstance(err, DataValidationError):
         n = len(err.issues)
@@ -87,9 +93,7 @@ def status(
     except ReportgenError as err:
         _fail(err)
     if as_json:
-        sys.stdout.buffer.write(json.dumps(status_json(b, result), ensure_ascii=False, indent=2).encode("utf-8"))
-        sys.stdout.buffer.write(b"\n")
-        sys.stdout.flush()
+        _print_json(status_json(b, result))
     else:
         from rich.console import Console
 
@@ -115,9 +119,7 @@ def compare_command(
     except ReportgenError as err:
         _fail(err)
     if as_json:
-        sys.stdout.buffer.write(json.dumps(comparison_json(b, result), ensure_ascii=False, indent=2).encode("utf-8"))
-        sys.stdout.buffer.write(b"\n")
-        sys.stdout.flush()
+        _print_json(comparison_json(b, result))
         return
     from rich.console import Console
 
@@ -239,9 +241,7 @@ def diff_command(
     except ReportgenError as err:
         _fail(err)
     if as_json:
-        sys.stdout.buffer.write(json.dumps(diff_json(b, result), ensure_ascii=False, indent=2).encode("utf-8"))
-        sys.stdout.buffer.write(b"\n")
-        sys.stdout.flush()
+        _print_json(diff_json(b, result))
     else:
         from rich.console import Console
 

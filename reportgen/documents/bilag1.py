@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..assess import Assessment
-from ..document import Block, Cell, Document, DocumentMeta, Heading, ListBlock, Note, Paragraph, Run, Table
+from ..document import Block, Cell, Document, Heading, ListBlock, Note, Paragraph, Run, Table
 from ..model import Barometer, Indicator
 from ..narrate import Narrative
 from ..narrate import danish as da
@@ -57,23 +57,8 @@ def build_bilag1(
     blocks.extend(_data_section(barometer, assessment))
     blocks.extend(_method_section(barometer))
     blocks.extend(appendix)
-    return Document("bilag1", _meta(barometer, assessment), tuple(blocks))
-
-
-def _meta(barometer: Barometer, assessment: Assessment) -> DocumentMeta:
-    update = barometer.update(assessment.update)
-    date_text = da.date(common.document_date(update))
-    return DocumentMeta(
-        label=LABEL,
-        title=title(barometer),
-        municipality=barometer.config.municipality,
-        administration=barometer.config.administration,
-        date_text=date_text,
-        running_header=f"{common.owner_name(barometer)} · {date_text} · {update.label}",
-        header_pairs=common.header_pairs(barometer, update),
-        author=barometer.config.administration or barometer.config.municipality,
-        created=common.created_stamp(update),
-    )
+    meta = common.report_meta(barometer, barometer.update(assessment.update), label=LABEL, title=title(barometer))
+    return Document("bilag1", meta, tuple(blocks))
 
 
 def _colour_intro(barometer: Barometer) -> str:

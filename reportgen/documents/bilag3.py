@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from .. import letters
 from ..assess import Assessment
-from ..document import Block, Cell, Document, DocumentMeta, Heading, Paragraph, Run, Table
+from ..document import Block, Cell, Document, Heading, Paragraph, Run, Table
 from ..history import AgeSummary, LifetimeFacts, lifetime_facts
 from ..model import Barometer, Indicator
 from ..narrate import Narrative
@@ -79,24 +79,8 @@ def build_bilag3(
         *_committee_section(barometer, facts),
         *advice_blocks(barometer, assessment, facts, project_dir=project_dir),
     ]
-    return Document(SLUG, _meta(barometer, assessment), tuple(blocks))
-
-
-def _meta(barometer: Barometer, assessment: Assessment) -> DocumentMeta:
-    update = barometer.update(assessment.update)
-    date_text = da.date(common.document_date(update))
-    return DocumentMeta(
-        label=LABEL,
-        title=title(barometer),
-        municipality=barometer.config.municipality,
-        administration=barometer.config.administration,
-        date_text=date_text,
-        running_header=f"{common.owner_name(barometer)} · {date_text} · {update.label}",
-        header_pairs=common.header_pairs(barometer, update),
-        language=barometer.config.language,
-        author=barometer.config.administration or barometer.config.municipality,
-        created=common.created_stamp(update),
-    )
+    meta = common.report_meta(barometer, barometer.update(assessment.update), label=LABEL, title=title(barometer))
+    return Document(SLUG, meta, tuple(blocks))
 
 
 # --------------------------------------------------------------------------------------------------

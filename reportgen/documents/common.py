@@ -5,7 +5,7 @@ import datetime as dt
 
 from .. import palette
 from ..assess import IndicatorResult
-from ..document import Cell, Figure
+from ..document import Cell, DocumentMeta, Figure
 from ..model import Barometer, Indicator, Signal, Update
 from ..narrate import danish as da
 from ..writer import slug
@@ -122,3 +122,22 @@ def committee_indefinite(name: str) -> str | None:
             words[i] = words[i][:-2]
             return " ".join(words)
     return None
+
+
+def report_meta(barometer: Barometer, update: Update, *, label: str, title: str) -> DocumentMeta:
+    """The frame every bilag shares: label and title, the administration, the Dato/Sagsnr. block,
+    the running header, and a creation time fixed by the update (same bytes every build)."""
+    date_text = da.date(document_date(update))
+    cfg = barometer.config
+    return DocumentMeta(
+        label=label,
+        title=title,
+        municipality=cfg.municipality,
+        administration=cfg.administration,
+        date_text=date_text,
+        running_header=f"{owner_name(barometer)} · {date_text} · {update.label}",
+        header_pairs=header_pairs(barometer, update),
+        language=cfg.language,
+        author=cfg.administration or cfg.municipality,
+        created=created_stamp(update),
+    )

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..assess import Assessment
-from ..document import Cell, Document, DocumentMeta, Heading, PageBreak, Paragraph, Table
+from ..document import Cell, Document, Heading, PageBreak, Paragraph, Table
 from ..model import Barometer
 from ..narrate import danish as da
 from . import common
@@ -12,24 +12,14 @@ from .bilag1 import overview_table
 def build_front(barometer: Barometer, assessment: Assessment, entries) -> Document:
     """``entries`` are pack.TocEntry: title, 1-based page in pack.pdf, level (1 = part, 2 = letter)."""
     update = barometer.update(assessment.update)
-    date_text = da.date(common.document_date(update))
     cfg = barometer.config
     rows = tuple(
         (Cell(("" if e.level == 1 else "\u2003") + e.title, bold=e.level == 1),  # em space: a letter under Bilag 2
          Cell(da.number(e.page, 0), align="right"))
         for e in entries
     )
-    meta = DocumentMeta(
-        label="Samlet materiale",
-        title=f"{cfg.title}: opdateringen {update.label.lower()}",
-        municipality=cfg.municipality,
-        administration=cfg.administration,
-        date_text=date_text,
-        running_header=f"{common.owner_name(barometer)} · {date_text} · {update.label}",
-        header_pairs=common.header_pairs(barometer, update),
-        author=cfg.administration or cfg.municipality,
-        created=common.created_stamp(update),
-    )
+    meta = common.report_meta(barometer, update, label="Samlet materiale",
+                              title=f"{cfg.title}: opdateringen {update.label.lower()}")
     blocks = (
         Paragraph.of(
             f"Materialet til {common.owner_name(barometer)}s behandling af opdateringen af "
