@@ -368,7 +368,6 @@ def test_history_matches_single_assessments():
     assert assess_history(b) == tuple(assess(b, u.id) for u in b.updates)
 
 
-@pytest.mark.skipif(not (DEMO / "measurements.csv").exists(), reason="demo data not present")
 def test_demo_december_2009_reproduces_the_committee_case():
     from reportgen.pipeline import read_barometer
 

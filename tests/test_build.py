@@ -137,3 +137,18 @@ def test_method_sensitivity_appendix_when_the_toml_asks(make_barometer, tmp_path
     assert "Metodefølsomhed" in text
     plain = build(make_barometer(), out_root=tmp_path / "plain", use_cache=False)
     assert "Metodefølsomhed" not in pdf_text(plain.out_dir / "bilag1.pdf")
+
+
+def test_libreoffice_opens_every_generated_docx(demo_build, tmp_path):
+    """Word's stand-in here: LibreOffice converts each DOCX of the demo pack without complaint."""
+    out = demo_build.out_dir
+    docx_files = [out / "bilag1.docx", out / "bilag3.docx", *sorted((out / "bilag2").glob("*.docx"))]
+    run = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"), *map(str, docx_files)],
+        capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    for docx in docx_files:
+        text = pdf_text(tmp_path / "lo" / f"{docx.stem}.pdf")
+        assert "Side 1 af" in text and "Københavns Kommune" in text, docx.name
+    assert "Beskæftigelse (rød)" in pdf_text(tmp_path / "lo" / "bilag1.pdf")

@@ -9,8 +9,6 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 FOLDER = ROOT / "data" / "danmark"
 GENERATOR = ROOT / "tools" / "make_danmark.py"
@@ -120,7 +118,6 @@ def test_generator_reproduces_committed_files(tmp_path):
 
 
 def test_validates_with_reportgen():
-    pytest.importorskip("reportgen.validate")
     from reportgen.pipeline import read_barometer
 
     barometer = read_barometer(FOLDER)

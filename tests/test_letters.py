@@ -448,7 +448,6 @@ def test_slug_collisions_are_errors(ids):
 
 # --- the demo data -------------------------------------------------------------------------------
 
-@pytest.mark.skipif(not (DEMO / "barometer.toml").exists(), reason="no demo data")
 def test_copenhagen_december_2009_letters():
     barometer = read_barometer(DEMO)
     assessment = assess(barometer, "2009-12")

@@ -6,8 +6,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from reportgen.assess import assess
 from reportgen.status import signal_label, status_json, status_table
 from tests.barometer_builders import barometer, employment_seed, indicator, m
@@ -121,7 +119,6 @@ def test_numbers_are_rounded_to_the_indicators_decimals():
     assert (a2["value"], a2["change"]) == (2919, -1874) and isinstance(a2["value"], int)
 
 
-@pytest.mark.skipif(not (DEMO / "measurements.csv").exists(), reason="demo data not present")
 def test_demo_status_json_employment():
     proc = run(str(DEMO), "--update", "2009-12", "--json")
     assert proc.returncode == 0, proc.stderr.decode()
