@@ -262,7 +262,7 @@ def build_all_command(
     docx: Annotated[bool, typer.Option("--docx", help="Skriv også DOCX ved siden af hver PDF")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Tegn og sæt alt op forfra")] = False,
 ) -> None:
-    """Byg en udviklingsrapport pr. distrikt (kommune) og én for det hele (landet.pdf).
+    """Byg en udviklingsrapport for hver kommune eller bydel og én for det hele (landet.pdf).
 
     Skrives til OUT/<opdatering>-kommuner/ med manifest.json. Fejler en rapport, bygges de andre
     alligevel; fejlene står i fejl.txt, og exitkoden er 1.
