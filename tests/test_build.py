@@ -152,3 +152,18 @@ def test_libreoffice_opens_every_generated_docx(demo_build, tmp_path):
         text = pdf_text(tmp_path / "lo" / f"{docx.stem}.pdf")
         assert "Side 1 af" in text and "Københavns Kommune" in text, docx.name
     assert "Beskæftigelse (rød)" in pdf_text(tmp_path / "lo" / "bilag1.pdf")
+
+
+def test_demo_bilag1_page1_matches_the_reviewed_image(demo_build, tmp_path):
+    """Page 1 of the December 2009 Bilag 1 against a render a person looked at (50 dpi, greyscale)."""
+    from PIL import Image, ImageChops, ImageStat
+
+    golden_path = ROOT / "tests" / "golden" / "demo_bilag1_page1.png"
+    subprocess.run(["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", "-singlefile",
+                    str(demo_build.out_dir / "bilag1.pdf"), str(tmp_path / "page")], check=True)
+    actual = Image.open(tmp_path / "page.png").convert("L")
+    golden = Image.open(golden_path).convert("L")
+    diff = sum(ImageStat.Stat(ImageChops.difference(actual, golden)).mean) if actual.size == golden.size else 255
+    if diff > 1.5:
+        actual.save(golden_path.with_name("demo_bilag1_page1.actual.png"))
+    assert diff <= 1.5, f"page 1 differs from the reviewed image by {diff:.2f}"
