@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from reportgen.document import Paragraph, Run, Table
+from reportgen.document import ListBlock, Paragraph, Run, Table
 from reportgen.errors import RenderError
 from reportgen.render.docx import render_docx
 from reportgen.render.fetcher import SafeFetcher
@@ -420,3 +420,19 @@ def test_docx_opens_in_libreoffice(docx_bytes, tmp_path, doc):
     for heading in HEADINGS:
         assert heading in text
     assert "Side 1 af" in text and "Indhold" in text
+
+
+def test_docx_numbered_lists_each_start_at_one(tmp_path):
+    """Word numbers every paragraph of a list style as one list; the second list must restart."""
+    items = ((Run("første punkt"),), (Run("andet punkt"),))
+    doc = dataclasses.replace(sample_document(), blocks=(ListBlock(items, ordered=True), Paragraph.of("Imellem"),
+                                                         ListBlock(items, ordered=True)))
+    path = tmp_path / "lister.docx"
+    path.write_bytes(render_docx(doc))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    text = subprocess.run(["pdftotext", str(tmp_path / "lister.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    numbers = re.findall(r"^\s*(\d+)\.\s*(?:første|andet) punkt", text, flags=re.M)
+    assert numbers == ["1", "2", "1", "2"], text

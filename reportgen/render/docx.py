@@ -66,6 +66,7 @@ class _Writer:
         # python-docx resolves a style by scanning every style on each assignment (seconds per
         # document); look the ids up once and set them in the XML directly.
         self.style_ids = {s.name: s.style_id for s in docx.styles}
+        self.numbered_lists = 0
 
     def style_id(self, name: str) -> str:
         return self.style_ids[name]  # KeyError: the reference.docx lacks it (reported by render_docx)
@@ -162,8 +163,16 @@ class _Writer:
 
     def list(self, block: ListBlock) -> None:
         style = "List Number" if block.ordered else "List Bullet"
+        num_id = None
+        if block.ordered:
+            if self.numbered_lists:  # every numbered list after the first starts again at 1
+                num_id = ooxml.restart_numbering(self.docx, self.style_id(style))
+            self.numbered_lists += 1
         for item in block.items:
-            self.runs(self.add_paragraph(style=style), item)
+            paragraph = self.add_paragraph(style=style)
+            if num_id is not None:
+                ooxml.set_numbering(paragraph, num_id)
+            self.runs(paragraph, item)
 
     def table(self, block: Table) -> None:
         if block.caption:

@@ -242,3 +242,27 @@ def repack(data: bytes, date_time: tuple[int, int, int, int, int, int], *,
             info.external_attr = 0
             target.writestr(info, source.read(name), compresslevel=9)
     return out.getvalue()
+
+
+def restart_numbering(document, style_id: str) -> int | None:
+    """A new numbering instance of the list style ``style_id`` that starts again at 1; returns its
+    numId (None if the style has no numbering). Word continues one numbering across every
+    paragraph of a style, so each numbered list after the first needs its own instance."""
+    style = document.styles.element.get_by_id(style_id)
+    num_pr = style.pPr.numPr if style is not None and style.pPr is not None else None
+    if num_pr is None or num_pr.numId is None:
+        return None
+    numbering = document.part.numbering_part.element
+    base = next((n for n in numbering.num_lst if n.numId == num_pr.numId.val), None)
+    if base is None:
+        return None
+    num = numbering.add_num(base.abstractNumId.val)
+    num.add_lvlOverride(ilvl=0).add_startOverride(1)
+    return num.numId
+
+
+def set_numbering(paragraph, num_id: int) -> None:
+    """Put ``paragraph`` in numbering instance ``num_id`` at the first level."""
+    num_pr = paragraph._p.get_or_add_pPr().get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = 0
+    num_pr.get_or_add_numId().val = num_id
