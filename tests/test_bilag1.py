@@ -79,3 +79,11 @@ def test_district_words_come_from_barometer_toml():
     assert not any("bydel" in h.lower() for h in headings)
     tables = [t for t in doc.blocks if isinstance(t, Table) and t.header[0] == "Kommune"]
     assert tables and len(tables[0].rows) == 98
+
+
+def test_data_table_gives_each_figures_age_at_the_update(doc):
+    table = next(b for b in doc.blocks if isinstance(b, Table) and b.header[:2] == ("Indikator", "Kilde"))
+    rows = {row[0].text: [c.text for c in row[1:]] for row in table.rows}
+    employment = rows["Andel beskæftigede indvandrere/efterkommere i København"]
+    assert employment[2:] == ["aug. 2009", "4 måneder"]  # August to December 2009
+    assert len(rows) == 33

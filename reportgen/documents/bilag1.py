@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..assess import Assessment
 from ..document import Block, Cell, Document, Heading, ListBlock, Note, Paragraph, Run, Table
+from ..history import data_age
 from ..model import Barometer, Indicator
 from ..narrate import Narrative
 from ..narrate import danish as da
@@ -193,14 +194,12 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
 
 def _data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
     update = barometer.update(assessment.update)
+    ages = {a.indicator: a.months for a in data_age(barometer, assessment)}
     rows = []
     for ind in barometer.indicators:
         r = assessment.indicator(ind.id)
-        if r.period is not None:
-            months = max(0, (update.date.year * 12 + update.date.month) - r.period.ordinal - 1)
-            age = da.plural(months, "måned", "måneder")
-        else:
-            age = "Ingen tal"
+        months = ages[ind.id]
+        age = "Ingen tal" if months is None else da.plural(months, "måned", "måneder")
         rows.append((
             Cell(ind.name),
             Cell(ind.source or "Ikke oplyst"),
