@@ -228,6 +228,7 @@ def test_pdf_is_tagged_archivable_and_outlined(pdf, doc):
         assert str(p.Root.Lang) == "da"
         meta = p.open_metadata()
         assert meta.get("pdfaid:part") == "3" and meta.get("pdfaid:conformance") == "U"
+        assert meta.get("pdfuaid:part") == "1"  # PDF/UA-1 declared beside PDF/A-3u
         assert meta.get("dc:title") == doc.meta.title
         assert str(p.docinfo.Author) == doc.meta.author
         assert str(p.docinfo.CreationDate).startswith("D:20091203090000")

@@ -16,6 +16,9 @@ from reportgen.render.html import HTML_TEMPLATES, TEMPLATES_DIR, render_html
 PRINT_CSS = TEMPLATES_DIR / "pdf" / "print.css"
 FONT_DIR = TEMPLATES_DIR / "fonts"
 PDF_VARIANT = "pdf/a-3u"  # archivable; pdf_tags=True adds the structure tree (accessibility)
+# WeasyPrint takes one variant: the PDF/UA-1 identification (what its own "pdf/ua-1" variant adds
+# to the same tagged output) goes into the XMP packet with the PDF/A extension schema it needs.
+PDF_UA_XMP = PRINT_CSS.parent / "pdfua.xmp"
 _FACES = (  # (file stem, weight, style): the one family used for everything
     ("Carlito-Regular", "normal", "normal"),
     ("Carlito-Bold", "bold", "normal"),
@@ -172,12 +175,36 @@ def render_pdf(
             with warnings.catch_warnings():
                 # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it.
                 warnings.filterwarnings("ignore", message=r".*sRGB2014\.icc", category=ResourceWarning)
-                return document.write_pdf(
+                return _declare_pdf_ua(document.write_pdf(
                     pdf_variant=PDF_VARIANT,
                     pdf_tags=True,
                     pdf_identifier=None,  # the variant's default: an identifier hashed from the content
                     uncompressed_pdf=False,
-                )
+                ))
     except FatalURLFetchingError as exc:
         cause = exc.__cause__
         raise RenderError(str(cause) if isinstance(cause, RenderError) else str(exc)) from exc
+
+
+def _declare_pdf_ua(pdf: bytes) -> bytes:
+    """Add the PDF/UA-1 identification (pdfuaid:part 1 and the PDF/A extension schema that
+    describes it, from templates/pdf/pdfua.xmp) to the XMP packet's one rdf:RDF element.
+
+    WeasyPrint writes either PDF/A or PDF/UA metadata; its "pdf/ua-1" variant adds exactly this
+    identification to the same tagged output we make, so the document declares both.
+    """
+    import io
+    import re
+
+    import pikepdf
+
+    fragment = PDF_UA_XMP.read_bytes()
+    inner = re.search(rb"<rdf:RDF[^>]*>(.*)</rdf:RDF>", fragment, re.S).group(1)
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        xmp = doc.Root.Metadata.read_bytes()
+        if b"pdfuaid" not in xmp:
+            xmp = xmp.replace(b"</rdf:RDF>", inner + b"</rdf:RDF>", 1)
+            doc.Root.Metadata.write(xmp)
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True, fix_metadata_version=False)
+        return out.getvalue()
