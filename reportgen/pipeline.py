@@ -88,26 +88,35 @@ def chart_specs(barometer: Barometer, assessment) -> dict[tuple[str, str], objec
 
 
 class _Charts:
-    """Charts being drawn: cached ones at hand, the rest submitted to the workers in the order
-    given (the ones Bilag 1 needs first); ``get`` waits for one and stores it in the cache."""
+    """Charts being drawn: cached ones at hand, the ones in ``first`` (what Bilag 1 needs)
+    submitted to the workers at once, the rest by ``submit_rest`` after Bilag 1's own render job,
+    so the longest job does not queue behind charts nobody waits for yet. ``get`` waits for one
+    and stores it in the cache."""
 
     def __init__(self, specs: dict, cache, pool, first: list):
-        self.specs, self.cache = specs, cache
+        self.specs, self.cache, self.pool = specs, cache, pool
         self.drawn: dict = {}
         if cache is not None:
             for role, spec in specs.items():
                 hit = cache.lookup(spec)
                 if hit is not None:
                     self.drawn[role] = hit
-        todo = [r for r in first if r in specs] + [r for r in specs if r not in first]
-        todo = [r for r in todo if r not in self.drawn]
-        if todo:  # load matplotlib and the renderers once, before the workers are forked
-            from . import charts as _charts  # noqa: F401
-            from .render import docx as _docx  # noqa: F401
-        self.pending = {role: pool.submit(_draw, specs[role]) for role in todo}
+        if any(role not in self.drawn for role in specs):
+            _warm_imports(charts=True)
+        self.pending: dict = {}
+        self._submit([r for r in first if r in specs])
+
+    def _submit(self, roles) -> None:
+        for role in roles:
+            if role not in self.drawn and role not in self.pending:
+                self.pending[role] = self.pool.submit(_draw, self.specs[role])
+
+    def submit_rest(self) -> None:
+        self._submit(list(self.specs))
 
     def get(self, role):
         if role not in self.drawn:
+            self._submit([role])
             chart = self.pending.pop(role).result()
             if self.cache is not None:
                 self.cache.store(self.specs[role], chart)
@@ -138,6 +147,15 @@ def _draw(spec):
     return spec.render()
 
 
+def _warm_imports(*, charts: bool = False) -> None:
+    """Import the renderers (and matplotlib) in this process before the workers are forked, so
+    each worker starts with them loaded instead of importing them itself."""
+    import importlib
+
+    for name in ("render.pdf", "render.docx", *(("charts",) if charts else ())):
+        importlib.import_module(f"{__package__}.{name}")
+
+
 class _Renders:
     """PDF/DOCX renders: cached ones read at once, the rest submitted to the workers."""
 
@@ -153,7 +171,7 @@ class _Renders:
         if cached is not None:
             self.jobs[name] = (key, fmt, _Done(cached), True)
             return
-        from .render import docx as _docx  # noqa: F401 - warm before forking workers
+        _warm_imports()
 
         self.jobs[name] = (key, fmt, self.pool.submit(render_one, fmt, doc, self.template_dirs), False)
 
@@ -232,6 +250,7 @@ def build(
         bilag1 = build_bilag1(barometer, assessment, narrative, Bilag1Charts(first.overview, first.trends, first.maps),
                               changes=changes, appendix=appendix)
         jobs.submit("bilag1.pdf", "pdf", bilag1)
+        charts.submit_rest()
         jobs.submit("bilag1.docx", "docx", bilag1)
 
         say("Sætter breve og Bilag 3 op", 4, steps)
@@ -256,6 +275,10 @@ def build(
         }
         site = build_site(barometer, history, assessment, narrative, chart_set, downloads=downloads,
                           template_dirs=site_templates)
+        if not all(cached for *_, cached in jobs.jobs.values()):
+            from .render.pdf import warm_up
+
+            warm_up(tuple(user_templates))  # fonts and CSS for the cover, while the workers finish
 
         say("Samler pakken", 6, steps)
         for stem, _ in documents:
@@ -329,7 +352,7 @@ def render_documents(jobs, renders, templates_key: str, template_dirs: tuple[Pat
         else:
             todo.append((name, fmt, doc, key))
     if todo:  # import the renderers once, before forking workers, and only if something changed
-        from .render import docx as _docx  # noqa: F401
+        _warm_imports()
     results = run_all(render_one, [(fmt, doc, template_dirs) for _, fmt, doc, _ in todo])
     for (name, fmt, _, key), data in zip(todo, results, strict=True):
         renders.store(key, "." + fmt, data)

@@ -131,6 +131,11 @@ def _setup(template_dirs: tuple[Path, ...], font_dir: Path) -> _Setup:
         return setup
 
 
+def warm_up(template_dirs: Sequence[Path] = ()) -> None:
+    """Load the fonts and parse the CSS in this process ahead of its first render_pdf."""
+    _setup(tuple(Path(d).resolve() for d in template_dirs), FONT_DIR)
+
+
 def render_pdf(
     doc: Document,
     *,
