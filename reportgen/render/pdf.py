@@ -119,13 +119,18 @@ def _setup(template_dirs: tuple[Path, ...], font_dir: Path) -> _Setup:
         if setup is None:
             from weasyprint import CSS
             from weasyprint.text.fonts import FontConfiguration
+            from weasyprint.urls import FatalURLFetchingError
 
             fetcher = SafeFetcher([TEMPLATES_DIR, font_dir, *template_dirs])
             font_config = FontConfiguration()
-            with weasyprint_problems_fail():
-                fonts = CSS(string=_font_face_css(font_dir), font_config=font_config,
-                            url_fetcher=fetcher, base_url=font_dir.as_uri() + "/")
-                print_css = CSS(filename=str(css_path), font_config=font_config, url_fetcher=fetcher)
+            try:
+                with weasyprint_problems_fail():
+                    fonts = CSS(string=_font_face_css(font_dir), font_config=font_config,
+                                url_fetcher=fetcher, base_url=font_dir.as_uri() + "/")
+                    print_css = CSS(filename=str(css_path), font_config=font_config, url_fetcher=fetcher)
+            except FatalURLFetchingError as exc:  # print.css reaching outside the allowed folders
+                cause = exc.__cause__
+                raise RenderError(str(cause) if isinstance(cause, RenderError) else str(exc)) from exc
             setup = _Setup(fetcher, font_config, [fonts, print_css], {}, _family_glyphs(font_dir))
             _SETUPS[key] = setup
         return setup
@@ -156,11 +161,7 @@ def render_pdf(
 
     roots = tuple(Path(d).resolve() for d in (template_dirs or ()))
     fonts = Path(font_dir).resolve() if font_dir else FONT_DIR
-    try:
-        setup = _setup(roots, fonts)
-    except FatalURLFetchingError as exc:  # print.css reaching outside the allowed folders
-        cause = exc.__cause__
-        raise RenderError(str(cause) if isinstance(cause, RenderError) else str(exc)) from exc
+    setup = _setup(roots, fonts)
     if len(setup.cache) > 256:  # images are cached by URL; keep a long build's memory bounded
         setup.cache.clear()
     fetcher = setup.fetcher
