@@ -10,11 +10,9 @@ which replaces ``<out>/<update>/`` as a whole, never removes them).
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import re
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -279,26 +277,18 @@ def _failures_text(update_id: str, failures: Sequence[ReportFailure]) -> bytes:
 def _run_jobs(stems: Sequence[str], workers: int | None,
               done: Callable[[str, dict[str, bytes] | None, str | None, int], None]) -> None:
     """``_make_report`` for every stem, on ``workers`` forked processes; ``done`` as each finishes."""
-    from .parallel import workers_wanted
+    from .parallel import Workers, workers_wanted
     from .render import docx as _docx  # noqa: F401 - imported before forking workers
     from .render import pdf as _pdf  # noqa: F401
 
     n = workers if workers is not None else workers_wanted(len(stems))
-    if n <= 1 or len(stems) <= 1:
-        for count, stem in enumerate(stems, 1):
-            done(stem, *_make_report(stem), count)
-        return
-    import weasyprint  # noqa: F401 - warm the workers
-
-    ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as pool:
-        futures = {pool.submit(_make_report, stem): stem for stem in stems}
-        for count, future in enumerate(as_completed(futures), 1):
+    with Workers(min(n, len(stems))) as pool:
+        for count, ((stem,), future) in enumerate(pool.as_completed(_make_report, [(s,) for s in stems]), 1):
             try:
                 result, error = future.result()
             except Exception as exc:  # the worker process died (memory, signal)
                 result, error = None, f"arbejdsprocessen stoppede: {exc}"
-            done(futures[future], result, error, count)
+            done(stem, result, error, count)
 
 
 def _make_report(stem: str) -> tuple[dict[str, bytes] | None, str | None]:

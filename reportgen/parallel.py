@@ -5,10 +5,11 @@ the jobs were given, so the output does not depend on which worker finished firs
 """
 from __future__ import annotations
 
+import concurrent.futures
 import multiprocessing
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -25,22 +26,9 @@ def workers_wanted(jobs: int) -> int:
 def run_all(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], *, workers: int | None = None) -> list[T]:
     """``[func(*job) for job in jobs]``, spread over processes when there is more than one core."""
     n = workers if workers is not None else workers_wanted(len(jobs))
-    if n <= 1 or len(jobs) <= 1:
-        return [func(*job) for job in jobs]
-    ctx = multiprocessing.get_context("fork")
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_signals)
-    try:
+    with Workers(min(n, len(jobs))) as pool:
         futures = [pool.submit(func, *job) for job in jobs]
-        results = [f.result() for f in futures]
-    except BaseException:
-        # Ctrl-C, SIGTERM or a failed job: stop the other workers now instead of finishing their
-        # documents (the executor has no public way to end running jobs).
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return results
+        return [f.result() for f in futures]
 
 
 def _worker_signals() -> None:
@@ -79,12 +67,25 @@ class Workers:
             self._pool = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx, initializer=_worker_signals)
         return self._pool.submit(func, *args)
 
+    def as_completed(self, func: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Iterator[tuple[tuple, Any]]:
+        """``(job, result-holder)`` for every job, in the order they finish (given order on one core)."""
+        if self.n <= 1:
+            for job in jobs:
+                yield job, _Done(func(*job))
+            return
+        futures = {self.submit(func, *job): job for job in jobs}
+        for future in concurrent.futures.as_completed(futures):
+            yield futures[future], future
+
     def __exit__(self, exc_type, exc, tb) -> None:
-        if self._pool is None:
+        pool, self._pool = self._pool, None
+        if pool is None:
             return
         if exc_type is not None:
-            for process in list(getattr(self._pool, "_processes", {}).values()):
+            # Ctrl-C, SIGTERM or a failed job: stop the other workers now instead of letting them
+            # finish their documents (the executor has no public way to end running jobs) ...
+            for process in list((getattr(pool, "_processes", None) or {}).values()):
                 process.terminate()
-            self._pool.shutdown(wait=False, cancel_futures=True)
-        else:
-            self._pool.shutdown()
+        # ... and always wait for the executor's manager thread: leaving it running at interpreter
+        # exit races its own clean-up ("OSError: [Errno 9] Bad file descriptor" on stderr).
+        pool.shutdown(wait=True, cancel_futures=exc_type is not None)

@@ -1,0 +1,66 @@
+"""The worker pool: results in job order, a failure stops the other workers, nothing left running."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import pytest
+
+from reportgen.parallel import Workers, run_all
+
+
+def _square(x: int) -> int:
+    return x * x
+
+
+def _pid(_: int) -> int:
+    time.sleep(0.05)
+    return os.getpid()
+
+
+def _sleep_forever() -> None:
+    time.sleep(600)
+
+
+def _fail(x: int) -> int:
+    raise ValueError(f"job {x}")
+
+
+def _manager_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if "ExecutorManager" in type(t).__name__]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_all_keeps_the_order_of_the_jobs(workers):
+    assert run_all(_square, [(x,) for x in range(20)], workers=workers) == [x * x for x in range(20)]
+
+
+def test_two_workers_are_other_processes():
+    pids = run_all(_pid, [(x,) for x in range(6)], workers=2)
+    assert os.getpid() not in pids
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_as_completed_returns_every_job_once(workers):
+    with Workers(workers) as pool:
+        done = sorted((job, holder.result()) for job, holder in pool.as_completed(_square, [(x,) for x in range(9)]))
+    assert done == [((x,), x * x) for x in range(9)]
+
+
+def test_a_failure_stops_running_workers_and_leaves_no_thread_behind():
+    """A job that never ends must not keep the build waiting once another job failed, and the
+    executor's manager thread must be gone before we return (a thread left running at exit races
+    its own clean-up and prints "OSError: [Errno 9] Bad file descriptor")."""
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="job 1"), Workers(2) as pool:
+        pool.submit(_sleep_forever)
+        pool.submit(_fail, 1).result()
+    assert time.monotonic() - started < 60
+    assert _manager_threads() == []
+
+
+def test_a_failure_in_run_all_reaches_the_caller():
+    with pytest.raises(ValueError, match="job 3"):
+        run_all(_fail, [(3,), (4,)], workers=2)
+    assert _manager_threads() == []
