@@ -124,7 +124,13 @@ def test_html_structure(doc):
     assert [h.tag for h in tree.xpath("//h1|//h2|//h3")] == ["h1", "h1", "h2", "h3", "h1"]
     ids = [h.get("id") for h in tree.xpath("//h1|//h2|//h3")]
     assert ids[0] == "samlet-status" and ids[1] == "h-beskaeftigelse-og-uddannelse" and len(set(ids)) == 5
-    long_table = tree.xpath("//table[@class='data']")[1]
+    tables = tree.xpath("//table[contains(concat(' ', @class, ' '), ' data ')]")
+    # Tables whose document gives every column a width are laid out from the widths alone.
+    assert [t.get("class") for t in tables] == [
+        "data fixed" if block.widths and len(block.widths) == len(block.header) else "data"
+        for block in doc.blocks if isinstance(block, Table)
+    ]
+    long_table = tables[1]
     assert [th.text_content() for th in long_table.xpath("./thead/tr/th")] == list(LONG_TABLE_HEADER)
     shaded = tree.xpath("//td[contains(@style, 'background-color: #c0392b')]")
     assert shaded and "color: #ffffff" in shaded[0].get("style")
@@ -146,6 +152,17 @@ def test_html_escapes_data_and_drops_bad_colours(doc):
     page = render_html(evil)
     assert "<script>" not in page and "&lt;script&gt;" in page and "&amp; æøå" in page
     assert "onload" not in page
+
+
+def test_only_tables_with_every_width_get_the_fixed_layout(doc):
+    row = ((table_cell(), table_cell()),)
+    tables = dataclasses.replace(doc, blocks=(
+        Table(header=("a", "b"), rows=row, widths=(2, 1)),
+        Table(header=("a", "b"), rows=row, widths=(2,)),
+        Table(header=("a", "b"), rows=row),
+    ))
+    tree = lxml_html.document_fromstring(render_html(tables))
+    assert [t.get("class") for t in tree.xpath("//table[not(ancestor::header)]")] == ["data fixed", "data", "data"]
 
 
 def table_cell():

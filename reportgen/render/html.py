@@ -51,6 +51,11 @@ class BlockView:
     src: str | None = None
     columns: tuple[dict[str, str], ...] = ()
 
+    @property
+    def fixed_layout(self) -> bool:
+        """Every column has a width: the table can be laid out from the widths alone."""
+        return bool(self.columns) and all(col["width"] for col in self.columns)
+
 
 def slugify(text: str) -> str:
     """A stable ASCII id: ``Bolig og tryghed`` -> ``bolig-og-tryghed`` (æ→ae, ø→oe, å→aa)."""
