@@ -1,12 +1,15 @@
 """The worker pool: results in job order, a failure stops the other workers, nothing left running."""
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
+import weakref
 
 import pytest
 
+from reportgen import parallel
 from reportgen.parallel import Workers, run_all
 
 
@@ -64,3 +67,30 @@ def test_a_failure_in_run_all_reaches_the_caller():
     with pytest.raises(ValueError, match="job 3"):
         run_all(_fail, [(3,), (4,)], workers=2)
     assert _manager_threads() == []
+
+
+class _Node:
+    def __init__(self):
+        self.me = self  # a reference cycle: only the cyclic collector frees it
+
+
+def _make_cycle() -> weakref.ref:
+    return weakref.ref(_Node())
+
+
+def test_workers_leave_the_cyclic_collector_to_the_end_of_a_job():
+    with Workers(2) as pool:
+        assert pool.submit(gc.isenabled).result() is False
+    assert gc.isenabled()
+
+
+@pytest.mark.parametrize(("limit", "collected"), [(-1, True), (1 << 40, False)])
+def test_a_job_collects_once_the_worker_has_grown_past_the_limit(monkeypatch, limit, collected):
+    monkeypatch.setattr(parallel, "GC_AFTER_BYTES", limit)
+    monkeypatch.setattr(parallel, "_collected_at", parallel._rss())
+    gc.disable()
+    try:
+        ref = parallel._job(_make_cycle)
+        assert (ref() is None) is collected
+    finally:
+        gc.enable()
