@@ -12,7 +12,7 @@ import pytest
 from lxml import etree
 from lxml import html as lxml_html
 
-from reportgen.document import ListBlock, Paragraph, Run, Table
+from reportgen.document import Figure, ListBlock, Paragraph, Run, Table
 from reportgen.errors import RenderError
 from reportgen.render.docx import render_docx
 from reportgen.render.fetcher import SafeFetcher
@@ -334,6 +334,40 @@ def test_fetcher_serves_fonts_and_data_urls():
     font = fetcher.fetch((TEMPLATES_DIR / "fonts" / "Carlito-Regular.ttf").as_uri())
     assert font.read()[:4] == b"\x00\x01\x00\x00"
     assert fetcher.fetch("data:text/plain;base64,w6bDuMOl").read().decode() == "æøå"
+
+
+def test_fetcher_serves_only_the_documents_own_figures():
+    fetcher = SafeFetcher([TEMPLATES_DIR], {"reportgen-figure:abc.svg": b"<svg/>"})
+    response = fetcher.fetch("reportgen-figure:abc.svg")
+    assert response.read() == b"<svg/>" and response.headers["Content-Type"] == "image/svg+xml"
+    with pytest.raises(RenderError, match="findes ikke i dokumentet"):
+        fetcher.fetch("reportgen-figure:other.svg")
+    with pytest.raises(RenderError, match="findes ikke i dokumentet"):
+        SafeFetcher([TEMPLATES_DIR]).fetch("reportgen-figure:abc.svg")
+
+
+def test_pdf_figures_reach_weasyprint_by_content_named_urls(doc, tmp_path):
+    """The PDF's HTML carries no base64 charts; the same chart in two documents is one URL."""
+    from reportgen.render import pdf as pdf_module
+
+    figures: dict[str, bytes] = {}
+    page = render_html(doc, image_src=lambda f: pdf_module._figure_url(f, figures))
+    assert "data:image" not in page
+    chart = next(b for b in doc.blocks if isinstance(b, Figure))
+    assert figures[pdf_module._figure_url(chart, {})] == chart.svg
+    assert pdf_module._figure_url(chart, {}) in page
+    # ... and the chart is drawn: its dark blue line is there, not there with an empty drawing.
+    from PIL import Image
+
+    def blue_pixels(figure: Figure) -> int:
+        (tmp_path / "x.pdf").write_bytes(render_pdf(dataclasses.replace(doc, blocks=(figure,))))
+        subprocess.run(["pdftoppm", "-png", "-r", "72", "-singlefile", str(tmp_path / "x.pdf"),
+                        str(tmp_path / "page")], check=True)
+        pixels = Image.open(tmp_path / "page.png").convert("RGB").get_flattened_data()
+        return sum(1 for r, g, b in pixels if abs(r - 0x1F) < 12 and abs(g - 0x3A) < 12 and abs(b - 0x5F) < 12)
+
+    empty = b'<svg xmlns="http://www.w3.org/2000/svg" width="600" height="260" viewBox="0 0 600 260"/>'
+    assert blue_pixels(chart) - blue_pixels(dataclasses.replace(chart, svg=empty)) > 200
 
 
 @pytest.mark.parametrize("src", ["file:///etc/passwd", "http://example.com/x.png", "../../../etc/passwd"])

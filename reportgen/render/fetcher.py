@@ -1,10 +1,11 @@
-"""A WeasyPrint URL fetcher that serves only data: URLs and regular files inside allowed folders."""
+"""A WeasyPrint URL fetcher that serves only data: URLs, the document's own figures and regular
+files inside allowed folders."""
 from __future__ import annotations
 
 import base64
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 from urllib.request import url2pathname
@@ -25,6 +26,7 @@ _MIME_BY_SUFFIX = {
     ".svg": "image/svg+xml",
     ".html": "text/html",
 }
+FIGURE_SCHEME = "reportgen-figure"
 
 
 class SafeFetcher(URLFetcher):
@@ -34,16 +36,26 @@ class SafeFetcher(URLFetcher):
     WeasyPrint's default fetcher reads any file and follows HTTP redirects (pitfalls.md,
     CVE-2025-68616), so this class never delegates to it. ``fail_on_errors`` makes WeasyPrint stop
     at the first refusal instead of logging a warning and carrying on.
+
+    ``figures`` maps ``reportgen-figure:`` URLs to the bytes of the document's charts, so they
+    need not travel base64-encoded through the HTML parser (a tenth of the parsing time).
     """
 
-    def __init__(self, allowed_dirs: Sequence[Path]):
-        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False, fail_on_errors=True)
+    def __init__(self, allowed_dirs: Sequence[Path], figures: Mapping[str, bytes] | None = None):
+        super().__init__(allowed_protocols=("data", "file", FIGURE_SCHEME), allow_redirects=False,
+                         fail_on_errors=True)
         self.allowed_dirs = tuple(Path(d).resolve() for d in allowed_dirs)
+        self.figures = dict(figures or {})
 
     def fetch(self, url: str, headers: object = None) -> URLFetcherResponse:
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
         if scheme == "data":
             return self._fetch_data(url)
+        if scheme == FIGURE_SCHEME:
+            if url not in self.figures:
+                raise RenderError(f"Figuren {url!r} findes ikke i dokumentet")
+            mime = _MIME_BY_SUFFIX.get(Path(url).suffix, "application/octet-stream")
+            return URLFetcherResponse(url, self.figures[url], {"Content-Type": mime})
         if scheme == "file":
             return self._fetch_file(url)
         raise RenderError(f"Ressourcen {url!r} er afvist: kun data:-URL'er og skabelonfiler er tilladt")

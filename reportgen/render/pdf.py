@@ -1,6 +1,7 @@
 """Document -> PDF: the HTML rendering laid out by WeasyPrint as tagged PDF/A-3u with Carlito."""
 from __future__ import annotations
 
+import hashlib
 import threading
 import unicodedata
 import warnings
@@ -8,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reportgen.document import Document
+from reportgen.document import Document, Figure
 from reportgen.errors import RenderError
-from reportgen.render.fetcher import SafeFetcher, weasyprint_problems_fail
+from reportgen.render.fetcher import FIGURE_SCHEME, SafeFetcher, weasyprint_problems_fail
 from reportgen.render.html import HTML_TEMPLATES, TEMPLATES_DIR, render_html
 
 PRINT_CSS = TEMPLATES_DIR / "pdf" / "print.css"
@@ -164,10 +165,9 @@ def render_pdf(
     setup = _setup(roots, fonts)
     if len(setup.cache) > 256:  # images are cached by URL; keep a long build's memory bounded
         setup.cache.clear()
-    fetcher = setup.fetcher
-    if extra_allowed_dirs:
-        fetcher = SafeFetcher([*fetcher.allowed_dirs, *extra_allowed_dirs])
-    html = render_html(doc, template_dirs=roots, for_print=True)
+    figures: dict[str, bytes] = {}
+    html = render_html(doc, template_dirs=roots, for_print=True, image_src=lambda f: _figure_url(f, figures))
+    fetcher = SafeFetcher([*setup.fetcher.allowed_dirs, *extra_allowed_dirs], figures)
     _check_glyphs(html, setup.glyphs)
     try:
         with weasyprint_problems_fail():
@@ -190,6 +190,15 @@ def render_pdf(
     except FatalURLFetchingError as exc:
         cause = exc.__cause__
         raise RenderError(str(cause) if isinstance(cause, RenderError) else str(exc)) from exc
+
+
+def _figure_url(figure: Figure, figures: dict[str, bytes]) -> str:
+    """A ``reportgen-figure:`` URL for the figure's SVG (its PNG when it asks to be printed as a
+    raster), named by content: WeasyPrint caches images by URL across documents."""
+    data, suffix = (figure.png, ".png") if figure.raster else (figure.svg, ".svg")
+    url = f"{FIGURE_SCHEME}:{hashlib.sha256(data).hexdigest()}{suffix}"
+    figures[url] = data
+    return url
 
 
 def _declare_pdf_ua(pdf: bytes) -> bytes:
