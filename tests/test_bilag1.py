@@ -6,6 +6,8 @@ import pytest
 from reportgen.assess import assess_history
 from reportgen.document import Heading, ListBlock, Table
 from reportgen.documents.bilag1 import Bilag1Charts, build_bilag1
+from reportgen.model import Period
+from reportgen.narrate import danish as da
 from reportgen.narrate import narrate
 from reportgen.pipeline import read_barometer
 from tests.conftest import DEMO
@@ -87,3 +89,27 @@ def test_data_table_gives_each_figures_age_at_the_update(doc):
     employment = rows["Andel beskæftigede indvandrere/efterkommere i København"]
     assert employment[2:] == ["aug. 2009", "4 måneder"]  # August to December 2009
     assert len(rows) == 33
+
+
+def test_district_table_names_a_shared_period_once_in_its_header():
+    import dataclasses
+
+    from reportgen.documents.bilag1 import _district_part
+
+    b = read_barometer(DEMO)
+    a = assess_history(b)[-1]
+    ind = next(i for i in b.indicators if a.indicator(i.id).districts)
+    r = a.indicator(ind.id)
+    charts = Bilag1Charts(None, {}, {})
+    shared = next(t for t in _district_part(b, ind, r, charts) if isinstance(t, Table))
+    periods = {d.period for d in r.districts if not d.suppressed}
+    assert len(periods) == 1
+    assert shared.header[1] == f"Seneste tal ({da.period_short(periods.pop())})"
+    assert "Periode" not in shared.header and {len(row) for row in shared.rows} == {4}
+
+    # Districts measured in different periods keep a period column.
+    mixed = dataclasses.replace(r, districts=tuple(
+        dataclasses.replace(d, period=Period.parse("2008")) if i == 0 else d for i, d in enumerate(r.districts)))
+    table = next(t for t in _district_part(b, ind, mixed, charts) if isinstance(t, Table))
+    assert table.header == ("Bydel", "Seneste tal", "Periode", "Ændring", "Signal")
+    assert {len(row) for row in table.rows} == {5} and table.rows[0][2].text == "2008"

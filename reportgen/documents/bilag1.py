@@ -169,24 +169,39 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
         blocks.append(common.figure_from(charts.maps[ind.id], caption=f"{ind.name} fordelt på {many}",
                                          width_mm=140, raster=True))
     names = {d.id: d.name for d in barometer.districts}
+    # One period for every district (the usual case) goes into the header instead of a column
+    # that repeats it on every row.
+    periods = {d.period for d in r.districts if not d.suppressed}
+    shared = next(iter(periods)) if len(periods) == 1 else None
     rows = []
     for d in r.districts:
         if d.suppressed:
-            rows.append((Cell(names.get(d.district, d.district)), Cell("For få observationer", align="right"),
-                         Cell("–"), Cell("–", align="right"), common.signal_cell("grey")))
-            continue
-        rows.append((
-            Cell(names.get(d.district, d.district)),
-            Cell(common.level_short(ind, d.value), align="right"),
-            Cell(da.period_short(d.period) if d.period else "–"),
-            Cell(common.change_text(ind, d.change, short=True), align="right"),
-            common.signal_cell(d.signal),
-        ))
+            cells = [Cell(names.get(d.district, d.district)), Cell("For få observationer", align="right"),
+                     Cell("–"), Cell("–", align="right"), common.signal_cell("grey")]
+        else:
+            cells = [
+                Cell(names.get(d.district, d.district)),
+                Cell(common.level_short(ind, d.value), align="right"),
+                Cell(da.period_short(d.period) if d.period else "–"),
+                Cell(common.change_text(ind, d.change, short=True), align="right"),
+                common.signal_cell(d.signal),
+            ]
+        if shared:
+            del cells[2]
+        rows.append(tuple(cells))
+    if shared:
+        header, widths, align = (
+            (da.capitalize(one), f"Seneste tal ({da.period_short(shared)})", "Ændring", "Signal"),
+            (36, 24, 20, 20), ("left", "right", "right", "left"))
+    else:
+        header, widths, align = (
+            (da.capitalize(one), "Seneste tal", "Periode", "Ændring", "Signal"),
+            (34, 16, 16, 16, 18), ("left", "right", "left", "right", "left"))
     blocks.append(Table(
-        header=(da.capitalize(one), "Seneste tal", "Periode", "Ændring", "Signal"),
+        header=header,
         rows=tuple(rows),
-        widths=(34, 16, 16, 16, 18),
-        align=("left", "right", "left", "right", "left"),
+        widths=widths,
+        align=align,
         note=f"Tal for {many} med under {barometer.config.min_n} observationer vises ikke.",
     ))
     return blocks
