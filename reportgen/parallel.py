@@ -63,11 +63,17 @@ def _rss() -> int:
 
 
 def _job(func: Callable[..., T], *args: Any) -> T:
-    """One job in a worker, then a collection if the worker has grown enough (see _worker_start)."""
+    """One job with the cyclic collector off, then a collection if this process has grown enough
+    (see _worker_start). In the main process (one core) the collector is switched back on after."""
     global _collected_at
+    enabled = gc.isenabled()
+    gc.disable()
+    _collected_at = _collected_at or _rss()
     try:
         return func(*args)
     finally:
+        if enabled:
+            gc.enable()
         if _rss() - _collected_at > GC_AFTER_BYTES:
             gc.collect()
             _collected_at = _rss()
@@ -97,7 +103,7 @@ class Workers:
 
     def submit(self, func: Callable[..., T], *args: Any):
         if self.n <= 1:
-            return _Done(func(*args))
+            return _Done(_job(func, *args))
         if self._pool is None:  # forked on first use: after the caller's heavy imports
             ctx = multiprocessing.get_context("fork")
             self._pool = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx, initializer=_worker_start)
@@ -107,7 +113,7 @@ class Workers:
         """``(job, result-holder)`` for every job, in the order they finish (given order on one core)."""
         if self.n <= 1:
             for job in jobs:
-                yield job, _Done(func(*job))
+                yield job, _Done(_job(func, *job))
             return
         futures = {self.submit(func, *job): job for job in jobs}
         for future in concurrent.futures.as_completed(futures):

@@ -78,8 +78,10 @@ def _make_cycle() -> weakref.ref:
     return weakref.ref(_Node())
 
 
-def test_workers_leave_the_cyclic_collector_to_the_end_of_a_job():
-    with Workers(2) as pool:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_workers_leave_the_cyclic_collector_to_the_end_of_a_job(workers):
+    """Off while a job runs, in a worker and in this process alike; this process gets it back."""
+    with Workers(workers) as pool:
         assert pool.submit(gc.isenabled).result() is False
     assert gc.isenabled()
 
