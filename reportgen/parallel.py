@@ -35,7 +35,7 @@ def run_all(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], *, workers:
 def _worker_start() -> None:
     """Workers leave Ctrl-C to the main process, which stops them; SIGTERM ends them quietly.
 
-    Python's cyclic garbage collector is off in a worker and runs only between jobs, once the
+    Python's cyclic garbage collector is off in a worker and runs only before a job, once the
     worker has grown by ``GC_AFTER_BYTES`` since it last ran: a PDF render leaves some 180,000
     objects in reference cycles (layout boxes, Pango objects behind cffi), and collecting them as
     they pile up costs 10-15 % of the render. A worker that ends is not collected at all: it
@@ -63,20 +63,21 @@ def _rss() -> int:
 
 
 def _job(func: Callable[..., T], *args: Any) -> T:
-    """One job with the cyclic collector off, then a collection if this process has grown enough
-    (see _worker_start). In the main process (one core) the collector is switched back on after."""
+    """One job with the cyclic collector off, after a collection if this process has grown enough
+    since the last (see _worker_start): before the job, so a finished job's result is not held back
+    by the garbage it left. In the main process (one core) the collector is switched back on after."""
     global _collected_at
     enabled = gc.isenabled()
     gc.disable()
     _collected_at = _collected_at or _rss()
+    if _rss() - _collected_at > GC_AFTER_BYTES:
+        gc.collect()
+        _collected_at = _rss()
     try:
         return func(*args)
     finally:
         if enabled:
             gc.enable()
-        if _rss() - _collected_at > GC_AFTER_BYTES:
-            gc.collect()
-            _collected_at = _rss()
 
 
 class _Done:

@@ -87,12 +87,14 @@ def test_workers_leave_the_cyclic_collector_to_the_end_of_a_job(workers):
 
 
 @pytest.mark.parametrize(("limit", "collected"), [(-1, True), (1 << 40, False)])
-def test_a_job_collects_once_the_worker_has_grown_past_the_limit(monkeypatch, limit, collected):
+def test_a_job_collects_first_once_the_process_has_grown_past_the_limit(monkeypatch, limit, collected):
     monkeypatch.setattr(parallel, "GC_AFTER_BYTES", limit)
     monkeypatch.setattr(parallel, "_collected_at", parallel._rss())
     gc.disable()
     try:
         ref = parallel._job(_make_cycle)
+        assert ref() is not None  # the job's own garbage waits for the next job
+        parallel._job(len, ())
         assert (ref() is None) is collected
     finally:
         gc.enable()
