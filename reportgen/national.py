@@ -282,7 +282,7 @@ def _run_jobs(stems: Sequence[str], workers: int | None,
     from .render import pdf as _pdf  # noqa: F401
 
     n = workers if workers is not None else workers_wanted(len(stems))
-    with Workers(min(n, len(stems))) as pool:
+    with Workers(min(n, len(stems)), defer_gc=False) as pool:  # ~50 reports per worker: usual GC
         for count, ((stem,), future) in enumerate(pool.as_completed(_make_report, [(s,) for s in stems]), 1):
             try:
                 result, error = future.result()

@@ -32,21 +32,24 @@ def run_all(func: Callable[..., T], jobs: Sequence[tuple[Any, ...]], *, workers:
         return [f.result() for f in futures]
 
 
-def _worker_start() -> None:
+def _worker_start(defer_gc: bool) -> None:
     """Workers leave Ctrl-C to the main process, which stops them; SIGTERM ends them quietly.
 
-    Python's cyclic garbage collector is off in a worker and runs only before a job, once the
-    worker has grown by ``GC_AFTER_BYTES`` since it last ran: a PDF render leaves some 180,000
-    objects in reference cycles (layout boxes, Pango objects behind cffi), and collecting them as
-    they pile up costs 10-15 % of the render. A worker that ends is not collected at all: it
-    leaves through ``os._exit``. The imported modules are frozen out of every collection.
+    With ``defer_gc``, Python's cyclic garbage collector is off in a worker and runs only before
+    a job, once the worker has grown by ``GC_AFTER_BYTES`` since it last ran: a PDF render leaves
+    some 180,000 objects in reference cycles (layout boxes, Pango objects behind cffi), and
+    collecting them as they pile up costs 10-15 % of the render. A worker that ends is not
+    collected at all: it leaves through ``os._exit``. The imported modules are frozen out of every
+    collection. That suits a build's dozen jobs per worker; a hundred reports per worker grow the
+    worker past what the collections win back (memory fragments), so ``build-all`` collects as usual.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    gc.freeze()
-    gc.disable()
-    global _collected_at
-    _collected_at = _rss()
+    if defer_gc:
+        gc.freeze()
+        gc.disable()
+        global _collected_at
+        _collected_at = _rss()
 
 
 GC_AFTER_BYTES = 192 * 1024 * 1024
@@ -95,8 +98,9 @@ class Workers:
     other workers still draw charts. ``submit`` returns something with ``result()``; with one
     core the job runs at once in this process. Leaving the block on an error stops the workers."""
 
-    def __init__(self, workers: int | None = None):
+    def __init__(self, workers: int | None = None, *, defer_gc: bool = True):
         self.n = workers if workers is not None else workers_wanted(64)
+        self.defer_gc = defer_gc  # see _worker_start
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Workers:
@@ -104,17 +108,18 @@ class Workers:
 
     def submit(self, func: Callable[..., T], *args: Any):
         if self.n <= 1:
-            return _Done(_job(func, *args))
+            return _Done(_job(func, *args) if self.defer_gc else func(*args))
         if self._pool is None:  # forked on first use: after the caller's heavy imports
             ctx = multiprocessing.get_context("fork")
-            self._pool = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx, initializer=_worker_start)
-        return self._pool.submit(_job, func, *args)
+            self._pool = ProcessPoolExecutor(max_workers=self.n, mp_context=ctx, initializer=_worker_start,
+                                             initargs=(self.defer_gc,))
+        return self._pool.submit(_job, func, *args) if self.defer_gc else self._pool.submit(func, *args)
 
     def as_completed(self, func: Callable[..., T], jobs: Sequence[tuple[Any, ...]]) -> Iterator[tuple[tuple, Any]]:
         """``(job, result-holder)`` for every job, in the order they finish (given order on one core)."""
         if self.n <= 1:
             for job in jobs:
-                yield job, _Done(_job(func, *job))
+                yield job, self.submit(func, *job)
             return
         futures = {self.submit(func, *job): job for job in jobs}
         for future in concurrent.futures.as_completed(futures):

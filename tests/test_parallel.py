@@ -84,6 +84,8 @@ def test_workers_leave_the_cyclic_collector_to_the_end_of_a_job(workers):
     with Workers(workers) as pool:
         assert pool.submit(gc.isenabled).result() is False
     assert gc.isenabled()
+    with Workers(workers, defer_gc=False) as pool:  # build-all's hundred reports: the usual collector
+        assert pool.submit(gc.isenabled).result() is True
 
 
 @pytest.mark.parametrize(("limit", "collected"), [(-1, True), (1 << 40, False)])
