@@ -163,6 +163,12 @@ def main() -> None:
                 runs.append(measure(f"danmark build-all, 99 reports, --workers {workers}", cli(
                     "build-all", "data/danmark", "--out", str(tmp / f"n{workers}"), "--workers", workers,
                     "--no-cache")))
+            # LibreOffice on one municipal report (København, 0101), the national runs' unit of work.
+            subprocess.run(cli("build-all", "data/danmark", "--out", str(tmp / "one"), "--only", "0101", "--docx"),
+                           cwd=ROOT, check=True, capture_output=True)
+            runs.append(measure("LibreOffice 0101.docx -> pdf, same profile", [
+                "soffice", "--headless", f"-env:UserInstallation=file://{lo_home}", "--convert-to", "pdf",
+                "--outdir", str(tmp / "lo"), str(next((tmp / "one").glob("*/0101.docx")))]))
         imports, prepare, first, second, plain_first, plain_second = bilag1_in_process()
         print(f"load average after: {os.getloadavg()[0]:.2f}\n")
         print(f"{'run':<48} {'wall s':>8} {'tree MiB':>9} {'proc MiB':>9} {'exit':>5}")
@@ -181,7 +187,9 @@ def main() -> None:
         if not args.skip_national:
             one = by["danmark build-all, 99 reports, --workers 1"].seconds
             two = by["danmark build-all, 99 reports, --workers 2"].seconds
-            print(f"2-worker speedup on build-all: {one / two:.2f}; per report (2 workers): {two / 99:.2f} s")
+            lo_one = by["LibreOffice 0101.docx -> pdf, same profile"].seconds
+            print(f"2-worker speedup on build-all: {one / two:.2f}; per report: {one / 99:.2f} s (1 worker), "
+                  f"{two / 99:.2f} s (2 workers); / LibreOffice on 0101.docx: {one / 99 / lo_one:.2f} (1 worker)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
