@@ -130,10 +130,25 @@ class Workers:
         if pool is None:
             return
         if exc_type is not None:
-            # Ctrl-C, SIGTERM or a failed job: stop the other workers now instead of letting them
-            # finish their documents (the executor has no public way to end running jobs) ...
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
-                process.terminate()
-        # ... and always wait for the executor's manager thread: leaving it running at interpreter
-        # exit races its own clean-up ("OSError: [Errno 9] Bad file descriptor" on stderr).
+            _kill(pool)
+        # Always wait for the executor's manager thread: left running at interpreter exit, it races
+        # its own clean-up ("OSError: [Errno 9] Bad file descriptor" on stderr).
         pool.shutdown(wait=True, cancel_futures=exc_type is not None)
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    """Ctrl-C, SIGTERM or a failed job: stop the workers now instead of letting them finish their
+    documents (the executor has no public way to end running jobs).
+
+    A worker killed while it sends a result leaves half a message in the result pipe, and the
+    executor's manager thread would wait for the rest for ever. Once the workers are gone, closing
+    this process's end of that pipe too lets the thread read end-of-file and wind the pool down.
+    """
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join()
+    writer = getattr(getattr(pool, "_result_queue", None), "_writer", None)
+    if writer is not None:
+        writer.close()
