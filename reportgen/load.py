@@ -95,6 +95,7 @@ class RawBarometer:
     input_files: tuple[Path, ...]
     issues: tuple[Issue, ...] = field(default=())
     unreadable: frozenset[str] = field(default=frozenset())
+    toml_lines: dict[str, int] = field(default_factory=dict)  # dotted key or [table] -> its line
 
     def label(self, name: str) -> str:
         """The file label of table ``name`` for messages, also when the table was not given."""
@@ -112,14 +113,15 @@ def load_folder(folder: Path) -> RawBarometer:
     inputs: list[Path] = []
     entries = {p.name.lower(): p for p in sorted(folder.iterdir()) if p.is_file()}
 
-    toml = None
+    toml, toml_lines = None, {}
     if TOML_FILE in entries:
         inputs.append(entries[TOML_FILE])
-        toml = _read_toml(entries[TOML_FILE], issues)
+        toml, toml_lines = _read_toml(entries[TOML_FILE], issues)
     else:
         issues.append(Issue(TOML_FILE, None, None, "file is missing"))
     tables, unreadable = _read_tables(entries, inputs, issues)
-    return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues), frozenset(unreadable))
+    return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues), frozenset(unreadable),
+                        toml_lines)
 
 
 def _read_tables(
@@ -167,23 +169,59 @@ def _missing_tables(
 _TOML_AT_RE = re.compile(r"\s*\(at line (\d+), column \d+\)$")
 
 
-def _read_toml(path: Path, issues: list[Issue]) -> dict[str, Any] | None:
+def _read_toml(path: Path, issues: list[Issue]) -> tuple[dict[str, Any] | None, dict[str, int]]:
+    """The parsed file and the line of each key in it (see toml_key_lines); None when unreadable."""
     data = _read_bytes(path, issues)
     if data is None:
-        return None
+        return None, {}
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         issues.append(Issue(path.name, None, None, "is not UTF-8 text; save it as UTF-8"))
-        return None
+        return None, {}
     try:
-        return tomllib.loads(text)
+        return tomllib.loads(text), toml_key_lines(text)
     except tomllib.TOMLDecodeError as err:
         message = str(err)
         at = _TOML_AT_RE.search(message)
         line = int(at.group(1)) if at else None
         issues.append(Issue(path.name, line, None, f"not valid TOML: {_TOML_AT_RE.sub('', message)}"))
-        return None
+        return None, {}
+
+
+_TOML_TABLE_RE = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+_TOML_ARRAY_TABLE_RE = re.compile(r"\s*\[\[")
+_TOML_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')"""
+_TOML_KEY_RE = re.compile(rf"\s*({_TOML_KEY_PART}(?:\s*\.\s*{_TOML_KEY_PART})*)\s*=")
+
+
+def toml_key_lines(text: str) -> dict[str, int]:
+    """``{"assessment.min_n": 11, "assessment": 9, ...}``: where each key and [table] of a parsed
+    TOML text is written, so a wrong value can be reported with its line. tomllib keeps no
+    positions; this reads the lines the way TOML does for the cases a barometer.toml uses (tables,
+    dotted and quoted keys) and leaves out keys inside [[arrays of tables]] and multi-line values."""
+    lines: dict[str, int] = {}
+    table: str | None = ""
+    in_multiline = False
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.count('"""') % 2 or line.count("'''") % 2:
+            in_multiline = not in_multiline
+            if not in_multiline:
+                continue
+        elif in_multiline:
+            continue
+        if _TOML_ARRAY_TABLE_RE.match(line):
+            table = None
+        elif header := _TOML_TABLE_RE.match(line):
+            table = _dotted(header.group(1))
+            lines.setdefault(table, number)
+        elif table is not None and (key := _TOML_KEY_RE.match(line)):
+            lines.setdefault(f"{table}.{_dotted(key.group(1))}" if table else _dotted(key.group(1)), number)
+    return lines
+
+
+def _dotted(key: str) -> str:
+    return ".".join(part.strip().strip("\"'") for part in re.findall(r"""\s*("[^"]*"|'[^']*'|[^.]+)\s*\.?""", key))
 
 
 def _read_bytes(path: Path, issues: list[Issue]) -> bytes | None:

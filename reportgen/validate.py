@@ -355,9 +355,10 @@ def _toml_repr(value: Any) -> str:
 class _Toml:
     data: dict[str, Any]
     issues: list[Issue]
+    lines: dict[str, int] = field(default_factory=dict)  # where each key is written
 
     def issue(self, key: str, message: str) -> None:
-        self.issues.append(Issue(TOML_FILE, None, key, message))
+        self.issues.append(Issue(TOML_FILE, self.lines.get(key), key, message))
 
     def section(self, name: str) -> dict[str, Any]:
         value = self.data.get(name, {})
@@ -402,7 +403,7 @@ def _config(v: _Validator, committees: _Ids) -> tuple[Config | None, Path | None
     """barometer.toml -> Config and the resolved map path; (None, None) when unreadable or invalid."""
     if v.raw.toml is None:
         return None, None
-    t = _Toml(v.raw.toml, v.issues)
+    t = _Toml(v.raw.toml, v.issues, v.raw.toml_lines)
     for name in ("assessment", "map", "documents", "districts"):
         t.section(name)
     owner = t.text("owner", required=True)

@@ -304,3 +304,28 @@ def test_defusedxml_refusal_is_reported_too(make_barometer, monkeypatch):
     assert messages(make_barometer({**without_csv(), "barometer.xlsx": book})) == [
         "barometer.xlsx: the file contains a forbidden XML entity declaration"
     ]
+
+
+def test_toml_key_lines_finds_where_each_key_is_written():
+    text = textwrap.dedent('''\
+        title = "x"  # a comment
+        [assessment]
+        aggregation = "worst"
+          significance=0.05
+        "quoted key" = 1
+        a . "b.c" = 2
+        [map]
+        file = """
+        key = "inside a multi-line string"
+        """
+        key = "bydel_nr"
+        [[extra]]
+        key = 1
+        [ documents ]
+        method_sensitivity = true
+        ''')
+    assert load.toml_key_lines(text) == {
+        "title": 1, "assessment": 2, "assessment.aggregation": 3, "assessment.significance": 4,
+        "assessment.quoted key": 5, "assessment.a.b.c": 6, "map": 7, "map.file": 8, "map.key": 11,
+        "documents": 14, "documents.method_sensitivity": 15,
+    }

@@ -379,11 +379,11 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
     "toml-title-missing": (toml('title = "Testbarometer"\n', ""), ["barometer.toml: title: is required"]),
     "toml-title-not-text": (
         toml('title = "Testbarometer"', "title = 5"),
-        ["barometer.toml: title: must be text in quotes, not 5"],
+        ["barometer.toml:1: title: must be text in quotes, not 5"],
     ),
     "toml-title-empty": (
         toml('title = "Testbarometer"', 'title = " "'),
-        ["barometer.toml: title: is required but empty"],
+        ["barometer.toml:1: title: is required but empty"],
     ),
     "toml-municipality-missing": (
         toml('municipality = "Testrup Kommune"\n', ""),
@@ -395,59 +395,59 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
     ),
     "toml-owner-unknown": (
         toml('owner = "BIU"', 'owner = "XYZ"'),
-        ['barometer.toml: owner: unknown committee "XYZ" (not in committees.csv)'],
+        ['barometer.toml:4: owner: unknown committee "XYZ" (not in committees.csv)'],
     ),
     "toml-language": (
         toml('language = "da"', 'language = "de"'),
-        ['barometer.toml: language: must be one of da, en, not "de"'],
+        ['barometer.toml:5: language: must be one of da, en, not "de"'],
     ),
     "toml-aggregation": (
         toml('aggregation = "worst"', 'aggregation = "best"'),
-        ['barometer.toml: assessment.aggregation: must be one of worst, majority, not "best"'],
+        ['barometer.toml:8: assessment.aggregation: must be one of worst, majority, not "best"'],
     ),
     "toml-significance-range": (
         toml("significance = 0.05", "significance = 1.5"),
-        ["barometer.toml: assessment.significance: must be a number between 0 and 1, not 1.5"],
+        ["barometer.toml:9: assessment.significance: must be a number between 0 and 1, not 1.5"],
     ),
     "toml-significance-zero": (
         toml("significance = 0.05", "significance = 0"),
-        ["barometer.toml: assessment.significance: must be a number between 0 and 1, not 0"],
+        ["barometer.toml:9: assessment.significance: must be a number between 0 and 1, not 0"],
     ),
     "toml-significance-text": (
         toml("significance = 0.05", 'significance = "0,05"'),
-        ['barometer.toml: assessment.significance: must be a number between 0 and 1, not "0,05"'],
+        ['barometer.toml:9: assessment.significance: must be a number between 0 and 1, not "0,05"'],
     ),
     "toml-min-n-negative": (
         toml("min_n = 20", "min_n = -1"),
-        ["barometer.toml: assessment.min_n: must be a whole number, 0 or more, not -1"],
+        ["barometer.toml:10: assessment.min_n: must be a whole number, 0 or more, not -1"],
     ),
     "toml-min-n-fraction": (
         toml("min_n = 20", "min_n = 2.5"),
-        ["barometer.toml: assessment.min_n: must be a whole number, 0 or more, not 2.5"],
+        ["barometer.toml:10: assessment.min_n: must be a whole number, 0 or more, not 2.5"],
     ),
     "toml-assessment-not-table": (
         toml("\n[assessment]\naggregation", '\nassessment = "worst"\n[x]\naggregation'),
-        ['barometer.toml: assessment: must be a table ([assessment]), not "worst"'],
+        ['barometer.toml:7: assessment: must be a table ([assessment]), not "worst"'],
     ),
     "toml-administration": (
         toml('owner = "BIU"', 'owner = "BIU"\nadministration = 7'),
-        ["barometer.toml: administration: must be text in quotes, not 7"],
+        ["barometer.toml:5: administration: must be text in quotes, not 7"],
     ),
     "toml-method-sensitivity": (
         {TOML: textwrap.dedent(BASE_FILES[TOML]) + '[documents]\nmethod_sensitivity = "ja"\n'},
-        ['barometer.toml: documents.method_sensitivity: must be true or false, not "ja"'],
+        ['barometer.toml:12: documents.method_sensitivity: must be true or false, not "ja"'],
     ),
     "map-outside-folder": (
         {TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP.replace("bydele", "../bydele")},
-        ['barometer.toml: map.file: "../bydele.geojson" must be a path inside the barometer folder'],
+        ['barometer.toml:12: map.file: "../bydele.geojson" must be a path inside the barometer folder'],
     ),
     "map-absolute": (
         {TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP.replace("bydele", "/etc/bydele")},
-        ['barometer.toml: map.file: "/etc/bydele.geojson" must be a path inside the barometer folder'],
+        ['barometer.toml:12: map.file: "/etc/bydele.geojson" must be a path inside the barometer folder'],
     ),
     "map-missing-file": (
         {TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP},
-        ['barometer.toml: map.file: "bydele.geojson" does not exist in the barometer folder'],
+        ['barometer.toml:12: map.file: "bydele.geojson" does not exist in the barometer folder'],
     ),
     "map-without-key": (
         {
@@ -471,7 +471,7 @@ def test_map_symlink_leaving_the_folder_is_refused(make_barometer, tmp_path):
     folder = make_barometer({TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP})
     (folder / "bydele.geojson").symlink_to(outside)
     assert messages(folder) == [
-        'barometer.toml: map.file: "bydele.geojson" must be a path inside the barometer folder'
+        'barometer.toml:12: map.file: "bydele.geojson" must be a path inside the barometer folder'
     ]
 
 
@@ -487,7 +487,7 @@ def test_all_problems_are_listed_grouped_by_file(make_barometer):
         "overrides.csv": "update,target,signal,reason\n2009-06,A1,lilla,\n",
     }
     assert messages(make_barometer(files)) == [
-        'barometer.toml: owner: unknown committee "XYZ" (not in committees.csv)',
+        'barometer.toml:4: owner: unknown committee "XYZ" (not in committees.csv)',
         'indicators.csv:2: unit: "procent" is not one of percent, count, value',
         'measurements.csv:2: value: "6,2,1" is not a number',
         'measurements.csv:2: se: "-1" must not be negative',

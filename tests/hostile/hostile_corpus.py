@@ -263,7 +263,7 @@ CORPUS: tuple[Case, ...] = (
     case("unknown-committee", edit(IND, ",BUU,", ",KFU,"),
          f'indicators.csv:3: committee: {uk("committee", "KFU", "committees.csv")}'),
     case("unknown-owner", edit(TOML, 'owner = "BIU"', 'owner = "ØU"'),
-         f'barometer.toml: owner: {uk("committee", "ØU", "committees.csv")}'),
+         f'barometer.toml:4: owner: {uk("committee", "ØU", "committees.csv")}'),
     case("unknown-indicator", edit(M, "B1,2008,", "Z9,2008,"),
          f'measurements.csv:6: indicator: {uk("indicator", "Z9", IND)}'),
     case("unknown-update", edit(M, "B1,2008,0.40,,,,2009-06", "B1,2008,0.40,,,,2010-06"),
@@ -311,10 +311,10 @@ CORPUS: tuple[Case, ...] = (
     case("toml-syntax-error", edit(TOML, 'min_n = 20', 'min_n = 20 20'),
          re.compile(r"barometer\.toml:10: not valid TOML: .+")),
     case("toml-wrong-type", edit(TOML, "significance = 0.05", 'significance = "5 %"'),
-         'barometer.toml: assessment.significance: must be a number between 0 and 1, not "5 %"'),
+         'barometer.toml:9: assessment.significance: must be a number between 0 and 1, not "5 %"'),
     case("toml-wrong-table", edit(TOML, 'language = "da"', 'language = "da"\nassessment = "worst"', "[assessment]\n",
                                   "[vurdering]\n"),
-         'barometer.toml: assessment: must be a table ([assessment]), not "worst"'),
+         'barometer.toml:6: assessment: must be a table ([assessment]), not "worst"'),
     # --- XLSX
     case("xlsx-uncalculated-formula", xlsx(workbook(lambda b: b["measurements"].__setitem__("C3", "=C2+1"))),
          "barometer.xlsx[measurements]:3: value: the formula =C2+1 has no calculated value (Excel never "
