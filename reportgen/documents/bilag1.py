@@ -192,7 +192,7 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
     if shared:
         header, widths, align = (
             (da.capitalize(one), f"Seneste tal ({da.period_short(shared)})", "Ændring", "Signal"),
-            (36, 24, 20, 20), ("left", "right", "right", "left"))
+            (34, 28, 20, 18), ("left", "right", "right", "left"))
     else:
         header, widths, align = (
             (da.capitalize(one), "Seneste tal", "Periode", "Ændring", "Signal"),
