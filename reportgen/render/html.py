@@ -80,16 +80,17 @@ def heading_ids(doc: Document) -> dict[int, str]:
     return ids
 
 
+def print_image(figure: Figure) -> tuple[bytes, str]:
+    """What a printed page shows of the figure, with its file suffix: the SVG, or the PNG when the
+    figure asks to be printed as a raster."""
+    return (figure.png, ".png") if figure.raster else (figure.svg, ".svg")
+
+
 def svg_data_url(figure: Figure) -> str:
-    """The figure's SVG as a base64 data: URL (its PNG when the figure asks to be printed as a
-    raster): served by the safe fetcher without touching disk."""
-    if figure.raster:
-        return png_data_url(figure)
-    return "data:image/svg+xml;base64," + base64.b64encode(figure.svg).decode("ascii")
-
-
-def png_data_url(figure: Figure) -> str:
-    return "data:image/png;base64," + base64.b64encode(figure.png).decode("ascii")
+    """The figure's print_image as a base64 data: URL: served by the safe fetcher without touching disk."""
+    data, suffix = print_image(figure)
+    mime = "image/png" if suffix == ".png" else "image/svg+xml"
+    return f"data:{mime};base64," + base64.b64encode(data).decode("ascii")
 
 
 def _colour(value: str | None) -> str | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from reportgen.document import Document, Figure
 from reportgen.errors import RenderError
 from reportgen.render.fetcher import FIGURE_SCHEME, SafeFetcher, weasyprint_problems_fail
-from reportgen.render.html import HTML_TEMPLATES, TEMPLATES_DIR, render_html
+from reportgen.render.html import HTML_TEMPLATES, TEMPLATES_DIR, print_image, render_html
 
 PRINT_CSS = TEMPLATES_DIR / "pdf" / "print.css"
 FONT_DIR = TEMPLATES_DIR / "fonts"
@@ -193,9 +193,9 @@ def render_pdf(
 
 
 def _figure_url(figure: Figure, figures: dict[str, bytes]) -> str:
-    """A ``reportgen-figure:`` URL for the figure's SVG (its PNG when it asks to be printed as a
-    raster), named by content: WeasyPrint caches images by URL across documents."""
-    data, suffix = (figure.png, ".png") if figure.raster else (figure.svg, ".svg")
+    """A ``reportgen-figure:`` URL for the figure's print_image, named by content: WeasyPrint caches
+    images by URL across documents."""
+    data, suffix = print_image(figure)
     url = f"{FIGURE_SCHEME}:{hashlib.sha256(data).hexdigest()}{suffix}"
     figures[url] = data
     return url
