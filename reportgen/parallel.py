@@ -48,12 +48,10 @@ def _worker_start(defer_gc: bool) -> None:
     if defer_gc:
         gc.freeze()
         gc.disable()
-        global _collected_at
-        _collected_at = _rss()
 
 
 GC_AFTER_BYTES = 192 * 1024 * 1024
-_collected_at = 0
+_collected_at = 0  # this process's size after its last collection; set by its first job
 
 
 def _rss() -> int:
