@@ -154,10 +154,13 @@ def main() -> None:
         ]
         docx = next((tmp / "a").glob("*/bilag1.docx"))
         lo_home = tmp / "lo-bench"
-        for name in ("LibreOffice bilag1.docx -> pdf, new profile", "LibreOffice bilag1.docx -> pdf, same profile"):
-            runs.append(measure(name, [
-                "soffice", "--headless", f"-env:UserInstallation=file://{lo_home}", "--convert-to", "pdf",
-                "--outdir", str(tmp / "lo"), str(docx)]))
+
+        def libreoffice(name: str, docx: Path) -> Run:
+            return measure(name, ["soffice", "--headless", f"-env:UserInstallation=file://{lo_home}",
+                                  "--convert-to", "pdf", "--outdir", str(tmp / "lo"), str(docx)])
+
+        runs.append(libreoffice("LibreOffice bilag1.docx -> pdf, new profile", docx))
+        runs.append(libreoffice("LibreOffice bilag1.docx -> pdf, same profile", docx))
         if not args.skip_national:
             for workers in ("1", "2"):
                 runs.append(measure(f"danmark build-all, 99 reports, --workers {workers}", cli(
@@ -166,9 +169,8 @@ def main() -> None:
             # LibreOffice on one municipal report (København, 0101), the national runs' unit of work.
             subprocess.run(cli("build-all", "data/danmark", "--out", str(tmp / "one"), "--only", "0101", "--docx"),
                            cwd=ROOT, check=True, capture_output=True)
-            runs.append(measure("LibreOffice 0101.docx -> pdf, same profile", [
-                "soffice", "--headless", f"-env:UserInstallation=file://{lo_home}", "--convert-to", "pdf",
-                "--outdir", str(tmp / "lo"), str(next((tmp / "one").glob("*/0101.docx")))]))
+            runs.append(libreoffice("LibreOffice 0101.docx -> pdf, same profile",
+                                    next((tmp / "one").glob("*/0101.docx"))))
         imports, prepare, first, second, plain_first, plain_second = bilag1_in_process()
         print(f"load average after: {os.getloadavg()[0]:.2f}\n")
         print(f"{'run':<48} {'wall s':>8} {'tree MiB':>9} {'proc MiB':>9} {'exit':>5}")
