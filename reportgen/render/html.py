@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -150,17 +151,42 @@ def render_html(
     footer elements, no screen styles); ``False`` embeds a small screen stylesheet for a browser.
     ``image_src`` maps a figure to its ``src``; ``None`` means an SVG data: URL.
     """
+    return render_html_parts(doc, (), template_dirs=template_dirs, for_print=for_print, image_src=image_src)[0]
+
+
+def render_html_parts(
+    doc: Document,
+    cuts: Sequence[int],
+    *,
+    template_dirs: Sequence[Path] | None = None,
+    for_print: bool = True,
+    image_src: Callable[[Figure], str] | None = None,
+) -> list[str]:
+    """``doc`` as one HTML page per part: the blocks are cut at the indices in ``cuts``, each of
+    them a PageBreak that the cut replaces. Ids and image sources are those of the whole document;
+    the parts after the first continue it (no title block, ``continued`` on the body).
+    """
     roots = tuple(template_dirs or ())
     env = _environment(roots)
     meta = doc.meta
+    views = _views(doc, image_src or svg_data_url)
+    bounds = [-1, *sorted(cuts), len(views)]
+    for cut in bounds[1:-1]:
+        if not isinstance(doc.blocks[cut], PageBreak):
+            raise ValueError(f"block {cut} is not a page break")
     try:
-        return env.get_template("base.html").render(
-            doc=doc,
-            meta=meta,
-            author=meta.author or meta.municipality,
-            views=_views(doc, image_src or svg_data_url),
-            for_print=for_print,
-        )
+        template = env.get_template("base.html")
+        return [
+            template.render(
+                doc=doc,
+                meta=meta,
+                author=meta.author or meta.municipality,
+                views=views[start + 1:end],
+                for_print=for_print,
+                continued=i > 0,
+            )
+            for i, (start, end) in enumerate(itertools.pairwise(bounds))
+        ]
     except TEMPLATE_FAILURES as exc:
         raise template_error(exc, [*roots, HTML_TEMPLATES]) from exc
 
