@@ -1,6 +1,7 @@
 """Document -> PDF: the HTML rendering laid out by WeasyPrint as tagged PDF/A-3u with Carlito."""
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import unicodedata
@@ -11,8 +12,9 @@ from pathlib import Path
 
 from reportgen.document import Document, Figure
 from reportgen.errors import RenderError
+from reportgen.render import pdfparts
 from reportgen.render.fetcher import FIGURE_SCHEME, SafeFetcher, weasyprint_problems_fail
-from reportgen.render.html import HTML_TEMPLATES, TEMPLATES_DIR, print_image, render_html
+from reportgen.render.html import HTML_TEMPLATES, TEMPLATES_DIR, print_image, render_html_parts
 
 PRINT_CSS = TEMPLATES_DIR / "pdf" / "print.css"
 FONT_DIR = TEMPLATES_DIR / "fonts"
@@ -20,6 +22,8 @@ PDF_VARIANT = "pdf/a-3u"  # archivable; pdf_tags=True adds the structure tree (a
 # WeasyPrint takes one variant: the PDF/UA-1 identification (what its own "pdf/ua-1" variant adds
 # to the same tagged output) goes into the XMP packet with the PDF/A extension schema it needs.
 PDF_UA_XMP = PRINT_CSS.parent / "pdfua.xmp"
+# Added to print.css for the later parts of a document laid out in parts (render/pdfparts.py).
+CONTINUED_CSS = PRINT_CSS.parent / "print-continued.css"
 _FACES = (  # (file stem, weight, style): the one family used for everything
     ("Carlito-Regular", "normal", "normal"),
     ("Carlito-Bold", "bold", "normal"),
@@ -47,6 +51,7 @@ class _Setup:
     stylesheets: list
     cache: dict
     glyphs: frozenset[int]  # code points every face of the family can draw
+    continued: object  # CONTINUED_CSS, parsed
 
 
 _SETUPS: dict[tuple, _Setup] = {}
@@ -129,10 +134,11 @@ def _setup(template_dirs: tuple[Path, ...], font_dir: Path) -> _Setup:
                     fonts = CSS(string=_font_face_css(font_dir), font_config=font_config,
                                 url_fetcher=fetcher, base_url=font_dir.as_uri() + "/")
                     print_css = CSS(filename=str(css_path), font_config=font_config, url_fetcher=fetcher)
+                    continued = CSS(filename=str(CONTINUED_CSS), font_config=font_config, url_fetcher=fetcher)
             except FatalURLFetchingError as exc:  # print.css reaching outside the allowed folders
                 cause = exc.__cause__
                 raise RenderError(str(cause) if isinstance(cause, RenderError) else str(exc)) from exc
-            setup = _Setup(fetcher, font_config, [fonts, print_css], {}, _family_glyphs(font_dir))
+            setup = _Setup(fetcher, font_config, [fonts, print_css], {}, _family_glyphs(font_dir), continued)
             _SETUPS[key] = setup
         return setup
 
@@ -157,23 +163,38 @@ def render_pdf(
     ``font_dir`` holds the Carlito-*.ttf files; ``None`` means templates/fonts. Any resource outside
     the templates, the fonts and ``extra_allowed_dirs`` fails the render with RenderError.
     """
-    from weasyprint import HTML
-    from weasyprint.urls import FatalURLFetchingError
-
     roots = tuple(Path(d).resolve() for d in (template_dirs or ()))
     fonts = Path(font_dir).resolve() if font_dir else FONT_DIR
     setup = _setup(roots, fonts)
     if len(setup.cache) > 256:  # images are cached by URL; keep a long build's memory bounded
         setup.cache.clear()
     figures: dict[str, bytes] = {}
-    html = render_html(doc, template_dirs=roots, for_print=True, image_src=lambda f: _figure_url(f, figures))
+    # A long document is laid out in parts on all cores (pdfparts.py); with the shipped templates
+    # only, whose print.css the continuation stylesheet matches.
+    cuts = pdfparts.cuts(doc) if not roots else ()
+    htmls = render_html_parts(doc, cuts, template_dirs=roots, for_print=True,
+                              image_src=lambda f: _figure_url(f, figures))
     fetcher = SafeFetcher([*setup.fetcher.allowed_dirs, *extra_allowed_dirs], figures)
-    _check_glyphs(html, setup.glyphs)
+    for html in htmls:
+        _check_glyphs(html, setup.glyphs)
+    pdfs = pdfparts.run([
+        functools.partial(_render_part, html, setup, fetcher, continued=i > 0) for i, html in enumerate(htmls)
+    ])
+    return _finish(pdfs)
+
+
+def _render_part(html: str, setup: _Setup, fetcher: SafeFetcher, resolve: pdfparts.Resolve | None, *,
+                 continued: bool) -> bytes:
+    """One part's PDF; ``resolve`` gives its page numbers (pdfparts.page_numbers)."""
+    from weasyprint import HTML
+    from weasyprint.urls import FatalURLFetchingError
+
+    stylesheets = [*setup.stylesheets, setup.continued] if continued else setup.stylesheets
     try:
-        with weasyprint_problems_fail():
+        with weasyprint_problems_fail(), pdfparts.page_numbers(resolve):
             document = HTML(string=html, base_url=HTML_TEMPLATES.as_uri() + "/", url_fetcher=fetcher).render(
                 font_config=setup.font_config,
-                stylesheets=setup.stylesheets,
+                stylesheets=stylesheets,
                 pdf_variant=PDF_VARIANT,
                 pdf_tags=True,
                 cache=setup.cache,
@@ -181,12 +202,12 @@ def render_pdf(
             with warnings.catch_warnings():
                 # WeasyPrint 70 opens its sRGB profile for PDF/A and never closes it.
                 warnings.filterwarnings("ignore", message=r".*sRGB2014\.icc", category=ResourceWarning)
-                return _declare_pdf_ua(document.write_pdf(
+                return document.write_pdf(
                     pdf_variant=PDF_VARIANT,
                     pdf_tags=True,
                     pdf_identifier=None,  # the variant's default: an identifier hashed from the content
                     uncompressed_pdf=False,
-                ))
+                )
     except FatalURLFetchingError as exc:
         cause = exc.__cause__
         raise RenderError(str(cause) if isinstance(cause, RenderError) else str(exc)) from exc
@@ -201,25 +222,33 @@ def _figure_url(figure: Figure, figures: dict[str, bytes]) -> str:
     return url
 
 
-def _declare_pdf_ua(pdf: bytes) -> bytes:
+def _finish(pdfs: Sequence[bytes]) -> bytes:
+    """The parts joined (pdfparts.join), declared PDF/UA-1 as well, saved with an identifier
+    derived from the content."""
+    import io
+
+    import pikepdf
+
+    with pdfparts.join(pdfs) as doc:
+        _declare_pdf_ua(doc)
+        out = io.BytesIO()
+        doc.save(out, deterministic_id=True, fix_metadata_version=False,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return out.getvalue()
+
+
+def _declare_pdf_ua(doc) -> None:
     """Add the PDF/UA-1 identification (pdfuaid:part 1 and the PDF/A extension schema that
     describes it, from templates/pdf/pdfua.xmp) to the XMP packet's one rdf:RDF element.
 
     WeasyPrint writes either PDF/A or PDF/UA metadata; its "pdf/ua-1" variant adds exactly this
     identification to the same tagged output we make, so the document declares both.
     """
-    import io
     import re
-
-    import pikepdf
 
     fragment = PDF_UA_XMP.read_bytes()
     inner = re.search(rb"<rdf:RDF[^>]*>(.*)</rdf:RDF>", fragment, re.S).group(1)
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
-        xmp = doc.Root.Metadata.read_bytes()
-        if b"pdfuaid" not in xmp:
-            xmp = xmp.replace(b"</rdf:RDF>", inner + b"</rdf:RDF>", 1)
-            doc.Root.Metadata.write(xmp)
-        out = io.BytesIO()
-        doc.save(out, deterministic_id=True, fix_metadata_version=False)
-        return out.getvalue()
+    xmp = doc.Root.Metadata.read_bytes()
+    if b"pdfuaid" not in xmp:
+        xmp = xmp.replace(b"</rdf:RDF>", inner + b"</rdf:RDF>", 1)
+        doc.Root.Metadata.write(xmp)
