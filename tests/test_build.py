@@ -49,6 +49,34 @@ def test_bilag1_pdf_reads_as_the_seed(demo_build):
         assert f" {bad} " not in f" {text} "
 
 
+def test_bilag1_is_laid_out_in_parts_with_one_page_numbering(demo_build):
+    """Each area starts a page, so Bilag 1 is laid out in two parts (render/pdfparts.py); the joined
+    PDF numbers its pages as one document and has the running header on all but the title page."""
+    import re
+
+    path = demo_build.out_dir / "bilag1.pdf"
+    with pikepdf.open(path) as pdf:
+        n = len(pdf.pages)
+        regular = {str(o.BaseFont) for o in pdf.objects if isinstance(o, pikepdf.Dictionary)
+                   and o.get("/Type") == "/Font" and str(o.get("/BaseFont", "")).endswith("+Carlito")}
+        assert len(regular) == 2  # a subset of the regular face per part
+        with pdf.open_outline() as outline:
+            starts = {item.title: pdf.pages.index(pdf.pages.from_objgen(*item.destination[0].objgen))
+                      for item in outline.root}
+    pages = [pdf_text_page(path, i) for i in range(1, n + 1)]
+    for i, text in enumerate(pages, start=1):
+        assert re.search(rf"Side {i} af {n}\b", text), i
+        assert ("Beskæftigelses- og Integrationsudvalget · 3. december 2009" in text) == (i > 1), i
+    for area in ("Beskæftigelse (rød)", "Uddannelse (gul)", "Bolig (grøn)", "Datagrundlag"):
+        first_line = next(line for line in pages[starts[area]].splitlines()[1:] if line.strip())
+        assert first_line.strip() == area  # the section opens its page, under the running header
+
+
+def pdf_text_page(path, page: int) -> str:
+    return subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+
+
 def test_bilag1_docx_has_headings_tables_and_the_same_sentences(demo_build):
     doc = DocxDocument(str(demo_build.out_dir / "bilag1.docx"))
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..assess import Assessment
-from ..document import Block, Cell, Document, Heading, ListBlock, Note, Paragraph, Run, Table
+from ..document import Block, Cell, Document, Heading, ListBlock, Note, PageBreak, Paragraph, Run, Table
 from ..history import data_age
 from ..model import Barometer, Indicator
 from ..narrate import Narrative
@@ -53,8 +53,12 @@ def build_bilag1(
         blocks.append(common.figure_from(charts.overview, caption="Signalfarver for indsatsområderne",
                                          width_mm=150))
     blocks.extend(changes)
+    # Each area, and the data sources with the method note, start on a new page: a committee member
+    # finds an area by its first page, and the PDF can be laid out in parts (render/pdfparts.py).
     for area in barometer.areas:
+        blocks.append(PageBreak())
         blocks.extend(_area_section(barometer, assessment, narrative, charts, area.id))
+    blocks.append(PageBreak())
     blocks.extend(_data_section(barometer, assessment))
     blocks.extend(_method_section(barometer))
     blocks.extend(appendix)
