@@ -308,3 +308,12 @@ def test_a_part_ends_with_its_killed_parent(tmp_path):
     while alive() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not alive()
+
+
+def test_run_reports_a_refused_fork(monkeypatch):
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refuse)
+    with pytest.raises(RenderError, match="kunne ikke sættes i dele: Resource temporarily unavailable"):
+        pdfparts.run([_part(1), _part(2)])

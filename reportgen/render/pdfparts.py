@@ -128,7 +128,12 @@ def run(parts: Sequence[Part]) -> list[bytes]:
     try:
         for part in parts[1:]:
             ours, theirs = Pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError as exc:  # the process limit, or no memory left
+                ours.close()
+                theirs.close()
+                raise RenderError(f"Dokumentet kunne ikke sættes i dele: {exc.strerror or exc}") from exc
             if pid == 0:  # pragma: no cover - the child's coverage is not collected
                 ours.close()
                 for _, conn in children:
