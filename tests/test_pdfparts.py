@@ -161,6 +161,10 @@ def test_parts_keep_the_outline_destinations_and_tag_tree(renders):
         empty_div = [t for t in tags_a if t not in set(tags_b)]
         assert [t[1] for t in empty_div] == ["/Div"]
         assert [t for t in tags_a if t != empty_div[0]] == tags_b
+        # One tree: nothing of the second part's own root is left in the file.
+        roots = [o for o in b.objects if isinstance(o, pikepdf.Dictionary)
+                 and (o.get("/Type") == "/StructTreeRoot" or o.get("/S") == "/Document")]
+        assert len(roots) == 2
         # Every page's marked content maps back to elements on that page.
         nums = b.Root.StructTreeRoot.ParentTree.Nums
         tree = dict(zip((int(k) for k in nums[::2]), nums[1::2], strict=True))
@@ -317,3 +321,60 @@ def test_run_reports_a_refused_fork(monkeypatch):
     monkeypatch.setattr(os, "fork", refuse)
     with pytest.raises(RenderError, match="kunne ikke sættes i dele: Resource temporarily unavailable"):
         pdfparts.run([_part(1), _part(2)])
+
+
+def _marked_text(pdf: pikepdf.Pdf, index: int) -> list[tuple[int, float]]:
+    """(MCID, y in CSS px from the top) of each text drawn inside marked content on one page."""
+    found, stack, y = [], [], 0.0
+    for operands, op in pikepdf.parse_content_stream(pdf.pages[index]):
+        name = str(op)
+        if name == "BDC":
+            props = operands[1]
+            stack.append(int(props.MCID) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props else None)
+        elif name == "BMC":
+            stack.append(None)
+        elif name == "EMC":
+            stack.pop()
+        elif name == "Tm":
+            y = float(operands[5])
+        elif name in ("Tj", "TJ") and stack and stack[-1] is not None:
+            found.append((stack[-1], y))
+    return found
+
+
+def _reachable_mcids(pdf: pikepdf.Pdf, index: int) -> set[int]:
+    page = pdf.pages[index].objgen
+    seen = set()
+
+    def walk(elem, pg):
+        if isinstance(elem, int):
+            if pg == page:
+                seen.add(int(elem))
+            return
+        if not isinstance(elem, pikepdf.Dictionary):
+            return
+        pg = elem.Pg.objgen if "/Pg" in elem else pg
+        kids = elem.get("/K")
+        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
+            walk(kid, pg)
+
+    walk(pdf.Root.StructTreeRoot.K[0], None)
+    return seen
+
+
+@pytest.mark.parametrize("which", ["whole", "parts"])
+def test_running_header_and_footer_are_outside_the_reading_tree(renders, which):
+    """WeasyPrint tags the margin boxes' text but keeps it out of the structure tree (reachable
+    only through the parent tree), so a reader that follows the tree does not read the running
+    header and the page number on every page; all other text is in the tree."""
+    _, whole, parts = renders
+    with pikepdf.open(io.BytesIO(whole if which == "whole" else parts)) as pdf:
+        height = float(pdf.pages[0].mediabox[3]) / 0.75  # page height in CSS px
+        for index in range(len(pdf.pages)):
+            marked = _marked_text(pdf, index)
+            margins = {mcid for mcid, y in marked if y < 27 / 25.4 * 96 or y > height - 22 / 25.4 * 96}
+            body = {mcid for mcid, _ in marked} - margins
+            reachable = _reachable_mcids(pdf, index)
+            assert len(margins) == (3 if index else 2), index  # header, footer, page number
+            assert not margins & reachable, index
+            assert body <= reachable, index

@@ -265,9 +265,7 @@ def _append(out, part) -> None:
     document = out.Root.StructTreeRoot.K[0]
     part_document = part.Root.StructTreeRoot.K[0]
     for kid in part_document.K:
-        copied = out.copy_foreign(kid)
-        copied.P = document
-        document.K.append(copied)
+        document.K.append(out.copy_foreign(kid))
     nums = out.Root.StructTreeRoot.ParentTree.Nums
     part_nums = part.Root.StructTreeRoot.ParentTree.Nums
     if len(nums) != 2 * offset or len(part_nums) != 2 * len(part.pages):
@@ -275,6 +273,13 @@ def _append(out, part) -> None:
     for key, value in zip(part_nums[::2], part_nums[1::2], strict=True):
         nums.append(int(key) + offset)
         nums.append(out.copy_foreign(part.make_indirect(value)))
+    # Every element whose parent was the part's document element now has the joined one, so
+    # nothing of the part's own root is left: the kids above, and the margin boxes' elements,
+    # which WeasyPrint keeps out of the tree (they are reached through the parent tree only).
+    for obj in part.objects:
+        if _is_dict(obj) and obj.get("/Type") == "/StructElem" and obj.get("/P") is not None \
+                and obj.P.objgen == part_document.objgen:
+            out.copy_foreign(obj).P = document
     for page in out.pages[offset:]:
         page.obj.StructParents = int(page.obj.StructParents) + offset
     # Outline: the part starts at a top-level heading, so its items follow the first part's.
