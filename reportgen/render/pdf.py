@@ -162,6 +162,8 @@ def render_pdf(
     ``print.css`` in one of them replaces templates/pdf/print.css; ``None`` means the shipped ones.
     ``font_dir`` holds the Carlito-*.ttf files; ``None`` means templates/fonts. Any resource outside
     the templates, the fonts and ``extra_allowed_dirs`` fails the render with RenderError.
+    A long document with page breaks before its sections is laid out in two processes and joined
+    (render/pdfparts.py): the same PDF, sooner.
     """
     roots = tuple(Path(d).resolve() for d in (template_dirs or ()))
     fonts = Path(font_dir).resolve() if font_dir else FONT_DIR
@@ -169,7 +171,7 @@ def render_pdf(
     if len(setup.cache) > 256:  # images are cached by URL; keep a long build's memory bounded
         setup.cache.clear()
     figures: dict[str, bytes] = {}
-    # A long document is laid out in parts on all cores (pdfparts.py); with the shipped templates
+    # A long document is laid out in two parts at once (pdfparts.py); with the shipped templates
     # only, whose print.css the continuation stylesheet matches.
     cuts = pdfparts.cuts(doc) if not roots else ()
     htmls = render_html_parts(doc, cuts, template_dirs=roots, for_print=True,
