@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reportgen.document import Document, Figure
 from reportgen.errors import RenderError
-from reportgen.render import pdfparts
+from reportgen.render import pdfjoin, pdfparts
 from reportgen.render.fetcher import FIGURE_SCHEME, SafeFetcher, weasyprint_problems_fail
 from reportgen.render.html import HTML_TEMPLATES, TEMPLATES_DIR, print_image, render_html_parts
 
@@ -225,13 +225,13 @@ def _figure_url(figure: Figure, figures: dict[str, bytes]) -> str:
 
 
 def _finish(pdfs: Sequence[bytes]) -> bytes:
-    """The parts joined (pdfparts.join), declared PDF/UA-1 as well, saved with an identifier
+    """The parts joined (pdfjoin.join), declared PDF/UA-1 as well, saved with an identifier
     derived from the content."""
     import io
 
     import pikepdf
 
-    with pdfparts.join(pdfs) as doc:
+    with pdfjoin.join(pdfs) as doc:
         _declare_pdf_ua(doc)
         out = io.BytesIO()
         doc.save(out, deterministic_id=True, fix_metadata_version=False,

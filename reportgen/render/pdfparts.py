@@ -4,7 +4,7 @@ Nothing flows across a forced page break, so a document whose sections start on 
 (a PageBreak before a level-1 heading) can be laid out as independent parts. Only the footers'
 "Side X af Y" depend on the other parts: each part's pages are made first, the parts exchange
 their page counts, and the margin boxes are laid out with the document's numbers. The part PDFs
-are then joined: pages, tag tree, outline and named destinations.
+are then joined (render/pdfjoin.py).
 
 The cut depends on the document alone, never on the machine, so the same document gives the same
 bytes on one core or many.
@@ -12,8 +12,6 @@ bytes on one core or many.
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import io
 import itertools
 import os
 import signal
@@ -201,122 +199,3 @@ def _expect(conn: Connection, kind: str):
     if message[0] != kind:
         raise RenderError(f"En del af dokumentet svarede {message[0]!r}, ventede {kind!r}")
     return message[1]
-
-
-# Joining the PDFs ----------------------------------------------------------------------------------
-
-def join(pdfs: Sequence[bytes]):
-    """The part PDFs as one pikepdf.Pdf: the first part's catalogue and metadata, every part's
-    pages, tag tree, outline and named destinations."""
-    import pikepdf
-
-    out = pikepdf.open(io.BytesIO(pdfs[0]))
-    for index, data in enumerate(pdfs[1:], start=1):
-        part = pikepdf.open(io.BytesIO(data))
-        _retag_fonts(part, index, _font_tags(out))
-        _append(out, part)
-    return out
-
-
-def _font_tags(pdf) -> set[str]:
-    return {str(obj.BaseFont).split("+")[0] for obj in pdf.objects
-            if _is_dict(obj) and obj.get("/Type") == "/Font" and "+" in str(obj.get("/BaseFont", ""))}
-
-
-def _is_dict(obj) -> bool:
-    import pikepdf
-
-    return isinstance(obj, pikepdf.Dictionary)
-
-
-def _retag_fonts(part, index: int, taken: set[str]) -> None:
-    """Give the part's font subsets tags of their own: different subsets of one font in one file
-    must have different six-letter tags (ISO 32000-1, 9.6.4)."""
-    import pikepdf
-
-    renamed: dict[str, str] = {}
-    for obj in part.objects:
-        if not _is_dict(obj):
-            continue
-        for key in ("/BaseFont", "/FontName"):
-            name = str(obj.get(key, ""))
-            if "+" not in name:
-                continue
-            tag, rest = name[1:].split("+", 1)
-            if tag not in renamed:
-                seed, new = f"{tag}:{index}", tag
-                while new in taken or new == tag:
-                    digest = hashlib.sha256(seed.encode()).digest()
-                    new = "".join(chr(65 + b % 26) for b in digest[:6])
-                    seed += "+"
-                renamed[tag] = new
-                taken.add(new)
-            obj[key] = pikepdf.Name(f"/{renamed[tag]}+{rest}")
-
-
-def _append(out, part) -> None:
-    import pikepdf
-
-    offset = len(out.pages)
-    for page in part.pages:
-        out.pages.append(page)
-    # Tag tree: the part's top-level elements join the document element; the parent tree maps
-    # each page's marked content, keyed by the page's /StructParents.
-    document = out.Root.StructTreeRoot.K[0]
-    part_document = part.Root.StructTreeRoot.K[0]
-    for kid in part_document.K:
-        document.K.append(out.copy_foreign(kid))
-    nums = out.Root.StructTreeRoot.ParentTree.Nums
-    part_nums = part.Root.StructTreeRoot.ParentTree.Nums
-    if len(nums) != 2 * offset or len(part_nums) != 2 * len(part.pages):
-        raise RenderError("Dokumentet har links eller formularfelter og kan ikke sættes i dele")
-    for key, value in zip(part_nums[::2], part_nums[1::2], strict=True):
-        nums.append(int(key) + offset)
-        nums.append(out.copy_foreign(part.make_indirect(value)))
-    # Every element whose parent was the part's document element now has the joined one, so
-    # nothing of the part's own root is left: the kids above, and the margin boxes' elements,
-    # which WeasyPrint keeps out of the tree (they are reached through the parent tree only).
-    for obj in part.objects:
-        if _is_dict(obj) and obj.get("/Type") == "/StructElem" and obj.get("/P") is not None \
-                and obj.P.objgen == part_document.objgen:
-            out.copy_foreign(obj).P = document
-    for page in out.pages[offset:]:
-        page.obj.StructParents = int(page.obj.StructParents) + offset
-    # Outline: the part starts at a top-level heading, so its items follow the first part's.
-    if "/Outlines" in part.Root and "/First" in part.Root.Outlines:
-        _append_outline(out, part)
-    # Named destinations (heading ids).
-    if "/Names" in part.Root and "/Dests" in part.Root.Names:
-        if "/Names" not in out.Root:
-            out.Root.Names = pikepdf.Dictionary()
-        if "/Dests" not in out.Root.Names:
-            out.Root.Names.Dests = pikepdf.NameTree.new(out).obj
-        dests = pikepdf.NameTree(out.Root.Names.Dests)
-        for name, dest in pikepdf.NameTree(part.Root.Names.Dests).items():
-            if name in dests:
-                raise RenderError(f"Ankeret {name!r} findes i begge dele af dokumentet")
-            dests[name] = out.copy_foreign(part.make_indirect(dest))
-
-
-def _append_outline(out, part) -> None:
-    import pikepdf
-
-    source = part.Root.Outlines
-    items, item = [], source.First
-    while True:
-        items.append(out.copy_foreign(item))
-        if item.objgen == source.Last.objgen:
-            break
-        item = item.Next
-    if "/Outlines" not in out.Root:
-        out.Root.Outlines = out.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines, Count=0))
-    target = out.Root.Outlines
-    for copied in items:
-        copied.Parent = target
-    if "/First" in target:
-        target.Last.Next = items[0]
-        items[0].Prev = target.Last
-    else:
-        target.First = items[0]
-    target.Last = items[-1]
-    target.Count = int(target.get("/Count", 0)) + int(source.get("/Count", 0))
