@@ -13,6 +13,7 @@ from pathlib import Path
 import pikepdf
 
 from . import __version__
+from .render import pdfjoin
 
 DEPENDENCIES = ("pandas", "Jinja2", "matplotlib", "weasyprint", "python-docx", "babel", "pikepdf", "openpyxl")
 
@@ -31,6 +32,7 @@ class TocEntry:
     title: str
     page: int  # 1-based page in pack.pdf
     level: int = 1
+    part: int | None = None  # index of the PackPart; None for a group heading
 
 
 def page_count(pdf: bytes) -> int:
@@ -43,11 +45,11 @@ def toc_entries(parts: Sequence[PackPart], front_pages: int) -> tuple[TocEntry, 
     entries: list[TocEntry] = []
     page = front_pages + 1
     seen_groups: set[str] = set()
-    for part in parts:
+    for index, part in enumerate(parts):
         if part.group and part.group not in seen_groups:
             seen_groups.add(part.group)
             entries.append(TocEntry(part.group, page, 1))
-        entries.append(TocEntry(part.title, page, 2 if part.group else 1))
+        entries.append(TocEntry(part.title, page, 2 if part.group else 1, index))
         page += page_count(part.pdf)
     return tuple(entries)
 
@@ -68,18 +70,18 @@ def build_pack_pdf(
         if actual == front_pages:
             break
         front_pages = actual
-    out = pikepdf.new()
-    pdfs = [front, *(p.pdf for p in parts)]
-    sources = [pikepdf.open(io.BytesIO(b)) for b in pdfs]
-    try:
-        for src in sources:
-            out.pages.extend(src.pages)
+    # The parts stay tagged PDF/A-3u: the front's catalogue (metadata, output intent, language)
+    # with every part's pages and tag tree (render/pdfjoin.py).
+    with pdfjoin.join([front, *(p.pdf for p in parts)], outline=False, names=False) as out:
         with out.open_outline() as outline:
             outline.root.clear()
             outline.root.append(pikepdf.OutlineItem("Forside og indhold", 0))
             group_item: pikepdf.OutlineItem | None = None
             for entry in entries:
                 item = pikepdf.OutlineItem(entry.title, entry.page - 1)
+                if entry.part is not None:  # the part's own bookmarks, folded under it
+                    item.children.extend(_outline_items(parts[entry.part].pdf, entry.page - 1))
+                    item.is_closed = True
                 if entry.level == 1:
                     outline.root.append(item)
                     group_item = item
@@ -87,17 +89,31 @@ def build_pack_pdf(
                     group_item.children.append(item)
                 else:
                     outline.root.append(item)
-        with pikepdf.open(io.BytesIO(front)) as first:
-            if "/Lang" in first.Root:
-                out.Root.Lang = first.Root.Lang
-            out.docinfo = out.copy_foreign(first.docinfo)
         out.Root.PageMode = pikepdf.Name.UseOutlines
         buf = io.BytesIO()
-        out.save(buf, deterministic_id=True, fix_metadata_version=False)
+        out.save(buf, deterministic_id=True, fix_metadata_version=False,
+                 object_stream_mode=pikepdf.ObjectStreamMode.generate)
         return buf.getvalue()
-    finally:
-        for src in sources:
-            src.close()
+
+
+def _outline_items(pdf: bytes, first_page: int) -> list[pikepdf.OutlineItem]:
+    """A part's bookmarks as items for pack.pdf, where the part starts at page index ``first_page``."""
+    with pikepdf.open(io.BytesIO(pdf)) as doc:
+        pages = {page.objgen: i for i, page in enumerate(doc.pages)}
+
+        def convert(item: pikepdf.OutlineItem) -> pikepdf.OutlineItem:
+            dest = list(item.destination)
+            page = first_page + pages[dest[0].objgen]
+            if len(dest) == 5 and dest[1] == pikepdf.Name.XYZ:  # WeasyPrint's [page /XYZ left top 0]
+                left, top, zoom = (float(x) for x in dest[2:])
+                new = pikepdf.OutlineItem(item.title, page, "XYZ", left=left, top=top, zoom=zoom)
+            else:
+                new = pikepdf.OutlineItem(item.title, page)
+            new.children.extend(convert(child) for child in item.children)
+            return new
+
+        with doc.open_outline() as outline:
+            return [convert(item) for item in outline.root]
 
 
 ZIP_DATE = (2000, 1, 1, 0, 0, 0)

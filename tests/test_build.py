@@ -109,6 +109,38 @@ def test_pack_pdf_has_every_part_and_bookmarks(demo_build):
     assert "Indhold" in pdf_text(out / "pack.pdf").split("\f")[1]
 
 
+def test_pack_pdf_stays_tagged_and_archivable(demo_build, tmp_path):
+    """pack.pdf keeps its parts' tag trees and the PDF/A-3u and PDF/UA-1 identification; each part's
+    bookmarks are folded under its entry and lead to the right page."""
+    from tests.pdf_checks import reading_tree
+
+    out = demo_build.out_dir
+    with pikepdf.open(out / "pack.pdf") as pack:
+        meta = pack.open_metadata()
+        assert (meta.get("pdfaid:part"), meta.get("pdfaid:conformance"), meta.get("pdfuaid:part")) == ("3", "U", "1")
+        assert str(pack.Root.Lang) == "da" and pack.Root.MarkInfo.Marked and "/OutputIntents" in pack.Root
+        assert len([o for o in pack.objects if isinstance(o, pikepdf.Dictionary)
+                    and o.get("/Type") == "/StructTreeRoot"]) == 1
+        subsets = [str(o.BaseFont) for o in pack.objects if isinstance(o, pikepdf.Dictionary)
+                   and o.get("/Type") == "/Font" and "/FontDescriptor" in o]
+        assert len(subsets) == len(set(subsets))  # different subsets, different tags
+        for index, (margins, body, reachable) in enumerate(reading_tree(pack)):
+            assert body and body <= reachable, index  # every page's text is in the tree
+            assert not margins & reachable, index
+        pages = {page.objgen: i for i, page in enumerate(pack.pages)}
+        with pack.open_outline() as outline:
+            bilag1 = next(i for i in outline.root if i.title.startswith("Bilag 1"))
+            assert bilag1.is_closed
+            area = next(c for c in bilag1.children if c.title == "Bolig (grøn)")
+            page = pages[area.destination[0].objgen] + 1
+    lines = [line.strip() for line in pdf_text_page(out / "pack.pdf", page).splitlines() if line.strip()]
+    assert lines[1] == "Bolig (grøn)"  # under the running header
+    path = tmp_path / "pack.pdf"
+    path.write_bytes((out / "pack.pdf").read_bytes())
+    check = subprocess.run(["qpdf", "--check", str(path)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
 def test_manifest_and_zip_match_the_files(demo_build):
     out = demo_build.out_dir
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))

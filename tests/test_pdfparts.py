@@ -16,6 +16,7 @@ from reportgen.document import Heading, PageBreak, Paragraph, Table
 from reportgen.errors import RenderError
 from reportgen.render import pdfparts
 from reportgen.render.pdf import render_pdf
+from tests.pdf_checks import reading_tree
 from tests.render_fixtures import sample_document
 
 
@@ -323,45 +324,6 @@ def test_run_reports_a_refused_fork(monkeypatch):
         pdfparts.run([_part(1), _part(2)])
 
 
-def _marked_text(pdf: pikepdf.Pdf, index: int) -> list[tuple[int, float]]:
-    """(MCID, y in CSS px from the top) of each text drawn inside marked content on one page."""
-    found, stack, y = [], [], 0.0
-    for operands, op in pikepdf.parse_content_stream(pdf.pages[index]):
-        name = str(op)
-        if name == "BDC":
-            props = operands[1]
-            stack.append(int(props.MCID) if isinstance(props, pikepdf.Dictionary) and "/MCID" in props else None)
-        elif name == "BMC":
-            stack.append(None)
-        elif name == "EMC":
-            stack.pop()
-        elif name == "Tm":
-            y = float(operands[5])
-        elif name in ("Tj", "TJ") and stack and stack[-1] is not None:
-            found.append((stack[-1], y))
-    return found
-
-
-def _reachable_mcids(pdf: pikepdf.Pdf, index: int) -> set[int]:
-    page = pdf.pages[index].objgen
-    seen = set()
-
-    def walk(elem, pg):
-        if isinstance(elem, int):
-            if pg == page:
-                seen.add(int(elem))
-            return
-        if not isinstance(elem, pikepdf.Dictionary):
-            return
-        pg = elem.Pg.objgen if "/Pg" in elem else pg
-        kids = elem.get("/K")
-        for kid in kids if isinstance(kids, pikepdf.Array) else [kids]:
-            walk(kid, pg)
-
-    walk(pdf.Root.StructTreeRoot.K[0], None)
-    return seen
-
-
 @pytest.mark.parametrize("which", ["whole", "parts"])
 def test_running_header_and_footer_are_outside_the_reading_tree(renders, which):
     """WeasyPrint tags the margin boxes' text but keeps it out of the structure tree (reachable
@@ -369,12 +331,8 @@ def test_running_header_and_footer_are_outside_the_reading_tree(renders, which):
     header and the page number on every page; all other text is in the tree."""
     _, whole, parts = renders
     with pikepdf.open(io.BytesIO(whole if which == "whole" else parts)) as pdf:
-        height = float(pdf.pages[0].mediabox[3]) / 0.75  # page height in CSS px
-        for index in range(len(pdf.pages)):
-            marked = _marked_text(pdf, index)
-            margins = {mcid for mcid, y in marked if y < 27 / 25.4 * 96 or y > height - 22 / 25.4 * 96}
-            body = {mcid for mcid, _ in marked} - margins
-            reachable = _reachable_mcids(pdf, index)
-            assert len(margins) == (3 if index else 2), index  # header, footer, page number
-            assert not margins & reachable, index
-            assert body <= reachable, index
+        pages = reading_tree(pdf)
+    for index, (margins, body, reachable) in enumerate(pages):
+        assert len(margins) == (3 if index else 2), index  # header, footer, page number
+        assert body and body <= reachable, index
+        assert not margins & reachable, index
