@@ -172,6 +172,33 @@ def test_template_saved_as_barometer_xlsx_reads_like_the_csvs(made, tmp_path):
     assert dataclasses.replace(from_xlsx, **strip) == dataclasses.replace(from_csv, **strip)
 
 
+@pytest.mark.slow
+def test_template_opened_and_saved_in_libreoffice_calc_keeps_its_sheets_help_and_drop_downs(made, book, tmp_path):
+    """What a user without Excel does: open the template in LibreOffice Calc and save it. Calc
+    reads every sheet, header comment and drop-down, and our loader reads its file like the CSVs.
+    (Calc writes each drop-down for the first 1.001 data rows only, whatever range it was given.)"""
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         "--convert-to", "xlsx:Calc Office Open XML", "--outdir", str(tmp_path / "calc"), str(made / TEMPLATE_FILE)],
+        check=True, capture_output=True, timeout=180,
+    )
+    saved = tmp_path / "calc" / TEMPLATE_FILE
+    calc = openpyxl.load_workbook(saved)
+    assert calc.sheetnames == book.sheetnames
+    for name in TABLES:
+        ours, theirs = book[name], calc[name]
+        assert _header(theirs) == _header(ours), name
+        assert [c.comment.text for c in theirs[1]] == [c.comment.text for c in ours[1]], name
+        assert [c.value for c in theirs[2]] == [c.value for c in ours[2]], name
+        assert _validations(theirs) == _validations(ours), name
+    folder = tmp_path / "from-calc"
+    folder.mkdir()
+    (folder / "barometer.toml").write_bytes((made / "barometer.toml").read_bytes())
+    (folder / "barometer.xlsx").write_bytes(saved.read_bytes())
+    strip = dict(folder=Path("."), input_files=())
+    assert dataclasses.replace(read_barometer(folder), **strip) == dataclasses.replace(read_barometer(made), **strip)
+
+
 def test_template_is_byte_identical_across_runs(tmp_path):
     first = workbook_bytes(title="Sundhedsbarometer")
     time.sleep(1.1)  # openpyxl stamps the save time in seconds
