@@ -210,12 +210,30 @@ def test_user_templates_are_not_cut(tmp_path, monkeypatch):
 
 # Running the parts --------------------------------------------------------------------------------
 
-def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
+@pytest.fixture
+def forked(monkeypatch) -> list[int]:
+    """The pids run() forks; afterwards each must be gone and reaped (other tests' processes aside)."""
+    pids: list[int] = []
+    fork = os.fork
+
+    def recording_fork() -> int:
+        pid = fork()
+        if pid:
+            pids.append(pid)
+        return pid
+
+    monkeypatch.setattr(os, "fork", recording_fork)
+    return pids
+
+
+def _reaped(pids: list[int]) -> bool:
+    for pid in pids:
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            continue
+        return False  # still our child: running, or a zombie nobody waited for
+    return bool(pids)
 
 
 def _part(count: int):
@@ -225,28 +243,29 @@ def _part(count: int):
     return part
 
 
-def test_run_gives_each_part_its_offset_and_the_total():
+def test_run_gives_each_part_its_offset_and_the_total(forked):
     assert pdfparts.run([_part(3), _part(5), _part(2)]) == [b"0/10", b"3/10", b"8/10"]
-    assert _no_children_left()
+    assert len(forked) == 2 and _reaped(forked)
 
 
-def test_run_reports_a_failing_part_and_leaves_no_process():
+def test_run_reports_a_failing_part_and_leaves_no_process(forked):
     def failing(resolve):
         raise RenderError("Skrifttypen mangler: Carlito")
 
     with pytest.raises(RenderError, match="Skrifttypen mangler"):
         pdfparts.run([_part(3), failing])
-    assert _no_children_left()
+    assert _reaped(forked)
 
     def crashing(resolve):
         os._exit(3)
 
+    forked.clear()
     with pytest.raises(RenderError, match="stoppede uventet"):
         pdfparts.run([_part(3), crashing])
-    assert _no_children_left()
+    assert _reaped(forked)
 
 
-def test_run_stops_the_other_parts_when_the_first_fails():
+def test_run_stops_the_other_parts_when_the_first_fails(forked):
     def first(resolve):
         raise ValueError("boom")
 
@@ -256,7 +275,7 @@ def test_run_stops_the_other_parts_when_the_first_fails():
 
     with pytest.raises(ValueError, match="boom"):
         pdfparts.run([first, waiting])
-    assert _no_children_left()
+    assert _reaped(forked)
 
 
 def test_page_numbers_apply_only_inside_their_block(renders):
