@@ -15,8 +15,9 @@ from reportgen.pipeline import build
 from tests.conftest import DEMO, ROOT
 
 
-def pdf_text(path) -> str:
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+def pdf_text(path, page: int | None = None) -> str:
+    pages = ["-f", str(page), "-l", str(page)] if page else []
+    return subprocess.run(["pdftotext", "-layout", *pages, str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
 
 
@@ -63,18 +64,13 @@ def test_bilag1_is_laid_out_in_parts_with_one_page_numbering(demo_build):
         with pdf.open_outline() as outline:
             starts = {item.title: pdf.pages.index(pdf.pages.from_objgen(*item.destination[0].objgen))
                       for item in outline.root}
-    pages = [pdf_text_page(path, i) for i in range(1, n + 1)]
+    pages = [pdf_text(path, i) for i in range(1, n + 1)]
     for i, text in enumerate(pages, start=1):
         assert re.search(rf"Side {i} af {n}\b", text), i
         assert ("Beskæftigelses- og Integrationsudvalget · 3. december 2009" in text) == (i > 1), i
     for area in ("Beskæftigelse (rød)", "Uddannelse (gul)", "Bolig (grøn)", "Datagrundlag"):
         first_line = next(line for line in pages[starts[area]].splitlines()[1:] if line.strip())
         assert first_line.strip() == area  # the section opens its page, under the running header
-
-
-def pdf_text_page(path, page: int) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-f", str(page), "-l", str(page), str(path), "-"],
-                          capture_output=True, text=True, check=True).stdout
 
 
 def test_bilag1_docx_has_headings_tables_and_the_same_sentences(demo_build):
@@ -133,7 +129,7 @@ def test_pack_pdf_stays_tagged_and_archivable(demo_build, tmp_path):
             assert bilag1.is_closed
             area = next(c for c in bilag1.children if c.title == "Bolig (grøn)")
             page = pages[area.destination[0].objgen] + 1
-    lines = [line.strip() for line in pdf_text_page(out / "pack.pdf", page).splitlines() if line.strip()]
+    lines = [line.strip() for line in pdf_text(out / "pack.pdf", page).splitlines() if line.strip()]
     assert lines[1] == "Bolig (grøn)"  # under the running header
     path = tmp_path / "pack.pdf"
     path.write_bytes((out / "pack.pdf").read_bytes())
