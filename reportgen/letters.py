@@ -22,7 +22,7 @@ from .document import Block, Cell, Heading, ListBlock, PageBreak, Paragraph, Run
 from .errors import TemplateError
 from .model import Period
 from .narrate import danish
-from .render.templating import make_environment, template_location
+from .templating import make_environment, template_location
 
 LETTERS_DIR = "letters"
 DEFAULT_LETTER = "default.md"

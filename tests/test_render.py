@@ -18,7 +18,7 @@ from reportgen.render.docx import render_docx
 from reportgen.render.fetcher import SafeFetcher
 from reportgen.render.html import TEMPLATES_DIR, render_html
 from reportgen.render.pdf import render_pdf
-from reportgen.render.templating import make_environment
+from reportgen.templating import make_environment
 from tests.render_fixtures import (
     FIGURE_ALT,
     HEADINGS,

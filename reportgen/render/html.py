@@ -23,7 +23,7 @@ from reportgen.document import (
     Signature,
     Table,
 )
-from reportgen.render.templating import TEMPLATE_FAILURES, make_environment, template_error
+from reportgen.templating import TEMPLATE_FAILURES, make_environment, template_error
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 HTML_TEMPLATES = TEMPLATES_DIR / "html"

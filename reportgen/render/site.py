@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .. import palette
 from .html import TEMPLATES_DIR
-from .templating import make_environment
+from ..templating import make_environment
 
 SITE_TEMPLATES = TEMPLATES_DIR / "site"
 FONT_DIR = TEMPLATES_DIR / "fonts"

@@ -1,4 +1,7 @@
-"""A sandboxed, strict Jinja2 environment over template folders searched in order (user first)."""
+"""A sandboxed, strict Jinja2 environment over template folders searched in order (user first).
+
+Shared by the document builders (letters, advice) and the renderers (HTML, site), so it sits
+below both rather than inside render/."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,7 +10,7 @@ from pathlib import Path
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..errors import TemplateError
+from .errors import TemplateError
 
 
 def make_environment(
