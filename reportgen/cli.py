@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from .errors import DataValidationError, ReportgenError
+from .preflight import PreflightError
 
 app = typer.Typer(
     add_completion=False,
@@ -35,6 +36,11 @@ def _fail(err: ReportgenError) -> None:
         for issue in err.issues:
             typer.echo(str(issue), err=True)
         typer.echo(f"Fejl: {n} {'problem' if n == 1 else 'problemer'} i data. Intet er skrevet.", err=True)
+    elif isinstance(err, PreflightError):
+        for problem in err.problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"Fejl: {len(err.problems)} problemer i tekster, skabeloner eller kort. Intet er skrevet.",
+                   err=True)
     else:
         typer.echo(f"Fejl: {err}", err=True)
     raise typer.Exit(err.exit_code)
@@ -42,15 +48,18 @@ def _fail(err: ReportgenError) -> None:
 
 @app.command()
 def check(folder: FolderArg) -> None:
-    """Valider en barometermappe og vis et kort resumé.
+    """Tjek alt, hvad build ville afvise, og vis et kort resumé: data, brevtekster og underskrift,
+    barometrets egne skabeloner og kortet.
 
     Eksempel: reportgen check data/copenhagen
     """
     from .narrate import danish as da
-    from .pipeline import read_barometer
+    from .pipeline import PROJECT_DIR, read_barometer
+    from .preflight import check_folder
 
     try:
         b = read_barometer(folder)
+        check_folder(b, project_dir=PROJECT_DIR)
     except ReportgenError as err:
         _fail(err)
     per_update = {u.id: 0 for u in b.updates}

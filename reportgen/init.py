@@ -264,6 +264,7 @@ Gem filerne som UTF-8.
 
 def letters_toml(*, title: str) -> str:
     from .documents.common import barometer_definite
+    from .letters import PLACEHOLDER_NAME
 
     name = barometer_definite(title)
     return f"""\
@@ -277,8 +278,10 @@ barometer = {_toml_string(name)}
 
 [underskrift]
 hilsen = "Med venlig hilsen"
-# Skriv borgmesterens navn og titel her.
-navn = "Navn Navnesen"
+# Skriv navn og titel på den, der underskriver brevene, fx borgmesteren. reportgen build stopper,
+# så længe der står {PLACEHOLDER_NAME}. Sletter du de to linjer, underskriver formanden for det
+# udvalg, der ejer barometret (kolonnen chair i committees.csv), som "Formand for …".
+navn = {_toml_string(PLACEHOLDER_NAME)}
 titel = "Borgmester"
 """
 
