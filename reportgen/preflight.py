@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ReportgenError, TemplateError
+from .errors import RenderError, ReportgenError, TemplateError
 from .model import Barometer
 
 TEMPLATES_DIR = "templates"
@@ -129,7 +129,12 @@ def _html_templates(s: Subject, documents: Sequence) -> None:
 
     for doc in (*documents, _specimen(documents[0])):
         render_html(doc, template_dirs=[own], for_print=True, image_src=lambda _: "")
-    warm_up((own,))
+    css = own / "print.css"
+    try:
+        warm_up((own,))
+    except RenderError as err:
+        where = f"{s.barometer.folder.name}/{css.relative_to(s.barometer.folder).as_posix()}"
+        raise RenderError(f"{where}: {err}" if css.is_file() else str(err)) from err
 
 
 def _specimen(doc):
@@ -194,5 +199,5 @@ def check_map(barometer: Barometer) -> None:
         return
     from . import geo
 
-    features = geo.read_features(barometer.map_path, barometer.config.map_key)
-    geo.simplify_features(geo.project_features(features))
+    geo.bounds(geo.read_features(barometer.map_path, barometer.config.map_key))  # what can fail; the
+    # projection and simplification that follow are arithmetic on the points read here
