@@ -256,6 +256,9 @@ for projektets fil med samme navn:
 | `default.md` | brevet til alle udvalg, der ikke har deres egen fil |
 | `BEU.md` … | brevet til ét udvalg (filnavnet er udvalgets id fra committees.csv) |
 
+Hvem der underskriver brevene, står kun her (`[underskrift]` i `letters.toml`); uden det underskriver
+formanden for det udvalg, der ejer barometret (`chair` i committees.csv).
+
 Er der ingen `default.md` her, bruges projektets standardbrev. Vejledningen til at skrive et brev
 (afsnit, overskrifter og de navne, der kan stå i `{{ }}`) står i `letters/README.md` i reportgen.
 Gem filerne som UTF-8.
