@@ -140,7 +140,7 @@ def test_a_map_the_map_drawing_would_refuse_is_refused_by_check(make_barometer, 
     assert message == "bydele.geojson: the map is not a GeoJSON FeatureCollection"
 
 
-def test_a_sound_folder_passes_and_every_text_check_has_a_label():
+def test_every_text_check_has_a_label():
     assert [label for label, _ in preflight.TEXT_CHECKS][:2] == ["breve (Bilag 2)", "temaer (Bilag 3, advice.md)"]
     assert all(callable(check) for _, check in preflight.TEXT_CHECKS)
 
@@ -168,6 +168,6 @@ def test_check_on_the_demo_passes_quickly():
 
     b = pipeline.read_barometer(DEMO)
     preflight.check_folder(b, project_dir=pipeline.PROJECT_DIR)  # imports warmed
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: the other processes on a busy machine don't count
     preflight.check_folder(b, project_dir=pipeline.PROJECT_DIR)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 0.5
