@@ -216,6 +216,7 @@ def init_command(
         _fail(err)
     typer.echo(f"Oprettet {folder} med {len(written)} filer.")
     typer.echo(f"  Ret barometer.toml og CSV-filerne, eller brug {TEMPLATE_FILE} (se README.md i mappen).")
+    typer.echo(f"  Skriv navnet på den, der underskriver brevene, i {folder / 'letters' / 'letters.toml'}.")
     typer.echo(f"Næste skridt: reportgen check {folder}")
 
 
