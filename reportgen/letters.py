@@ -231,10 +231,13 @@ def _settings_values(data: Mapping[str, Any], where: str, *, own: bool) -> dict[
     return out
 
 
+def _own_prefix(barometer_dir: Path | None) -> str:
+    return f"{Path(barometer_dir).name}/{LETTERS_DIR}" if barometer_dir is not None else LETTERS_DIR
+
+
 def own_settings_path(barometer_dir: Path | None) -> str:
     """How messages name the barometer's own letters.toml: ``aarhus/letters/letters.toml``."""
-    prefix = f"{Path(barometer_dir).name}/{LETTERS_DIR}" if barometer_dir is not None else LETTERS_DIR
-    return f"{prefix}/{SETTINGS_FILE}"
+    return f"{_own_prefix(barometer_dir)}/{SETTINGS_FILE}"
 
 
 def own_setting(barometer_dir: Path | None, section: str, key: str) -> str | None:
@@ -248,9 +251,8 @@ def own_setting(barometer_dir: Path | None, section: str, key: str) -> str | Non
     """
     if barometer_dir is None:
         return None
-    folder = Path(barometer_dir) / LETTERS_DIR
     where = own_settings_path(barometer_dir)
-    data = _read_settings(folder, where.rsplit("/", 1)[0])
+    data = _read_settings(Path(barometer_dir) / LETTERS_DIR, _own_prefix(barometer_dir))
     if data is None:
         return None
     _settings_values(data, where, own=True)  # the same checks as load_settings
@@ -303,11 +305,10 @@ def signatory(barometer: Barometer) -> Person:
             raise TemplateError(f'committees.csv: chair: "{owner.chair.strip()}" for {owner.id} er en '
                                 "pladsholder; skriv formandens navn")
         return Person(owner.chair.strip(), f"Formand for {committee_definite(owner.name)}")
-    who = f"ejerudvalget {owner.id}" if owner is not None else f"ejerudvalget {barometer.config.owner}"
     raise missing_setting(
         folder, "underskrift", "navn",
         "skriv navn og titel på den, der underskriver brevene (fx borgmesteren), under [underskrift], "
-        f"eller formandens navn for {who} i committees.csv (kolonnen chair)")
+        f"eller formandens navn for ejerudvalget {barometer.config.owner} i committees.csv (kolonnen chair)")
 
 
 def committee_definite(name: str) -> str:
