@@ -19,35 +19,44 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import RenderError, ReportgenError, TemplateError
 from .model import Barometer
+
+if TYPE_CHECKING:
+    from .assess import Assessment
+    from .document import Document
+    from .narrate import Narrative
 
 TEMPLATES_DIR = "templates"
 
 
 @dataclass(frozen=True)
 class Subject:
-    """What every check gets: the barometer, its assessed history up to the update, the update's
-    assessment and narrative, and the project folder (whose letters/ the barometer's own override)."""
+    """What every check gets: the barometer, its assessed history (one Assessment per update, as
+    ``assess_history`` gives it), the update's assessment and narrative, and the project folder
+    (whose letters/ the barometer's own override)."""
 
     barometer: Barometer
-    history: Sequence
-    assessment: object
-    narrative: object
+    history: Sequence[Assessment]
+    assessment: Assessment
+    narrative: Narrative
     project_dir: Path
 
 
-TextCheck = Callable[[Subject], Sequence]  # -> the documents it built (reportgen.document.Document)
+# A text check: builds the text's documents from a Subject as the build does, charts left out;
+# raises TemplateError (or any ReportgenError) naming file and line; returns the documents.
+TextCheck = Callable[[Subject], Sequence["Document"]]
 
 
-def _letters(s: Subject) -> Sequence:
+def _letters(s: Subject) -> Sequence[Document]:
     from .documents.bilag2 import build_letters
 
     return tuple(build_letters(s.barometer, s.assessment, s.narrative, {}, project_dir=s.project_dir))
 
 
-def _advice(s: Subject) -> Sequence:
+def _advice(s: Subject) -> Sequence[Document]:
     from .documents.bilag3 import build_bilag3
 
     return (build_bilag3(s.barometer, s.history, s.assessment, s.narrative, project_dir=s.project_dir),)
@@ -69,7 +78,8 @@ class PreflightError(TemplateError):
         super().__init__("\n".join(self.problems))
 
 
-def run(barometer: Barometer, history: Sequence, assessment, narrative, *, project_dir: Path) -> None:
+def run(barometer: Barometer, history: Sequence[Assessment], assessment: Assessment, narrative: Narrative, *,
+        project_dir: Path) -> None:
     """Run every check on one update; raise nothing when the build can go ahead.
 
     One problem is raised as it is (a TemplateError or RenderError naming file and line); several
@@ -77,7 +87,7 @@ def run(barometer: Barometer, history: Sequence, assessment, narrative, *, proje
     """
     subject = Subject(barometer, tuple(history), assessment, narrative, Path(project_dir))
     problems: list[ReportgenError] = []
-    documents: list = []
+    documents: list[Document] = []
     for _, check in TEXT_CHECKS:
         try:
             documents.extend(check(subject))
@@ -118,7 +128,7 @@ def _own(barometer: Barometer, kind: str) -> Path | None:
     return folder if folder.is_dir() else None
 
 
-def _html_templates(s: Subject, documents: Sequence) -> None:
+def _html_templates(s: Subject, documents: Sequence[Document]) -> None:
     """The barometer's templates/html: every document built above, plus one of every block kind,
     through its templates; then its print.css parsed as the PDF renderer does."""
     own = _own(s.barometer, "html")
@@ -137,7 +147,7 @@ def _html_templates(s: Subject, documents: Sequence) -> None:
         raise RenderError(f"{where}: {err}" if css.is_file() else str(err)) from err
 
 
-def _specimen(doc):
+def _specimen(doc: Document) -> Document:
     """``doc`` with one block of every kind appended, so a block template no text uses is tried too."""
     from .document import (
         Cell,
@@ -171,7 +181,7 @@ class _StandIn:
     alt_text: str = "Prøve"
 
 
-def _site_templates(s: Subject, documents: Sequence) -> None:  # noqa: ARG001
+def _site_templates(s: Subject, documents: Sequence[Document]) -> None:  # noqa: ARG001
     """The barometer's templates/site: the website's pages rendered through them (without charts)."""
     own = _own(s.barometer, "site")
     if own is None:
