@@ -53,13 +53,14 @@ def check(folder: FolderArg) -> None:
 
     Eksempel: reportgen check data/copenhagen
     """
+    from .document import Signature
     from .narrate import danish as da
     from .pipeline import PROJECT_DIR, read_barometer
     from .preflight import check_folder
 
     try:
         b = read_barometer(folder)
-        check_folder(b, project_dir=PROJECT_DIR)
+        documents = check_folder(b, project_dir=PROJECT_DIR)
     except ReportgenError as err:
         _fail(err)
     per_update = {u.id: 0 for u in b.updates}
@@ -72,6 +73,10 @@ def check(folder: FolderArg) -> None:
     typer.echo(f"  Fagudvalg:      {len(b.committees)}")
     typer.echo(f"  {da.capitalize(b.config.district_plural) + ':':<16}{len(b.districts)}")
     typer.echo(f"  Opdateringer:   {len(b.updates)}, seneste {b.latest_update.id} ({b.latest_update.label})")
+    signatures = [blk for d in documents if d.meta.kind == "letter" for blk in d.blocks[-1:]
+                  if isinstance(blk, Signature)]
+    if signatures:
+        typer.echo(f"  Underskriver:   {', '.join(t for t in (signatures[0].name, signatures[0].title) if t)}")
     typer.echo("  Tal pr. opdatering:")
     for u in b.updates:
         typer.echo(f"    {u.id}  {da.number(per_update[u.id], 0):>7}")

@@ -79,8 +79,9 @@ class PreflightError(TemplateError):
 
 
 def run(barometer: Barometer, history: Sequence[Assessment], assessment: Assessment, narrative: Narrative, *,
-        project_dir: Path) -> None:
-    """Run every check on one update; raise nothing when the build can go ahead.
+        project_dir: Path) -> tuple[Document, ...]:
+    """Run every check on one update; raise nothing when the build can go ahead, and return the
+    documents the text checks built (without charts), e.g. for ``check`` to say who signs.
 
     One problem is raised as it is (a TemplateError or RenderError naming file and line); several
     as one :class:`PreflightError` listing them all, texts first, then templates, then the map.
@@ -107,9 +108,10 @@ def run(barometer: Barometer, history: Sequence[Assessment], assessment: Assessm
         raise problems[0]
     if unique:
         raise PreflightError(unique)
+    return tuple(documents)
 
 
-def check_folder(barometer: Barometer, *, project_dir: Path, update_id: str | None = None) -> None:
+def check_folder(barometer: Barometer, *, project_dir: Path, update_id: str | None = None) -> tuple[Document, ...]:
     """:func:`run` for ``reportgen check``: assesses and narrates the update (default: the latest)."""
     from .assess import assess_history
     from .narrate import narrate
@@ -117,7 +119,7 @@ def check_folder(barometer: Barometer, *, project_dir: Path, update_id: str | No
     history = assess_history(barometer)
     index = barometer.update(update_id).index if update_id else len(history) - 1
     assessment = history[index]
-    run(barometer, history, assessment, narrate(barometer, assessment, history), project_dir=project_dir)
+    return run(barometer, history, assessment, narrate(barometer, assessment, history), project_dir=project_dir)
 
 
 # --------------------------------------------------------------------------------------------------
