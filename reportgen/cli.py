@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from .errors import DataValidationError, ReportgenError
+from .preflight import PreflightError
 
 app = typer.Typer(
     add_completion=False,
@@ -35,6 +36,11 @@ def _fail(err: ReportgenError) -> None:
         for issue in err.issues:
             typer.echo(str(issue), err=True)
         typer.echo(f"Fejl: {n} {'problem' if n == 1 else 'problemer'} i data. Intet er skrevet.", err=True)
+    elif isinstance(err, PreflightError):
+        for problem in err.problems:
+            typer.echo(problem, err=True)
+        typer.echo(f"Fejl: {len(err.problems)} problemer i tekster, skabeloner eller kort. Intet er skrevet.",
+                   err=True)
     else:
         typer.echo(f"Fejl: {err}", err=True)
     raise typer.Exit(err.exit_code)
@@ -42,15 +48,19 @@ def _fail(err: ReportgenError) -> None:
 
 @app.command()
 def check(folder: FolderArg) -> None:
-    """Valider en barometermappe og vis et kort resumé.
+    """Tjek alt, hvad build ville afvise, og vis et kort resumé: data, brevtekster og underskrift,
+    barometrets egne skabeloner og kortet.
 
     Eksempel: reportgen check data/copenhagen
     """
+    from .document import Signature
     from .narrate import danish as da
-    from .pipeline import read_barometer
+    from .pipeline import PROJECT_DIR, read_barometer
+    from .preflight import check_folder
 
     try:
         b = read_barometer(folder)
+        documents = check_folder(b, project_dir=PROJECT_DIR)
     except ReportgenError as err:
         _fail(err)
     per_update = {u.id: 0 for u in b.updates}
@@ -63,6 +73,10 @@ def check(folder: FolderArg) -> None:
     typer.echo(f"  Fagudvalg:      {len(b.committees)}")
     typer.echo(f"  {da.capitalize(b.config.district_plural) + ':':<16}{len(b.districts)}")
     typer.echo(f"  Opdateringer:   {len(b.updates)}, seneste {b.latest_update.id} ({b.latest_update.label})")
+    signatures = [blk for d in documents if d.meta.kind == "letter" for blk in d.blocks[-1:]
+                  if isinstance(blk, Signature)]
+    if signatures:
+        typer.echo(f"  Underskriver:   {', '.join(t for t in (signatures[0].name, signatures[0].title) if t)}")
     typer.echo("  Tal pr. opdatering:")
     for u in b.updates:
         typer.echo(f"    {u.id}  {da.number(per_update[u.id], 0):>7}")
@@ -207,6 +221,7 @@ def init_command(
         _fail(err)
     typer.echo(f"Oprettet {folder} med {len(written)} filer.")
     typer.echo(f"  Ret barometer.toml og CSV-filerne, eller brug {TEMPLATE_FILE} (se README.md i mappen).")
+    typer.echo(f"  Skriv navnet på den, der underskriver brevene, i {folder / 'letters' / 'letters.toml'}.")
     typer.echo(f"Næste skridt: reportgen check {folder}")
 
 

@@ -256,6 +256,9 @@ for projektets fil med samme navn:
 | `default.md` | brevet til alle udvalg, der ikke har deres egen fil |
 | `BEU.md` … | brevet til ét udvalg (filnavnet er udvalgets id fra committees.csv) |
 
+Hvem der underskriver brevene, står kun her (`[underskrift]` i `letters.toml`); uden det underskriver
+formanden for det udvalg, der ejer barometret (`chair` i committees.csv).
+
 Er der ingen `default.md` her, bruges projektets standardbrev. Vejledningen til at skrive et brev
 (afsnit, overskrifter og de navne, der kan stå i `{{ }}`) står i `letters/README.md` i reportgen.
 Gem filerne som UTF-8.
@@ -264,6 +267,7 @@ Gem filerne som UTF-8.
 
 def letters_toml(*, title: str) -> str:
     from .documents.common import barometer_definite
+    from .letters import PLACEHOLDER_NAME
 
     name = barometer_definite(title)
     return f"""\
@@ -277,8 +281,10 @@ barometer = {_toml_string(name)}
 
 [underskrift]
 hilsen = "Med venlig hilsen"
-# Skriv borgmesterens navn og titel her.
-navn = "Navn Navnesen"
+# Skriv navn og titel på den, der underskriver brevene, fx borgmesteren. reportgen build stopper,
+# så længe der står {PLACEHOLDER_NAME}. Sletter du de to linjer, underskriver formanden for det
+# udvalg, der ejer barometret (kolonnen chair i committees.csv), som "Formand for …".
+navn = {_toml_string(PLACEHOLDER_NAME)}
 titel = "Borgmester"
 """
 

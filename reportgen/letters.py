@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 
 from .document import Block, Cell, Heading, ListBlock, PageBreak, Paragraph, Run, Table
 from .errors import TemplateError
-from .model import Period
+from .model import Barometer, Period
 from .narrate import danish
 from .templating import make_environment, template_location
 
@@ -141,62 +141,186 @@ def find_text(file_name: str, *, barometer_dir: Path | None, project_dir: Path) 
 
 
 # --------------------------------------------------------------------------------------------------
-# letters.toml: signature and subject, editable without touching code
+# letters.toml: subject, closing and the people who sign, editable without touching code
 
 @dataclass(frozen=True)
 class LetterSettings:
-    """The fixed parts of every letter; defaults here, values from letters.toml."""
+    """The fixed, generic parts of every letter: defaults here, values from letters.toml.
+
+    Who signs is not here: people are never shared between barometers (see :func:`signatory`).
+    """
 
     subject: str = "Opfølgning på barometret"
     barometer_name: str = "barometret"  # the barometer in running text, definite form
     closing: str = "Med venlig hilsen"
-    mayor_name: str = ""
-    mayor_title: str = ""
 
 
 _SETTINGS_KEYS: dict[tuple[str, str], str] = {
     ("brev", "emne"): "subject",
     ("brev", "barometer"): "barometer_name",
     ("underskrift", "hilsen"): "closing",
-    ("underskrift", "navn"): "mayor_name",
-    ("underskrift", "titel"): "mayor_title",
 }
 
+# Keys of letters.toml that name a person (or their address): read only from the barometer's own
+# letters/letters.toml, never from the project's, so no barometer ever borrows another's people.
+# The project's letters.toml may not hold them at all. A text that names a new kind of person adds
+# its section here (e.g. ``"afsender": ("navn", "email")``) and reads it with :func:`own_setting`.
+PERSON_KEYS: dict[str, tuple[str, ...]] = {
+    "underskrift": ("navn", "titel"),
+}
 
-def load_settings(*, barometer_dir: Path | None, project_dir: Path) -> LetterSettings:
+# What ``reportgen init`` writes where a name belongs; it must never reach a document.
+PLACEHOLDER_NAME = "Navn Navnesen"
+
+
+def load_settings(
+    *, barometer_dir: Path | None, project_dir: Path, title: str | None = None
+) -> LetterSettings:
     """Read letters.toml from the project, then the barometer's, whose values win key by key.
 
-    Unknown sections or keys are errors (a misspelt key must not silently fall back to a default).
+    With ``title`` (barometer.toml ``title``) the subject and the barometer's name in running text
+    default to its definite form: ``Sundhedsbarometer`` gives ``Opfølgning på sundhedsbarometret``.
+    Unknown sections or keys are errors (a misspelt key must not silently fall back to a default), as
+    is a person's key (:data:`PERSON_KEYS`) in the project's letters.toml.
     """
-    roots = letter_dirs(barometer_dir=barometer_dir, project_dir=project_dir)
     values: dict[str, str] = {}
-    for folder, prefix in reversed(roots):
-        path = _file_in(folder, SETTINGS_FILE)
-        if path is None:
-            continue
-        where = f"{prefix}/{SETTINGS_FILE}"
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise TemplateError(f"{where}: kan ikke læses: {exc}") from exc
-        values.update(_settings_values(data, where))
+    if title:
+        from .documents.common import barometer_definite
+
+        name = barometer_definite(title)
+        values = {"subject": f"Opfølgning på {name}", "barometer_name": name}
+    roots = letter_dirs(barometer_dir=barometer_dir, project_dir=project_dir)
+    for index in reversed(range(len(roots))):
+        folder, prefix = roots[index]
+        data = _read_settings(folder, prefix)
+        if data is not None:
+            own = barometer_dir is not None and index == 0
+            values.update(_settings_values(data, f"{prefix}/{SETTINGS_FILE}", own=own))
     return LetterSettings(**values)
 
 
-def _settings_values(data: Mapping[str, Any], where: str) -> dict[str, str]:
-    known = ", ".join(f"[{s}] {k}" for s, k in _SETTINGS_KEYS)
+def _read_settings(folder: Path, prefix: str) -> dict[str, Any] | None:
+    path = _file_in(folder, SETTINGS_FILE)
+    if path is None:
+        return None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"{prefix}/{SETTINGS_FILE}: kan ikke læses: {exc}") from exc
+
+
+def _settings_values(data: Mapping[str, Any], where: str, *, own: bool) -> dict[str, str]:
+    keys = [*_SETTINGS_KEYS, *((s, k) for s, ks in PERSON_KEYS.items() for k in ks)]
+    known = ", ".join(f"[{s}] {k}" for s, k in keys)
     out: dict[str, str] = {}
     for section, table in data.items():
         if not isinstance(table, dict):
             raise TemplateError(f"{where}: '{section}' skal være en sektion; kendte nøgler: {known}")
         for key, value in table.items():
-            field = _SETTINGS_KEYS.get((section, key))
-            if field is None:
+            if (section, key) not in keys:
                 raise TemplateError(f"{where}: ukendt nøgle [{section}] {key}; kendte nøgler: {known}")
             if not isinstance(value, str):
                 raise TemplateError(f'{where}: [{section}] {key} skal være en tekst i anførselstegn')
-            out[field] = value.strip()
+            if key in PERSON_KEYS.get(section, ()):
+                if not own:
+                    raise TemplateError(
+                        f"{where}: [{section}] {key} hører ikke til projektets fælles tekster; skriv den "
+                        f"i barometermappens egen {LETTERS_DIR}/{SETTINGS_FILE}")
+                continue  # read by own_setting
+            out[_SETTINGS_KEYS[(section, key)]] = value.strip()
     return out
+
+
+def _own_prefix(barometer_dir: Path | None) -> str:
+    return f"{Path(barometer_dir).name}/{LETTERS_DIR}" if barometer_dir is not None else LETTERS_DIR
+
+
+def own_settings_path(barometer_dir: Path | None) -> str:
+    """How messages name the barometer's own letters.toml: ``aarhus/letters/letters.toml``."""
+    return f"{_own_prefix(barometer_dir)}/{SETTINGS_FILE}"
+
+
+def own_setting(barometer_dir: Path | None, section: str, key: str) -> str | None:
+    """``[section] key`` from the barometer's OWN ``letters/letters.toml``, never the project's.
+
+    This is the one way to read a value that names a person (a signature, a sender, a press
+    contact; see :data:`PERSON_KEYS`): a barometer without the value gets ``None`` and must fall
+    back on its own data or stop, never on another barometer's people. Empty text counts as
+    missing. Raises TemplateError naming file and key for an unreadable file, an unknown key, or
+    ``init``'s placeholder :data:`PLACEHOLDER_NAME` still standing.
+    """
+    if barometer_dir is None:
+        return None
+    where = own_settings_path(barometer_dir)
+    data = _read_settings(Path(barometer_dir) / LETTERS_DIR, _own_prefix(barometer_dir))
+    if data is None:
+        return None
+    _settings_values(data, where, own=True)  # the same checks as load_settings
+    table = data.get(section)
+    value = table.get(key) if isinstance(table, dict) else None
+    text = value.strip() if isinstance(value, str) else ""
+    if text.casefold() == PLACEHOLDER_NAME.casefold():
+        raise TemplateError(
+            f'{where}: [{section}] {key}: "{text}" er pladsholderen fra reportgen init; skriv det '
+            "rigtige navn")
+    return text or None
+
+
+def missing_setting(barometer_dir: Path | None, section: str, key: str, hint: str) -> TemplateError:
+    """The one located error for a person's value nobody gave, naming the file and key to fill in:
+    ``aarhus/letters/letters.toml: [underskrift] navn mangler: …``."""
+    return TemplateError(f"{own_settings_path(barometer_dir)}: [{section}] {key} mangler: {hint}")
+
+
+@dataclass(frozen=True)
+class Person:
+    """Somebody a text names: the name and the title printed under it."""
+
+    name: str
+    title: str
+
+
+def signatory(barometer: Barometer) -> Person:
+    """Who signs the barometer's letters, by one rule:
+
+    1. ``[underskrift] navn`` and ``titel`` in the barometer's own ``letters/letters.toml``;
+    2. else the chair of the owner committee (barometer.toml ``owner``) from committees.csv,
+       titled ``Formand for <udvalget>``;
+    3. else a TemplateError naming the file and key to fill in.
+
+    The project's letters/ never supplies a name. Raises TemplateError also for ``init``'s
+    placeholder, and for a ``titel`` without a ``navn``.
+    """
+    folder = barometer.folder
+    name = own_setting(folder, "underskrift", "navn")
+    title = own_setting(folder, "underskrift", "titel")
+    if name:
+        return Person(name, title or "")
+    if title:
+        raise missing_setting(folder, "underskrift", "navn",
+                              f'titlen "{title}" står der, men ikke navnet på den, der underskriver')
+    owner = next((c for c in barometer.committees if c.id == barometer.config.owner), None)
+    if owner is not None and owner.chair and owner.chair.strip():
+        if owner.chair.strip().casefold() == PLACEHOLDER_NAME.casefold():
+            raise TemplateError(f'committees.csv: chair: "{owner.chair.strip()}" for {owner.id} er en '
+                                "pladsholder; skriv formandens navn")
+        return Person(owner.chair.strip(), f"Formand for {committee_definite(owner.name)}")
+    raise missing_setting(
+        folder, "underskrift", "navn",
+        "skriv navn og titel på den, der underskriver brevene (fx borgmesteren), under [underskrift], "
+        f"eller formandens navn for ejerudvalget {barometer.config.owner} i committees.csv (kolonnen chair)")
+
+
+def committee_definite(name: str) -> str:
+    """A committee's name as it follows "Formand for": ``Børne- og Ungdomsudvalget`` as it is,
+    ``Økonomiudvalg`` -> ``Økonomiudvalget``; a name with no word in -udvalg(et) is kept as written."""
+    text = name.strip()
+    words = text.split(" ")
+    if any(w.lower().endswith("udvalget") for w in words):
+        return text
+    if words[-1].lower().endswith("udvalg"):
+        return text + "et"
+    return text
 
 
 # --------------------------------------------------------------------------------------------------

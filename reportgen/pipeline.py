@@ -198,7 +198,7 @@ def build(
     The workers draw the charts Bilag 1 needs first and start on its PDF (the longest job) while
     the other charts, the letters and Bilag 3 follow; this process builds the website meanwhile.
     """
-    from . import pack
+    from . import pack, preflight
     from .assess import assess_history
     from .cache import RenderCache, tree_fingerprint
     from .chartcache import ChartCache
@@ -231,6 +231,7 @@ def build(
         from .documents.changes import changes_blocks
 
         changes = changes_blocks(barometer, diff(barometer, assessment.previous_update, update_id, history=history))
+    preflight.run(barometer, history, assessment, narrative, project_dir=project_dir)  # what check checks
 
     cache_root = Path(out_root) / ".cache" if use_cache else None
     user_templates = [p for p in [barometer.folder / "templates" / "html"] if p.is_dir()]

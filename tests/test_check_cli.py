@@ -30,6 +30,8 @@ def test_check_valid_folder_prints_summary(make_barometer):
     assert lines[0] == "Testbarometer – Testrup Kommune"
     assert "  Indikatorer:    2 (2 hovedindikatorer)" in lines
     assert "  Opdateringer:   3, seneste 2009-06 (Juni 2009)" in lines
+    # who will sign the letters: no letters.toml of its own, so the owner committee's chair
+    assert "  Underskriver:   Anna Andersen, Formand for Beskæftigelses- og Integrationsudvalget" in lines
     assert "    2008-06        2" in lines
     assert lines[-1] == "Data er gyldige."
     assert result.stderr == ""

@@ -74,8 +74,20 @@ def test_every_table_is_a_csv_with_the_schemas_header_and_one_example_row(made):
         assert all(len(r) == len(rows[0]) for r in rows)
 
 
-def test_check_passes_on_the_new_folder_and_toml_is_commented_in_danish(made):
+def test_check_asks_only_for_the_signature_then_passes_and_toml_is_commented_in_danish(made, tmp_path):
     done = run("check", str(made))
+    assert done.returncode == 1
+    assert done.stderr.decode().splitlines() == [
+        'Fejl: odense/letters/letters.toml: [underskrift] navn: "Navn Navnesen" er pladsholderen fra '
+        "reportgen init; skriv det rigtige navn"]
+    folder = tmp_path / "odense"
+    import shutil
+
+    shutil.copytree(made, folder)
+    settings = folder / "letters" / "letters.toml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("Navn Navnesen", "Bente Borg"),
+                        encoding="utf-8")
+    done = run("check", str(folder))
     assert done.returncode == 0, done.stderr.decode()
     assert "Data er gyldige." in done.stdout.decode()
     toml = (made / "barometer.toml").read_text(encoding="utf-8")
@@ -90,11 +102,14 @@ def test_check_passes_on_the_new_folder_and_toml_is_commented_in_danish(made):
 def test_letters_folder_points_to_the_guide_and_signs_with_a_placeholder(made):
     readme = (made / "letters" / "README.md").read_text(encoding="utf-8")
     assert "letters/README.md" in readme and "default.md" in readme
-    from reportgen.letters import load_settings
+    from reportgen.letters import PLACEHOLDER_NAME, load_settings, own_setting
 
     settings = load_settings(barometer_dir=made, project_dir=ROOT)
-    assert settings.mayor_name == "Navn Navnesen"  # not the demo's mayor of Copenhagen
     assert settings.subject == "Opfølgning på sundhedsbarometret"
+    toml = (made / "letters" / "letters.toml").read_text(encoding="utf-8")
+    assert f'navn = "{PLACEHOLDER_NAME}"' in toml  # not the demo's mayor of Copenhagen
+    with pytest.raises(ReportgenError, match="pladsholderen fra reportgen init"):
+        own_setting(made, "underskrift", "navn")
 
 
 def test_awkward_names_survive_the_toml(tmp_path):

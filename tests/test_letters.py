@@ -164,11 +164,13 @@ def test_letter_frame_follows_the_conventions(build):
     assert meta.municipality == "Testrup Kommune"
     assert meta.date_text == "1. juni 2009"
     assert meta.header_pairs[0] == ("Dato", "1. juni 2009")
-    assert meta.subject == "Opfølgning på integrationsbarometret, juni 2009"
+    assert meta.subject == "Opfølgning på testbarometret, juni 2009"  # from the title, not the demo's
     assert "Kære" not in text_of(doc)
     assert isinstance(doc.blocks[0], Paragraph)  # opens directly, no salutation
-    assert doc.blocks[-1] == Signature("Med venlig hilsen", "Jakob Hougaard",
-                                       "Beskæftigelses- og Integrationsborgmester")
+    # no letters.toml of its own: signed by the owner committee's chair (committees.csv)
+    assert doc.blocks[-1] == Signature("Med venlig hilsen", "Anna Andersen",
+                                       "Formand for Beskæftigelses- og Integrationsudvalget")
+    assert meta.author == "Anna Andersen"
 
 
 def test_case_number_and_meeting_date_from_updates_csv(build):
@@ -245,10 +247,80 @@ def test_barometer_default_beats_project_committee_file(build):
 
 
 def test_settings_from_barometer_override_project_key_by_key(build):
-    toml = '[underskrift]\nnavn = "Anna Andersen"\n'
-    sig = letter(build(letters_files={"letters.toml": toml}), "BUU").blocks[-1]
-    assert sig == Signature("Med venlig hilsen", "Anna Andersen",
-                            "Beskæftigelses- og Integrationsborgmester")
+    toml = '[underskrift]\nnavn = "Bente Borg"\ntitel = "Borgmester"\n[brev]\nemne = "Status"\n'
+    doc = letter(build(letters_files={"letters.toml": toml}), "BUU")
+    assert doc.blocks[-1] == Signature("Med venlig hilsen", "Bente Borg", "Borgmester")
+    assert doc.meta.subject == "Status, juni 2009"
+
+
+NO_CHAIR = COMMITTEES.replace("Anna Andersen", "")
+
+
+def test_without_chair_or_signature_one_error_names_the_file_and_key(build):
+    with pytest.raises(TemplateError) as caught:
+        build({"committees.csv": NO_CHAIR})
+    message = str(caught.value)
+    assert message.startswith("barometer0/letters/letters.toml: [underskrift] navn mangler: ")
+    assert "committees.csv" in message and "BIU" in message
+    assert "\n" not in message
+
+
+def test_own_signature_wins_over_the_chair(build):
+    toml = '[underskrift]\nnavn = "Bente Borg"\ntitel = "Rådmand"\n'
+    result = build({"committees.csv": NO_CHAIR}, letters_files={"letters.toml": toml})
+    assert {d.blocks[-1] for d in result.documents} == {Signature("Med venlig hilsen", "Bente Borg", "Rådmand")}
+
+
+@pytest.mark.parametrize("value", ["Navn Navnesen", " navn navnesen "])
+def test_inits_placeholder_never_signs(build, value):
+    toml = f'[underskrift]\nnavn = "{value}"\ntitel = "Borgmester"\n'
+    with pytest.raises(TemplateError, match=r"^barometer0/letters/letters.toml: \[underskrift\] navn: "
+                                            r'"[Nn]avn [Nn]avnesen" er pladsholderen fra reportgen init'):
+        build(letters_files={"letters.toml": toml})
+
+
+def test_a_title_without_a_name_is_an_error_not_the_chair(build):
+    with pytest.raises(TemplateError, match=r"letters.toml: \[underskrift\] navn mangler: titlen"):
+        build(letters_files={"letters.toml": '[underskrift]\ntitel = "Borgmester"\n'})
+
+
+@pytest.mark.parametrize("key", ["navn", "titel"])
+def test_project_letters_toml_may_not_name_a_person(build, key):
+    with pytest.raises(TemplateError, match=rf"^letters/letters.toml: \[underskrift\] {key} hører ikke til "
+                                            "projektets fælles tekster"):
+        build(project_letters={"letters.toml": f'[underskrift]\n{key} = "Jakob Hougaard"\n'})
+
+
+def test_own_setting_reads_only_the_barometers_own_file(make_barometer, project):
+    folder = make_barometer({"letters/letters.toml": '[underskrift]\nnavn = " Bente Borg "\ntitel = ""\n'})
+    assert letters.own_setting(folder, "underskrift", "navn") == "Bente Borg"
+    assert letters.own_setting(folder, "underskrift", "titel") is None  # empty is missing
+    assert letters.own_setting(make_barometer(), "underskrift", "navn") is None
+    assert letters.own_setting(None, "underskrift", "navn") is None
+    err = letters.missing_setting(folder, "afsender", "email", "skriv afsenderens adresse")
+    assert str(err) == f"{folder.name}/letters/letters.toml: [afsender] email mangler: skriv afsenderens adresse"
+
+
+@pytest.mark.parametrize(("name", "definite"), [
+    ("Børne- og Ungdomsudvalget", "Børne- og Ungdomsudvalget"),
+    ("Økonomiudvalg", "Økonomiudvalget"),
+    ("Udvalget for Teknik og Miljø", "Udvalget for Teknik og Miljø"),
+    ("Byrådet", "Byrådet"),
+])
+def test_chair_title_uses_the_committees_definite_name(name, definite):
+    assert letters.committee_definite(name) == definite
+
+
+def test_project_letters_hold_nothing_of_the_demo():
+    """The project's letters/ is generic: no person, municipality or case number of Copenhagen."""
+    demo = ("Jakob Hougaard", "Morten Binder", "Kaj Ove Christiansen", "København", "Copenhagen",
+            "2009-161791")
+    for path in sorted((ROOT / "letters").iterdir()):
+        text = path.read_text(encoding="utf-8")
+        for name in demo:
+            assert name.lower() not in text.lower(), f"{path.name}: {name}"
+    settings = (ROOT / "letters" / "letters.toml").read_text(encoding="utf-8")
+    assert "integrationsbarometret" not in settings and "navn =" not in settings
 
 
 def test_unknown_setting_is_an_error(build):
@@ -463,6 +535,9 @@ def test_copenhagen_december_2009_letters():
                    not any(n in o for o in own))
         assert doc.meta.header_pairs == (("Dato", "3. december 2009"), ("Sagsnr.", "2009-161791"))
         assert doc.meta.subject == "Opfølgning på integrationsbarometret, december 2009"
+        # the demo's own data/copenhagen/letters/letters.toml signs, as in the seed
+        assert doc.blocks[-1] == Signature("Med venlig hilsen", "Jakob Hougaard",
+                                           "Beskæftigelses- og Integrationsborgmester")
 
 
 # --- through both formats --------------------------------------------------------------------------
@@ -490,8 +565,9 @@ def test_letter_renders_to_pdf_and_docx(build, tmp_path):
                           + [c.text for t in word.tables for row in t.rows for c in row.cells])
     for text in (pdf_text, docx_text):
         for expected in ("Til Børne- og Ungdomsudvalget", "Særlig overskrift", "punkt to",
-                         "<script>x</script> {{ 7*7 }}", "Med venlig hilsen", "Jakob Hougaard",
-                         "Opfølgning på integrationsbarometret, juni 2009"):
+                         "<script>x</script> {{ 7*7 }}", "Med venlig hilsen", "Anna Andersen",
+                         "Formand for Beskæftigelses- og Integrationsudvalget",
+                         "Opfølgning på testbarometret, juni 2009"):
             assert expected in text, expected
     bold = [r.text for p in word.paragraphs for r in p.runs if r.bold]
     assert "fed" in bold

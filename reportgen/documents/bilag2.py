@@ -72,11 +72,14 @@ def build_letters(
     ``charts`` maps an indicator id to its trend chart; each red indicator of the committee gets its
     chart as a figure (an indicator without a chart gets none). Letter texts come from
     ``<barometer>/letters/`` before ``<project_dir>/letters/`` (see letters/README.md).
-    Raises TemplateError for a faulty letter text and ReportgenError if two committee ids give the
-    same file name.
+    The letters are signed by :func:`letters.signatory` (the barometer's own letters.toml, else
+    the owner committee's chair). Raises TemplateError for a faulty letter text or when nobody can
+    sign, and ReportgenError if two committee ids give the same file name.
     """
     stems = committee_stems(barometer.committees)
-    settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
+    settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir,
+                                     title=barometer.config.title)
+    signer: letters.Person | None = None
     update = barometer.update(assessment.update)
     documents: list[Document] = []
     skipped: list[Skipped] = []
@@ -88,9 +91,10 @@ def build_letters(
         if committee.id == barometer.config.owner and not include_owner:
             skipped.append(Skipped(committee, "er afsender af brevene"))
             continue
+        signer = signer or letters.signatory(barometer)
         source = letters.find_letter(stems[committee.id], barometer_dir=barometer.folder,
                                      project_dir=project_dir)
-        context = letter_context(barometer, assessment, narrative, committee, settings)
+        context = letter_context(barometer, assessment, narrative, committee, settings, signer)
         markdown = letters.render_markdown(source, context)
         body = letters.markdown_to_blocks(markdown, display=source.display)
         parts = {
@@ -99,8 +103,9 @@ def build_letters(
             "initiativer": initiative_list(barometer, indicators),
         }
         blocks = (*letters.fill_slots(body, parts),
-                  Signature(settings.closing, settings.mayor_name, settings.mayor_title))
-        documents.append(Document(stems[committee.id], _meta(barometer, update, committee, settings), blocks))
+                  Signature(settings.closing, signer.name, signer.title))
+        documents.append(Document(stems[committee.id], _meta(barometer, update, committee, settings, signer),
+                                  blocks))
     return Letters(tuple(documents), tuple(skipped))
 
 
@@ -132,9 +137,12 @@ def letter_context(
     narrative: Narrative,
     committee: Committee,
     settings: letters.LetterSettings,
+    signer: letters.Person | None = None,
 ) -> dict[str, Any]:
     """Everything ``{{ … }}`` can reach in a letter text. Values are plain text already formatted
-    the Danish way; the engine prints them literally (data is never read as template or Markdown)."""
+    the Danish way; the engine prints them literally (data is never read as template or Markdown).
+    ``signer`` defaults to :func:`letters.signatory`."""
+    signer = signer or letters.signatory(barometer)
     update = barometer.update(assessment.update)
     config = barometer.config
     owner = _committee_or_none(barometer, config.owner)
@@ -167,7 +175,8 @@ def letter_context(
         "graa": by_signal["grey"],
         "fordeling": _count_text(by_signal),
         "initiativer": [i for r in rows for i in r["initiativer"]],
-        "borgmester": {"navn": settings.mayor_name, "titel": settings.mayor_title},
+        "underskrift": {"navn": signer.name, "titel": signer.title},
+        "borgmester": {"navn": signer.name, "titel": signer.title},  # the older name of underskrift
     }
 
 
@@ -308,7 +317,7 @@ def initiative_list(barometer: Barometer, indicators: Sequence[Indicator]) -> tu
 # The letter's frame
 
 def _meta(barometer: Barometer, update: Update, committee: Committee,
-          settings: letters.LetterSettings) -> DocumentMeta:
+          settings: letters.LetterSettings, signer: letters.Person) -> DocumentMeta:
     config = barometer.config
     date_text = da.date(letter_date(update))
     pairs = [("Dato", date_text)]
@@ -327,7 +336,7 @@ def _meta(barometer: Barometer, update: Update, committee: Committee,
         recipient=f"Til {committee.name}",
         subject=f"{settings.subject}, {da.month_year(update.date)}",
         language=config.language,
-        author=settings.mayor_name or config.municipality,
+        author=signer.name,
         created=f"{letter_date(update).isoformat()}T00:00:00+00:00",
         kind="letter",
     )

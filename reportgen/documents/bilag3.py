@@ -458,7 +458,8 @@ def advice_blocks(barometer: Barometer, assessment: Assessment, facts: LifetimeF
                   project_dir: Path) -> tuple[Block, ...]:
     """letters/advice.md rendered in the letters' sandbox; ``[[…]]`` lines have nothing to fill here."""
     source = letters.find_text(ADVICE_FILE, barometer_dir=barometer.folder, project_dir=project_dir)
-    settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
+    settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir,
+                                     title=barometer.config.title)
     markdown = letters.render_markdown(source, advice_context(barometer, assessment, facts, settings))
     return letters.fill_slots(letters.markdown_to_blocks(markdown, display=source.display), {})
 
