@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .. import letters
-from ..assess import Assessment, DistrictResult, compare_figures
+from ..assess import Assessment, DistrictResult, IndicatorResult, compare_figures
 from ..diff import diff
 from ..document import Block, Cell, Document, DocumentMeta, Heading, ListBlock, PageBreak, Paragraph, Run, Table
 from ..errors import ReportgenError
@@ -27,6 +27,7 @@ from .bilag3 import NameList, history_grid
 from .changes import area_sentence
 
 ANNUAL_FILE = "annual.md"
+NBSP = "\u00a0"
 SLUG = "statusrapport"
 
 
@@ -294,21 +295,24 @@ _OUTLOOK = {"reached": "Nået", "on": "Nås i det nuværende tempo", "off": "Nå
             "unknown": "Kan ikke vurderes"}
 
 
-def outlook(r) -> str:
-    """The projection at the year's last update, in a table cell."""
+def outlook(r: IndicatorResult) -> str:
+    """The projection at the year's last update, in a table cell: reached, on track, off track
+    (the pace since the previous figure against the pace still needed) or unknown."""
     if r.target_value is None:
         return "Intet mål"
-    if r.remaining is None or r.on_track is None and r.remaining > 0:
-        return _OUTLOOK["unknown"]
-    if r.remaining <= 0:
+    if r.remaining is not None and r.remaining <= 0:
         return _OUTLOOK["reached"]
+    if r.remaining is None or r.on_track is None:
+        return _OUTLOOK["unknown"]
     return _OUTLOOK["on" if r.on_track else "off"]
 
 
 def _figure_cell(ind: Indicator, m: Measurement | None) -> Cell:
     if m is None:
         return Cell("–", align="right")
-    return Cell(f"{common.level_short(ind, m.value)} ({da.period_short(m.period)})", align="right")
+    # No-break spaces inside value and period: a narrow column breaks between the two, not inside.
+    value, period = (t.replace(" ", NBSP) for t in (common.level_short(ind, m.value), da.period_short(m.period)))
+    return Cell(f"{value} ({period})", align="right")
 
 
 def _indicator_section(barometer: Barometer, y: Year, narrative: Narrative,
@@ -491,15 +495,35 @@ def _initiative_section(barometer: Barometer, y: Year) -> list[Block]:
     if not red:
         blocks.append(Paragraph.of(f"Ingen indikatorer har været røde i {y.year}."))
         return blocks
+    n = len(red)
+    text = (f"{da.capitalize(da.plural(n, 'indikator', 'indikatorer'))} har været "
+            f"{'rød' if n == 1 else 'røde'} ved mindst én af årets opdateringer. Tabellen viser hvornår, og hvor "
+            "mange initiativer der er knyttet til "
+            f"{'den' if n == 1 else 'hver af dem'} i projekt- og indsatsbanken.")
+    rows = []
+    for ind in red:
+        when = [da.month_year(barometer.update(a.update).date) for a in y.assessments
+                if a.indicator(ind.id).signal == "red"]
+        rows.append((Cell(ind.name), Cell(_committee_name(barometer, ind.committee)),
+                     Cell(da.capitalize(da.join_list(when))),
+                     Cell(da.number(len(barometer.initiatives_of(ind.id)), 0), align="right")))
+    blocks += [
+        Paragraph.of(text),
+        Table(header=("Indikator", "Udvalg", "Rød ved opdateringen i", "Initiativer"), rows=tuple(rows),
+              caption=f"Indikatorer, der har været røde i {y.year}", widths=(42, 26, 20, 12),
+              align=("left", "left", "left", "right")),
+    ]
     listed = initiative_list(barometer, red)
-    with_initiatives = [i for i in red if barometer.initiatives_of(i.id)]
-    text = (f"{da.capitalize(da.plural(len(red), 'indikator', 'indikatorer'))} har været "
-            f"{'rød' if len(red) == 1 else 'røde'} ved mindst én af årets opdateringer: "
-            f"{da.join_list([i.name for i in red])}. ")
-    if with_initiatives:
-        text += f"Initiativerne nedenfor er knyttet til {da.number(len(with_initiatives), 0)} af dem."
+    if listed:
+        blocks.append(Heading("Initiativerne", 2))
+        blocks.extend(listed)
     else:
-        text += "Der er ikke knyttet initiativer til dem."
-    blocks.append(Paragraph.of(text))
-    blocks.extend(listed)
+        blocks.append(Paragraph.of("Der er ikke knyttet initiativer til dem."))
     return blocks
+
+
+def _committee_name(barometer: Barometer, committee_id: str) -> str:
+    try:
+        return barometer.committee(committee_id).name
+    except KeyError:
+        return committee_id
