@@ -234,3 +234,26 @@ def test_unknown_press_key_is_an_error(make_barometer, project):
     folder = make_barometer({"letters/letters.toml": '[presse]\nnavn = "Ida"\nmobil = "1"\n'})
     with pytest.raises(TemplateError, match=r"ukendt nøgle \[presse\] mobil"):
         press_at(folder, "2009-06", project)
+
+
+@pytest.mark.slow
+def test_press_page_passes_axe_in_chromium(fixture_build, tmp_path):
+    """presse.html through the site's browser check: no serious axe violation, no sideways scroll."""
+    from tests.test_site import CHROMIUM, _node_modules
+
+    node = shutil.which("node")
+    assert CHROMIUM.exists() and node, "the browser tests need Debian's chromium and node"
+    _node_modules()
+    page = fixture_build.out_dir / "site" / "presse.html"
+    job = {"chromium": str(CHROMIUM), "userDataDir": str(tmp_path / "profile"), "outDir": str(tmp_path),
+           "widths": [1280, 375], "pages": [{"name": "press", "url": page.as_uri()}]}
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    run = subprocess.run([node, str(ROOT / "tests" / "site_browser.js"), str(tmp_path / "job.json")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    (result,) = json.loads(run.stdout)
+    serious = [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert not serious, serious
+    assert result["console"] == [] and result["failed"] == []
+    for width, shot in result["widths"].items():
+        assert shot["scrollWidth"] <= int(width), f"presse.html scrolls sideways at {width} px"
