@@ -26,7 +26,7 @@ SLUG = "pressemeddelelse"
 PRESS_FILE = "press.md"
 SLOTS = ("fakta", "faktaboks")
 QUOTE_PLACEHOLDER = "[Citat fra borgmesteren]"
-MAX_FACTS = 5
+MIN_FACTS, MAX_FACTS = 3, 5
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,8 @@ def newsworthy(barometer: Barometer, assessment: Assessment, changes: Diff | Non
        last; a tie goes to the area first in areas.csv.
     2. Else the main indicator with new figures whose change is the largest share of the distance
        from its previous figure to its target (indicators with a target only).
-    3. Else a headline saying that no area changed colour.
+    3. Else a headline saying that no area changed colour (at the barometer's first update, that
+       it is published for the first time).
     """
     name = common.barometer_definite(barometer.config.title)
     if changes is not None and changes.area_changes:
@@ -81,6 +82,9 @@ def newsworthy(barometer: Barometer, assessment: Assessment, changes: Diff | Non
         return NewsItem("indicator", f"{ind.name} {moved} {da.change_amount(r.change, ind.unit, ind.decimals)}"
                                      f" – {closer}", area=ind.area, indicator=ind.id)
     month = da.month_year(barometer.update(assessment.update).date)
+    if assessment.previous_update is None:
+        return NewsItem("none", f"{da.capitalize(name)} i {barometer.config.municipality} offentliggøres "
+                                "for første gang")
     return NewsItem("none", f"Ingen indsatsområder skifter farve i {name} i {month}")
 
 
@@ -127,7 +131,8 @@ def tally_sentence(barometer: Barometer, assessment: Assessment) -> str:
 def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, item: NewsItem,
           changes: Diff | None) -> tuple[str, ...]:
     """Three to five facts with numbers: the story's main indicators and target, the areas' colour
-    changes, the colour tally and the new figures (as many as apply, in this order)."""
+    changes, the colour tally and the new figures (as many as apply, in this order); fewer than
+    three are filled up with the development of main indicators with new figures, red areas first."""
     out: list[str] = []
     if item.indicator is not None:
         about = [barometer.indicator(item.indicator)]
@@ -148,9 +153,20 @@ def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, it
     out.append(tally_sentence(barometer, assessment))
     if changes is not None:
         out.append(indicator_sentence(barometer, changes))
-    else:
+    elif item.kind != "none":  # a "none" story's lead already is the intro
         out.append(narrative.intro)
-    return tuple(dict.fromkeys(s for s in out if s))[:MAX_FACTS]
+    facts_so_far = list(dict.fromkeys(s for s in out if s))
+    # Fewer than three: the main indicators with new figures, red areas first, fill up.
+    for colour in ("red", "yellow", "green"):
+        for a in assessment.areas:
+            for ind in barometer.indicators_of_area(a.area):
+                r = assessment.indicator(ind.id)
+                if len(facts_so_far) >= MIN_FACTS or a.signal != colour or not ind.main or r.carried_over:
+                    continue
+                sentence = narrative.indicators[ind.id].sentence
+                if sentence not in facts_so_far:
+                    facts_so_far.append(sentence)
+    return tuple(facts_so_far[:MAX_FACTS])
 
 
 def fact_box(barometer: Barometer, assessment: Assessment) -> Note:
