@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pikepdf
 import pytest
 from docx import Document as DocxDocument
 
@@ -81,6 +82,11 @@ def test_demo_2009_has_committees_districts_initiatives_data_and_method(demo_200
     assert "Jobcenter København: Virksomhedsrettet aktivering" in text  # linked to the red BES1
     assert "Indre By 66,7 % 63,9 % −2,8 pct.point" in text  # BES1's district change over the year
     assert not FOREIGN.search(text), FOREIGN.search(text)
+    pdf = demo_2009.out_dir / "statusrapport.pdf"
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
+    with pikepdf.open(pdf) as doc:
+        assert str(doc.Root.Lang) == "da" and "/StructTreeRoot" in doc.Root
+        assert len(doc.open_outline().root) >= 6  # one bookmark per section
 
 
 def test_year_change_uses_the_years_first_and_last_figure():

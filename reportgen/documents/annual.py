@@ -20,6 +20,7 @@ from ..history import area_history
 from ..model import Barometer, Indicator, Measurement, Update
 from ..narrate import Narrative, explain_area, narrate
 from ..narrate import danish as da
+from ..narrate.sentences import development_sentence, subject
 from . import common
 from .bilag1 import data_section, method_section
 from .bilag2 import initiative_list
@@ -355,12 +356,10 @@ def _indicator_section(barometer: Barometer, y: Year, narrative: Narrative,
 
 def _indicator_text(barometer: Barometer, y: Year, ind: Indicator, c: YearChange, narrative: Narrative,
                     trends: Mapping[str, ChartLike]) -> list[Block]:
-    from ..narrate.sentences import development_sentence
-
     r = y.last.indicator(ind.id)
     text = narrative.indicators[ind.id]
     if c.new_figures == 0:
-        first = f"Der er ikke offentliggjort nye tal for {subject(ind)} i {y.year}."
+        first = f"Der er ikke offentliggjort nye tal for {subject(ind, capital=False)} i {y.year}."
         if c.last is not None:
             first += (f" Seneste tal er {common.level_text(ind, c.last.value)} i {da.period(c.last.period)}.")
     elif c.first is None:
@@ -376,12 +375,6 @@ def _indicator_text(barometer: Barometer, y: Year, ind: Indicator, c: YearChange
     if ind.id in trends:
         blocks.append(common.figure_from(trends[ind.id], caption=f"Hovedindikator: {ind.name}", width_mm=150))
     return blocks
-
-
-def subject(ind: Indicator) -> str:
-    from ..narrate.sentences import subject as narrate_subject
-
-    return narrate_subject(ind, capital=False)
 
 
 # --------------------------------------------------------------------------------------------------
