@@ -148,6 +148,12 @@ def test_a_year_without_updates_is_an_error_and_writes_nothing(tmp_path):
     assert not out.exists() or not any(out.glob("statusrapport-*"))
     with pytest.raises(ReportgenError):
         build_annual_report(folder, 2011, out_root=out)
+    ok = subprocess.run([sys.executable, "-m", "reportgen.cli", "annual", str(folder), "--year", "2009",
+                         "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert ok.returncode == 0, ok.stderr
+    assert "statusrapport-2009" in ok.stdout and "2009-06" in ok.stdout
+    assert sorted(p.name for p in (out / "statusrapport-2009").iterdir()) == ["statusrapport.docx",
+                                                                             "statusrapport.pdf"]
 
 
 def test_annual_text_of_the_barometer_wins_and_errors_name_file_and_line(tmp_path):
