@@ -155,6 +155,14 @@ def _step4(ind: Indicator, cur: Measurement, ref_value: float, ref_se: float | N
     return ("green" if good > 0 else "red"), change, significant, z, z_crit
 
 
+def compare_figures(ind: Indicator, earlier: Measurement, later: Measurement,
+                    significance: float) -> tuple[float, bool | None]:
+    """The change from one figure to a later one at the indicator's decimals, and whether it is
+    statistically significant (the z-test of step 4; None where a standard error is missing)."""
+    _, change, significant, _, _ = _step4(ind, later, earlier.value, earlier.se, significance)
+    return float(change) + 0.0, significant
+
+
 def _expected(ind: Indicator, at: Period) -> Decimal | None:
     """The trajectory line's value at ``at`` (straight line from baseline to target), unrounded."""
     if None in (ind.baseline_value, ind.baseline_period, ind.target_value, ind.target_period):

@@ -265,6 +265,30 @@ def diff_command(
             console.print(part)
 
 
+@app.command("annual")
+def annual_command(
+    folder: FolderArg,
+    year: Annotated[int, typer.Option("--year", "-y", help="Året, fx 2009")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Outputmappe (standard: output)")] = Path("output"),
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Tegn og sæt alt op forfra")] = False,
+) -> None:
+    """Byg den årlige statusrapport ud fra årets opdateringer (statusrapport.pdf og .docx).
+
+    Skrives til OUT/statusrapport-ÅÅÅÅ/. Et år uden opdateringer er en fejl (exitkode 1).
+
+    Eksempel: reportgen annual data/copenhagen --year 2009 --out output
+    """
+    from .annual import build_annual_report
+
+    try:
+        with _interruptible():
+            result = build_annual_report(folder, year, out_root=out, use_cache=not no_cache)
+    except ReportgenError as err:
+        _fail(err)
+    typer.echo(f"Skrevet til {result.out_dir}")
+    typer.echo(f"Færdig: statusrapport for {result.year} ud fra opdateringerne {', '.join(result.updates)}")
+
+
 @app.command("build-all")
 def build_all_command(
     folder: FolderArg,

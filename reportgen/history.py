@@ -15,6 +15,11 @@ SOURCE_TYPES: tuple[SourceType, ...] = ("local", "national")
 Trend = Literal["better", "same", "worse"]
 
 
+def rank(signal: Signal) -> int | None:
+    """How good a colour is: red 0, yellow 1, green 2; grey (cannot be assessed) None."""
+    return _RANK.get(signal)
+
+
 @dataclass(frozen=True)
 class HistoryCell:
     """An area's colour at one update."""

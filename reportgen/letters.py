@@ -214,6 +214,8 @@ def _settings_values(data: Mapping[str, Any], where: str, *, own: bool) -> dict[
     known = ", ".join(f"[{s}] {k}" for s, k in keys)
     out: dict[str, str] = {}
     for section, table in data.items():
+        if section == PRESS_SECTION:  # the press contact: load_press_contact reads it
+            continue
         if not isinstance(table, dict):
             raise TemplateError(f"{where}: '{section}' skal være en sektion; kendte nøgler: {known}")
         for key, value in table.items():
@@ -321,6 +323,68 @@ def committee_definite(name: str) -> str:
     if words[-1].lower().endswith("udvalg"):
         return text + "et"
     return text
+
+
+# --------------------------------------------------------------------------------------------------
+# letters.toml [presse]: the press release's contact, from the barometer's own file only
+
+PRESS_SECTION = "presse"
+_PRESS_KEYS: dict[str, str] = {"navn": "name", "titel": "title", "telefon": "phone", "e-mail": "email"}
+
+
+@dataclass(frozen=True)
+class PressContact:
+    """Who answers the press about an update (``[presse]`` in the barometer's letters.toml)."""
+
+    name: str = ""
+    title: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+def load_press_contact(*, barometer_dir: Path | None, project_dir: Path) -> PressContact | None:
+    """The ``[presse]`` table of ``<barometer>/letters/letters.toml``; None when it has none.
+
+    A contact belongs to one municipality, so the project's letters.toml may not carry one (it
+    would become every barometer's contact): a ``[presse]`` there is an error. Unknown keys and a
+    table without ``navn`` are errors too.
+    """
+    roots = letter_dirs(barometer_dir=barometer_dir, project_dir=project_dir)
+    contact: PressContact | None = None
+    for folder, prefix in roots:
+        path = _file_in(folder, SETTINGS_FILE)
+        if path is None:
+            continue
+        where = f"{prefix}/{SETTINGS_FILE}"
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"{where}: kan ikke læses: {exc}") from exc
+        table = data.get(PRESS_SECTION)
+        if table is None:
+            continue
+        if barometer_dir is None or folder != roots[0][0]:
+            raise TemplateError(f"{where}: [{PRESS_SECTION}] hører til i barometermappens egen "
+                                f"letters/{SETTINGS_FILE}, ikke i projektets fælles tekster")
+        contact = _press_contact(table, where)
+    return contact
+
+
+def _press_contact(table: Any, where: str) -> PressContact:
+    known = ", ".join(_PRESS_KEYS)
+    if not isinstance(table, dict):
+        raise TemplateError(f"{where}: '{PRESS_SECTION}' skal være en sektion med nøglerne {known}")
+    values: dict[str, str] = {}
+    for key, value in table.items():
+        field = _PRESS_KEYS.get(key)
+        if field is None:
+            raise TemplateError(f"{where}: ukendt nøgle [{PRESS_SECTION}] {key}; kendte nøgler: {known}")
+        if not isinstance(value, str):
+            raise TemplateError(f"{where}: [{PRESS_SECTION}] {key} skal være en tekst i anførselstegn")
+        values[field] = _WHITESPACE.sub(" ", value).strip()
+    if not values.get("name"):
+        raise TemplateError(f"{where}: [{PRESS_SECTION}] mangler navn")
+    return PressContact(**values)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -534,13 +598,15 @@ class Slot:
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 
-def markdown_to_blocks(text: str, *, display: str = "brevteksten") -> tuple[Block | Slot, ...]:
+def markdown_to_blocks(text: str, *, display: str = "brevteksten",
+                       slots: Sequence[str] = SLOT_NAMES) -> tuple[Block | Slot, ...]:
     """Parse Markdown (HTML switched off: tags show as text) into document blocks.
 
     Headings (``#`` = level 1, deeper than 3 become 3), paragraphs with bold/italic runs, bullet and
     numbered lists (nested items are flattened), GFM tables, block quotes (``style="quote"``), ``---``
     (page break). A paragraph that is exactly ``[[name]]`` in the *rendered source* becomes a Slot, so
-    a value from data (which arrives backslash-escaped) can never become one.
+    a value from data (which arrives backslash-escaped) can never become one. ``slots`` are the
+    names a text may use (the letters' by default; the press release has its own).
     """
     tokens = _MARKDOWN.parse(text)
     blocks: list[Block | Slot] = []
@@ -554,7 +620,7 @@ def markdown_to_blocks(text: str, *, display: str = "brevteksten") -> tuple[Bloc
             i += 3
         elif tok.type == "paragraph_open":
             inline = tokens[i + 1]
-            blocks.append(_paragraph_or_slot(inline, quote_depth > 0, display))
+            blocks.append(_paragraph_or_slot(inline, quote_depth > 0, display, slots))
             i += 3
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
             block, i = _list(tokens, i)
@@ -580,12 +646,12 @@ def markdown_to_blocks(text: str, *, display: str = "brevteksten") -> tuple[Bloc
     return tuple(blocks)
 
 
-def _paragraph_or_slot(inline: Token, quoted: bool, display: str) -> Paragraph | Slot:
+def _paragraph_or_slot(inline: Token, quoted: bool, display: str, slots: Sequence[str]) -> Paragraph | Slot:
     m = _SLOT_LINE.match(inline.content.strip())
     if m and not quoted:
         name = m.group(1)
-        if name not in SLOT_NAMES:
-            known = ", ".join(f"[[{s}]]" for s in SLOT_NAMES)
+        if name not in slots:
+            known = ", ".join(f"[[{s}]]" for s in slots) or "ingen"
             raise TemplateError(f"{display}: ukendt pladsholder [[{name}]]; kendte: {known}")
         return Slot(name)
     return Paragraph(_runs(inline), style="quote" if quoted else "body")

@@ -206,6 +206,7 @@ def build(
     from .documents.bilag2 import build_letters
     from .documents.bilag3 import build_bilag3
     from .documents.front import build_front
+    from .documents.press import build_press
     from .narrate import narrate
     from .parallel import Workers
     from .writer import OutputWriter, safe_stem
@@ -259,7 +260,9 @@ def build(
         letters = build_letters(barometer, assessment, narrative, chart_set.trends, project_dir=project_dir)
         bilag3 = build_bilag3(barometer, history, assessment, narrative, project_dir=project_dir,
                               charts=chart_set.trends)
-        documents = [("bilag1", bilag1), *((f"bilag2/{doc.slug}", doc) for doc in letters), ("bilag3", bilag3)]
+        press = build_press(barometer, history, assessment, narrative, project_dir=project_dir)
+        documents = [("bilag1", bilag1), *((f"bilag2/{doc.slug}", doc) for doc in letters), ("bilag3", bilag3),
+                     (press.slug, press)]  # the press release: in pack.zip and the manifest, not pack.pdf
         for stem, doc in documents[1:]:
             jobs.submit(f"{stem}.pdf", "pdf", doc)
             jobs.submit(f"{stem}.docx", "docx", doc)
@@ -273,9 +276,13 @@ def build(
             **{f"Bilag 2: {d.meta.recipient or d.slug} (PDF)": f"../bilag2/{d.slug}.pdf" for d in letters},
             "Bilag 3 (PDF)": "../bilag3.pdf", "Bilag 3 (Word)": "../bilag3.docx",
             "Samlet materiale (PDF)": "../pack.pdf", "Alle filer (ZIP)": "../pack.zip",
+            "Pressemeddelelse (PDF)": f"../{press.slug}.pdf", "Pressemeddelelse (Word)": f"../{press.slug}.docx",
         }
+        from .annual import report_links
+
         site = build_site(barometer, history, assessment, narrative, chart_set, downloads=downloads,
-                          template_dirs=site_templates)
+                          template_dirs=site_templates, press=press,
+                          annual_reports=report_links(Path(out_root), barometer.update(update_id).date.year))
         if not all(cached for *_, cached in jobs.jobs.values()):
             from .render.pdf import warm_up
 

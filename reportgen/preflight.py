@@ -64,9 +64,25 @@ def _advice(s: Subject) -> Sequence[Document]:
 
 # The editable texts, in the order their problems are reported. One line per text:
 # (label, function building its documents as the build does, charts left out).
+def _press(s: Subject) -> Sequence[Document]:
+    from .documents.press import build_press
+
+    return (build_press(s.barometer, s.history, s.assessment, s.narrative, project_dir=s.project_dir),)
+
+
+def _annual(s: Subject) -> Sequence[Document]:
+    from .documents.annual import framing_blocks, year_of
+
+    update = s.barometer.update(s.assessment.update)
+    framing_blocks(s.barometer, year_of(s.barometer, s.history, update.date.year), project_dir=s.project_dir)
+    return ()
+
+
 TEXT_CHECKS: list[tuple[str, TextCheck]] = [
     ("breve (Bilag 2)", _letters),  # letters/<udvalg>.md, default.md, letters.toml, the signature
     ("temaer (Bilag 3, advice.md)", _advice),
+    ("pressemeddelelse (press.md, [presse])", _press),
+    ("årlig statusrapport (annual.md)", _annual),
 ]
 
 

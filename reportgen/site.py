@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from . import palette
 from .assess import Assessment, IndicatorResult
+from .document import Document, ListBlock, Note, Paragraph, Run
 from .documents import common
 from .errors import ReportgenError
 from .model import Barometer, Indicator
@@ -131,6 +132,18 @@ class ArchiveRow:
 
 
 @dataclass(frozen=True)
+class TextBlock:
+    """A block of the press release as the press page shows it: a paragraph (``style`` body, lead,
+    small or quote), a list (``items``) or a boxed note (``title``)."""
+
+    kind: str  # "paragraph" | "list" | "box"
+    runs: tuple[Run, ...] = ()
+    items: tuple[tuple[Run, ...], ...] = ()
+    title: str | None = None
+    style: str = "body"
+
+
+@dataclass(frozen=True)
 class SiteLayout:
     """The file name of every page and chart; ids from data pass through ``safe_stem`` and are
     checked for collisions (also ignoring case, for Windows and macOS file systems)."""
@@ -173,6 +186,8 @@ def build_site(
     *,
     downloads: Mapping[str, str],
     template_dirs: Sequence[Path] = (),
+    press: Document | None = None,
+    annual_reports: Mapping[str, str] | None = None,
 ) -> dict[str, bytes]:
     """Every file of the static website, by path relative to ``site/``, in sorted order.
 
@@ -180,18 +195,22 @@ def build_site(
     id); ``history`` holds one Assessment per update (``assess_history``), of which the archive shows
     those up to ``assessment``. ``downloads`` maps a label to a relative link from ``site/``, e.g.
     ``{"Bilag 1 (PDF)": "../bilag1.pdf"}``. ``template_dirs`` are searched before templates/site.
+    ``press`` (the update's press release) adds ``presse.html``; ``annual_reports`` (label -> relative
+    link, like ``downloads``) lists the annual status reports on the archive page.
     """
     links = _check_downloads(downloads)
     used = [*charts.trends.values(), *charts.maps.values()]
     layout = SiteLayout.of(barometer, used)
-    site = _SiteContext(barometer, assessment, narrative, layout, links)
+    site = _SiteContext(barometer, assessment, narrative, layout, links, press is not None)
 
     pages: dict[str, tuple[str, dict]] = {"index.html": ("index.html", site.front())}
     for area in barometer.areas:
         pages[layout.areas[area.id]] = ("area.html", site.area_page(area.id, charts.trends))
     for ind in barometer.indicators:
         pages[layout.indicators[ind.id]] = ("indicator.html", site.indicator_page(ind, charts))
-    pages["arkiv.html"] = ("archive.html", site.archive(history))
+    pages["arkiv.html"] = ("archive.html", site.archive(history, _check_downloads(annual_reports or {})))
+    if press is not None:
+        pages["presse.html"] = ("press.html", site.press_page(press))
 
     files = render_site(pages, template_dirs=template_dirs)
     for chart in used:
@@ -228,7 +247,8 @@ class _SiteContext:
     """Turns the assessment into the templates' views; one method per kind of page."""
 
     def __init__(self, barometer: Barometer, assessment: Assessment, narrative: Narrative,
-                 layout: SiteLayout, downloads: tuple[Link, ...]):
+                 layout: SiteLayout, downloads: tuple[Link, ...], press: bool = False):
+        self.press = press
         self.b = barometer
         self.a = assessment
         self.n = narrative
@@ -249,6 +269,8 @@ class _SiteContext:
         items += [Link(area.name, self.layout.areas[area.id], current == self.layout.areas[area.id])
                   for area in self.b.areas]
         items.append(Link("Arkiv", "arkiv.html", current == "arkiv.html"))
+        if self.press:
+            items.append(Link("Presse", "presse.html", current == "presse.html"))
         return tuple(items)
 
     def _page(self, path: str, title: str, **extra) -> dict:
@@ -384,8 +406,9 @@ class _SiteContext:
                     self._signal(d.signal, "")))
         return tuple(rows)
 
-    def archive(self, history: Sequence[Assessment]) -> dict:
-        """Every update up to this one, newest first, with each area's colour."""
+    def archive(self, history: Sequence[Assessment], reports: tuple[Link, ...] = ()) -> dict:
+        """Every update up to this one, newest first, with each area's colour; then the annual
+        status reports found in the output folder."""
         upto = self.update.index
         by_id = {h.update: h for h in history}
         rows = []
@@ -395,7 +418,20 @@ class _SiteContext:
                 raise ReportgenError(f"arkivet mangler vurderingen af opdateringen {update.id}")
             cells = tuple(self._archive_cell(h, area.id) for area in self.b.areas)
             rows.append(ArchiveRow(update.label, da.date(update.date), update.index == upto, cells))
-        return self._page("arkiv.html", "Arkiv", areas=self.b.areas, rows=tuple(rows))
+        return self._page("arkiv.html", "Arkiv", areas=self.b.areas, rows=tuple(rows), reports=reports)
+
+    def press_page(self, press: Document) -> dict:
+        """The press release as a page: headline, date and embargo, then its blocks as text."""
+        blocks = []
+        for b in press.blocks:
+            if isinstance(b, Paragraph):
+                blocks.append(TextBlock("paragraph", runs=b.runs, style=b.style))
+            elif isinstance(b, ListBlock):
+                blocks.append(TextBlock("list", items=b.items))
+            elif isinstance(b, Note):
+                blocks.append(TextBlock("box", runs=b.runs, title=b.title))
+        return self._page("presse.html", press.meta.label, headline=press.meta.title,
+                          pairs=press.meta.header_pairs, blocks=tuple(blocks))
 
     def _archive_cell(self, h: Assessment, area_id: str) -> SignalView:
         r = h.area(area_id)

@@ -59,8 +59,8 @@ def build_bilag1(
         blocks.append(PageBreak())
         blocks.extend(_area_section(barometer, assessment, narrative, charts, area.id))
     blocks.append(PageBreak())
-    blocks.extend(_data_section(barometer, assessment))
-    blocks.extend(_method_section(barometer))
+    blocks.extend(data_section(barometer, assessment))
+    blocks.extend(method_section(barometer))
     blocks.extend(appendix)
     meta = common.report_meta(barometer, barometer.update(assessment.update), label=LABEL, title=title(barometer))
     return Document("bilag1", meta, tuple(blocks))
@@ -211,7 +211,7 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
     return blocks
 
 
-def _data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
+def data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
     update = barometer.update(assessment.update)
     ages = {a.indicator: a.months for a in data_age(barometer, assessment)}
     rows = []
@@ -256,7 +256,7 @@ _RULE_TEXT = {
 }
 
 
-def _method_section(barometer: Barometer) -> list[Block]:
+def method_section(barometer: Barometer) -> list[Block]:
     cfg = barometer.config
     level = da.number(cfg.significance * 100, 0 if (cfg.significance * 100).is_integer() else 1)
     aggregation = (

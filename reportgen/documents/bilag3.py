@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from .. import letters
 from ..assess import Assessment
 from ..document import Block, Cell, Document, Heading, Paragraph, Run, Table
-from ..history import AgeSummary, LifetimeFacts, lifetime_facts
+from ..history import AgeSummary, AreaHistory, LifetimeFacts, lifetime_facts
 from ..model import Barometer, Indicator
 from ..narrate import Narrative
 from ..narrate import danish as da
@@ -199,11 +199,17 @@ def colour_summary(barometer: Barometer, facts: LifetimeFacts) -> list[str]:
 
 def colour_grid(barometer: Barometer, facts: LifetimeFacts) -> Table:
     """Areas × updates: symbol and word on the palette's tint in every cell, carried-over marked."""
+    return history_grid(barometer, facts.history, facts.updates)
+
+
+def history_grid(barometer: Barometer, history: Sequence[AreaHistory], total: int) -> Table:
+    """The colour grid of ``history`` (one row per area, ``total`` updates in each), the latest
+    MAX_GRID_UPDATES shown."""
     shown = slice(-MAX_GRID_UPDATES, None)
-    updates = [barometer.update(c.update) for c in facts.history[0].cells[shown]] if facts.history else []
+    updates = [barometer.update(c.update) for c in history[0].cells[shown]] if history else []
     rows = []
     overridden = False
-    for row in facts.history:
+    for row in history:
         cells = [Cell(barometer.area(row.area).name, bold=True)]
         for c in row.cells[shown]:
             overridden |= c.overridden
@@ -213,8 +219,8 @@ def colour_grid(barometer: Barometer, facts: LifetimeFacts) -> Table:
     notes = ["Overført: ingen nye tal for hovedindikatorerne; farven fra den forrige opdatering fastholdes."]
     if overridden:
         notes.append("*: farven er fastsat af forvaltningen.")
-    if facts.updates > MAX_GRID_UPDATES:
-        notes.append(f"Tabellen viser de seneste {MAX_GRID_UPDATES} af {facts.updates} opdateringer.")
+    if total > MAX_GRID_UPDATES:
+        notes.append(f"Tabellen viser de seneste {MAX_GRID_UPDATES} af {total} opdateringer.")
     first_w = 22.0
     return Table(
         header=("Indsatsområde", *(u.label for u in updates)),

@@ -15,8 +15,8 @@ def changes_blocks(barometer: Barometer, diff: Diff) -> tuple[Block, ...]:
     """Heading, a few sentences and a table of colour changes (the table only when something changed)."""
     since = f"opdateringen i {_update_name(barometer, diff.from_update)}"
     paragraphs = [
-        _area_sentence(barometer, diff, since),
-        _indicator_sentence(barometer, diff),
+        area_sentence(barometer, diff, since),
+        indicator_sentence(barometer, diff),
         *_carried_sentences(barometer, diff),
         *_target_sentences(barometer, diff),
     ]
@@ -34,7 +34,7 @@ def _shift(before: str, after: str) -> str:
     return f"fra {da.signal_word(before)} til {da.signal_word(after)}"
 
 
-def _area_sentence(barometer: Barometer, diff: Diff, since: str) -> str:
+def area_sentence(barometer: Barometer, diff: Diff, since: str) -> str:
     n, total = len(diff.area_changes), len(barometer.areas)
     if n == 0:
         return f"Siden {since} har ingen af indsatsområderne skiftet farve."
@@ -48,7 +48,7 @@ def _area_sentence(barometer: Barometer, diff: Diff, since: str) -> str:
     return f"Siden {since} har {da.number_word(n, neuter=True)} indsatsområder skiftet farve: {moves}."
 
 
-def _indicator_sentence(barometer: Barometer, diff: Diff) -> str:
+def indicator_sentence(barometer: Barometer, diff: Diff) -> str:
     changed = diff.indicator_changes
     mains = sum(c.main for c in changed)
     fresh = len({f.indicator for f in diff.new_figures})

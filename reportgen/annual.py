@@ -1,0 +1,105 @@
+"""``reportgen annual``: the annual status report of one year, from load to the written folder.
+
+Like ``pipeline.build`` for one update, this is the one place that knows the order for the year:
+load -> validate -> assess -> charts -> documents/annual.py -> render -> writer. The report is
+written to ``<out>/statusrapport-<year>/`` (statusrapport.pdf and .docx) atomically.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .writer import Written
+
+log = logging.getLogger(__name__)
+
+FOLDER = "statusrapport-{year}"
+STEM = "statusrapport"
+_FOLDER_RE = re.compile(r"^statusrapport-(\d{4})$")
+
+
+@dataclass(frozen=True)
+class AnnualResult:
+    out_dir: Path
+    year: int
+    updates: tuple[str, ...]
+    files: tuple[Written, ...]
+
+
+def build_annual_report(folder: Path, year: int, *, out_root: Path, project_dir: Path | None = None,
+                        use_cache: bool = True) -> AnnualResult:
+    """Build and write the annual status report of ``year``; nothing is written on error
+    (ReportgenError for bad data or a year without updates, TemplateError for annual.md)."""
+    from . import chartcache as charts
+    from .assess import assess_history
+    from .cache import RenderCache, tree_fingerprint
+    from .documents.annual import (
+        build_annual,
+        change_map_indicator,
+        district_changes,
+        district_indicators,
+        year_of,
+    )
+    from .narrate.danish import definite_plural
+    from .pipeline import PROJECT_DIR, read_barometer, render_documents
+    from .writer import OutputWriter
+
+    project_dir = project_dir or PROJECT_DIR
+    barometer = read_barometer(folder)
+    history = assess_history(barometer)
+    y = year_of(barometer, history, year)  # a year without updates fails here, before any drawing
+    last = y.last
+    upto = barometer.update(last.update).index
+    updates = tuple(u for u in barometer.updates if u.index <= upto)
+    specs: dict[tuple[str, str], charts.ChartSpec] = {}
+    for ind in barometer.indicators:
+        if not ind.main:
+            continue
+        rows = tuple(m for m in barometer.measurements_of(ind.id) if barometer.update(m.update).index <= upto)
+        specs[("trend", ind.id)] = charts.ChartSpec.of("trend", ind, rows, last.indicator(ind.id), updates=updates)
+    if barometer.map_path is not None and barometer.config.map_key:
+        for ind in district_indicators(barometer, y):
+            if ind.main:
+                specs[("map", ind.id)] = charts.ChartSpec.of(
+                    "district_map", change_map_indicator(barometer, y, ind), barometer.map_path,
+                    barometer.config.map_key, barometer.districts, district_changes(barometer, y, ind),
+                    style="value", places=definite_plural(barometer.config.district_plural))
+    cache_root = Path(out_root) / ".cache" if use_cache else None
+    cache = charts.ChartCache(cache_root / "charts") if cache_root else None
+    drawn = {role: (cache.get(spec) if cache else spec.render()) for role, spec in specs.items()}
+    doc = build_annual(barometer, history, year, project_dir=project_dir,
+                       trends={k: c for (kind, k), c in drawn.items() if kind == "trend"},
+                       change_maps={k: c for (kind, k), c in drawn.items() if kind == "map"})
+
+    user_templates = [p for p in [barometer.folder / "templates" / "html"] if p.is_dir()]
+    templates_key = tree_fingerprint([project_dir / "templates", *user_templates])
+    renders = RenderCache(cache_root / "documents" if cache_root else None)
+    out = render_documents([(f"{STEM}.pdf", "pdf", doc), (f"{STEM}.docx", "docx", doc)], renders,
+                           templates_key, tuple(user_templates))
+    with OutputWriter(Path(out_root), FOLDER.format(year=year)) as writer:
+        for name in sorted(out):
+            writer.write(name, out[name])
+        target = writer.publish()
+        files = writer.written
+    return AnnualResult(target, year, tuple(u.id for u in y.updates), files)
+
+
+def report_links(out_root: Path, upto_year: int) -> dict[str, str]:
+    """The annual reports already in ``out_root`` up to ``upto_year``, newest first, as links from
+    an update's ``site/`` folder: ``{"Statusrapport 2009 (PDF)": "../../statusrapport-2009/statusrapport.pdf"}``."""
+    found: list[int] = []
+    root = Path(out_root)
+    if root.is_dir():
+        for child in root.iterdir():
+            m = _FOLDER_RE.match(child.name)
+            if m and int(m.group(1)) <= upto_year and (child / f"{STEM}.pdf").is_file():
+                found.append(int(m.group(1)))
+    links: dict[str, str] = {}
+    for year in sorted(found, reverse=True):
+        folder = FOLDER.format(year=year)
+        links[f"Statusrapport {year} (PDF)"] = f"../../{folder}/{STEM}.pdf"
+        if (root / folder / f"{STEM}.docx").is_file():
+            links[f"Statusrapport {year} (Word)"] = f"../../{folder}/{STEM}.docx"
+    return links

@@ -1,0 +1,163 @@
+"""reportgen annual: the year's updates in one status report, read back as PDF, DOCX and in LibreOffice."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pikepdf
+import pytest
+from docx import Document as DocxDocument
+
+from reportgen.annual import build_annual_report, report_links
+from reportgen.assess import assess_history
+from reportgen.documents.annual import check_annual_text, year_change, year_of
+from reportgen.errors import ReportgenError, TemplateError
+from reportgen.pipeline import build, read_barometer
+from tests.conftest import DEMO, ROOT, write_barometer
+
+FOREIGN = re.compile(r"\b(None|nan|NaN|null|the|and|of|with|Page|Figure|Table|Chapter)\b")
+
+
+def pdf_text(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+def docx_text(path: Path) -> str:
+    doc = DocxDocument(str(path))
+    cells = [c.text for t in doc.tables for row in t.rows for c in row.cells]
+    return flat(" ".join([p.text for p in doc.paragraphs] + cells))
+
+
+@pytest.fixture(scope="module")
+def demo_2009(tmp_path_factory):
+    out = tmp_path_factory.mktemp("annual")
+    result = build_annual_report(DEMO, 2009, out_root=out)
+    return result
+
+
+def test_demo_2009_covers_may_and_december(demo_2009):
+    assert demo_2009.out_dir.name == "statusrapport-2009"
+    assert demo_2009.updates == ("2009-05", "2009-12")
+    assert sorted(w.path for w in demo_2009.files) == ["statusrapport.docx", "statusrapport.pdf"]
+    text = flat(pdf_text(demo_2009.out_dir / "statusrapport.pdf"))
+    assert "Statusrapport 2009 for integrationsbarometret" in text
+    assert "Opdateringen i maj 2009" in text and "Opdateringen i december 2009" in text
+    assert "Opdateringer Maj 2009 og December 2009" in text
+
+
+def test_demo_2009_names_employment_red_in_december_turning_from_green(demo_2009):
+    text = flat(pdf_text(demo_2009.out_dir / "statusrapport.pdf"))
+    assert "Beskæftigelse fra grøn til rød: Rød, fordi hovedindikatoren er rød." in text
+    assert "Siden opdateringen i maj 2009 er Beskæftigelse gået fra grøn til rød" in text
+    assert "Ved årets sidste opdatering er Beskæftigelse rød." in text
+    # The colour grid: December 2008 (where the year began), May and December 2009.
+    assert re.search(r"Beskæftigelse ↑ Grøn ↑ Grøn ↓ Rød", text)
+
+
+def test_demo_2009_has_the_employment_figures_of_the_year(demo_2009):
+    text = flat(pdf_text(demo_2009.out_dir / "statusrapport.pdf"))
+    assert "62,3 %" in text and "59,3 %" in text and "−3,0 pct.point" in text
+    docx = DocxDocument(str(demo_2009.out_dir / "statusrapport.docx"))
+    rows = [[c.text.replace("\u00a0", " ") for c in row.cells] for t in docx.tables for row in t.rows]
+    bes1 = next(r for r in rows if r[0] == "Andel beskæftigede indvandrere/efterkommere i København")
+    assert bes1[1:4] == ["62,3 % (feb. 2009)", "59,3 % (aug. 2009)", "−3,0 pct.point"]
+    assert ("Hovedindikatoren »Andel beskæftigede indvandrere/efterkommere i København« viser et fald på 3,0 "
+            "procentpoint fra februar 2009 til august 2009.") in text
+    assert "Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent." in text
+    assert bes1[5:] == ["64,8 % (dec. 2010)", "Nås ikke i det nuværende tempo"]
+
+
+def test_demo_2009_has_committees_districts_initiatives_data_and_method(demo_2009):
+    text = flat(pdf_text(demo_2009.out_dir / "statusrapport.pdf"))
+    for heading in ("Indikatorerne pr. udvalg", "Børne- og Ungdomsudvalget", "Udviklingen i bydelene i 2009",
+                    "Initiativer på indikatorer, der har været røde", "Datagrundlag", "Metode"):
+        assert heading in text, heading
+    assert "Jobcenter København: Virksomhedsrettet aktivering" in text  # linked to the red BES1
+    assert "Indre By 66,7 % 63,9 % −2,8 pct.point" in text  # BES1's district change over the year
+    assert not FOREIGN.search(text), FOREIGN.search(text)
+    pdf = demo_2009.out_dir / "statusrapport.pdf"
+    assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0
+    with pikepdf.open(pdf) as doc:
+        assert str(doc.Root.Lang) == "da" and "/StructTreeRoot" in doc.Root
+        assert len(doc.open_outline().root) >= 6  # one bookmark per section
+
+
+def test_year_change_uses_the_years_first_and_last_figure():
+    barometer = read_barometer(DEMO)
+    y = year_of(barometer, assess_history(barometer), 2009)
+    c = year_change(barometer, y, barometer.indicator("BES1"))
+    assert (c.first.value, c.last.value, c.change, c.new_figures) == (62.3, 59.3, -3.0, 2)
+
+
+def test_demo_docx_reads_the_same_and_libreoffice_opens_it(demo_2009, tmp_path):
+    docx = demo_2009.out_dir / "statusrapport.docx"
+    words = docx_text(docx)
+    assert "Beskæftigelse fra grøn til rød" in words and "62,3 % (feb. 2009)" in words
+    assert not FOREIGN.search(words), FOREIGN.search(words)
+    run = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"), str(docx)],
+        capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    text = flat(pdf_text(tmp_path / "lo" / "statusrapport.pdf"))
+    assert "Statusrapport 2009 for integrationsbarometret" in text and "Side 1 af" in text
+
+
+# --- a small municipality without any text of its own ---------------------------------------------
+
+def test_fixture_municipality_gets_a_reproducible_report_and_the_archive_lists_it(tmp_path):
+    folder = write_barometer(tmp_path / "testrup")
+    first = build_annual_report(folder, 2008, out_root=tmp_path / "a", use_cache=False)
+    second = build_annual_report(folder, 2008, out_root=tmp_path / "b", use_cache=False)
+    for name in ("statusrapport.pdf", "statusrapport.docx"):
+        assert (first.out_dir / name).read_bytes() == (second.out_dir / name).read_bytes(), name
+    text = flat(pdf_text(first.out_dir / "statusrapport.pdf"))
+    assert "Statusrapport 2008 for testbarometret" in text
+    assert "Opdateringen i juni 2008" in text and "Opdateringen i december 2008" in text
+    assert "Testrup Kommune" in text and "København" not in text
+    assert not FOREIGN.search(text), FOREIGN.search(text)
+    assert "Bydel" not in text  # no district figures: no district section
+    # An update of 2009 lists the 2008 report found in its output folder; an update of 2008 would too.
+    built = build(folder, out_root=tmp_path / "a")
+    archive = (built.out_dir / "site" / "arkiv.html").read_text(encoding="utf-8")
+    assert 'href="../../statusrapport-2008/statusrapport.pdf"' in archive
+    assert report_links(tmp_path / "a", 2007) == {}
+    docx = first.out_dir / "statusrapport.docx"
+    run = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+         "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"), str(docx)],
+        capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert "testbarometret" in pdf_text(tmp_path / "lo" / "statusrapport.pdf")
+
+
+def test_a_year_without_updates_is_an_error_and_writes_nothing(tmp_path):
+    folder = write_barometer(tmp_path / "testrup")
+    out = tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "reportgen.cli", "annual", str(folder), "--year", "2011",
+                          "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 1
+    assert "Fejl: updates.csv har ingen opdateringer i 2011; der er opdateringer i 2008 og 2009" in run.stderr
+    assert not out.exists() or not any(out.glob("statusrapport-*"))
+    with pytest.raises(ReportgenError):
+        build_annual_report(folder, 2011, out_root=out)
+    ok = subprocess.run([sys.executable, "-m", "reportgen.cli", "annual", str(folder), "--year", "2009",
+                         "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert ok.returncode == 0, ok.stderr
+    assert "statusrapport-2009" in ok.stdout and "2009-06" in ok.stdout
+    assert sorted(p.name for p in (out / "statusrapport-2009").iterdir()) == ["statusrapport.docx",
+                                                                             "statusrapport.pdf"]
+
+
+def test_annual_text_of_the_barometer_wins_and_errors_name_file_and_line(tmp_path):
+    folder = write_barometer(tmp_path / "own", {"letters/annual.md": "# Forord\n\nÅret {{ aar }}.\n\n{{ aarr }}\n"})
+    with pytest.raises(TemplateError, match=r"own/letters/annual\.md:5: ukendt variabel 'aarr' \(mente du 'aar'\?\)"):
+        check_annual_text(read_barometer(folder), project_dir=ROOT)
+    check_annual_text(read_barometer(write_barometer(tmp_path / "plain")), project_dir=ROOT)
