@@ -155,15 +155,40 @@ def _step4(ind: Indicator, cur: Measurement, ref_value: float, ref_se: float | N
     return ("green" if good > 0 else "red"), change, significant, z, z_crit
 
 
+def baseline_point(ind: Indicator) -> tuple[Period, float] | None:
+    """(baseline_period, baseline_value): the fixed starting point, or None without one."""
+    if ind.baseline_value is None or ind.baseline_period is None:
+        return None
+    return ind.baseline_period, ind.baseline_value
+
+
+def target_point(ind: Indicator) -> tuple[Period, float] | None:
+    """(target_period, target_value), or None without a target with a deadline."""
+    if ind.target_value is None or ind.target_period is None:
+        return None
+    return ind.target_period, ind.target_value
+
+
+def trajectory(ind: Indicator) -> tuple[tuple[Period, float], tuple[Period, float]] | None:
+    """The straight line of rule ``trajectory`` from the baseline to the target, as its two ends.
+
+    None without both points, or when the target does not come after the baseline. The rule and
+    the trend chart both take the line from here, so the chart draws what the colour is judged by.
+    """
+    start, end = baseline_point(ind), target_point(ind)
+    if start is None or end is None or start[0].months_to(end[0]) <= 0:
+        return None
+    return start, end
+
+
 def _expected(ind: Indicator, at: Period) -> Decimal | None:
     """The trajectory line's value at ``at`` (straight line from baseline to target), unrounded."""
-    if None in (ind.baseline_value, ind.baseline_period, ind.target_value, ind.target_period):
+    line = trajectory(ind)
+    if line is None:
         return None
-    span = ind.baseline_period.months_to(ind.target_period)
-    if span <= 0:
-        return None
-    step = (_dec(ind.target_value) - _dec(ind.baseline_value)) / Decimal(span)
-    return _dec(ind.baseline_value) + step * ind.baseline_period.months_to(at)
+    (p0, v0), (p1, v1) = line
+    step = (_dec(v1) - _dec(v0)) / Decimal(p0.months_to(p1))
+    return _dec(v0) + step * p0.months_to(at)
 
 
 def _target(ind: Indicator, cur: Measurement, prev: Measurement | None) -> tuple[Decimal | None, bool | None]:

@@ -99,18 +99,21 @@ def test_trend_chart_shows_only_figures_known_at_the_update():
     assert markers(root, "measured") == 3
     assert "59,3 %" not in texts(root)
     assert chart.alt_text == ("Andel beskæftigede indvandrere/efterkommere steg fra 61,2 % i februar 2008 "
-                              "til 62,3 % i februar 2009; målet er 64,8 % i december 2010.")
+                              "til 62,3 % i februar 2009; udgangspunktet var 60,0 % i august 2007; målet er 64,8 % i "
+                              "december 2010.")
 
 
 def test_trend_alt_text(trend):
     assert trend.alt_text == ("Andel beskæftigede indvandrere/efterkommere i København faldt fra 62,3 % i "
-                              "februar 2009 til 59,3 % i august 2009; målet er 64,8 % i december 2010.")
+                              "februar 2009 til 59,3 % i august 2009; udgangspunktet var 60,0 % i august 2007; "
+                              "målet er 64,8 % i december 2010.")
     assert parse(trend).find(f"{SVG}title").text == trend.alt_text
 
 
 def test_y_axis_uses_decimal_comma():
-    ind = replace(tiny_indicator(), target_value=None, baseline_value=None)
-    rows = [replace(r, value=50 + (r.value - 50) / 10) for r in TINY_ROWS]  # 50,0 to 50,15
+    ind = replace(tiny_indicator(), unit="value", decimals=2, target_value=None, target_period=None,
+                  baseline_value=None, baseline_period=None)
+    rows = [replace(r, value=r.value / 100) for r in TINY_ROWS]  # 0,50 to 0,515: ticks in tenths
     chart = charts.trend_chart(ind, rows, None)
     ticks = [t for t in texts(parse(chart)) if re.fullmatch(r"[\d.,]+", t)]
     assert any("," in t for t in ticks) and not any("." in t for t in ticks), ticks
