@@ -181,7 +181,7 @@ def min_value_span(unit: str, magnitude: float, decimals: int = 1) -> float:
 
 
 def value_limits(values: Iterable[float], unit: str, *, decimals: int = 1, include_zero: bool = False,
-                 pad_low: float = 0.2, pad_high: float = 0.25) -> tuple[float, float]:
+                 pad_low: float = 0.25, pad_high: float = 0.3) -> tuple[float, float]:
     """The value axis of a trend or bar chart: every value (and 0 for bars), widened to the least
     span of :func:`min_value_span`, padded by ``pad_low``/``pad_high`` of the span; it runs below 0
     (or above 100 %) only when a value does, the window moving rather than shrinking."""
