@@ -124,12 +124,17 @@ class DanishFormatter(Formatter):
         self.decimals = next((d for d in range(4) if all(abs(round(v, d) - v) < 1e-9 for v in locs)), 3)
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        return danish.number(x, self.decimals) + self.suffix
+        return _minus(danish.number(x, self.decimals)) + self.suffix
+
+
+def _minus(text: str) -> str:
+    """A typeset minus sign (U+2212) for a negative number, as in the documents' tables."""
+    return "\u2212" + text[1:] if text.startswith("-") else text
 
 
 def value_text(value: float, indicator: Indicator) -> str:
-    """A figure as charts and alt texts show it: ``59,3 %``, ``4.793``, ``0,78``."""
-    text = danish.number(value, 0 if indicator.unit == "count" else indicator.decimals)
+    """A figure as charts and alt texts show it: ``59,3 %``, ``4.793``, ``0,78``, ``−0,24``."""
+    text = _minus(danish.number(value, 0 if indicator.unit == "count" else indicator.decimals))
     return f"{text} %" if indicator.unit == "percent" else text
 
 
@@ -273,7 +278,9 @@ def trend_alt_text(indicator: Indicator, rows: Sequence[Measurement], result: In
         verb = ("steg" if cur[0] > ref[0] else "faldt") if shown_change else "var uændret"
         text = f"{subject} {verb} fra {before} til {now}"
     baseline = assess.baseline_point(indicator)
-    if baseline is not None and (ref is None or ref[1] != baseline[0]) and cur[1] != baseline[0]:
+    said = [pt for pt in (ref, cur) if pt is not None]
+    if baseline is not None and not any(
+            p == baseline[0] and value_text(v, indicator) == value_text(baseline[1], indicator) for v, p in said):
         text += (f"; udgangspunktet var {value_text(baseline[1], indicator)}"
                  f" i {danish.period(baseline[0])}")
     target = assess.target_point(indicator)

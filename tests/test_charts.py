@@ -126,6 +126,9 @@ def test_danish_formatter_picks_the_decimals_the_ticks_need():
     assert [f(v) for v in (0.0, 0.25, 0.5)] == ["0,00 %", "0,25 %", "0,50 %"]
     f.set_locs([0.0, 2000.0, 4000.0])
     assert f(4000.0) == "4.000 %"
+    f.set_locs([-0.5, 0.0, 0.5])
+    assert [f(v) for v in (-0.5, 0.0)] == ["\u22120,5 %", "0,0 %"]  # a minus sign, not a hyphen
+    assert charts.value_text(-0.24, replace(B1, unit="value", decimals=2)) == "\u22120,24"
 
 
 def test_dollar_and_backslash_in_a_name_render_literally():
