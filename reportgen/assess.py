@@ -181,6 +181,29 @@ def trajectory(ind: Indicator) -> tuple[tuple[Period, float], tuple[Period, floa
     return start, end
 
 
+def expected_path(ind: Indicator, *, steps: int = 48) -> tuple[tuple[Period, float], ...] | None:
+    """The way from the baseline to the target that a chart draws, as points, oldest first: for rule
+    ``gauge`` the path of constant growth at the required rate (a figure on it has ratio 1, see
+    :func:`gauge_ratio`), for every other rule the straight line of :func:`trajectory`. None where
+    there is no such way (no baseline or target, or a gauge that cannot be computed)."""
+    line = trajectory(ind)
+    if line is None:
+        return None
+    if ind.rule != "gauge":
+        return line
+    (p0, v0), (p1, v1) = line
+    if v0 == 0 or v1 == 0 or (v0 > 0) != (v1 > 0):
+        return None
+    span = p0.months_to(p1)
+    months = sorted({round(span * k / steps) for k in range(steps + 1)})
+    return tuple((_months_after(p0, m), v0 * (v1 / v0) ** (m / span)) for m in months)
+
+
+def _months_after(start: Period, months: int) -> Period:
+    ordinal = start.ordinal + months
+    return Period(ordinal // 12, ordinal % 12 + 1)
+
+
 def _expected(ind: Indicator, at: Period) -> Decimal | None:
     """The trajectory line's value at ``at`` (straight line from baseline to target), unrounded."""
     line = trajectory(ind)

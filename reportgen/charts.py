@@ -219,7 +219,7 @@ class TrendLayout:
     measured: tuple[tuple[Period, float], ...]
     baseline: tuple[Period, float] | None
     target: tuple[Period, float] | None
-    trajectory: tuple[tuple[Period, float], tuple[Period, float]] | None
+    trajectory: tuple[tuple[Period, float], ...] | None  # assess.expected_path: two ends, or a curve
     x_ticks: tuple[Period, ...]
     x_limits: tuple[float, float] | None
     y_limits: tuple[float, float]
@@ -236,8 +236,8 @@ def trend_layout(indicator: Indicator, measurements: Iterable[Measurement],
     the figures and the target; the value axis is :func:`value_limits` of all of them."""
     rows = _known(measurements, indicator, updates)
     measured = tuple((m.period, m.value) for m in rows)
-    baseline, target, line = assess.baseline_point(indicator), assess.target_point(indicator), \
-        assess.trajectory(indicator)
+    baseline, target = assess.baseline_point(indicator), assess.target_point(indicator)
+    line = assess.expected_path(indicator)
     points = [*measured, *(p for p in (baseline, target) if p is not None)]
     periods = [p for p, _ in points]
     x_limits = None
@@ -326,8 +326,8 @@ def trend_chart(indicator: Indicator, measurements: Iterable[Measurement], resul
                      below=_below(layout.target, _before(layout, layout.target[0], via_trajectory=True)),
                      gid="target-label")
     if layout.trajectory is not None:
-        (p0, v0), (p1, v1) = layout.trajectory
-        handles += ax.plot([p0.ordinal, p1.ordinal], [v0, v1], color=palette.MUTED,
+        handles += ax.plot([p.ordinal for p, _ in layout.trajectory], [v for _, v in layout.trajectory],
+                           color=palette.MUTED,
                            linewidth=1.0, linestyle=(0, (4, 3)), label="Forventet udvikling mod målet",
                            gid="trajectory", zorder=2)
     if layout.measured:
@@ -361,7 +361,7 @@ def _before(layout: TrendLayout, period: Period, *, via_trajectory: bool = False
     if not points and layout.baseline is not None and layout.baseline[0] < period:
         points = [layout.baseline]
     if via_trajectory and layout.trajectory is not None:
-        points = [layout.trajectory[0]]  # the target is reached along the line
+        points = [layout.trajectory[-2]]  # the target is reached along the line
     return points[-1] if points else None
 
 
@@ -382,8 +382,8 @@ def _latest_below(layout: TrendLayout) -> bool:
     """The newest figure's label goes under it when the line towards the target passes above it,
     else when the measured line comes down into it."""
     last = layout.measured[-1]
-    if layout.trajectory is not None:
-        (p0, v0), (p1, v1) = layout.trajectory
+    path = layout.trajectory or ()
+    for (p0, v0), (p1, v1) in zip(path, path[1:], strict=False):
         if p0 <= last[0] <= p1:
             return v0 + (v1 - v0) * p0.months_to(last[0]) / p0.months_to(p1) > last[1]
     return _below(last, _before(layout, last[0]))

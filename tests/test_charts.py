@@ -205,6 +205,22 @@ def test_trend_chart_takes_the_trajectory_from_the_rule():
     assert not [g for g in root.iter(f"{SVG}g") if g.get("id") == "trajectory"]
 
 
+def test_a_gauge_indicator_draws_the_path_of_required_growth():
+    """Rule gauge judges the growth rate: a figure on the drawn curve has ratio 1 exactly."""
+    ind = replace(tiny_indicator(), rule="gauge", baseline_value=40.0, baseline_period=P("2010"),
+                  target_value=80.0, target_period=P("2020"))
+    layout = charts.trend_layout(ind, ())
+    path = layout.trajectory
+    assert path == assess.expected_path(ind) and len(path) > 10
+    assert path[0] == (P("2010"), 40.0) and path[-1][0] == P("2020") and path[-1][1] == pytest.approx(80.0)
+    middle = next(v for p, v in path if p == P("2015"))
+    assert middle == pytest.approx(40.0 * 2 ** 0.5)  # constant growth, not the straight line's 60
+    on_curve = Measurement("T1", P("2015"), middle, "2008-12")
+    assert assess.gauge_ratio(ind, 40.0, P("2010"), on_curve) == pytest.approx(1.0)
+    line = next(group(parse(charts.trend_chart(ind, (on_curve,), None)), "trajectory").iter(f"{SVG}path"))
+    assert len(re.findall(r"[ML] ", line.get("d"))) > 2  # a curve, drawn as many segments
+
+
 # --- overview -------------------------------------------------------------------------------------------
 
 
