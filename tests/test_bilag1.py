@@ -157,4 +157,7 @@ def test_without_targets_no_target_column_and_no_target_sentence():
     assert {len(row) for row in table.rows} == {6} and len(table.widths) == 6
     method = _method_text(doc)
     assert "Afstanden til målet" not in method and "observationer" not in method
+    # no tolerance and no standard errors: yellow is not explained by them
+    assert "Gul (stilstand): ingen ændring." in method
+    assert "tolerance" not in method and "signifikant" not in method
     assert "den hyppigste farve" in method

@@ -283,9 +283,7 @@ def _method_section(barometer: Barometer) -> list[Block]:
     )
     colour_items = (
         (Run("Grøn", bold=True), Run(" (fremskridt): udviklingen går den rigtige vej.")),
-        (Run("Gul", bold=True), Run(" (stilstand): ingen ændring ud over tolerancen, eller ændringen er ikke "
-                                    f"statistisk signifikant på {level} procents niveau, hvor der er "
-                                    "oplyst standardfejl.")),
+        (Run("Gul", bold=True), Run(f" (stilstand): {_yellow_text(barometer, level)}.")),
         (Run("Rød", bold=True), Run(" (tilbagegang): udviklingen går den forkerte vej.")),
         (Run("Grå", bold=True), Run(" (kan ikke vurderes): der er endnu ikke tal nok at sammenligne.")),
     )
@@ -311,6 +309,21 @@ def _method_section(barometer: Barometer) -> list[Block]:
         Paragraph.of(" ".join(closing)),
         *([Paragraph.of(suppression)] if suppression else []),
     ]
+
+
+_STEP4_RULES = ("previous", "baseline", "trajectory")  # the rules with tolerance and z-test
+
+
+def _yellow_text(barometer: Barometer, level: str) -> str:
+    """What yellow means, naming the tolerance and the z-test only where an indicator has them."""
+    step4 = {i.id for i in barometer.indicators if i.rule in _STEP4_RULES}
+    tolerance = any(i.tolerance > 0 for i in barometer.indicators if i.id in step4)
+    tested = any(m.se is not None for m in barometer.measurements if m.indicator in step4)
+    text = "ingen ændring ud over tolerancen" if tolerance else "ingen ændring"
+    if tested:
+        text += (f", eller ændringen er ikke statistisk signifikant på {level} procents niveau, hvor der er "
+                 "oplyst standardfejl")
+    return text
 
 
 def _rule_name(rule: str) -> str:
