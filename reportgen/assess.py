@@ -163,15 +163,63 @@ def compare_figures(ind: Indicator, earlier: Measurement, later: Measurement,
     return float(change) + 0.0, significant
 
 
+def baseline_point(ind: Indicator) -> tuple[Period, float] | None:
+    """(baseline_period, baseline_value): the fixed starting point, or None without one."""
+    if ind.baseline_value is None or ind.baseline_period is None:
+        return None
+    return ind.baseline_period, ind.baseline_value
+
+
+def target_point(ind: Indicator) -> tuple[Period, float] | None:
+    """(target_period, target_value), or None without a target with a deadline."""
+    if ind.target_value is None or ind.target_period is None:
+        return None
+    return ind.target_period, ind.target_value
+
+
+def trajectory(ind: Indicator) -> tuple[tuple[Period, float], tuple[Period, float]] | None:
+    """The straight line of rule ``trajectory`` from the baseline to the target, as its two ends.
+
+    None without both points, or when the target does not come after the baseline. The rule and
+    the trend chart both take the line from here, so the chart draws what the colour is judged by.
+    """
+    start, end = baseline_point(ind), target_point(ind)
+    if start is None or end is None or start[0].months_to(end[0]) <= 0:
+        return None
+    return start, end
+
+
+def expected_path(ind: Indicator, *, steps: int = 48) -> tuple[tuple[Period, float], ...] | None:
+    """The way from the baseline to the target that a chart draws, as points, oldest first: for rule
+    ``gauge`` the path of constant growth at the required rate (a figure on it has ratio 1, see
+    :func:`gauge_ratio`), for every other rule the straight line of :func:`trajectory`. None where
+    there is no such way (no baseline or target, or a gauge that cannot be computed)."""
+    line = trajectory(ind)
+    if line is None:
+        return None
+    if ind.rule != "gauge":
+        return line
+    (p0, v0), (p1, v1) = line
+    if v0 == 0 or v1 == 0 or (v0 > 0) != (v1 > 0):
+        return None
+    span = p0.months_to(p1)
+    months = sorted({round(span * k / steps) for k in range(steps + 1)})
+    return tuple((_months_after(p0, m), v0 * (v1 / v0) ** (m / span)) for m in months)
+
+
+def _months_after(start: Period, months: int) -> Period:
+    ordinal = start.ordinal + months
+    return Period(ordinal // 12, ordinal % 12 + 1)
+
+
 def _expected(ind: Indicator, at: Period) -> Decimal | None:
     """The trajectory line's value at ``at`` (straight line from baseline to target), unrounded."""
-    if None in (ind.baseline_value, ind.baseline_period, ind.target_value, ind.target_period):
+    line = trajectory(ind)
+    if line is None:
         return None
-    span = ind.baseline_period.months_to(ind.target_period)
-    if span <= 0:
-        return None
-    step = (_dec(ind.target_value) - _dec(ind.baseline_value)) / Decimal(span)
-    return _dec(ind.baseline_value) + step * ind.baseline_period.months_to(at)
+    (p0, v0), (p1, v1) = line
+    step = (_dec(v1) - _dec(v0)) / Decimal(p0.months_to(p1))
+    return _dec(v0) + step * p0.months_to(at)
 
 
 def _target(ind: Indicator, cur: Measurement, prev: Measurement | None) -> tuple[Decimal | None, bool | None]:

@@ -21,7 +21,7 @@ from matplotlib.patches import FancyBboxPatch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
 
-from . import geo, palette
+from . import assess, geo, palette
 from .assess import AreaResult, DistrictResult, IndicatorResult
 from .chartcache import (  # noqa: F401 - re-exported: the cache lives apart so it imports no matplotlib
     CHART_VERSION,
@@ -124,12 +124,17 @@ class DanishFormatter(Formatter):
         self.decimals = next((d for d in range(4) if all(abs(round(v, d) - v) < 1e-9 for v in locs)), 3)
 
     def __call__(self, x: float, pos: int | None = None) -> str:
-        return danish.number(x, self.decimals) + self.suffix
+        return _minus(danish.number(x, self.decimals)) + self.suffix
+
+
+def _minus(text: str) -> str:
+    """A typeset minus sign (U+2212) for a negative number, as in the documents' tables."""
+    return "\u2212" + text[1:] if text.startswith("-") else text
 
 
 def value_text(value: float, indicator: Indicator) -> str:
-    """A figure as charts and alt texts show it: ``59,3 %``, ``4.793``, ``0,78``."""
-    text = danish.number(value, 0 if indicator.unit == "count" else indicator.decimals)
+    """A figure as charts and alt texts show it: ``59,3 %``, ``4.793``, ``0,78``, ``−0,24``."""
+    text = _minus(danish.number(value, 0 if indicator.unit == "count" else indicator.decimals))
     return f"{text} %" if indicator.unit == "percent" else text
 
 
@@ -165,9 +170,95 @@ def _tick_periods(periods: list[Period], most: int = 8) -> list[Period]:
     return periods[::-1][::step][::-1]
 
 
+# The narrowest value axis a chart gets, however close its figures lie: a single figure or a
+# change of a tenth must not fill the height of the chart.
+MIN_PERCENT_SPAN = 5.0  # percentage points
+MIN_RELATIVE_SPAN = 0.1  # of the largest magnitude, for counts and other values
+MIN_STEPS_SPAN = 5  # and at least five steps of the last decimal shown (5 for counts)
+
+
+def min_value_span(unit: str, magnitude: float, decimals: int = 1) -> float:
+    """The narrowest value axis that reads sensibly for a figure of this size and unit."""
+    if unit == "percent":
+        return MIN_PERCENT_SPAN
+    step = 10.0 ** -(0 if unit == "count" else decimals)
+    return max(abs(magnitude) * MIN_RELATIVE_SPAN, MIN_STEPS_SPAN * step)
+
+
+def value_limits(values: Iterable[float], unit: str, *, decimals: int = 1, include_zero: bool = False,
+                 pad_low: float = 0.25, pad_high: float = 0.3) -> tuple[float, float]:
+    """The value axis of a trend or bar chart: every value (and 0 for bars), widened to the least
+    span of :func:`min_value_span`, padded by ``pad_low``/``pad_high`` of the span; it runs below 0
+    (or above 100 %) only when a value does, the window moving rather than shrinking."""
+    vals = [float(v) for v in values] + ([0.0] if include_zero else [])
+    if not vals:
+        return 0.0, (100.0 if unit == "percent" else 1.0)
+    lo, hi = min(vals), max(vals)
+    least = min_value_span(unit, max(abs(lo), abs(hi)), decimals)
+    if hi - lo < least:
+        extra = (least - (hi - lo)) / 2
+        lo, hi = lo - extra, hi + extra
+    span = hi - lo
+    lo, hi = lo - span * pad_low, hi + span * pad_high
+    if min(vals) >= 0 and lo < 0:
+        lo, hi = 0.0, hi - lo
+    if unit == "percent" and max(vals) <= 100 and hi > 100:
+        lo, hi = max(0.0 if min(vals) >= 0 else lo, lo - (hi - 100)), 100.0
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class TrendLayout:
+    """What a trend chart draws and where, worked out before drawing (and testable without it).
+
+    Points are (period, value). ``baseline``, ``target`` and ``trajectory`` come from
+    :mod:`reportgen.assess`, the same the colour is judged against. Limits are in the axes' units:
+    months since year 0 (:attr:`Period.ordinal`) and the indicator's unit.
+    """
+
+    measured: tuple[tuple[Period, float], ...]
+    baseline: tuple[Period, float] | None
+    target: tuple[Period, float] | None
+    trajectory: tuple[tuple[Period, float], ...] | None  # assess.expected_path: two ends, or a curve
+    x_ticks: tuple[Period, ...]
+    x_limits: tuple[float, float] | None
+    y_limits: tuple[float, float]
+    x_minor: tuple[Period, ...] = ()  # unlabelled year marks, so years without a figure still count
+
+    @property
+    def x_tick_labels(self) -> tuple[str, ...]:
+        return tuple(danish.period_short(p) for p in self.x_ticks)
+
+
+def trend_layout(indicator: Indicator, measurements: Iterable[Measurement],
+                 updates: Iterable[Update] | None = None) -> TrendLayout:
+    """The points, lines and axis limits of :func:`trend_chart`: the time axis spans the baseline,
+    the figures and the target; the value axis is :func:`value_limits` of all of them."""
+    rows = _known(measurements, indicator, updates)
+    measured = tuple((m.period, m.value) for m in rows)
+    baseline, target = assess.baseline_point(indicator), assess.target_point(indicator)
+    line = assess.expected_path(indicator)
+    points = [*measured, *(p for p in (baseline, target) if p is not None)]
+    periods = [p for p, _ in points]
+    x_limits = None
+    if periods:
+        lo, hi = min(p.ordinal for p in periods), max(p.ordinal for p in periods)
+        pad = max(1.5, (hi - lo) * 0.04)
+        x_limits = (lo - pad, hi + pad)
+    y_limits = value_limits([v for _, v in points], indicator.unit, decimals=indicator.decimals)
+    ticks = tuple(_tick_periods(periods))
+    minor: tuple[Period, ...] = ()
+    if periods and all(p.is_year for p in periods):
+        first, last = min(periods).year, max(periods).year
+        minor = tuple(Period(y, 12, True) for y in range(first, last + 1) if Period(y, 12, True) not in ticks)
+    return TrendLayout(measured, baseline, target, line, ticks, x_limits, y_limits, minor)
+
+
 def trend_alt_text(indicator: Indicator, rows: Sequence[Measurement], result: IndicatorResult | None,
                    place: str | None = None) -> str:
-    """``Andel … i København faldt fra 62,3 % i februar 2009 til 59,3 % i august 2009; målet er …``."""
+    """``Andel … i København faldt fra 62,3 % i februar 2009 til 59,3 % i august 2009; målet er …``.
+
+    A baseline the sentence does not already start from is named too (``udgangspunktet er …``)."""
     subject = indicator.name + (f" i {place}" if place else "")
     if result is not None and result.value is not None and result.period is not None:
         cur = (result.value, result.period)
@@ -186,82 +277,125 @@ def trend_alt_text(indicator: Indicator, rows: Sequence[Measurement], result: In
         shown_change = value_text(cur[0], indicator) != value_text(ref[0], indicator)
         verb = ("steg" if cur[0] > ref[0] else "faldt") if shown_change else "var uændret"
         text = f"{subject} {verb} fra {before} til {now}"
-    if indicator.target_value is not None and indicator.target_period is not None:
-        text += (f"; målet er {value_text(indicator.target_value, indicator)}"
-                 f" i {danish.period(indicator.target_period)}")
+    baseline = assess.baseline_point(indicator)
+    said = [pt for pt in (ref, cur) if pt is not None]
+    if baseline is not None and not any(
+            p == baseline[0] and value_text(v, indicator) == value_text(baseline[1], indicator) for v, p in said):
+        text += (f"; udgangspunktet var {value_text(baseline[1], indicator)}"
+                 f" i {danish.period(baseline[0])}")
+    target = assess.target_point(indicator)
+    if target is not None:
+        text += f"; målet er {value_text(target[1], indicator)} i {danish.period(target[0])}"
     return text + "."
 
 
 @_drawing
 def trend_chart(indicator: Indicator, measurements: Iterable[Measurement], result: IndicatorResult | None,
                 *, updates: Iterable[Update] | None = None, place: str | None = None) -> Chart:
-    """Every published whole-municipality figure, the target and the straight line towards it.
+    """Every published whole-municipality figure, the baseline, the target and the straight line
+    from the one to the other (:func:`trend_layout`).
 
     ``updates``: the updates whose figures may be shown (those up to the assessed one); None shows
     every figure given. ``place`` (e.g. "København") names the municipality in the alt text.
     """
     rows = _known(measurements, indicator, updates)
+    layout = trend_layout(indicator, rows)
     fig = _figure(7.0)
-    ax = fig.add_axes((0.09, 0.17, 0.88, 0.68))
+    ax = fig.add_axes((0.09, 0.17, 0.88, 0.66))
     _style_axes(ax, grid_axis="y")
-    xs = [m.period.ordinal for m in rows]
-    ys = [m.value for m in rows]
     handles = []
-    has_line = (indicator.baseline_period is not None and indicator.baseline_value is not None
-                and indicator.target_period is not None and indicator.target_value is not None)
-    if rows:
-        handles += ax.plot(xs, ys, color=palette.SERIES, linewidth=1.4, marker="o", markersize=4,
+    if layout.measured:
+        handles += ax.plot([p.ordinal for p, _ in layout.measured], [v for _, v in layout.measured],
+                           color=palette.SERIES, linewidth=1.4, marker="o", markersize=4,
                            markeredgewidth=0, label="Målt", gid="measured", zorder=3)
-    if indicator.target_value is not None and indicator.target_period is not None:
-        handles += ax.plot([indicator.target_period.ordinal], [indicator.target_value], linestyle="none",
+    if layout.baseline is not None:
+        (bp, bv) = layout.baseline
+        handles += ax.plot([bp.ordinal], [bv], linestyle="none", marker="s", markersize=5.5,
+                           markerfacecolor="none", markeredgecolor=palette.INK, markeredgewidth=1.1,
+                           label=f"Udgangspunkt {danish.period_short(bp)}", gid="baseline", zorder=4)
+        if not any(p == bp and value_text(v, indicator) == value_text(bv, indicator)
+                   for p, v in layout.measured):
+            _point_label(ax, layout.baseline, indicator, below=_below(layout.baseline, _after(layout, bp)),
+                         gid="baseline-label")
+    if layout.target is not None:
+        handles += ax.plot([layout.target[0].ordinal], [layout.target[1]], linestyle="none",
                            marker="D", markersize=5.5, markerfacecolor="white",
                            markeredgecolor=palette.TARGET, markeredgewidth=1.1, label="Mål", gid="target",
                            zorder=4)
-        ax.annotate(value_text(indicator.target_value, indicator),
-                    (indicator.target_period.ordinal, indicator.target_value), xytext=(0, 7),
-                    textcoords="offset points", ha="center", va="bottom", color=palette.INK)
-    if has_line:
-        handles += ax.plot([indicator.baseline_period.ordinal, indicator.target_period.ordinal],
-                           [indicator.baseline_value, indicator.target_value], color=palette.MUTED,
+        _point_label(ax, layout.target, indicator,
+                     below=_below(layout.target, _before(layout, layout.target[0], via_trajectory=True)),
+                     gid="target-label")
+    if layout.trajectory is not None:
+        handles += ax.plot([p.ordinal for p, _ in layout.trajectory], [v for _, v in layout.trajectory],
+                           color=palette.MUTED,
                            linewidth=1.0, linestyle=(0, (4, 3)), label="Forventet udvikling mod målet",
                            gid="trajectory", zorder=2)
-    if rows:
-        last = rows[-1]
-        ax.annotate(value_text(last.value, indicator), (last.period.ordinal, last.value), xytext=(0, -8)
-                    if _label_below(rows) else (0, 7), textcoords="offset points", ha="center",
-                    va="top" if _label_below(rows) else "bottom", fontweight="bold", color=palette.SERIES,
-                    gid="latest-label")
-    periods = [m.period for m in rows]
-    if indicator.target_period is not None:
-        periods.append(indicator.target_period)
-    if has_line:
-        periods.append(indicator.baseline_period)
-    ticks = _tick_periods(periods)
-    if ticks:
-        ax.xaxis.set_major_locator(FixedLocator([p.ordinal for p in ticks]))
-        ax.set_xticklabels([danish.period_short(p) for p in ticks])
-        lo, hi = min(p.ordinal for p in periods), max(p.ordinal for p in periods)
-        pad = max(1.5, (hi - lo) * 0.04)
-        ax.set_xlim(lo - pad, hi + pad)
-    values = ys + [v for v in (indicator.target_value, indicator.baseline_value if has_line else None)
-                   if v is not None]
-    if values:
-        lo_v, hi_v = min(values), max(values)
-        span = (hi_v - lo_v) or max(abs(hi_v) * 0.1, 1.0)
-        ax.set_ylim(lo_v - span * 0.25, hi_v + span * 0.3)
+    if layout.measured:
+        last = layout.measured[-1]
+        _point_label(ax, last, indicator, below=_latest_below(layout), gid="latest-label",
+                     fontweight="bold", color=palette.SERIES)
+    if layout.x_ticks:
+        ax.xaxis.set_major_locator(FixedLocator([p.ordinal for p in layout.x_ticks]))
+        ax.set_xticklabels(layout.x_tick_labels)
+        ax.set_xlim(*layout.x_limits)
+        if layout.x_minor:
+            ax.xaxis.set_minor_locator(FixedLocator([p.ordinal for p in layout.x_minor]))
+            ax.tick_params(axis="x", which="minor", length=2, width=0.5)
+    ax.set_ylim(*layout.y_limits)
     ax.yaxis.set_major_locator(MaxNLocator(5, steps=_NICE_STEPS))
     ax.yaxis.set_major_formatter(DanishFormatter())
     ax.set_ylabel(_UNIT_LABEL[indicator.unit], color=palette.MUTED)
     ax.set_xlabel("Måleperiode", color=palette.MUTED)
     if len(handles) > 1:  # a lone "Målt" explains nothing
-        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.02), ncol=len(handles),
-                  borderaxespad=0, handlelength=2.4, columnspacing=1.6)
+        ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.03), ncol=len(handles),
+                  borderaxespad=0, handlelength=2.4, columnspacing=1.4, handletextpad=0.5)
     return _finish(f"trend-{indicator.id}", fig, trend_alt_text(indicator, rows, result, place))
 
 
-def _label_below(rows: Sequence[Measurement]) -> bool:
-    """Put the newest figure's label under its point when the line comes down into it."""
-    return len(rows) > 1 and rows[-1].value < rows[-2].value
+_Point = tuple[Period, float]
+
+
+def _before(layout: TrendLayout, period: Period, *, via_trajectory: bool = False) -> _Point | None:
+    """The point drawn just before ``period``: a figure, else the baseline."""
+    points = [pt for pt in layout.measured if pt[0] < period]
+    if not points and layout.baseline is not None and layout.baseline[0] < period:
+        points = [layout.baseline]
+    if via_trajectory and layout.trajectory is not None:
+        points = [layout.trajectory[-2]]  # the target is reached along the line
+    return points[-1] if points else None
+
+
+def _after(layout: TrendLayout, period: Period) -> _Point | None:
+    """The point drawn just after ``period``: a figure, else the target."""
+    later = [pt for pt in layout.measured if pt[0] > period]
+    if later:
+        return later[0]
+    return layout.target if layout.target is not None and layout.target[0] > period else None
+
+
+def _below(point: _Point, neighbour: _Point | None) -> bool:
+    """Label a point under it when the line from its neighbour comes from above."""
+    return neighbour is not None and neighbour[1] > point[1]
+
+
+def _latest_below(layout: TrendLayout) -> bool:
+    """The newest figure's label goes under it when the line towards the target passes above it,
+    else when the measured line comes down into it."""
+    last = layout.measured[-1]
+    path = layout.trajectory or ()
+    for (p0, v0), (p1, v1) in zip(path, path[1:], strict=False):
+        if p0 <= last[0] <= p1:
+            return v0 + (v1 - v0) * p0.months_to(last[0]) / p0.months_to(p1) > last[1]
+    return _below(last, _before(layout, last[0]))
+
+
+def _point_label(ax: Any, point: _Point, indicator: Indicator, *, below: bool, gid: str, **style: Any) -> None:
+    """A value beside its point, on a white ground so grid and dashed lines do not run through it."""
+    ax.annotate(value_text(point[1], indicator), (point[0].ordinal, point[1]),
+                xytext=(0, -8) if below else (0, 7), textcoords="offset points", ha="center",
+                va="top" if below else "bottom", gid=gid, zorder=5,
+                bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"},
+                **{"color": palette.INK, **style})
 
 
 # --- overview chart ------------------------------------------------------------------------------
@@ -378,6 +512,14 @@ def _signal_groups(rows: Sequence[tuple[District, DistrictResult | None]], indic
     return groups
 
 
+def district_bar_limits(indicator: Indicator, values: Iterable[float]) -> tuple[float, float]:
+    """The bar chart's value axis: :func:`value_limits` from 0 (a bar's length is its value), with
+    room for the value labels beyond the bars' ends."""
+    values = list(values)
+    return value_limits(values, indicator.unit, decimals=indicator.decimals, include_zero=True,
+                        pad_low=0.2 if any(v < 0 for v in values) else 0.0, pad_high=0.2)
+
+
 @_drawing
 def district_bar_chart(indicator: Indicator, districts: Sequence[District],
                        district_results: Iterable[DistrictResult], *, word: str = "bydel") -> Chart:
@@ -391,10 +533,9 @@ def district_bar_chart(indicator: Indicator, districts: Sequence[District],
     _style_axes(ax, grid_axis="x")
     ax.spines["left"].set_visible(False)
     values = [r.value for _, r in rows if r is not None and not r.suppressed and r.value is not None]
-    hi = max([0.0, *values])
-    lo = min([0.0, *values])
-    span = (hi - lo) or 1.0
-    ax.set_xlim(lo, hi + span * 0.16)
+    lo, hi = district_bar_limits(indicator, values)
+    span = hi - lo
+    ax.set_xlim(lo, hi)
     ax.set_ylim(len(rows) - 0.4, -0.6)
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([d.name for d, _ in rows])

@@ -322,7 +322,7 @@ class _SiteContext:
         return self._page(
             self.layout.areas[area_id], area.name, area=area, signal=self._area_signal(area_id),
             summary=text.summary, paragraphs=text.paragraphs, rows=rows, charts=charts,
-            explanations=explanations)
+            explanations=explanations, with_target=common.any_target(indicators))
 
     def _indicator_row(self, ind: Indicator) -> IndicatorRow:
         r = self.a.indicator(ind.id)
@@ -365,7 +365,7 @@ class _SiteContext:
                           if dmap is not None else None),
             district_word=(self.b.config.district_singular, self.b.config.district_plural),
             districts=self._districts(ind, r),
-            min_n=self.b.config.min_n,
+            suppression=common.suppression_note(self.b),
             initiatives=tuple(Initiative(x.name, x.status, x.description)
                               for x in self.b.initiatives_of(ind.id)),
         )

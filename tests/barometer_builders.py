@@ -76,3 +76,60 @@ def employment_seed() -> Barometer:
         areas=(("BES", "Beskæftigelse"),),
         comments=(("2009-12", "B1", "Faldet skyldes utvivlsomt krisen."),),
     )
+
+
+# --- a sparse, national-style barometer (issue 21) -----------------------------------------------
+
+# Shaped like the national integration barometer's publications: one published figure per
+# indicator, judged against a baseline from years before (rule national), majority aggregation,
+# no districts, min_n = 0; one indicator has a target, so one area's table has a "Mål" column.
+SPARSE_FILES: dict[str, str | None] = {
+    "barometer.toml": """\
+        title = "Integrationsbarometer"
+        municipality = "Testrup Kommune"
+        policy = "Integrationsindsatsen"
+        owner = "BIU"
+        language = "da"
+
+        [assessment]
+        aggregation = "majority"
+        significance = 0.05
+        min_n = 0
+        """,
+    "updates.csv": """\
+        id,date,label
+        2022-06,2022-06-01,Juni 2022
+        """,
+    "areas.csv": """\
+        id,name
+        A,Beskæftigelse
+        B,Uddannelse
+        """,
+    "committees.csv": """\
+        id,name,chair
+        BIU,Beskæftigelses- og Integrationsudvalget,
+        """,
+    "indicators.csv": "\n".join([
+        "id,area,name,main,unit,direction,decimals,rule,tolerance,baseline_value,baseline_period,"
+        "target_value,target_period,committee,source,districts,source_type",
+        "A1,A,Andel indvandrere i beskæftigelse,yes,percent,up,1,national,0,26.0,2012,,,"
+        "BIU,Danmarks Statistik,no,national",
+        "A2,A,Andel indvandrere på offentlig forsørgelse,yes,percent,down,1,national,0,30.0,2012,,,"
+        "BIU,Danmarks Statistik,no,national",
+        "A3,A,Antal indvandrere i ordinær beskæftigelse,yes,count,up,0,national,0,4200,2013,,,"
+        "BIU,Danmarks Statistik,no,national",
+        "B1,B,Andel med en ungdomsuddannelse,yes,percent,up,1,national,0,55.0,2012,65.0,2025,"
+        "BIU,Undervisningsministeriet,no,national",
+        "B2,B,Karaktergennemsnit ved afgangsprøven,yes,value,up,1,national,0,6.5,2013,,,"
+        "BIU,Undervisningsministeriet,no,national",
+        "",
+    ]),
+    "measurements.csv": """\
+        indicator,period,value,se,n,district,update
+        A1,2020,20.0,,,,2022-06
+        A2,2020,24.0,,,,2022-06
+        A3,2021,4793,,,,2022-06
+        B1,2021,61.4,,,,2022-06
+        B2,2021,6.6,,,,2022-06
+        """,
+}

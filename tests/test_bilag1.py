@@ -113,3 +113,51 @@ def test_district_table_names_a_shared_period_once_in_its_header():
     table = next(t for t in _district_part(b, ind, mixed, charts) if isinstance(t, Table))
     assert table.header == ("Bydel", "Seneste tal", "Periode", "Ændring", "Signal")
     assert {len(row) for row in table.rows} == {5} and table.rows[0][2].text == "2008"
+
+
+def _method_text(doc) -> str:
+    i = next(k for k, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text == "Metode")
+    return " ".join(_texts(b) for b in doc.blocks[i:])
+
+
+def _built(b):
+    history = assess_history(b)
+    return build_bilag1(b, history[-1], narrate(b, history[-1], history), Bilag1Charts(None, {}, {}))
+
+
+def test_method_note_speaks_of_suppression_only_where_it_can_happen(doc):
+    import dataclasses
+
+    from tests.barometer_builders import barometer, indicator, m
+
+    assert "Tal for bydele med under 20 observationer vises ikke og får ingen farve." in _method_text(doc)
+    rows = [m("A1", "2008-03", 50.0, "2008-06"), m("A1", "2009-03", 51.0, "2009-06")]
+    plain = barometer([indicator("A1")], rows)  # no districts, min_n 20
+    assert "observationer" not in _method_text(_built(plain))
+    with_districts = barometer([indicator("A1", districts=True)],
+                               [*rows, m("A1", "2009-03", 40.0, "2009-06", n=30, district="1")], districts=("1",))
+    named = dataclasses.replace(with_districts, config=dataclasses.replace(
+        with_districts.config, district_singular="kommune", district_plural="kommuner"))
+    assert "Tal for kommuner med under 20 observationer vises ikke og får ingen farve." in _method_text(_built(named))
+    unsuppressed = dataclasses.replace(named, config=dataclasses.replace(named.config, min_n=0))
+    doc0 = _built(unsuppressed)
+    assert "observationer" not in _method_text(doc0)
+    district_tables = [t for t in doc0.blocks if isinstance(t, Table) and t.header[0] == "Kommune"]
+    assert district_tables and district_tables[0].note is None
+
+
+def test_without_targets_no_target_column_and_no_target_sentence():
+    from tests.barometer_builders import barometer, indicator, m
+
+    b = barometer([indicator("A1", rule="national", baseline_value=26.0, baseline_period="2012")],
+                  [m("A1", "2020", 20.0, "2009-06")], aggregation="majority", min_n=0)
+    doc = _built(b)
+    table = next(t for t in doc.blocks if isinstance(t, Table) and t.header[:2] == ("Indikator", "Seneste tal"))
+    assert table.header == ("Indikator", "Seneste tal", "Periode", "Ændring", "Signifikans", "Signal")
+    assert {len(row) for row in table.rows} == {6} and len(table.widths) == 6
+    method = _method_text(doc)
+    assert "Afstanden til målet" not in method and "observationer" not in method
+    # no tolerance and no standard errors: yellow is not explained by them
+    assert "Gul (stilstand): ingen ændring." in method
+    assert "tolerance" not in method and "signifikant" not in method
+    assert "den hyppigste farve" in method

@@ -29,13 +29,14 @@ from chart_fixtures import (
 )
 from PIL import Image
 
-from reportgen import chartcache, charts, geo, palette
+from reportgen import assess, chartcache, charts, geo, palette
 from reportgen.assess import AreaResult
-from reportgen.model import District
+from reportgen.model import District, Measurement, Period
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).parent / "golden" / "charts"
 SVG = "{http://www.w3.org/2000/svg}"
+P = Period.parse
 XLINK = "{http://www.w3.org/1999/xlink}"
 MAX_MEAN_PIXEL_DIFF = 1.5  # of 255: font hinting may move, layout may not
 
@@ -99,18 +100,21 @@ def test_trend_chart_shows_only_figures_known_at_the_update():
     assert markers(root, "measured") == 3
     assert "59,3 %" not in texts(root)
     assert chart.alt_text == ("Andel beskæftigede indvandrere/efterkommere steg fra 61,2 % i februar 2008 "
-                              "til 62,3 % i februar 2009; målet er 64,8 % i december 2010.")
+                              "til 62,3 % i februar 2009; udgangspunktet var 60,0 % i august 2007; målet er 64,8 % i "
+                              "december 2010.")
 
 
 def test_trend_alt_text(trend):
     assert trend.alt_text == ("Andel beskæftigede indvandrere/efterkommere i København faldt fra 62,3 % i "
-                              "februar 2009 til 59,3 % i august 2009; målet er 64,8 % i december 2010.")
+                              "februar 2009 til 59,3 % i august 2009; udgangspunktet var 60,0 % i august 2007; "
+                              "målet er 64,8 % i december 2010.")
     assert parse(trend).find(f"{SVG}title").text == trend.alt_text
 
 
 def test_y_axis_uses_decimal_comma():
-    ind = replace(tiny_indicator(), target_value=None, baseline_value=None)
-    rows = [replace(r, value=50 + (r.value - 50) / 10) for r in TINY_ROWS]  # 50,0 to 50,15
+    ind = replace(tiny_indicator(), unit="value", decimals=2, target_value=None, target_period=None,
+                  baseline_value=None, baseline_period=None)
+    rows = [replace(r, value=r.value / 100) for r in TINY_ROWS]  # 0,50 to 0,515: ticks in tenths
     chart = charts.trend_chart(ind, rows, None)
     ticks = [t for t in texts(parse(chart)) if re.fullmatch(r"[\d.,]+", t)]
     assert any("," in t for t in ticks) and not any("." in t for t in ticks), ticks
@@ -122,6 +126,9 @@ def test_danish_formatter_picks_the_decimals_the_ticks_need():
     assert [f(v) for v in (0.0, 0.25, 0.5)] == ["0,00 %", "0,25 %", "0,50 %"]
     f.set_locs([0.0, 2000.0, 4000.0])
     assert f(4000.0) == "4.000 %"
+    f.set_locs([-0.5, 0.0, 0.5])
+    assert [f(v) for v in (-0.5, 0.0)] == ["\u22120,5 %", "0,0 %"]  # a minus sign, not a hyphen
+    assert charts.value_text(-0.24, replace(B1, unit="value", decimals=2)) == "\u22120,24"
 
 
 def test_dollar_and_backslash_in_a_name_render_literally():
@@ -134,6 +141,84 @@ def test_dollar_and_backslash_in_a_name_render_literally():
 def test_trend_chart_without_figures_still_renders():
     chart = charts.trend_chart(tiny_indicator(), (), None)
     assert chart.alt_text == "Andel i job: ingen offentliggjorte tal endnu."
+
+
+def test_a_lone_figure_gets_an_axis_its_unit_makes_sensible():
+    lo, hi = charts.value_limits([20.0], "percent")
+    assert lo < 20.0 < hi and hi - lo >= charts.MIN_PERCENT_SPAN  # not 19,50 to 20,50
+    lo, hi = charts.value_limits([4793.0], "count", decimals=0)
+    assert hi - lo >= 479.3 and lo > 4000  # in proportion: no axis from 0, no axis of 2 people
+    lo, hi = charts.value_limits([0.78], "value", decimals=2)
+    assert hi - lo >= 0.078 and lo < 0.78 < hi
+
+
+def test_value_axis_includes_every_value_with_padding_and_stays_in_range():
+    lo, hi = charts.value_limits([40.0, 55.0, 64.8], "percent")
+    assert lo < 40.0 - 0.2 * 24.8 and hi > 64.8 + 0.2 * 24.8
+    lo, hi = charts.value_limits([1.0], "percent")
+    assert lo == 0.0 and hi >= charts.MIN_PERCENT_SPAN  # shifted up, not below 0 %
+    lo, hi = charts.value_limits([99.5], "percent")
+    assert hi == 100.0 and lo <= 100.0 - charts.MIN_PERCENT_SPAN
+    lo, hi = charts.value_limits([2.0, 5.0], "count", decimals=0)
+    assert lo == 0.0 and hi > 5.0  # a handful of things: at least five whole things high, from 0
+    lo, hi = charts.value_limits([-3.0, -1.0], "value")
+    assert lo < -3.0 and hi > -1.0  # negative figures keep their own side of 0
+
+
+def test_district_bars_start_at_zero_and_a_lone_small_bar_is_not_full_width():
+    ind = replace(B1, unit="percent")
+    lo, hi = charts.district_bar_limits(ind, [0.4])
+    assert lo == 0.0 and hi >= charts.MIN_PERCENT_SPAN
+    lo, hi = charts.district_bar_limits(ind, [55.2, 68.4])
+    assert lo == 0.0 and hi > 68.4 * 1.1  # room for the value labels
+    lo, hi = charts.district_bar_limits(replace(B1, unit="value"), [-0.5, 0.3])
+    assert lo < -0.5 and hi > 0.3
+
+
+def test_trend_chart_marks_and_labels_the_baseline_and_spans_it():
+    ind = replace(tiny_indicator(), target_value=None, target_period=None, baseline_value=26.0,
+                  baseline_period=P("2012"))
+    rows = (Measurement("T1", P("2020"), 20.0, "2008-12"),)
+    layout = charts.trend_layout(ind, rows)
+    assert layout.baseline == (P("2012"), 26.0) and layout.target is None and layout.trajectory is None
+    assert layout.x_tick_labels == ("2012", "2020")
+    assert layout.x_limits[0] < P("2012").ordinal and layout.x_limits[1] > P("2020").ordinal
+    assert layout.y_limits[0] < 20.0 and layout.y_limits[1] > 26.0
+    chart = charts.trend_chart(ind, rows, None)
+    root = parse(chart)
+    assert markers(root, "baseline") == 1 and markers(root, "measured") == 1
+    words = texts(root)
+    assert "Udgangspunkt 2012" in words and "26,0 %" in words
+    assert "".join(texts(group(root, "baseline-label"))) == "26,0 %"
+    assert "".join(texts(group(root, "latest-label"))) == "20,0 %"
+    assert chart.alt_text == "Andel i job var 20,0 % i 2020; udgangspunktet var 26,0 % i 2012."
+
+
+def test_trend_chart_takes_the_trajectory_from_the_rule():
+    """No line where the rule has none (a target before its baseline), the rule's line otherwise."""
+    backwards = replace(tiny_indicator(), baseline_period=P("2010-01"), target_period=P("2009-12"))
+    assert charts.trend_layout(backwards, TINY_ROWS).trajectory is None is assess.trajectory(backwards)
+    ind = tiny_indicator()
+    assert charts.trend_layout(ind, TINY_ROWS).trajectory == assess.trajectory(ind) == (
+        (P("2008-01"), 50.0), (P("2009-12"), 55.0))
+    root = parse(charts.trend_chart(backwards, TINY_ROWS, None))
+    assert not [g for g in root.iter(f"{SVG}g") if g.get("id") == "trajectory"]
+
+
+def test_a_gauge_indicator_draws_the_path_of_required_growth():
+    """Rule gauge judges the growth rate: a figure on the drawn curve has ratio 1 exactly."""
+    ind = replace(tiny_indicator(), rule="gauge", baseline_value=40.0, baseline_period=P("2010"),
+                  target_value=80.0, target_period=P("2020"))
+    layout = charts.trend_layout(ind, ())
+    path = layout.trajectory
+    assert path == assess.expected_path(ind) and len(path) > 10
+    assert path[0] == (P("2010"), 40.0) and path[-1][0] == P("2020") and path[-1][1] == pytest.approx(80.0)
+    middle = next(v for p, v in path if p == P("2015"))
+    assert middle == pytest.approx(40.0 * 2 ** 0.5)  # constant growth, not the straight line's 60
+    on_curve = Measurement("T1", P("2015"), middle, "2008-12")
+    assert assess.gauge_ratio(ind, 40.0, P("2010"), on_curve) == pytest.approx(1.0)
+    line = next(group(parse(charts.trend_chart(ind, (on_curve,), None)), "trajectory").iter(f"{SVG}path"))
+    assert len(re.findall(r"[ML] ", line.get("d"))) > 2  # a curve, drawn as many segments
 
 
 # --- overview -------------------------------------------------------------------------------------------

@@ -133,6 +133,9 @@ def _area_section(barometer: Barometer, assessment: Assessment, narrative: Narra
 
 
 def indicator_table(barometer: Barometer, assessment: Assessment, indicators: tuple[Indicator, ...]) -> Table:
+    """Latest figure, period, change, significance, target and signal per indicator; the "Mål"
+    column only when one of the indicators has a target (a column of dashes says nothing)."""
+    with_target = common.any_target(indicators)
     rows = []
     for ind in indicators:
         r = assessment.indicator(ind.id)
@@ -143,14 +146,21 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: tu
             Cell(da.period_short(r.period) if r.period else "–"),
             Cell(common.change_text(ind, r.change, short=True), align="right"),
             Cell(common.significance_text(r)),
-            Cell(common.target_text(ind, r), align="right"),
+            *((Cell(common.target_text(ind, r), align="right"),) if with_target else ()),
             common.signal_cell(r.signal, carried=r.carried_over, mark=mark),
         ))
+    if with_target:
+        return Table(
+            header=("Indikator", "Seneste tal", "Periode", "Ændring", "Signifikans", "Mål", "Signal"),
+            rows=tuple(rows),
+            widths=(32, 10, 10, 11, 11, 13, 13),
+            align=("left", "right", "left", "right", "left", "right", "left"),
+        )
     return Table(
-        header=("Indikator", "Seneste tal", "Periode", "Ændring", "Signifikans", "Mål", "Signal"),
+        header=("Indikator", "Seneste tal", "Periode", "Ændring", "Signifikans", "Signal"),
         rows=tuple(rows),
-        widths=(32, 10, 10, 11, 11, 13, 13),
-        align=("left", "right", "left", "right", "left", "right", "left"),
+        widths=(40, 11, 10, 12, 13, 14),
+        align=("left", "right", "left", "right", "left", "left"),
     )
 
 
@@ -206,7 +216,7 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
         rows=tuple(rows),
         widths=widths,
         align=align,
-        note=f"Tal for {many} med under {barometer.config.min_n} observationer vises ikke.",
+        note=common.suppression_note(barometer),
     ))
     return blocks
 
@@ -273,12 +283,21 @@ def method_section(barometer: Barometer) -> list[Block]:
     )
     colour_items = (
         (Run("Grøn", bold=True), Run(" (fremskridt): udviklingen går den rigtige vej.")),
-        (Run("Gul", bold=True), Run(" (stilstand): ingen ændring ud over tolerancen, eller ændringen er ikke "
-                                    f"statistisk signifikant på {level} procents niveau, hvor der er "
-                                    "oplyst standardfejl.")),
+        (Run("Gul", bold=True), Run(f" (stilstand): {_yellow_text(barometer, level)}.")),
         (Run("Rød", bold=True), Run(" (tilbagegang): udviklingen går den forkerte vej.")),
         (Run("Grå", bold=True), Run(" (kan ikke vurderes): der er endnu ikke tal nok at sammenligne.")),
     )
+    closing = [
+        f"Et indsatsområdes farve er {aggregation}. Er der ingen nye tal for hovedindikatorerne, "
+        "fastholdes farven fra den forrige opdatering, og det markeres som overført. Har forvaltningen "
+        "fastsat en farve, står begrundelsen, hvor farven vises."
+    ]
+    if common.any_target(barometer.indicators):
+        closing.append(
+            "Afstanden til målet er forskellen mellem målet og den seneste måling; udviklingen er hurtig "
+            "nok, når den månedlige fremgang siden forrige måling mindst svarer til den fremgang, der "
+            "stadig mangler pr. måned frem til målet.")
+    suppression = common.suppression_note(barometer, colour=True)
     return [
         Heading("Metode", 1, "metode"),
         Note((Run(
@@ -287,17 +306,24 @@ def method_section(barometer: Barometer) -> list[Block]:
         ),), title="Signalregler"),
         ListBlock(rule_items),
         ListBlock(colour_items),
-        Paragraph.of(
-            f"Et indsatsområdes farve er {aggregation}. Er der ingen nye tal for hovedindikatorerne, "
-            "fastholdes farven fra den forrige opdatering, og det markeres som overført. Har forvaltningen "
-            "fastsat en farve, står begrundelsen, hvor farven vises. Afstanden til målet er forskellen "
-            "mellem målet og den seneste måling; udviklingen er hurtig nok, når den månedlige fremgang "
-            "siden forrige måling mindst svarer til den fremgang, der stadig mangler pr. måned frem til målet."
-        ),
-        Paragraph.of(
-            f"Tal for {cfg.district_plural} med under {cfg.min_n} observationer vises ikke og får ingen farve.",
-        ),
+        Paragraph.of(" ".join(closing)),
+        *([Paragraph.of(suppression)] if suppression else []),
     ]
+
+
+_STEP4_RULES = ("previous", "baseline", "trajectory")  # the rules with tolerance and z-test
+
+
+def _yellow_text(barometer: Barometer, level: str) -> str:
+    """What yellow means, naming the tolerance and the z-test only where an indicator has them."""
+    step4 = {i.id for i in barometer.indicators if i.rule in _STEP4_RULES}
+    tolerance = any(i.tolerance > 0 for i in barometer.indicators if i.id in step4)
+    tested = any(m.se is not None for m in barometer.measurements if m.indicator in step4)
+    text = "ingen ændring ud over tolerancen" if tolerance else "ingen ændring"
+    if tested:
+        text += (f", eller ændringen er ikke statistisk signifikant på {level} procents niveau, hvor der er "
+                 "oplyst standardfejl")
+    return text
 
 
 def _rule_name(rule: str) -> str:

@@ -250,6 +250,7 @@ _TABLE_ALIGN = ("left", "left", "right", "left", "right", "right")
 def indicator_table(barometer: Barometer, assessment: Assessment, indicators: Sequence[Indicator]) -> Table:
     """The committee's indicators with signal (symbol, word and fill), latest figure, change, target.
     Carried-over and overridden colours are marked and explained under the table."""
+    with_target = common.any_target(indicators)  # no "Mål" column of dashes
     rows = []
     notes: list[str] = []
     for ind in indicators:
@@ -265,18 +266,18 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: Se
             Cell(common.level_short(ind, r.value), align="right"),
             Cell(da.period_short(r.period) if r.period else "–"),
             Cell(common.change_text(ind, r.change, short=True), align="right"),
-            Cell(common.target_text(ind, r), align="right"),
+            *((Cell(common.target_text(ind, r), align="right"),) if with_target else ()),
         ))
     if any(assessment.indicator(ind.id).carried_over for ind in indicators):
         notes.append("Overført: ingen nye tal ved denne opdatering; "
                      "farven fra den forrige opdatering fastholdes.")
     return Table(
-        header=_TABLE_HEADER,
+        header=_TABLE_HEADER if with_target else _TABLE_HEADER[:-1],
         rows=tuple(rows),
         caption="Udvalgets indikatorer i barometret",
-        widths=(34, 13, 13, 11, 14, 15),
+        widths=(34, 13, 13, 11, 14, 15) if with_target else (42, 15, 14, 13, 16),
         note=" ".join(notes) or None,
-        align=_TABLE_ALIGN,
+        align=_TABLE_ALIGN if with_target else _TABLE_ALIGN[:-1],
     )
 
 

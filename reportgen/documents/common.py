@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from .. import palette
 from ..assess import IndicatorResult
@@ -56,6 +57,27 @@ def target_text(ind: Indicator, r: IndicatorResult) -> str:
         return "–"
     when = f" ({da.period_short(r.target_period)})" if r.target_period else ""
     return level_short(ind, r.target_value) + when
+
+
+def any_target(indicators: Iterable[Indicator]) -> bool:
+    """Whether a table of these indicators needs a "Mål" column at all."""
+    return any(ind.target_value is not None for ind in indicators)
+
+
+def has_districts(barometer: Barometer) -> bool:
+    """Whether the barometer has district figures at all (rows in districts.csv or indicators with them)."""
+    return bool(barometer.districts) or any(ind.districts for ind in barometer.indicators)
+
+
+def suppression_note(barometer: Barometer, *, colour: bool = False) -> str | None:
+    """``Tal for bydele med under 20 observationer vises ikke[ og får ingen farve].``, in the
+    barometer's own word for a district; None when there are no districts or ``min_n`` is 0, so
+    nothing is said about a rule that never applies."""
+    cfg = barometer.config
+    if cfg.min_n <= 0 or not has_districts(barometer):
+        return None
+    return (f"Tal for {cfg.district_plural} med under {da.number(cfg.min_n, 0)} observationer vises ikke"
+            + (" og får ingen farve." if colour else "."))
 
 
 def significance_text(r: IndicatorResult) -> str:
