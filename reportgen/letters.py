@@ -152,6 +152,8 @@ class LetterSettings:
     closing: str = "Med venlig hilsen"
     mayor_name: str = ""
     mayor_title: str = ""
+    case_director: str = ""  # [sag] direktoer: signs the committee case (documents/case.py)
+    case_head: str = ""  # [sag] chef: the head of unit who co-signs it
 
 
 _SETTINGS_KEYS: dict[tuple[str, str], str] = {
@@ -160,6 +162,8 @@ _SETTINGS_KEYS: dict[tuple[str, str], str] = {
     ("underskrift", "hilsen"): "closing",
     ("underskrift", "navn"): "mayor_name",
     ("underskrift", "titel"): "mayor_title",
+    ("sag", "direktoer"): "case_director",
+    ("sag", "chef"): "case_head",
 }
 
 
@@ -265,8 +269,13 @@ def _as_number(value: Any) -> float | int:
         raise ValueError(f"'{value}' er ikke et tal") from None
 
 
+def genitiv(value: Any) -> Markup:
+    """``{{ barometer.udvalg|genitiv }}`` -> ``Beskæftigelses- og Integrationsudvalgets``."""
+    return Markup(str(literal(danish.genitive(str(value)))))
+
+
 FILTERS: dict[str, Any] = {
-    "tal": tal, "dato": dato, "flertal": flertal, "liste": liste, "join": _join,
+    "tal": tal, "dato": dato, "flertal": flertal, "liste": liste, "join": _join, "genitiv": genitiv,
 }
 
 
@@ -410,13 +419,15 @@ class Slot:
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 
 
-def markdown_to_blocks(text: str, *, display: str = "brevteksten") -> tuple[Block | Slot, ...]:
+def markdown_to_blocks(text: str, *, display: str = "brevteksten",
+                       slots: Sequence[str] = SLOT_NAMES) -> tuple[Block | Slot, ...]:
     """Parse Markdown (HTML switched off: tags show as text) into document blocks.
 
     Headings (``#`` = level 1, deeper than 3 become 3), paragraphs with bold/italic runs, bullet and
     numbered lists (nested items are flattened), GFM tables, block quotes (``style="quote"``), ``---``
     (page break). A paragraph that is exactly ``[[name]]`` in the *rendered source* becomes a Slot, so
-    a value from data (which arrives backslash-escaped) can never become one.
+    a value from data (which arrives backslash-escaped) can never become one; ``slots`` are the names
+    the text may use (the letters' by default).
     """
     tokens = _MARKDOWN.parse(text)
     blocks: list[Block | Slot] = []
@@ -430,7 +441,7 @@ def markdown_to_blocks(text: str, *, display: str = "brevteksten") -> tuple[Bloc
             i += 3
         elif tok.type == "paragraph_open":
             inline = tokens[i + 1]
-            blocks.append(_paragraph_or_slot(inline, quote_depth > 0, display))
+            blocks.append(_paragraph_or_slot(inline, quote_depth > 0, display, slots))
             i += 3
         elif tok.type in ("bullet_list_open", "ordered_list_open"):
             block, i = _list(tokens, i)
@@ -456,12 +467,12 @@ def markdown_to_blocks(text: str, *, display: str = "brevteksten") -> tuple[Bloc
     return tuple(blocks)
 
 
-def _paragraph_or_slot(inline: Token, quoted: bool, display: str) -> Paragraph | Slot:
+def _paragraph_or_slot(inline: Token, quoted: bool, display: str, slots: Sequence[str]) -> Paragraph | Slot:
     m = _SLOT_LINE.match(inline.content.strip())
     if m and not quoted:
         name = m.group(1)
-        if name not in SLOT_NAMES:
-            known = ", ".join(f"[[{s}]]" for s in SLOT_NAMES)
+        if name not in slots:
+            known = ", ".join(f"[[{s}]]" for s in slots)
             raise TemplateError(f"{display}: ukendt pladsholder [[{name}]]; kendte: {known}")
         return Slot(name)
     return Paragraph(_runs(inline), style="quote" if quoted else "body")

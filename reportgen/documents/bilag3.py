@@ -113,6 +113,17 @@ def years_text(months: float) -> str:
 # 1. Lifetime
 
 def _lifetime_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
+    blocks: list[Block] = [Heading("Barometrets levetid", 1, "levetid"),
+                           *(Paragraph.of(text) for text in lifetime_sentences(barometer, facts))]
+    decided = common.decisions_sentence(barometer, facts.update)
+    if decided:
+        blocks.append(Paragraph.of(decided))
+    return blocks
+
+
+def lifetime_sentences(barometer: Barometer, facts: LifetimeFacts) -> tuple[str, str]:
+    """Two paragraphs: when the barometer started and how often it has been updated; what it
+    measures and how many figures it has published (Bilag 3 and the committee case's history)."""
     name = da.capitalize(common.barometer_definite(barometer.config.title))
     first, now = _month(barometer, facts.first_update), _month(barometer, facts.update)
     if facts.updates == 1:
@@ -144,11 +155,7 @@ def _lifetime_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]
            else "")
         + "."
     )
-    return [
-        Heading("Barometrets levetid", 1, "levetid"),
-        Paragraph.of(rounds),
-        Paragraph.of(scope + ". " + figures),
-    ]
+    return rounds, scope + ". " + figures
 
 
 # --------------------------------------------------------------------------------------------------
