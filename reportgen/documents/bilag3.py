@@ -170,9 +170,9 @@ def _colour_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
     return blocks
 
 
-def colour_summary(barometer: Barometer, facts: LifetimeFacts) -> list[str]:
+def colour_summary(barometer: Barometer, facts: LifetimeFacts, *, table: bool = True) -> list[str]:
     """Which areas have been red, which got better or worse since their first colour, how much
-    was carried over."""
+    was carried over (``table``: said of the colour table beside the text, as in Bilag 3)."""
     names = {a.id: a.name for a in barometer.areas}
     out = []
     red = [row for row in facts.history if row.red_updates]
@@ -196,10 +196,16 @@ def colour_summary(barometer: Barometer, facts: LifetimeFacts) -> list[str]:
     if never:
         out.append(f"{da.join_list(never)} har endnu ikke kunnet vurderes.")
     cells = len(facts.history) * facts.updates
-    if facts.carried_cells:
+    if facts.carried_cells and table:
         out.append(
             f"I {da.number(facts.carried_cells, 0)} af de {da.number(cells, 0)} felter i tabellen er farven "
             "overført fra en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
+        )
+    elif facts.carried_cells:
+        out.append(
+            f"{da.capitalize(da.number(facts.carried_cells, 0))} af de {da.number(cells, 0)} farver, "
+            f"indsatsområderne har fået ved de {da.number(facts.updates, 0)} opdateringer, er overført fra "
+            "en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
         )
     return out
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from .. import letters
 from ..assess import Assessment, IndicatorResult
-from ..document import Block, Document, Heading, Paragraph
+from ..document import Block, Document, Heading, Paragraph, Signature
 from ..history import LifetimeFacts, lifetime_facts
 from ..model import Barometer, Indicator
 from ..narrate import IndicatorText, Narrative
@@ -20,7 +20,8 @@ from . import bilag1, bilag2, bilag3, common
 LABEL = "Indstilling"
 SLUG = "sag"
 CASE_FILE = "case.md"
-SLOTS: tuple[str, ...] = ("temaer",)  # [[temaer]]: the discussion themes of letters/advice.md
+# [[temaer]]: the discussion themes of letters/advice.md; [[underskrift]]: the signature line.
+SLOTS: tuple[str, ...] = ("temaer", "underskrift")
 
 
 def appendices(barometer: Barometer, *, advice: bool = True) -> tuple[tuple[str, str], ...]:
@@ -48,7 +49,8 @@ def build_case(
 
     The text before the case's first heading is its title line (first paragraph) and summary (the
     rest); ``[[temaer]]`` is replaced by the themes of ``letters/advice.md`` when ``advice`` (Bilag
-    3 is built). Raises TemplateError for a faulty text.
+    3 is built), ``[[underskrift]]`` by the signature (``[sag]`` in letters.toml, else the
+    administration's name). Raises TemplateError for a faulty text.
     """
     update = barometer.update(assessment.update)
     facts = lifetime_facts(barometer, history, update.id)
@@ -57,9 +59,12 @@ def build_case(
     context = case_context(barometer, assessment, narrative, facts, settings, advice=advice)
     markdown = letters.render_markdown(source, context)
     parsed = letters.markdown_to_blocks(markdown, display=source.display, slots=SLOTS)
-    themes = _themes(barometer, assessment, facts, project_dir) if advice else ()
-    blocks = letters.fill_slots(parsed, {"temaer": themes}) if any(
-        isinstance(b, letters.Slot) for b in parsed) else parsed
+    parts = {
+        "temaer": _themes(barometer, assessment, facts, project_dir) if advice else (),
+        "underskrift": (Signature("", context["underskrift"], ""),),
+    }
+    placed = {b.name for b in parsed if isinstance(b, letters.Slot)}  # a part without its line is left out
+    blocks = letters.fill_slots(parsed, {name: part for name, part in parts.items() if name in placed})
     title, summary, body = _split_title(blocks, fallback=f"{barometer.config.title} – status")
     if update.agenda_item:
         title = f"{update.agenda_item}. {title}"
@@ -126,7 +131,7 @@ def case_context(barometer: Barometer, assessment: Assessment, narrative: Narrat
         "overfoerte_omraader": bilag3.NameList(carried),
         "omraader": [_area_vars(barometer, assessment, narrative, a.area) for a in assessment.areas],
         "levetid_tekst": list(bilag3.lifetime_sentences(barometer, facts)),
-        "farvehistorik": " ".join(bilag3.colour_summary(barometer, facts)),
+        "farvehistorik": " ".join(bilag3.colour_summary(barometer, facts, table=False)),
         "foerste_opdatering": da.month_year(barometer.update(facts.first_update).date),
         "levetid": bilag3.years_text(facts.months),
         "antal_opdateringer": facts.updates,
