@@ -14,7 +14,7 @@ from docx import Document as DocxDocument
 from docx.oxml.ns import qn
 
 from reportgen.assess import assess_history
-from reportgen.document import Heading, ListBlock, Paragraph, Signature
+from reportgen.document import ListBlock, Paragraph, Signature
 from reportgen.documents.bilag3 import build_bilag3
 from reportgen.documents.case import build_case, render_case_text
 from reportgen.errors import DataValidationError, TemplateError
@@ -413,7 +413,6 @@ def test_small_municipality_gets_a_sensible_case(small_build):
     assert "1. At Beskæftigelses- og Integrationsudvalget tager den vedlagte orientering" in text
     assert "Indstillingen har ingen økonomiske konsekvenser." in text
     # signed by the administration (here the municipality, as barometer.toml names none): no names
-    assert text.rstrip().endswith("Testrup Kommune") or "Bilag" in text
     for copenhagen in ("Morten Binder", "Kaj Ove", "København", "2009-161791", "Jakob Hougaard"):
         assert copenhagen not in text
     docx = DocxDocument(out / "sag.docx")
