@@ -345,6 +345,14 @@ def test_decisions_close_the_case_and_reach_the_next_update(make_barometer):
     assert said in " ".join("".join(r.text for r in b.runs) for b in bilag3.blocks if isinstance(b, Paragraph))
 
 
+def test_a_new_barometer_folder_has_a_decisions_table(tmp_path):
+    from reportgen.init import init_barometer
+    from reportgen.model import Decision
+
+    init_barometer(tmp_path / "ny", municipality="Aarhus Kommune")
+    assert read_barometer(tmp_path / "ny").decisions == (Decision("2025-06", 1, "blev taget til efterretning"),)
+
+
 def test_decisions_are_validated_with_located_errors(make_barometer):
     folder = make_barometer({"decisions.csv": """\
         update,point,decision
@@ -410,8 +418,10 @@ def test_small_municipality_gets_a_sensible_case(small_build):
                        "2. Historik", "3. Temaer til drøftelse", "Økonomi", "Videre proces", "Bilag"])
     assert "Testbarometer - status og oplæg til drøftelse" in text
     assert "Testrup Kommune indstiller," in text
-    assert "1. At Beskæftigelses- og Integrationsudvalget tager den vedlagte orientering" in text
+    assert ("1. At Beskæftigelses- og Integrationsudvalget tager den vedlagte orientering om seneste målinger i "
+            "testbarometret til efterretning.") in text
     assert "Indstillingen har ingen økonomiske konsekvenser." in text
+    assert "Orientering om status og udvikling på indikatorer i testbarometret" in text
     # signed by the administration (here the municipality, as barometer.toml names none): no names
     for copenhagen in ("Morten Binder", "Kaj Ove", "København", "2009-161791", "Jakob Hougaard"):
         assert copenhagen not in text

@@ -114,7 +114,8 @@ def case_context(barometer: Barometer, assessment: Assessment, narrative: Narrat
     return {
         "kommune": config.municipality,
         "forvaltning": administration,
-        "barometer": {"navn": settings.barometer_name, "titel": config.title, "politik": config.policy,
+        # the barometer named as the appendices' titles name it, from barometer.toml's title
+        "barometer": {"navn": common.barometer_definite(config.title), "titel": config.title, "politik": config.policy,
                       "udvalg": common.owner_name(barometer)},
         "nyt_udvalg": bilag3.new_committee(barometer),
         "opdatering": {"id": update.id, "label": update.label, "dato": da.date(update.date),
