@@ -93,8 +93,8 @@ KEY_SENTENCES: dict[str, tuple[str, ...]] = {
     ),
     "Beskæftigelse (rød)": (
         "Der noteres tilbagegang på beskæftigelsesområdet.",
-        "viser et fald på 3,0 procentpoint fra februar 2009 til august 2009.",
-        "Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent.",
+        "viser et fald på 3,0 procentpoint fra februar 2009 til august 2009. Der er 5,5 procentpoint til målet "
+        "for december 2010 på 64,8 procent.",
         "Faldet skyldes utvivlsomt krisen.",
         "Beskæftigelses- og Integrationsforvaltningen vurderer, at der ikke længere er mulighed for at nå målet "
         "om en forøgelse af beskæftigelsesfrekvensen for indvandrere på 10 procentpoint inden udgangen af 2010.",
@@ -226,6 +226,15 @@ def test_demo_case_blocks_in_the_seeds_order(case):
         "Forslag til gode råd om integrationsbarometret til det nye Beskæftigelses- og Integrationsudvalg"]
     signature = next(b for b in case.blocks if isinstance(b, Signature))
     assert signature.name == "Morten Binder / Kaj Ove Christiansen"
+
+
+def test_area_paragraphs_are_bilag_1s_own_with_the_level_where_nothing_else_gives_it(case, demo):
+    narrative = demo[3]
+    paragraphs = ["".join(r.text for r in b.runs) for b in case.blocks if isinstance(b, Paragraph)]
+    assert narrative.indicators["BES1"].paragraph in paragraphs  # the employment paragraph, unchanged
+    assert narrative.areas["BES"].paragraphs[1] in paragraphs  # the administration's assessment
+    grade = next(p for p in paragraphs if p.startswith("Hovedindikatoren »Gabet"))
+    assert "er ikke signifikant. I 2009 var tallet 0,78. Der er 0,54 til målet" in grade
 
 
 def test_carried_areas_say_no_new_data_and_the_case_never_points_at_a_table_it_lacks(case):

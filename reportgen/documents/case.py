@@ -169,14 +169,16 @@ def _area_vars(barometer: Barometer, assessment: Assessment, narrative: Narrativ
 
 
 def _indicator_paragraph(ind: Indicator, r: IndicatorResult, text: IndicatorText) -> str:
-    """Bilag 1's paragraph on a main indicator with its latest level stated after the development
-    (the case, like the seed, says "I 2009 var karaktergabet 0,78")."""
-    parts = (text.sentence, level_sentence(ind, r), text.target_sentence, *text.comments, text.pace_sentence)
+    """Bilag 1's paragraph on a main indicator, with its latest level after the development where
+    nothing else gives it (the seed: "I 2009 var karaktergabet 0,78")."""
+    level = level_sentence(ind, r) if ind.unit != "percent" or not text.target_sentence else None
+    parts = (text.sentence, level, text.target_sentence, *text.comments, text.pace_sentence)
     return " ".join(p for p in parts if p)
 
 
 def level_sentence(ind: Indicator, r: IndicatorResult) -> str | None:
-    """``I 2009 var tallet 0,78.``; None where the development sentence already gives the level."""
+    """``I 2009 var tallet 0,78.``; None where the development sentence already gives the level.
+    A percentage with a target needs none: "… procentpoint til målet … på 64,8 procent" places it."""
     if r.value is None or r.period is None or r.carried_over or not r.change:
         return None
     return f"I {da.period(r.period)} var tallet {common.level_text(ind, r.value)}."
