@@ -265,13 +265,12 @@ class Barometer:
     @property
     def letter_committees(self) -> tuple[Committee, ...]:
         """The committees Bilag 2 writes to: those holding indicators, except the owner (the sender)."""
-        return tuple(c for c in self.committees
-                     if c.id != self.config.owner and self.indicators_of_committee(c.id))
+        return letter_committees(self.config, self.committees, self.indicators)
 
     @property
     def case_points(self) -> tuple[CasePoint, ...]:
         """The at-points of every update's case; decisions.csv numbers them from 1."""
-        return ("orientering", *(("breve",) if self.letter_committees else ()), "raad")
+        return case_points(self.config, self.committees, self.indicators)
 
     def decisions_of(self, update_id: str) -> tuple[Decision, ...]:
         """The decisions recorded for one update's case, by point."""
@@ -279,3 +278,17 @@ class Barometer:
 
     def initiatives_of(self, indicator_id: str) -> tuple[Initiative, ...]:
         return tuple(x for x in self.initiatives if x.indicator == indicator_id)
+
+
+def letter_committees(config: Config, committees: tuple[Committee, ...] | list[Committee],
+                      indicators: tuple[Indicator, ...] | list[Indicator]) -> tuple[Committee, ...]:
+    """See Barometer.letter_committees; a function so that validation can ask before the Barometer exists."""
+    holding = {i.committee for i in indicators}
+    return tuple(c for c in committees if c.id != config.owner and c.id in holding)
+
+
+def case_points(config: Config, committees: tuple[Committee, ...] | list[Committee],
+                indicators: tuple[Indicator, ...] | list[Indicator]) -> tuple[CasePoint, ...]:
+    """See Barometer.case_points."""
+    letters = letter_committees(config, committees, indicators)
+    return ("orientering", *(("breve",) if letters else ()), "raad")

@@ -32,6 +32,7 @@ from .model import (
     Override,
     Period,
     Update,
+    case_points,
 )
 
 T = TypeVar("T")
@@ -921,8 +922,8 @@ def _comments(v: _Validator, refs: _Refs) -> Rows[Comment]:
 
 
 def _decisions(v: _Validator, refs: _Refs) -> Rows[Decision]:
-    """The committee's decisions; whether a point exists is checked against the built barometer
-    (``_check_decision_points``), since the at-points depend on its committees."""
+    """The committee's decisions; whether a point exists is checked by ``_check_decision_points``,
+    since the at-points depend on the committees and indicators."""
     v.unique(
         "decisions",
         lambda c: (c.text("update"), c.text("point")) if c.text("update") and c.text("point") else None,
@@ -948,8 +949,14 @@ def _decisions(v: _Validator, refs: _Refs) -> Rows[Decision]:
     )
 
 
-def _check_decision_points(v: _Validator, decisions: Rows[Decision], barometer: Barometer) -> None:
-    points = len(barometer.case_points)
+def _check_decision_points(v: _Validator, decisions: Rows[Decision], config: Config | None,
+                           committees: Rows[Committee], indicators: Rows[Indicator]) -> None:
+    """A point beyond the case's at-points (two without letters, else three) is an error; not
+    checked while the committees or indicators have problems, whose rows would be missing."""
+    tables = {v.raw.label("committees"), v.raw.label("indicators"), TOML_FILE}
+    if config is None or any(issue.file in tables for issue in v.issues):
+        return
+    points = len(case_points(config, _objects(committees), _objects(indicators)))
     for row, d in decisions:
         if d.point > points:
             v.issues.append(Issue(v.raw.label("decisions"), row, "point",
@@ -993,10 +1000,11 @@ def validate(raw: RawBarometer) -> Barometer:
     measurements = _measurements(v, refs, updates, indicators)
     initiatives, overrides, comments = _initiatives(v, refs), _overrides(v, refs), _comments(v, refs)
     decisions = _decisions(v, refs)
+    _check_decision_points(v, decisions, config, committees, indicators)
     if v.issues or config is None:
         raise DataValidationError(_ordered(v.issues, raw))
     inputs = set(raw.input_files) | ({map_path} if map_path else set())
-    barometer = Barometer(
+    return Barometer(
         folder=raw.folder,
         config=config,
         updates=_objects(updates),
@@ -1012,7 +1020,3 @@ def validate(raw: RawBarometer) -> Barometer:
         map_path=map_path,
         input_files=tuple(sorted(inputs)),
     )
-    _check_decision_points(v, decisions, barometer)
-    if v.issues:
-        raise DataValidationError(_ordered(v.issues, raw))
-    return barometer
