@@ -263,6 +263,7 @@ for projektets fil med samme navn:
 | `letters.toml` | emnelinjen, barometrets navn i løbende tekst og underskriften |
 | `default.md` | brevet til alle udvalg, der ikke har deres egen fil |
 | `BEU.md` … | brevet til ét udvalg (filnavnet er udvalgets id fra committees.csv) |
+| `case.md` | indstillingen til udvalget (`sag.pdf`, `sag.docx`), hvis kommunen vil skrive den om |
 
 Er der ingen `default.md` her, bruges projektets standardbrev. Vejledningen til at skrive et brev
 (afsnit, overskrifter og de navne, der kan stå i `{{ }}`) står i `letters/README.md` i reportgen.
@@ -288,6 +289,12 @@ hilsen = "Med venlig hilsen"
 # Skriv borgmesterens navn og titel her.
 navn = "Navn Navnesen"
 titel = "Borgmester"
+
+# Indstillingen (sag.pdf) underskrives af direktøren og chefen. Fjern # og skriv navnene; uden
+# navne underskrives den med forvaltningens navn.
+[sag]
+# direktoer = ""
+# chef = ""
 """
 
 
