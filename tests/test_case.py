@@ -240,7 +240,7 @@ def test_area_paragraphs_are_bilag_1s_own_with_the_level_where_nothing_else_give
 def test_carried_areas_say_no_new_data_and_the_case_never_points_at_a_table_it_lacks(case):
     text = " ".join("".join(r.text for r in b.runs) for b in case.blocks if isinstance(b, Paragraph))
     assert "felter i tabellen" not in text  # Bilag 3's wording; the case has no colour table
-    assert "11 af de 36 farver, indsatsområderne har fået ved de 6 opdateringer, er overført" in text
+    assert "Af de 36 farver, indsatsområderne har fået ved de 6 opdateringer, er 11 overført" in text
 
 
 # --------------------------------------------------------------------------------------------------

@@ -203,8 +203,8 @@ def colour_summary(barometer: Barometer, facts: LifetimeFacts, *, table: bool = 
         )
     elif facts.carried_cells:
         out.append(
-            f"{da.capitalize(da.number(facts.carried_cells, 0))} af de {da.number(cells, 0)} farver, "
-            f"indsatsområderne har fået ved de {da.number(facts.updates, 0)} opdateringer, er overført fra "
+            f"Af de {da.number(cells, 0)} farver, indsatsområderne har fået ved de "
+            f"{da.number(facts.updates, 0)} opdateringer, er {da.number(facts.carried_cells, 0)} overført fra "
             "en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
         )
     return out
