@@ -126,7 +126,7 @@ class DocumentMeta:
     language: str = "da"
     author: str | None = None
     created: str = "2000-01-01T00:00:00+00:00"  # fixed per update for reproducible bytes
-    kind: Literal["report", "letter"] = "report"
+    kind: Literal["report", "letter", "case"] = "report"  # case: a report without a contents list
 
 
 @dataclass(frozen=True)

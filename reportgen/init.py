@@ -44,6 +44,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
                "Valgfri: datoen for udvalgsmødet, der får dokumenterne (ÅÅÅÅ-MM-DD).", "date"),
         Column("case_number", "Valgfri: sagsnummeret, der står i dokumenternes hoved."),
         Column("document_number", "Valgfri: dokumentnummeret, der står i dokumenternes hoved."),
+        Column("agenda_item", "Valgfri: sagens nummer på udvalgets dagsorden, fx 10."),
     ),
     "areas": (
         Column("id",
@@ -127,11 +128,17 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
         Column("target", "Id på indikatoren eller indsatsområdet."),
         Column("text", "Forvaltningens kommentar; den indgår i teksten i Bilag 1."),
     ),
+    "decisions": (
+        Column("update", "Valgfri fane. Id på opdateringen, hvis sag udvalget har behandlet.", ref="updates"),
+        Column("point", "Nummeret på indstillingens at-punkt: 1, 2 eller 3.", "number"),
+        Column("decision", "Udvalgets beslutning om punktet, fx blev taget til efterretning."),
+        Column("decided_on", "Valgfri: mødedatoen (ÅÅÅÅ-MM-DD). Tom: opdateringens mødedato.", "date"),
+    ),
 }
 
 # One example row per table (two committees: the owner sends the letters, the other receives one).
 EXAMPLES: dict[str, tuple[tuple[Value, ...], ...]] = {
-    "updates": (("2025-06", dt.date(2025, 6, 12), "Juni 2025", None, None, None),),
+    "updates": (("2025-06", dt.date(2025, 6, 12), "Juni 2025", None, None, None, None),),
     "areas": (("BES", "Beskæftigelse", None),),
     "committees": (("OEU", "Økonomiudvalget", None), ("BEU", "Beskæftigelsesudvalget", None)),
     "districts": (("1", "Nord", "1"),),
@@ -144,6 +151,7 @@ EXAMPLES: dict[str, tuple[tuple[Value, ...], ...]] = {
     "overrides": (("2025-06", "BES1", "gul", "Tallet er opgjort efter en ny metode og kan ikke sammenlignes "
                    "med udgangspunktet."),),
     "comments": (("2025-06", "BES", "Forvaltningen følger udviklingen tæt."),),
+    "decisions": (("2025-06", 1, "blev taget til efterretning", None),),
 }
 OWNER = "OEU"
 
@@ -255,6 +263,7 @@ for projektets fil med samme navn:
 | `letters.toml` | emnelinjen, barometrets navn i løbende tekst og underskriften |
 | `default.md` | brevet til alle udvalg, der ikke har deres egen fil |
 | `BEU.md` … | brevet til ét udvalg (filnavnet er udvalgets id fra committees.csv) |
+| `case.md` | indstillingen til udvalget (`sag.pdf`, `sag.docx`), hvis kommunen vil skrive den om |
 
 Hvem der underskriver brevene, står kun her (`[underskrift]` i `letters.toml`); uden det underskriver
 formanden for det udvalg, der ejer barometret (`chair` i committees.csv).
@@ -286,6 +295,12 @@ hilsen = "Med venlig hilsen"
 # udvalg, der ejer barometret (kolonnen chair i committees.csv), som "Formand for …".
 navn = {_toml_string(PLACEHOLDER_NAME)}
 titel = "Borgmester"
+
+# Indstillingen (sag.pdf) underskrives af direktøren og chefen. Fjern # og skriv navnene; uden
+# navne underskrives den med forvaltningens navn.
+[sag]
+# direktoer = ""
+# chef = ""
 """
 
 
@@ -305,7 +320,7 @@ GUIDE_LINES: tuple[str, ...] = (
     "4. Hold musen over et kolonnenavn for at se, hvad kolonnen skal indeholde.",
     "5. Kolonner med faste værdier har en rulleliste; id-kolonner viser id'erne fra de andre faner.",
     "6. Eksempelrækkerne viser formatet. Ret dem til jeres egne tal, eller slet dem.",
-    "7. Fanerne districts, initiatives, overrides og comments er valgfrie: "
+    "7. Fanerne districts, initiatives, overrides, comments og decisions er valgfrie: "
     "lad dem stå med kun overskrifterne.",
     "8. Perioder skrives ÅÅÅÅ-MM (en måned) eller ÅÅÅÅ (et år); datoer ÅÅÅÅ-MM-DD.",
     "9. Tjek bagefter mappen med: reportgen check MAPPE",

@@ -167,6 +167,7 @@ _SETTINGS_KEYS: dict[tuple[str, str], str] = {
 # its section here (e.g. ``"afsender": ("navn", "email")``) and reads it with :func:`own_setting`.
 PERSON_KEYS: dict[str, tuple[str, ...]] = {
     "underskrift": ("navn", "titel"),
+    "sag": ("direktoer", "chef"),  # the committee case's signatories (documents/case.py)
 }
 
 # What ``reportgen init`` writes where a name belongs; it must never reach a document.
@@ -453,8 +454,13 @@ def _as_number(value: Any) -> float | int:
         raise ValueError(f"'{value}' er ikke et tal") from None
 
 
+def genitiv(value: Any) -> Markup:
+    """``{{ barometer.udvalg|genitiv }}`` -> ``Beskæftigelses- og Integrationsudvalgets``."""
+    return Markup(str(literal(danish.genitive(str(value)))))
+
+
 FILTERS: dict[str, Any] = {
-    "tal": tal, "dato": dato, "flertal": flertal, "liste": liste, "join": _join,
+    "tal": tal, "dato": dato, "flertal": flertal, "liste": liste, "join": _join, "genitiv": genitiv,
 }
 
 

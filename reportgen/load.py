@@ -31,6 +31,7 @@ TABLES: tuple[str, ...] = (
     "initiatives",
     "overrides",
     "comments",
+    "decisions",
 )
 REQUIRED_TABLES: tuple[str, ...] = ("updates", "areas", "committees", "indicators", "measurements")
 

@@ -99,6 +99,7 @@ class Update:
     meeting_date: dt.date | None = None
     case_number: str | None = None
     document_number: str | None = None
+    agenda_item: str | None = None  # the case's number on the meeting's agenda ("10")
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,23 @@ class Comment:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """The committee's decision on one at-point of an update's case (decisions.csv); ``decided_on``
+    None: at the update's meeting (its meeting date, else its date)."""
+
+    update: str
+    point: int  # 1-based, as the case numbers its at-points
+    text: str  # "blev taget til efterretning"
+    decided_on: dt.date | None = None
+
+
+# The at-points of an update's case, in order (documents/case.py words them): take the orientation
+# (Bilag 1) to note; approve the letters (Bilag 2), only when some committee gets one; discuss the
+# experience and pass the advice (Bilag 3) on.
+CasePoint = Literal["orientering", "breve", "raad"]
+
+
+@dataclass(frozen=True)
 class Barometer:
     """A validated barometer folder. Tuples keep the files' order (display order)."""
 
@@ -195,6 +213,7 @@ class Barometer:
     initiatives: tuple[Initiative, ...] = ()
     overrides: tuple[Override, ...] = ()
     comments: tuple[Comment, ...] = ()
+    decisions: tuple[Decision, ...] = ()
     map_path: Path | None = None  # resolved GeoJSON inside the folder, if [map] is given
     input_files: tuple[Path, ...] = ()  # every file read, for the manifest
 
@@ -243,5 +262,33 @@ class Barometer:
         rows = [m for m in self.measurements if m.indicator == indicator_id and m.district == district]
         return tuple(sorted(rows, key=lambda m: m.period))
 
+    @property
+    def letter_committees(self) -> tuple[Committee, ...]:
+        """The committees Bilag 2 writes to: those holding indicators, except the owner (the sender)."""
+        return letter_committees(self.config, self.committees, self.indicators)
+
+    @property
+    def case_points(self) -> tuple[CasePoint, ...]:
+        """The at-points of every update's case; decisions.csv numbers them from 1."""
+        return case_points(self.config, self.committees, self.indicators)
+
+    def decisions_of(self, update_id: str) -> tuple[Decision, ...]:
+        """The decisions recorded for one update's case, by point."""
+        return tuple(sorted((d for d in self.decisions if d.update == update_id), key=lambda d: d.point))
+
     def initiatives_of(self, indicator_id: str) -> tuple[Initiative, ...]:
         return tuple(x for x in self.initiatives if x.indicator == indicator_id)
+
+
+def letter_committees(config: Config, committees: tuple[Committee, ...] | list[Committee],
+                      indicators: tuple[Indicator, ...] | list[Indicator]) -> tuple[Committee, ...]:
+    """See Barometer.letter_committees; a function so that validation can ask before the Barometer exists."""
+    holding = {i.committee for i in indicators}
+    return tuple(c for c in committees if c.id != config.owner and c.id in holding)
+
+
+def case_points(config: Config, committees: tuple[Committee, ...] | list[Committee],
+                indicators: tuple[Indicator, ...] | list[Indicator]) -> tuple[CasePoint, ...]:
+    """See Barometer.case_points."""
+    letters = letter_committees(config, committees, indicators)
+    return ("orientering", *(("breve",) if letters else ()), "raad")

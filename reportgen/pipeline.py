@@ -205,6 +205,7 @@ def build(
     from .documents.bilag1 import Bilag1Charts, build_bilag1
     from .documents.bilag2 import build_letters
     from .documents.bilag3 import build_bilag3
+    from .documents.case import build_case
     from .documents.front import build_front
     from .documents.press import build_press
     from .narrate import narrate
@@ -261,7 +262,9 @@ def build(
         bilag3 = build_bilag3(barometer, history, assessment, narrative, project_dir=project_dir,
                               charts=chart_set.trends)
         press = build_press(barometer, history, assessment, narrative, project_dir=project_dir)
+        case = build_case(barometer, history, assessment, narrative, project_dir=project_dir)
         documents = [("bilag1", bilag1), *((f"bilag2/{doc.slug}", doc) for doc in letters), ("bilag3", bilag3),
+                     ("sag", case),
                      (press.slug, press)]  # the press release: in pack.zip and the manifest, not pack.pdf
         for stem, doc in documents[1:]:
             jobs.submit(f"{stem}.pdf", "pdf", doc)
@@ -272,6 +275,7 @@ def build(
 
         site_templates = [p for p in [barometer.folder / "templates" / "site"] if p.is_dir()]
         downloads = {
+            "Indstilling (PDF)": "../sag.pdf", "Indstilling (Word)": "../sag.docx",
             "Bilag 1 (PDF)": "../bilag1.pdf", "Bilag 1 (Word)": "../bilag1.docx",
             **{f"Bilag 2: {d.meta.recipient or d.slug} (PDF)": f"../bilag2/{d.slug}.pdf" for d in letters},
             "Bilag 3 (PDF)": "../bilag3.pdf", "Bilag 3 (Word)": "../bilag3.docx",
@@ -293,7 +297,8 @@ def build(
             for fmt in ("pdf", "docx"):
                 outputs[f"{stem}.{fmt}"] = jobs.result(f"{stem}.{fmt}")
     pdfs = {stem: outputs[f"{stem}.pdf"] for stem, _ in documents}
-    parts = [pack.PackPart(f"Bilag 1: {bilag1.meta.title}", pdfs["bilag1"])]
+    parts = [pack.PackPart(f"{case.meta.label}: {case.meta.title}", pdfs["sag"]),
+             pack.PackPart(f"Bilag 1: {bilag1.meta.title}", pdfs["bilag1"])]
     parts += [pack.PackPart(doc.meta.recipient or doc.meta.title, pdfs[f"bilag2/{doc.slug}"],
                             group="Bilag 2: Borgmesterbrev til fagudvalgene") for doc in letters]
     parts.append(pack.PackPart(f"Bilag 3: {bilag3.meta.title}", pdfs["bilag3"]))

@@ -64,6 +64,12 @@ def _advice(s: Subject) -> Sequence[Document]:
 
 # The editable texts, in the order their problems are reported. One line per text:
 # (label, function building its documents as the build does, charts left out).
+def _case(s: Subject) -> Sequence[Document]:
+    from .documents.case import build_case
+
+    return (build_case(s.barometer, s.history, s.assessment, s.narrative, project_dir=s.project_dir),)
+
+
 def _press(s: Subject) -> Sequence[Document]:
     from .documents.press import build_press
 
@@ -81,6 +87,7 @@ def _annual(s: Subject) -> Sequence[Document]:
 TEXT_CHECKS: list[tuple[str, TextCheck]] = [
     ("breve (Bilag 2)", _letters),  # letters/<udvalg>.md, default.md, letters.toml, the signature
     ("temaer (Bilag 3, advice.md)", _advice),
+    ("indstilling (case.md, [sag])", _case),
     ("pressemeddelelse (press.md, [presse])", _press),
     ("årlig statusrapport (annual.md)", _annual),
 ]

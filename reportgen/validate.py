@@ -24,6 +24,7 @@ from .model import (
     Comment,
     Committee,
     Config,
+    Decision,
     District,
     Indicator,
     Initiative,
@@ -31,6 +32,7 @@ from .model import (
     Override,
     Period,
     Update,
+    case_points,
 )
 
 T = TypeVar("T")
@@ -47,6 +49,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "initiatives": ("id", "name", "indicator"),
     "overrides": ("update", "target", "signal", "reason"),
     "comments": ("update", "target", "text"),
+    "decisions": ("update", "point", "decision"),
 }
 _NOT_EMPTY = {"updates": "update", "areas": "area", "committees": "committee",
               "indicators": "indicator", "measurements": "figure"}
@@ -672,6 +675,7 @@ def _updates(v: _Validator) -> Rows[Update]:
             meeting_date=c.get("meeting_date", parse_date),
             case_number=c.get("case_number"),
             document_number=c.get("document_number"),
+            agenda_item=c.get("agenda_item"),
         ),
     )
     for (_, previous), (row, update) in zip(rows, rows[1:], strict=False):
@@ -917,6 +921,48 @@ def _comments(v: _Validator, refs: _Refs) -> Rows[Comment]:
     )
 
 
+def _decisions(v: _Validator, refs: _Refs) -> Rows[Decision]:
+    """The committee's decisions; whether a point exists is checked by ``_check_decision_points``,
+    since the at-points depend on the committees and indicators."""
+    v.unique(
+        "decisions",
+        lambda c: (c.text("update"), c.text("point")) if c.text("update") and c.text("point") else None,
+        lambda k: f"duplicate decision for update {k[0]} and point {k[1]}",
+        "point",
+    )
+
+    def point(text: str) -> int:
+        if not text.isdigit() or int(text) < 1:
+            raise ValueError(f'"{text}" is not the number of an at-point (1, 2, 3 …)')
+        return int(text)
+
+    return _collect(
+        v,
+        "decisions",
+        lambda c: _build(
+            Decision,
+            update=c.get("update", refs.updates.check, required=True),
+            point=c.get("point", point, required=True),
+            text=c.get("decision", required=True),
+            decided_on=c.get("decided_on", parse_date),
+        ),
+    )
+
+
+def _check_decision_points(v: _Validator, decisions: Rows[Decision], config: Config | None,
+                           committees: Rows[Committee], indicators: Rows[Indicator]) -> None:
+    """A point beyond the case's at-points (two without letters, else three) is an error; not
+    checked while the committees or indicators have problems, whose rows would be missing."""
+    tables = {v.raw.label("committees"), v.raw.label("indicators"), TOML_FILE}
+    if config is None or any(issue.file in tables for issue in v.issues):
+        return
+    points = len(case_points(config, _objects(committees), _objects(indicators)))
+    for row, d in decisions:
+        if d.point > points:
+            v.issues.append(Issue(v.raw.label("decisions"), row, "point",
+                                  f"the case has {points} at-points, so there is no point {d.point}"))
+
+
 def _objects(rows: Rows[T]) -> tuple[T, ...]:
     return tuple(obj for _, obj in rows)
 
@@ -953,6 +999,8 @@ def validate(raw: RawBarometer) -> Barometer:
     _check_main_indicators(v)
     measurements = _measurements(v, refs, updates, indicators)
     initiatives, overrides, comments = _initiatives(v, refs), _overrides(v, refs), _comments(v, refs)
+    decisions = _decisions(v, refs)
+    _check_decision_points(v, decisions, config, committees, indicators)
     if v.issues or config is None:
         raise DataValidationError(_ordered(v.issues, raw))
     inputs = set(raw.input_files) | ({map_path} if map_path else set())
@@ -968,6 +1016,7 @@ def validate(raw: RawBarometer) -> Barometer:
         initiatives=_objects(initiatives),
         overrides=_objects(overrides),
         comments=_objects(comments),
+        decisions=_objects(decisions),
         map_path=map_path,
         input_files=tuple(sorted(inputs)),
     )

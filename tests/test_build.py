@@ -30,8 +30,8 @@ def demo_build(tmp_path_factory):
 
 def test_demo_build_writes_every_output(demo_build):
     names = {w.path for w in demo_build.files}
-    for expected in ("bilag1.pdf", "bilag1.docx", "bilag3.pdf", "bilag3.docx", "pack.pdf", "pack.zip", "manifest.json",
-                     "bilag2/BUU.pdf", "bilag2/BUU.docx", "bilag2/TMU.pdf"):
+    for expected in ("sag.pdf", "sag.docx", "bilag1.pdf", "bilag1.docx", "bilag3.pdf", "bilag3.docx", "pack.pdf",
+                     "pack.zip", "manifest.json", "bilag2/BUU.pdf", "bilag2/BUU.docx", "bilag2/TMU.pdf"):
         assert expected in names
     assert "bilag2/BIU.pdf" not in names  # the owner sends the letters
     assert demo_build.letters == 6
@@ -98,9 +98,10 @@ def test_pack_pdf_has_every_part_and_bookmarks(demo_build):
         with pack.open_outline() as outline:
             top = [item.title for item in outline.root]
             letters = next(i for i in outline.root if i.title.startswith("Bilag 2")).children
-    parts = [out / "bilag1.pdf", *sorted((out / "bilag2").glob("*.pdf")), out / "bilag3.pdf"]
+    parts = [out / "sag.pdf", out / "bilag1.pdf", *sorted((out / "bilag2").glob("*.pdf")), out / "bilag3.pdf"]
     assert pages > sum(len(pikepdf.open(p).pages) for p in parts)
-    assert top[0] == "Forside og indhold" and top[1].startswith("Bilag 1") and top[3].startswith("Bilag 3")
+    assert top[0] == "Forside og indhold" and top[1].startswith("Indstilling: 10. Integrationsbarometer")
+    assert top[2].startswith("Bilag 1") and top[4].startswith("Bilag 3")
     assert len(letters) == 6
     assert "Indhold" in pdf_text(out / "pack.pdf").split("\f")[1]
 
@@ -198,7 +199,7 @@ def test_method_sensitivity_appendix_when_the_toml_asks(make_barometer, tmp_path
 def test_libreoffice_opens_every_generated_docx(demo_build, tmp_path):
     """Word's stand-in here: LibreOffice converts each DOCX of the demo pack without complaint."""
     out = demo_build.out_dir
-    docx_files = [out / "bilag1.docx", out / "bilag3.docx", *sorted((out / "bilag2").glob("*.docx"))]
+    docx_files = [out / "sag.docx", out / "bilag1.docx", out / "bilag3.docx", *sorted((out / "bilag2").glob("*.docx"))]
     run = subprocess.run(
         ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
          "--convert-to", "pdf", "--outdir", str(tmp_path / "lo"), *map(str, docx_files)],

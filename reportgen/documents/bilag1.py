@@ -45,7 +45,7 @@ def build_bilag1(
     """
     blocks: list[Block] = [
         Heading("Sammenfatning", 1, "sammenfatning"),
-        Paragraph.of(_colour_intro(barometer)),
+        Paragraph.of(colour_intro(barometer)),
         Paragraph.of(narrative.intro),
         overview_table(barometer, assessment),
     ]
@@ -66,7 +66,8 @@ def build_bilag1(
     return Document("bilag1", meta, tuple(blocks))
 
 
-def _colour_intro(barometer: Barometer) -> str:
+def colour_intro(barometer: Barometer) -> str:
+    """What the signal colours mean; Bilag 1 and the committee case open their status with it."""
     n = len(barometer.areas)
     return (
         f"Status for udviklingen inden for {barometer.config.policy} og dens "

@@ -113,6 +113,17 @@ def years_text(months: float) -> str:
 # 1. Lifetime
 
 def _lifetime_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
+    blocks: list[Block] = [Heading("Barometrets levetid", 1, "levetid"),
+                           *(Paragraph.of(text) for text in lifetime_sentences(barometer, facts))]
+    decided = common.decisions_sentence(barometer, facts.update)
+    if decided:
+        blocks.append(Paragraph.of(decided))
+    return blocks
+
+
+def lifetime_sentences(barometer: Barometer, facts: LifetimeFacts) -> tuple[str, str]:
+    """Two paragraphs: when the barometer started and how often it has been updated; what it
+    measures and how many figures it has published (Bilag 3 and the committee case's history)."""
     name = da.capitalize(common.barometer_definite(barometer.config.title))
     first, now = _month(barometer, facts.first_update), _month(barometer, facts.update)
     if facts.updates == 1:
@@ -144,11 +155,7 @@ def _lifetime_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]
            else "")
         + "."
     )
-    return [
-        Heading("Barometrets levetid", 1, "levetid"),
-        Paragraph.of(rounds),
-        Paragraph.of(scope + ". " + figures),
-    ]
+    return rounds, scope + ". " + figures
 
 
 # --------------------------------------------------------------------------------------------------
@@ -163,9 +170,9 @@ def _colour_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
     return blocks
 
 
-def colour_summary(barometer: Barometer, facts: LifetimeFacts) -> list[str]:
+def colour_summary(barometer: Barometer, facts: LifetimeFacts, *, table: bool = True) -> list[str]:
     """Which areas have been red, which got better or worse since their first colour, how much
-    was carried over."""
+    was carried over (``table``: said of the colour table beside the text, as in Bilag 3)."""
     names = {a.id: a.name for a in barometer.areas}
     out = []
     red = [row for row in facts.history if row.red_updates]
@@ -189,10 +196,16 @@ def colour_summary(barometer: Barometer, facts: LifetimeFacts) -> list[str]:
     if never:
         out.append(f"{da.join_list(never)} har endnu ikke kunnet vurderes.")
     cells = len(facts.history) * facts.updates
-    if facts.carried_cells:
+    if facts.carried_cells and table:
         out.append(
             f"I {da.number(facts.carried_cells, 0)} af de {da.number(cells, 0)} felter i tabellen er farven "
             "overført fra en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
+        )
+    elif facts.carried_cells:
+        out.append(
+            f"Af de {da.number(cells, 0)} farver, indsatsområderne har fået ved de "
+            f"{da.number(facts.updates, 0)} opdateringer, er {da.number(facts.carried_cells, 0)} overført fra "
+            "en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
         )
     return out
 

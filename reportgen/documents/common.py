@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from .. import palette
 from ..assess import IndicatorResult
 from ..document import Cell, DocumentMeta, Figure
-from ..model import Barometer, Indicator, Signal, Update
+from ..model import Barometer, Decision, Indicator, Signal, Update
 from ..narrate import danish as da
 from ..writer import slug
 
@@ -104,6 +104,30 @@ def barometer_definite(title: str) -> str:
 def document_date(update: Update) -> dt.date:
     """Documents are dated at the committee meeting, else at the update."""
     return update.meeting_date or update.date
+
+
+def decision_date(barometer: Barometer, decision: Decision) -> dt.date:
+    """When the committee decided: ``decided_on``, else the update's meeting date (else its date)."""
+    return decision.decided_on or document_date(barometer.update(decision.update))
+
+
+def decisions_sentence(barometer: Barometer, update_id: str) -> str | None:
+    """What the committee decided on the previous update's case, for this update's case and Bilag 3:
+    ``Udvalget besluttede den 3. december 2009 om opdateringen i december 2009: punkt 1 blev taget
+    til efterretning, punkt 2 blev godkendt og punkt 3 blev drøftet.`` None: nothing recorded."""
+    update = barometer.update(update_id)
+    if update.index == 0:
+        return None
+    previous = barometer.updates[update.index - 1]
+    by_date: dict[dt.date, list[Decision]] = {}
+    for d in barometer.decisions_of(previous.id):
+        by_date.setdefault(decision_date(barometer, d), []).append(d)
+    sentences = [
+        f"Udvalget besluttede den {da.date(when)} om opdateringen i {da.month_year(previous.date)}: "
+        + da.join_list([f"punkt {d.point} {d.text.rstrip('.')}" for d in decisions]) + "."
+        for when, decisions in by_date.items()
+    ]
+    return " ".join(sentences) or None
 
 
 def created_stamp(update: Update) -> str:

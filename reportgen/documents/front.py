@@ -23,7 +23,7 @@ def build_front(barometer: Barometer, assessment: Assessment, entries) -> Docume
     blocks = (
         Paragraph.of(
             f"Materialet til {common.owner_name(barometer)}s behandling af opdateringen af "
-            f"{common.barometer_definite(cfg.title)} {update.label.lower()}: orienteringen om status "
+            f"{common.barometer_definite(cfg.title)} {update.label.lower()}: indstillingen, orienteringen om status "
             "og udvikling på indikatorerne (Bilag 1), borgmesterbrevene til fagudvalgene (Bilag 2) og "
             "forslaget til gode råd til det nye udvalg (Bilag 3).", style="lead"),
         Heading("Signalfarverne ved denne opdatering", 1, "signalfarver"),

@@ -94,6 +94,14 @@ def capitalize(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def genitive(name: str) -> str:
+    """``Beskæftigelses- og Integrationsudvalget`` -> ``…udvalgets``; ``Aarhus`` -> ``Aarhus'``."""
+    name = name.strip()
+    if not name:
+        return name
+    return name + ("'" if name[-1].lower() in "sxz" else "s")
+
+
 def join_list(items: list[str]) -> str:
     """``a, b og c``."""
     if len(items) <= 1:
