@@ -163,6 +163,10 @@ _SETTINGS_KEYS: dict[tuple[str, str], str] = {
 }
 
 
+# Sections of letters.toml that other modules read: [afsender] is the e-mail sender (reportgen/mail.py).
+OTHER_SECTIONS: tuple[str, ...] = ("afsender",)
+
+
 def load_settings(*, barometer_dir: Path | None, project_dir: Path) -> LetterSettings:
     """Read letters.toml from the project, then the barometer's, whose values win key by key.
 
@@ -187,6 +191,8 @@ def _settings_values(data: Mapping[str, Any], where: str) -> dict[str, str]:
     known = ", ".join(f"[{s}] {k}" for s, k in _SETTINGS_KEYS)
     out: dict[str, str] = {}
     for section, table in data.items():
+        if section in OTHER_SECTIONS:
+            continue
         if not isinstance(table, dict):
             raise TemplateError(f"{where}: '{section}' skal være en sektion; kendte nøgler: {known}")
         for key, value in table.items():
