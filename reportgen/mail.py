@@ -52,6 +52,7 @@ MIME_TYPES = {
     ".pdf": ("application", "pdf"),
     ".docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
 }
+_KIND = {".pdf": "PDF", ".docx": "Word"}
 # Characters Windows does not allow in a file name: an attachment must save under its own name.
 _UNSAFE_FILENAME = str.maketrans({c: "-" for c in '<>:"/\\|?*'})
 _LINE_WIDTH = 72
@@ -388,7 +389,7 @@ def _attachment(out_dir: Path, update: Update, committee: Committee, path: str,
     if digest != manifest[path]:
         return None, Issue(where, None, None, "er ændret efter build (passer ikke med manifest.json); "
                            "kør reportgen build igen")
-    stem = f"Borgmesterbrev til {committee.name}, {da.month_year(update.date)}".translate(_UNSAFE_FILENAME)
+    stem = _one_line(f"Borgmesterbrev til {committee.name}, {da.month_year(update.date)}").translate(_UNSAFE_FILENAME)
     return Attachment(path, stem + Path(path).suffix, data, digest), None
 
 
@@ -536,11 +537,11 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
     msg = EmailMessage(policy=policy.SMTP)
     # formataddr strings, not headerregistry.Address: Python 3.11 quotes the address of an Address
     # whose name needs encoding (<"x@example.org">), which mail programs cannot read.
-    msg["From"] = formataddr((sender.name, sender.address))
+    msg["From"] = formataddr((_one_line(sender.name), sender.address))
     if sender.reply_to:
         msg["Reply-To"] = sender.reply_to
-    msg["To"] = ", ".join(formataddr((mail.committee.name, a)) for a in mail.recipients)
-    msg["Subject"] = mail.subject
+    msg["To"] = ", ".join(formataddr((_one_line(mail.committee.name), a)) for a in mail.recipients)
+    msg["Subject"] = _one_line(mail.subject)
     msg["Date"] = format_datetime(sent or mail.draft_date)
     msg["Message-ID"] = plan.message_id(mail)
     if sent is None:
@@ -557,6 +558,11 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
         if part.is_multipart():
             part.set_boundary(f"=_reportgen_alt_{key}")
     return msg
+
+
+def _one_line(text: str) -> str:
+    """A header value from data on one line: a line break there would start a new header."""
+    return " ".join(text.split())
 
 
 def write_drafts(plan: MailPlan) -> list[Path]:
@@ -833,7 +839,7 @@ def plan_lines(plan: MailPlan, statuses: Sequence[MailStatus], *, resend: bool =
         lines.append(f"{m.committee.id}: {m.committee.name} ({s.state}; {what})")
         lines.append(f"  Til: {'; '.join(m.recipients)}")
         lines.append(f"  Emne: {m.subject}")
-        lines += [f"  Bilag: {a.filename} ({a.mime_type}, {a.path})" for a in m.attachments]
+        lines += [f"  Bilag: {a.filename} ({_KIND[Path(a.path).suffix]}, {a.path})" for a in m.attachments]
     n = sum(bool(s.pending) for s in statuses)
     lines.append(f"Prøvekørsel: {n} af {len(statuses)} e-mails ville blive sendt. Intet er skrevet eller sendt.")
     return lines
