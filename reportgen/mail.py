@@ -7,6 +7,7 @@ The CLI (``reportgen send``) and the workbench call these same functions.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
 import ipaddress
@@ -740,10 +741,7 @@ def _open(smtp: SmtpSettings, connect: Connect) -> smtplib.SMTP:
             client.starttls(context=ssl.create_default_context())
             client.ehlo()
         if smtp.user:
-            client.login(smtp.user, smtp.password or "")
-    except MailSendError:
-        client.close()
-        raise
+            _login(client, smtp.user, smtp.password or "")
     except smtplib.SMTPAuthenticationError as exc:
         client.close()
         raise MailSendError(f"serveren {where} afviste brugeren {smtp.user}: {_describe(exc)}. "
@@ -751,7 +749,25 @@ def _open(smtp: SmtpSettings, connect: Connect) -> smtplib.SMTP:
     except (OSError, smtplib.SMTPException) as exc:
         client.close()
         raise MailSendError(f"kan ikke tale med {where}: {_describe(exc)}. Intet er sendt.") from exc
+    except BaseException:
+        client.close()
+        raise
     return client
+
+
+def _login(client: smtplib.SMTP, user: str, password: str) -> None:
+    """smtplib's login, or for a user name or password with æ, ø, å (which smtplib can only send as
+    ASCII) AUTH PLAIN in UTF-8 as RFC 4616 has it."""
+    if (user + password).isascii():
+        client.login(user, password)
+        return
+    if not client.has_extn("auth") or "PLAIN" not in client.esmtp_features.get("auth", "").upper().split():
+        raise smtplib.SMTPNotSupportedError("serveren tilbyder ikke AUTH PLAIN, som et brugernavn eller en "
+                                            "adgangskode med æ, ø eller å kræver")
+    token = base64.b64encode(f"\0{user}\0{password}".encode()).decode("ascii")
+    code, reply = client.docmd("AUTH", f"PLAIN {token}")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _deliver(plan: MailPlan, client: smtplib.SMTP, status: MailStatus, when: dt.datetime,

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import BASE_FILES, DEMO, write_barometer
 from typer.testing import CliRunner
 
@@ -90,8 +91,8 @@ class Handler:
 class LoopbackController(Controller):
     """aiosmtpd on 127.0.0.1 and a port the system picks (port 0), read back once it listens."""
 
-    def __init__(self, handler):
-        super().__init__(handler, hostname="127.0.0.1", port=0)
+    def __init__(self, handler, **smtp_options):
+        super().__init__(handler, hostname="127.0.0.1", port=0, **smtp_options)
 
     def _trigger_server(self):
         self.port = self.server.sockets[0].getsockname()[1]
@@ -102,6 +103,24 @@ class LoopbackController(Controller):
 def smtp():
     handler = Handler()
     controller = LoopbackController(handler)
+    controller.start()
+    handler.address = f"127.0.0.1:{controller.port}"
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def smtp_with_login():
+    """A server that offers AUTH and accepts only user "biu" with password "hemmelig æøå" (without
+    TLS: reportgen allows that only on loopback)."""
+    handler = Handler()
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"biu", "hemmelig æøå".encode())
+        return AuthResult(success=ok, handled=False)
+
+    controller = LoopbackController(handler, authenticator=authenticator, auth_require_tls=False)
     controller.start()
     handler.address = f"127.0.0.1:{controller.port}"
     yield handler
@@ -252,6 +271,20 @@ def test_starttls_asked_of_a_server_without_it_sends_nothing(case, smtp):
     assert result.exit_code == 1
     assert "tilbyder ikke STARTTLS" in result.stderr and "Intet er sendt" in result.stderr
     assert smtp.messages == [] and not (update / "mail" / "sendelog.jsonl").exists()
+
+
+def test_login_takes_the_password_from_the_environment_only(case, smtp_with_login):
+    folder, out, update = case
+    server = smtp_with_login.address
+    wrong = send(folder, out, "--smtp", server, "--user", "biu", env={mail.PASSWORD_VARIABLE: "forkert"})
+    assert wrong.exit_code == 1 and "afviste brugeren biu" in wrong.stderr and "Intet er sendt" in wrong.stderr
+    assert smtp_with_login.messages == [] and not (update / "mail" / "sendelog.jsonl").exists()
+
+    result = send(folder, out, "--smtp", server, "--user", "biu", env={mail.PASSWORD_VARIABLE: "hemmelig æøå"})
+    assert result.exit_code == 0, result.stderr
+    assert len(smtp_with_login.messages) == 2
+    assert "hemmelig" not in result.stdout + result.stderr
+    assert "hemmelig" not in (update / "mail" / "sendelog.jsonl").read_text("utf-8")
 
 
 def test_a_letter_whose_files_changed_since_it_was_sent_goes_again_only_with_resend(case, smtp):
