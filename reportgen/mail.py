@@ -248,7 +248,11 @@ def plan_mail(
 
     receivers, _ = addressees(barometer)
     stems = committee_stems(barometer.committees)
-    settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
+    try:
+        settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
+    except TemplateError as err:
+        problems.append(_template_issue(err))
+        settings = letters.LetterSettings()
     subject = subject_line(settings, update)
     mails: list[Mail] = []
     for committee in receivers:
