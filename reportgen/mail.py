@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from html import escape as html_escape
 from pathlib import Path
 from typing import Any
@@ -540,12 +540,10 @@ def markdown_to_html(markdown: str, *, title: str) -> str:
 
 def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | None) -> EmailMessage:
     msg = EmailMessage(policy=policy.SMTP)
-    # formataddr strings, not headerregistry.Address: Python 3.11 quotes the address of an Address
-    # whose name needs encoding (<"x@example.org">), which mail programs cannot read.
-    msg["From"] = formataddr((_one_line(sender.name), sender.address))
+    msg["From"] = _address(sender.name, sender.address)
     if sender.reply_to:
         msg["Reply-To"] = sender.reply_to
-    msg["To"] = ", ".join(formataddr((_one_line(mail.committee.name), a)) for a in mail.recipients)
+    msg["To"] = ", ".join(_address(mail.committee.name, a) for a in mail.recipients)
     msg["Subject"] = _one_line(mail.subject)
     msg["Date"] = format_datetime(sent or mail.draft_date)
     msg["Message-ID"] = plan.message_id(mail)
@@ -563,6 +561,15 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
         if part.is_multipart():
             part.set_boundary(f"=_reportgen_alt_{key}")
     return msg
+
+
+def _address(name: str, address: str) -> str:
+    """``"Teknik, Miljø" <tmu@example.org>``: the name always as a quoted string, which the email
+    package encodes whole. (Python 3.11 mangles both a headerregistry.Address with æøå, writing
+    <"x@example.org">, and formataddr's encoded word, whose ``,`` ``:`` ``@`` it writes back bare, so
+    that "Teknik, Miljø" would become two addresses.)"""
+    quoted = _one_line(name).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{quoted}" <{address}>'
 
 
 def _one_line(text: str) -> str:

@@ -340,6 +340,27 @@ def test_every_problem_is_listed_and_nothing_is_written_or_sent(case, smtp):
     assert not (update / "mail").exists() and smtp.messages == []
 
 
+def test_an_update_that_was_not_built_stops_send(case):
+    folder, out, _ = case
+    result = send(folder, out, "--update", "2008-12")
+    assert result.exit_code == 1
+    assert f"{out / '2008-12'}: opdateringen er ikke bygget her; kør reportgen build" in result.stderr
+
+
+@pytest.mark.parametrize("name", ["Børne- og\nBcc: spion@example.org", "Teknik, Miljø", 'Børn "små" <x> (unge) \\ @'])
+def test_a_committee_name_stays_one_display_name(case, name):
+    """A line break cannot add a header, and , : @ < > " in a name with æøå cannot add an address."""
+    folder, out, _ = case
+    cell = '"' + name.replace('"', '""') + '"'
+    committees = (folder / "committees.csv").read_text("utf-8").replace("Børne- og Ungdomsudvalget", cell)
+    (folder / "committees.csv").write_text(committees, encoding="utf-8")
+    plan = mail.plan_mail(folder, out_root=out)
+    assert any("bygget ud fra andre data" in p.message for p in plan.problems)  # so it would not go
+    msg = parse(plan.message_bytes(plan.mails[0]))
+    assert msg["Bcc"] is None
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [(" ".join(name.split()), a) for a in BUU]
+
+
 def test_no_sender_table_is_a_located_error(case):
     folder, out, _ = case
     (folder / "letters" / "letters.toml").unlink()
