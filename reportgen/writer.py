@@ -36,9 +36,10 @@ def safe_stem(identifier: str) -> str:
     return stem
 
 
-# Folders of ``<out>/<update>/`` that a later step writes and a rebuild carries over: the send log
-# in mail/ must outlive a rebuild, or the letters would go out twice.
-KEEP: tuple[str, ...] = ("mail",)
+# Files of ``<out>/<update>/`` that a later step writes and a rebuild carries over: the send log
+# must outlive a rebuild, or the letters would go out twice. (The .eml drafts beside it are not
+# kept: they would carry the old letters; ``reportgen send`` writes them anew.)
+KEEP: tuple[str, ...] = ("mail/sendelog.jsonl",)
 
 
 @contextlib.contextmanager
@@ -154,7 +155,8 @@ class OutputWriter:
         kept: list[str] = []
         try:
             for name in KEEP:  # same file system: a rename, and back again if the swap fails
-                if (self.target / name).is_dir() and not (self.staging / name).exists():
+                if (self.target / name).is_file() and not (self.staging / name).exists():
+                    (self.staging / name).parent.mkdir(parents=True, exist_ok=True)
                     os.replace(self.target / name, self.staging / name)
                     kept.append(name)
             if had_old:

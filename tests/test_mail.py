@@ -313,8 +313,10 @@ def test_a_rebuild_keeps_the_send_log(tmp_path):
         if round_ == 0:
             (tmp_path / "2009-12" / "mail").mkdir()
             (tmp_path / "2009-12" / "mail" / "sendelog.jsonl").write_text("{}\n")
+            (tmp_path / "2009-12" / "mail" / "BUU.eml").write_text("the old letter")
     assert (tmp_path / "2009-12" / "bilag1.pdf").read_bytes() == b"PDF round 1"
     assert (tmp_path / "2009-12" / "mail" / "sendelog.jsonl").read_text() == "{}\n"
+    assert not (tmp_path / "2009-12" / "mail" / "BUU.eml").exists()  # a draft of the old letters goes
 
 
 # --------------------------------------------------------------------------------------------------
