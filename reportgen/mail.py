@@ -331,8 +331,9 @@ def load_sender(barometer_dir: Path, *, project_dir: Path = PROJECT_DIR) -> tupl
         if key in values:
             try:
                 found = parse_emails(values[key])
-            except ValueError as err:
-                problems.append(Issue(where, None, f"[{SENDER_SECTION}] {key}", str(err)))
+            except ValueError:
+                problems.append(Issue(where, None, f"[{SENDER_SECTION}] {key}",
+                                      f'"{values[key]}" er ikke én e-mailadresse (navn@example.org)'))
                 del values[key]
                 continue
             if len(found) != 1:

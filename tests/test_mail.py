@@ -382,6 +382,17 @@ def test_the_project_letters_may_not_name_a_sender(tmp_path):
         "skriv den i b/letters/letters.toml"]
 
 
+def test_a_bad_sender_table_names_file_and_key(tmp_path):
+    toml = '[afsender]\nnavn = "Forvaltningen"\nadresse = "barometer.example.org"\nsvar = "x@example.org"\n'
+    write_barometer(tmp_path / "b", {"letters/letters.toml": toml})
+    sender, problems = mail.load_sender(tmp_path / "b")
+    assert sender is None
+    assert [str(p) for p in problems] == [
+        "b/letters/letters.toml: [afsender] svar: ukendt nøgle; kendte nøgler: navn, adresse, svar_til",
+        'b/letters/letters.toml: [afsender] adresse: "barometer.example.org" er ikke én e-mailadresse '
+        "(navn@example.org)"]
+
+
 def test_the_barometers_own_mail_text_wins_and_its_errors_name_file_and_line(case):
     folder, out, update = case
     (folder / "letters" / "mail.md").write_text("Kære {{ udvalg.navn }}\n\n*Venlig* hilsen {{ afsender.navn }}\n",
