@@ -181,6 +181,62 @@ def build(
     )
 
 
+@app.command("send")
+def send_command(
+    folder: FolderArg,
+    update: UpdateOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Outputmappen fra build (standard: output)")]
+    = Path("output"),
+    smtp: Annotated[str | None, typer.Option(
+        "--smtp", help="Send over SMTP: VÆRT:PORT, fx smtp.example.org:587 (uden: skriv kun .eml-filer)")] = None,
+    starttls: Annotated[bool, typer.Option("--starttls", help="Kryptér forbindelsen med STARTTLS")] = False,
+    user: Annotated[str | None, typer.Option(
+        "--user", help="Brugernavn på SMTP-serveren; adgangskoden læses fra REPORTGEN_SMTP_PASSWORD")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Vis modtagere og bilag; skriv og send intet")] = False,
+    resend: Annotated[bool, typer.Option("--resend", help="Send også breve, hvis filer er ændret siden afsendelse")]
+    = False,
+) -> None:
+    """Skriv hvert udvalgs brev som en e-mail, klar til at sende (OUT/<opdatering>/mail/<udvalg>.eml),
+    og send dem med --smtp. Et brev, serveren har taget imod, sendes aldrig igen (se mail/sendelog.jsonl).
+
+    Eksempel: reportgen send data/copenhagen --update 2009-12 --smtp smtp.example.org:587 --starttls --user biu
+    """
+    from . import mail
+
+    if (starttls or user) and smtp is None:
+        raise typer.BadParameter("--starttls og --user kræver --smtp", param_hint="--smtp")
+    try:
+        settings = mail.SmtpSettings.from_options(smtp, starttls=starttls, user=user) if smtp else None
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--smtp") from None
+    try:
+        plan = mail.plan_mail(folder, out_root=out, update_id=update, smtp=settings)
+        plan.check()
+        if dry_run:
+            for line in mail.plan_lines(plan, mail.mail_status(plan, resend=resend), resend=resend):
+                typer.echo(line)
+            return
+        if settings is None:
+            written = mail.write_drafts(plan)
+            typer.echo(f"Skrevet {len(written)} e-mails til {plan.out_dir / mail.MAIL_DIR} "
+                       "(åbn en .eml-fil for at sende)")
+            return
+        result = mail.send_mail(plan, settings, resend=resend,
+                                progress=lambda m: typer.echo(f"  Sender til {m.committee.name}", err=True))
+    except mail.MailPlanError as err:
+        for issue in err.issues:
+            typer.echo(str(issue), err=True)
+        n = len(err.issues)
+        typer.echo(f"Fejl: {n} {'problem' if n == 1 else 'problemer'}. Intet er skrevet eller sendt.", err=True)
+        raise typer.Exit(1) from None
+    except ReportgenError as err:
+        _fail(err)
+    for line, is_error in mail.result_lines(result, plan):
+        typer.echo(line, err=is_error)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
 _PLURAL = {"green": "grønne", "yellow": "gule", "red": "røde", "grey": "grå"}
 INTERRUPTED = "Afbrudt. Tidligere output er urørt."
 

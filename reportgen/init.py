@@ -59,6 +59,8 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
                "(letters/BEU.md)."),
         Column("name", "Udvalgets fulde navn, fx Beskæftigelsesudvalget."),
         Column("chair", "Valgfri: formandens navn."),
+        Column("email", "Valgfri: sekretariatets e-mailadresse, som brevet sendes til (reportgen send). "
+               "Flere adresser skilles med semikolon."),
     ),
     "districts": (
         Column("id", "Valgfri fane. Bydelens id, fx 1."),
@@ -140,7 +142,7 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
 EXAMPLES: dict[str, tuple[tuple[Value, ...], ...]] = {
     "updates": (("2025-06", dt.date(2025, 6, 12), "Juni 2025", None, None, None, None),),
     "areas": (("BES", "Beskæftigelse", None),),
-    "committees": (("OEU", "Økonomiudvalget", None), ("BEU", "Beskæftigelsesudvalget", None)),
+    "committees": (("OEU", "Økonomiudvalget", None, None), ("BEU", "Beskæftigelsesudvalget", None, None)),
     "districts": (("1", "Nord", "1"),),
     "indicators": (("BES1", "BES", "Andel af de 16-64-årige i beskæftigelse", "ja", "percent", "up", 1,
                     "previous", 0, 72.0, "2024-03", 75.0, "2028-12", "BEU", "Danmarks Statistik", "nej",
@@ -267,6 +269,7 @@ for projektets fil med samme navn:
 
 Hvem der underskriver brevene, står kun her (`[underskrift]` i `letters.toml`); uden det underskriver
 formanden for det udvalg, der ejer barometret (`chair` i committees.csv).
+| `mail.md` | teksten i e-mailen, som brevet sendes med (`reportgen send`) |
 
 Er der ingen `default.md` her, bruges projektets standardbrev. Vejledningen til at skrive et brev
 (afsnit, overskrifter og de navne, der kan stå i `{{ }}`) står i `letters/README.md` i reportgen.
@@ -301,6 +304,12 @@ titel = "Borgmester"
 [sag]
 # direktoer = ""
 # chef = ""
+
+# Afsenderen af e-mailene med brevene (reportgen send). Fjern # foran de fire linjer og ret dem.
+# [afsender]
+# navn = "Forvaltningen"
+# adresse = "barometer@example.org"
+# svar_til = "sekretariatet@example.org"
 """
 
 

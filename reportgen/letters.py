@@ -173,6 +173,10 @@ PERSON_KEYS: dict[str, tuple[str, ...]] = {
 # What ``reportgen init`` writes where a name belongs; it must never reach a document.
 PLACEHOLDER_NAME = "Navn Navnesen"
 
+# Sections of letters.toml that other modules read themselves: [afsender] is the e-mail sender
+# (reportgen/mail.py, from the barometer's own file only).
+OTHER_SECTIONS: tuple[str, ...] = ("afsender",)
+
 
 def load_settings(
     *, barometer_dir: Path | None, project_dir: Path, title: str | None = None
@@ -215,7 +219,7 @@ def _settings_values(data: Mapping[str, Any], where: str, *, own: bool) -> dict[
     known = ", ".join(f"[{s}] {k}" for s, k in keys)
     out: dict[str, str] = {}
     for section, table in data.items():
-        if section == PRESS_SECTION:  # the press contact: load_press_contact reads it
+        if section == PRESS_SECTION or section in OTHER_SECTIONS:  # read by load_press_contact, mail.py
             continue
         if not isinstance(table, dict):
             raise TemplateError(f"{where}: '{section}' skal være en sektion; kendte nøgler: {known}")

@@ -114,6 +114,7 @@ class Committee:
     id: str
     name: str
     chair: str | None = None
+    email: tuple[str, ...] = ()  # the secretariat's address(es), for ``reportgen send``
 
 
 @dataclass(frozen=True)

@@ -148,6 +148,15 @@ def dependency_versions() -> dict[str, str]:
     return versions
 
 
+def input_path(path: Path, folder: Path) -> str:
+    """An input file's name in the manifest: relative to the barometer folder, also when the folder
+    was given as a relative path (``data/copenhagen/areas.csv`` -> ``areas.csv``)."""
+    try:
+        return Path(path).resolve().relative_to(Path(folder).resolve()).as_posix()
+    except ValueError:
+        return Path(path).as_posix()
+
+
 def build_manifest(
     *, update_id: str, folder: Path, input_files: Sequence[Path], outputs: dict[str, bytes]
 ) -> bytes:
@@ -156,10 +165,7 @@ def build_manifest(
     Paths are relative to the barometer folder (inputs) and the update folder (outputs), so
     the manifest is the same wherever the build ran.
     """
-    inputs = []
-    for path in sorted(input_files):
-        rel = path.resolve().relative_to(folder.resolve()).as_posix() if path.is_absolute() else path.as_posix()
-        inputs.append(_file_record(rel, path.read_bytes()))
+    inputs = [_file_record(input_path(path, folder), path.read_bytes()) for path in sorted(input_files)]
     manifest = {
         "update": update_id,
         "tool": {"name": "reportgen", "version": __version__},

@@ -70,6 +70,13 @@ def _case(s: Subject) -> Sequence[Document]:
     return (build_case(s.barometer, s.history, s.assessment, s.narrative, project_dir=s.project_dir),)
 
 
+def _mail(s: Subject) -> Sequence[Document]:
+    from .mail import check_mail_text
+
+    check_mail_text(s.barometer, project_dir=s.project_dir)
+    return ()
+
+
 def _press(s: Subject) -> Sequence[Document]:
     from .documents.press import build_press
 
@@ -89,6 +96,7 @@ TEXT_CHECKS: list[tuple[str, TextCheck]] = [
     ("temaer (Bilag 3, advice.md)", _advice),
     ("indstilling (case.md, [sag])", _case),
     ("pressemeddelelse (press.md, [presse])", _press),
+    ("e-mail med brevene (mail.md, [afsender])", _mail),
     ("årlig statusrapport (annual.md)", _annual),
 ]
 

@@ -181,6 +181,29 @@ def default_source_type(source: str | None) -> str:
     return "national" if any(word in text for word in _NATIONAL_SOURCE_WORDS) else "local"
 
 
+_EMAIL_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_EMAIL_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+_EMAIL_RE = re.compile(f"{_EMAIL_LOCAL}@{_EMAIL_DOMAIN}")
+
+
+def parse_emails(text: str) -> tuple[str, ...]:
+    """One or more e-mail addresses separated by ``;`` (``a@example.org; b@example.org``), each a
+    plain ASCII address without a display name; an empty piece (a trailing ``;``) is skipped."""
+    pieces = [p.strip() for p in text.split(";")]
+    out: list[str] = []
+    for piece in (p for p in pieces if p):
+        if "<" in piece or ">" in piece:
+            raise ValueError(f'"{piece}": write only the address (name@example.org), without a name or <>')
+        if "," in piece or " " in piece:
+            raise ValueError(f'"{piece}" is not one address; separate several addresses with ";"')
+        if not _EMAIL_RE.fullmatch(piece) or len(piece) > 254:
+            raise ValueError(f'"{piece}" is not an e-mail address (name@example.org, letters a-z without æ, ø, å)')
+        if piece.lower() in (o.lower() for o in out):
+            raise ValueError(f'"{piece}" is given twice')
+        out.append(piece)
+    return tuple(out)
+
+
 # --- located rows ---------------------------------------------------------------------------------
 
 
@@ -716,6 +739,7 @@ def _committees(v: _Validator) -> Rows[Committee]:
             id=c.get("id", required=True),
             name=c.get("name", required=True),
             chair=c.get("chair"),
+            email=c.get("email", parse_emails),
         ),
     )
 

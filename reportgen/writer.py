@@ -36,6 +36,42 @@ def safe_stem(identifier: str) -> str:
     return stem
 
 
+# Files of ``<out>/<update>/`` that a later step writes and a rebuild carries over: the send log
+# must outlive a rebuild, or the letters would go out twice. (The .eml drafts beside it are not
+# kept: they would carry the old letters; ``reportgen send`` writes them anew.)
+KEEP: tuple[str, ...] = ("mail/sendelog.jsonl",)
+
+
+@contextlib.contextmanager
+def output_lock(out_root: Path):
+    """Hold the output folder's lock (the one a build holds) for a step that writes into it."""
+    Path(out_root).mkdir(parents=True, exist_ok=True)
+    fd = _lock(Path(out_root))
+    try:
+        yield
+    finally:
+        _unlock(fd)
+
+
+def _lock(out_root: Path) -> int:
+    fd = os.open(out_root / ".reportgen.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as err:
+        os.close(fd)
+        if err.errno in (errno.EAGAIN, errno.EACCES):
+            raise BuildLockedError(
+                f"en anden kørsel bygger allerede i {out_root}; vent til den er færdig"
+            ) from err
+        raise
+    return fd
+
+
+def _unlock(fd: int) -> None:
+    fcntl.flock(fd, fcntl.LOCK_UN)
+    os.close(fd)
+
+
 @dataclass(frozen=True)
 class Written:
     """One published output file: path relative to the update folder, SHA-256, size."""
@@ -68,18 +104,7 @@ class OutputWriter:
             self.out_root.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             raise ReportgenError(f"kan ikke oprette outputmappen {self.out_root}: {err.strerror}") from err
-        lock_path = self.out_root / ".reportgen.lock"
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as err:
-            os.close(fd)
-            if err.errno in (errno.EAGAIN, errno.EACCES):
-                raise BuildLockedError(
-                    f"en anden kørsel bygger allerede i {self.out_root}; vent til den er færdig"
-                ) from err
-            raise
-        self._lock_fd = fd
+        self._lock_fd = _lock(self.out_root)
         for sig in (signal.SIGTERM,):
             with contextlib.suppress(ValueError):  # not in the main thread
                 self._old_handlers[sig] = signal.signal(sig, _raise_interrupt)
@@ -94,8 +119,7 @@ class OutputWriter:
             for sig, handler in self._old_handlers.items():
                 signal.signal(sig, handler)  # type: ignore[arg-type]
             if self._lock_fd is not None:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-                os.close(self._lock_fd)
+                _unlock(self._lock_fd)
                 self._lock_fd = None
 
     # -- writing -----------------------------------------------------------------------------
@@ -128,13 +152,21 @@ class OutputWriter:
         _sync_tree(self.staging, [self.staging / w.path for w in self._files.values()])
         old = self.out_root / f".old-{self.target.name}-{os.getpid()}"
         had_old = self.target.exists()
-        if had_old:
-            os.replace(self.target, old)
+        kept: list[str] = []
         try:
-            os.replace(self.staging, self.target)
-        except OSError:
+            for name in KEEP:  # same file system: a rename, and back again if the swap fails
+                if (self.target / name).is_file() and not (self.staging / name).exists():
+                    (self.staging / name).parent.mkdir(parents=True, exist_ok=True)
+                    os.replace(self.target / name, self.staging / name)
+                    kept.append(name)
             if had_old:
+                os.replace(self.target, old)
+            os.replace(self.staging, self.target)
+        except BaseException:
+            if had_old and old.exists():
                 os.replace(old, self.target)
+            for name in kept:
+                os.replace(self.staging / name, self.target / name)
             raise
         _fsync_dir(self.out_root)
         if had_old:

@@ -82,15 +82,9 @@ def build_letters(
     signer: letters.Person | None = None
     update = barometer.update(assessment.update)
     documents: list[Document] = []
-    skipped: list[Skipped] = []
-    for committee in barometer.committees:
+    receivers, skipped = addressees(barometer, include_owner=include_owner)
+    for committee in receivers:
         indicators = barometer.indicators_of_committee(committee.id)
-        if not indicators:
-            skipped.append(Skipped(committee, "har ingen indikatorer i barometret"))
-            continue
-        if committee.id == barometer.config.owner and not include_owner:
-            skipped.append(Skipped(committee, "er afsender af brevene"))
-            continue
         signer = signer or letters.signatory(barometer)
         source = letters.find_letter(stems[committee.id], barometer_dir=barometer.folder,
                                      project_dir=project_dir)
@@ -107,6 +101,26 @@ def build_letters(
         documents.append(Document(stems[committee.id], _meta(barometer, update, committee, settings, signer),
                                   blocks))
     return Letters(tuple(documents), tuple(skipped))
+
+
+def addressees(barometer: Barometer, *, include_owner: bool = False) -> tuple[list[Committee], list[Skipped]]:
+    """The committees that get a letter, in committees.csv order, and those that get none and why:
+    a committee without indicators, and the owner (the sender) unless ``include_owner``."""
+    receivers: list[Committee] = []
+    skipped: list[Skipped] = []
+    for committee in barometer.committees:
+        if not barometer.indicators_of_committee(committee.id):
+            skipped.append(Skipped(committee, "har ingen indikatorer i barometret"))
+        elif committee.id == barometer.config.owner and not include_owner:
+            skipped.append(Skipped(committee, "er afsender af brevene"))
+        else:
+            receivers.append(committee)
+    return receivers, skipped
+
+
+def subject_line(settings: letters.LetterSettings, update: Update) -> str:
+    """The letter's subject: ``Opfølgning på integrationsbarometret, december 2009``."""
+    return f"{settings.subject}, {da.month_year(update.date)}"
 
 
 def committee_stems(committees: Sequence[Committee]) -> dict[str, str]:
@@ -144,12 +158,31 @@ def letter_context(
     ``signer`` defaults to :func:`letters.signatory`."""
     signer = signer or letters.signatory(barometer)
     update = barometer.update(assessment.update)
-    config = barometer.config
-    owner = _committee_or_none(barometer, config.owner)
     indicators = barometer.indicators_of_committee(committee.id)
     rows = [_indicator_vars(barometer, assessment, narrative, ind) for ind in indicators]
     signals = [assessment.indicator(ind.id).signal for ind in indicators]
     by_signal = {s: [r for r, sig in zip(rows, signals, strict=True) if sig == s] for s in _COUNT_ORDER}
+    return {
+        **frame_context(barometer, update, committee, settings),
+        "indikatorer": rows,
+        "roede": by_signal["red"],
+        "gule": by_signal["yellow"],
+        "groenne": by_signal["green"],
+        "graa": by_signal["grey"],
+        "fordeling": _count_text(by_signal),
+        "initiativer": [i for r in rows for i in r["initiativer"]],
+        "underskrift": {"navn": signer.name, "titel": signer.title},
+        "borgmester": {"navn": signer.name, "titel": signer.title},  # the older name of underskrift
+    }
+
+
+def frame_context(
+    barometer: Barometer, update: Update, committee: Committee, settings: letters.LetterSettings
+) -> dict[str, Any]:
+    """The variables about the letter's frame (committee, barometer, update) that need no signals;
+    the letters and the e-mail text that carries them (reportgen/mail.py) share them."""
+    config = barometer.config
+    owner = _committee_or_none(barometer, config.owner)
     return {
         "udvalg": {"id": committee.id, "navn": committee.name, "formand": committee.chair or ""},
         "kommune": config.municipality,
@@ -168,15 +201,6 @@ def letter_context(
         },
         "moededato": da.date(letter_date(update)),
         "sagsnr": update.case_number or "",
-        "indikatorer": rows,
-        "roede": by_signal["red"],
-        "gule": by_signal["yellow"],
-        "groenne": by_signal["green"],
-        "graa": by_signal["grey"],
-        "fordeling": _count_text(by_signal),
-        "initiativer": [i for r in rows for i in r["initiativer"]],
-        "underskrift": {"navn": signer.name, "titel": signer.title},
-        "borgmester": {"navn": signer.name, "titel": signer.title},  # the older name of underskrift
     }
 
 
@@ -335,7 +359,7 @@ def _meta(barometer: Barometer, update: Update, committee: Committee,
         running_header=f"Til {committee.name} · {date_text}",
         header_pairs=tuple(pairs),
         recipient=f"Til {committee.name}",
-        subject=f"{settings.subject}, {da.month_year(update.date)}",
+        subject=subject_line(settings, update),
         language=config.language,
         author=signer.name,
         created=f"{letter_date(update).isoformat()}T00:00:00+00:00",
