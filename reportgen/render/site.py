@@ -5,8 +5,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from .. import palette
-from .html import TEMPLATES_DIR
 from ..templating import make_environment
+from .html import TEMPLATES_DIR
 
 SITE_TEMPLATES = TEMPLATES_DIR / "site"
 FONT_DIR = TEMPLATES_DIR / "fonts"
