@@ -19,7 +19,7 @@ from .errors import RenderError
 log = logging.getLogger(__name__)
 
 # Bump when the look of any chart changes: every cached chart is then drawn afresh.
-CHART_VERSION = "4"
+CHART_VERSION = "5"
 
 ChartKind = Literal["trend", "overview", "district_bar", "district_map"]
 CHART_KIND_NAMES = ("trend", "overview", "district_bar", "district_map")
