@@ -206,7 +206,7 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
         rows=tuple(rows),
         widths=widths,
         align=align,
-        note=f"Tal for {many} med under {barometer.config.min_n} observationer vises ikke.",
+        note=f"Tal for {many} med under {da.number(barometer.config.min_n, 0)} observationer vises ikke.",
     ))
     return blocks
 
@@ -295,7 +295,8 @@ def _method_section(barometer: Barometer) -> list[Block]:
             "siden forrige måling mindst svarer til den fremgang, der stadig mangler pr. måned frem til målet."
         ),
         Paragraph.of(
-            f"Tal for {cfg.district_plural} med under {cfg.min_n} observationer vises ikke og får ingen farve.",
+            f"Tal for {cfg.district_plural} med under {da.number(cfg.min_n, 0)} observationer vises ikke og får "
+            "ingen farve.",
         ),
     ]
 
