@@ -237,6 +237,36 @@ def send_command(
         raise typer.Exit(1)
 
 
+@app.command("export")
+def export_command(
+    folder: FolderArg,
+    xlsx: Annotated[bool, typer.Option("--xlsx", help="Én Excel-projektmappe med alle tal og farver")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Filen, der skrives (standard: output/<mappens navn>.xlsx)")] = None,
+) -> None:
+    """Eksportér alle målinger og hver indikators og hvert områdes farve ved hver opdatering,
+    med regel, oprindelse og forklaring, som én Excel-projektmappe til analytikerne.
+
+    Eksempel: reportgen export data/copenhagen --xlsx --out output/copenhagen.xlsx
+    """
+    from .pipeline import read_barometer
+    from .xlsx_export import export_xlsx
+
+    if not xlsx:
+        raise typer.BadParameter("vælg et format: --xlsx", param_hint="--xlsx")
+    target = out if out is not None else Path("output") / f"{folder.resolve().name}.xlsx"
+    if target.suffix.lower() != ".xlsx":
+        raise typer.BadParameter(f"{target} skal ende på .xlsx", param_hint="--out")
+    try:
+        export_xlsx(read_barometer(folder), target)
+    except ReportgenError as err:
+        _fail(err)
+    except OSError as err:
+        typer.echo(f"Fejl: kan ikke skrive {target}: {err.strerror or err}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"Skrevet til {target}")
+
+
 _PLURAL = {"green": "grønne", "yellow": "gule", "red": "røde", "grey": "grå"}
 INTERRUPTED = "Afbrudt. Tidligere output er urørt."
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 from collections.abc import Iterable, Sequence
 
 # A spreadsheet treats text starting with these as a formula (or, for TAB and CR, as the start of
@@ -50,3 +52,18 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Value]]) -> bytes:
     for row in rows:
         writer.writerow([csv_text(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def fixed_time_xlsx(data: bytes, when: dt.datetime) -> bytes:
+    """An XLSX (a ZIP) as saved by openpyxl, made byte-stable: the core properties' created and
+    modified times set to ``when`` (openpyxl stamps "modified" with the clock when it saves) and the
+    members re-packed sorted, with fixed ZIP dates and attributes."""
+    from .pack import build_zip
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        members = {info.filename: archive.read(info) for info in archive.infolist()}
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    members["docProps/core.xml"] = re.sub(
+        rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)",
+        rb"\g<1>" + stamp + rb"\g<2>", members["docProps/core.xml"])
+    return build_zip(members)

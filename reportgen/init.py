@@ -5,15 +5,13 @@ import datetime as dt
 import io
 import json
 import os
-import re
 import shutil
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ReportgenError
-from .export import Value, cell_value, csv_bytes
+from .export import Value, cell_value, csv_bytes, fixed_time_xlsx
 from .load import TABLES, TOML_FILE, WORKBOOK_FILE
 
 TEMPLATE_FILE = "barometer-skabelon.xlsx"
@@ -392,8 +390,6 @@ def workbook_bytes(*, title: str) -> bytes:
     import openpyxl
     from openpyxl.styles import Font
 
-    from .pack import build_zip
-
     wb = openpyxl.Workbook()
     guide = wb.active
     guide.title = GUIDE_SHEET
@@ -410,14 +406,7 @@ def workbook_bytes(*, title: str) -> bytes:
     props.created = props.modified = FIXED_TIME
     buf = io.BytesIO()
     wb.save(buf)
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as archive:
-        members = {info.filename: archive.read(info) for info in archive.infolist()}
-    # openpyxl stamps "modified" with the current time when it saves; put the fixed time back.
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
-    members["docProps/core.xml"] = re.sub(
-        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + stamp.encode() + rb"\g<2>",
-        members["docProps/core.xml"])
-    return build_zip(members)
+    return fixed_time_xlsx(buf.getvalue(), FIXED_TIME)
 
 
 def template_files(*, municipality: str, title: str) -> dict[str, bytes]:

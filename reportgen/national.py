@@ -113,7 +113,7 @@ def narrate_district(barometer: Barometer, assessment: Assessment, suppression: 
     narrative = narrate(barometer, assessment)
     if not suppression.current and not suppression.reference:
         return narrative
-    few = f"for få observationer (under {barometer.config.min_n})"
+    few = f"for få observationer (under {da.number(barometer.config.min_n, 0)})"
     indicators = dict(narrative.indicators)
     for ind_id in suppression.current:
         ind, r = barometer.indicator(ind_id), assessment.indicator(ind_id)

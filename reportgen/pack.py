@@ -15,7 +15,10 @@ import pikepdf
 from . import __version__
 from .render import pdfjoin
 
-DEPENDENCIES = ("pandas", "Jinja2", "matplotlib", "weasyprint", "python-docx", "babel", "pikepdf", "openpyxl")
+# The libraries a build runs (their versions can change the output's bytes); pandas is not among
+# them: only `reportgen export --xlsx` uses it.
+DEPENDENCIES = ("Jinja2", "MarkupSafe", "markdown-it-py", "matplotlib", "weasyprint", "python-docx", "lxml",
+                "babel", "pikepdf", "openpyxl", "defusedxml")
 
 
 @dataclass(frozen=True)

@@ -8,24 +8,16 @@ import sys
 import zipfile
 
 import pikepdf
-import pytest
 from docx import Document as DocxDocument
 
 from reportgen.pipeline import build
-from tests.conftest import DEMO, ROOT
+from tests.conftest import ROOT
 
 
 def pdf_text(path, page: int | None = None) -> str:
     pages = ["-f", str(page), "-l", str(page)] if page else []
     return subprocess.run(["pdftotext", "-layout", *pages, str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
-
-
-@pytest.fixture(scope="module")
-def demo_build(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo-out")
-    result = build(DEMO, out_root=out, update_id="2009-12")
-    return result
 
 
 def test_demo_build_writes_every_output(demo_build):

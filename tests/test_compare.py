@@ -205,7 +205,7 @@ def test_comparison_json_shape():
     assert list(a1["methods"]) == list(METHODS) and a1["methods"] == A1_EXPECTED
     assert a1["explanations"]["significance"] == (
         "Rød, fordi faldet på 1,0 procentpoint fra januar 2008 til januar 2009 går den forkerte vej og er "
-        "statistisk signifikant (z = -3,54)."
+        "statistisk signifikant (z = −3,54)."
     )
     assert a1["explanations"]["previous"] == (
         "Gul, fordi faldet på 1,0 procentpoint fra januar 2008 til januar 2009 ligger inden for tolerancen "
@@ -469,7 +469,7 @@ def test_gauge_ratio_and_colour(baseline, target, value, direction, ratio, signa
     assert why == (
         f"{COLOUR[signal]}, fordi den årlige udvikling er {round(100 * ratio):d} procent af den "
         "takt, der skal til for at nå målet."
-    )
+    ).replace("-", "\u2212")  # a negative share has the minus sign
 
 
 def test_gauge_target_reached_is_green_without_a_ratio():

@@ -104,7 +104,7 @@ def test_table_shows_symbol_and_word():
     console = Console(width=200, record=True, color_system=None)
     console.print(status_table(b, assess(b)))
     text = console.export_text()
-    assert "● rød" in text and "59,3" in text and "-3,0" in text and "5,5" in text
+    assert "● rød" in text and "59,3" in text and "−3,0" in text and "5,5" in text
     assert signal_label("grey") == "○ grå"
 
 

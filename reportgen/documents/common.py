@@ -40,15 +40,10 @@ def level_short(ind: Indicator, value: float | None) -> str:
 
 
 def change_text(ind: Indicator, change: float | None, *, short: bool = False) -> str:
-    """``-3,0 procentpoint`` (``-3,0 pct.point`` when short), ``+223``; the sign says the direction."""
+    """``−3,0 procentpoint`` (``−3,0 pct.point`` when short), ``+223``; the sign says the direction."""
     if change is None:
         return "–" if short else ""
-    shown = da.round_half_away(change, 0 if ind.unit == "count" else ind.decimals)
-    sign = "+" if shown > 0 else "−" if shown < 0 and short else "-" if shown < 0 else ""
-    amount = da.change_amount(change, ind.unit, ind.decimals)
-    if short:
-        amount = amount.replace(" procentpoint", " pct.point")
-    return sign + amount
+    return da.signed_change(change, ind.unit, ind.decimals, short=short)
 
 
 def target_text(ind: Indicator, r: IndicatorResult) -> str:

@@ -51,7 +51,8 @@ def build_development_report(
     if suppressed:
         blocks.append(Paragraph.of(
             f"{da.capitalize(da.plural(len(suppressed), 'indikator', 'indikatorer'))} af "
-            f"{len(barometer.indicators)} bygger på for få observationer (under {barometer.config.min_n}); "
+            f"{da.number(len(barometer.indicators), 0)} bygger på for få observationer "
+            f"(under {da.number(barometer.config.min_n, 0)}); "
             "tallene vises ikke og får ingen farve.", style="small"))
     for area in barometer.areas:
         text = narrative.areas[area.id]
@@ -98,7 +99,7 @@ def colour_grid(areas: Sequence[tuple[str, str]], rows: Sequence[tuple[District,
         Heading(f"Farverne i {noun_plural}", 1, "farver-i-distrikterne"),
         Paragraph.of(f"Tabellen viser hver {noun}s farve på hvert indsatsområde ({key}). Farverne er "
                      f"fundet på tallene for den enkelte {noun} efter de samme regler som ovenfor."
-                     + (f" Et indsatsområde, hvor alle hovedindikatorer bygger på under {min_n} observationer, "
+                     + (f" Et indsatsområde, hvor alle hovedindikatorer bygger på under {da.number(min_n, 0)} observationer, "
                         "vises som »for få obs.«." if min_n > 0 else "")),
         Table(header=header, rows=tuple(body), widths=(19, *([width] * len(areas)))),
     ]

@@ -44,7 +44,7 @@ def sensitivity_blocks(barometer: Barometer, comparison: Comparison) -> tuple[Bl
         return tuple(blocks)
     blocks.append(
         Paragraph.of(
-            f"For {da.plural(len(disagreements), 'indikator', 'indikatorer')} ud af {n} giver metoderne "
+            f"For {da.plural(len(disagreements), 'indikator', 'indikatorer')} ud af {da.number(n, 0)} giver metoderne "
             f"forskellige farver. Farven i {common.barometer_definite(barometer.config.title)} følger "
             "indikatorens egen regel; de andre farver er vist til sammenligning."
         )

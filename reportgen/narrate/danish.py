@@ -22,15 +22,26 @@ SIGNAL_MEANING: dict[str, str] = {
 }
 
 
+MINUS = "\u2212"  # the minus sign of every negative number we print: "−3,0", never the hyphen "-3,0"
+
+
 def number(value: float | int, decimals: int = 1) -> str:
-    """``4793`` -> ``4.793``; ``3.0`` -> ``3,0``; ``-0.8`` -> ``-0,8``. Rounds half away from zero."""
+    """``4793`` -> ``4.793``; ``3.0`` -> ``3,0``; ``-0.8`` -> ``−0,8`` (U+2212, not a hyphen).
+    Rounds half away from zero."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         raise ValueError(f"cannot format {value!r} as a Danish number")
     rounded = round_half_away(value, decimals)
     if rounded == 0:
         rounded = 0.0  # no "-0,0"
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return _babel_decimal(rounded, format=pattern, locale=LOCALE)
+    # Babel writes the Danish locale's minus as a hyphen-minus; typeset it as a minus sign.
+    return _babel_decimal(rounded, format=pattern, locale=LOCALE).replace("-", MINUS)
+
+
+def signed(value: float | int, decimals: int = 1) -> str:
+    """``+3,0``, ``−3,0``, ``0,0``: a difference whose sign says the direction."""
+    text = number(value, decimals)
+    return text if text.startswith(MINUS) or round_half_away(value, decimals) == 0 else "+" + text
 
 
 def round_half_away(value: float, decimals: int) -> float:
@@ -55,6 +66,12 @@ def change_amount(change: float, unit: str, decimals: int) -> str:
     """The size of a change, without sign: ``3,0 procentpoint``, ``1.874``, ``0,31``."""
     text = number(abs(change), 0 if unit == "count" else decimals)
     return f"{text} procentpoint" if unit == "percent" else text
+
+
+def signed_change(change: float, unit: str, decimals: int, *, short: bool = False) -> str:
+    """A change with its sign: ``−3,0 procentpoint`` (``−3,0 pct.point`` when short), ``+223``."""
+    text = signed(change, 0 if unit == "count" else decimals)
+    return text + ((" pct.point" if short else " procentpoint") if unit == "percent" else "")
 
 
 def date(d: dt.date) -> str:

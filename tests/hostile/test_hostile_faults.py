@@ -67,12 +67,19 @@ def assert_manifest_matches_files(update_dir: Path) -> None:
         assert hashlib.sha256(data).hexdigest() == entry["sha256"], entry["path"]
 
 
+def _default_sigint() -> None:
+    """In the child before exec: SIGINT back to its default. A test run started with SIGINT ignored
+    (a background job of a script, some CI runners) would otherwise pass the ignore on, and a build
+    started with SIGINT ignored ignores it by design (docs/security.md), as Unix tools do."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_slow_build(folder: Path, out: Path, delay: float) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONIOENCODING": "utf-8",
            "REPORTGEN_TEST_WRITE_DELAY": str(delay)}
     return subprocess.Popen([sys.executable, str(SLOW_CLI), "build", str(folder), "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                            env=env, cwd=ROOT)
+                            env=env, cwd=ROOT, preexec_fn=_default_sigint)
 
 
 def wait_for(condition, timeout: float = 120) -> None:
