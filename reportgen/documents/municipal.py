@@ -99,7 +99,7 @@ def colour_grid(areas: Sequence[tuple[str, str]], rows: Sequence[tuple[District,
         Heading(f"Farverne i {noun_plural}", 1, "farver-i-distrikterne"),
         Paragraph.of(f"Tabellen viser hver {noun}s farve på hvert indsatsområde ({key}). Farverne er "
                      f"fundet på tallene for den enkelte {noun} efter de samme regler som ovenfor."
-                     + (f" Et indsatsområde, hvor alle hovedindikatorer bygger på under {da.number(min_n, 0)} observationer, "
-                        "vises som »for få obs.«." if min_n > 0 else "")),
+                     + (" Et indsatsområde, hvor alle hovedindikatorer bygger på under "
+                        f"{da.number(min_n, 0)} observationer, vises som »for få obs.«." if min_n > 0 else "")),
         Table(header=header, rows=tuple(body), widths=(19, *([width] * len(areas)))),
     ]
