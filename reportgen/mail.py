@@ -410,12 +410,14 @@ def _sha256(data: bytes) -> str:
 def mail_context(barometer: Barometer, update: Update, committee: Committee, *, settings: letters.LetterSettings,
                  sender: Sender | None, subject: str, attachments: Sequence[str]) -> dict[str, Any]:
     """What ``{{ … }}`` can reach in letters/mail.md (documented in letters/README.md)."""
+    signer = letters.signatory(barometer)  # who signed the letters: the same rule as Bilag 2
     return {
         **frame_context(barometer, update, committee, settings),
         "emne": subject,
         "afsender": {"navn": sender.name if sender else "", "adresse": sender.address if sender else ""},
         "bilag": list(attachments),
-        "borgmester": {"navn": settings.mayor_name, "titel": settings.mayor_title},
+        "underskrift": {"navn": signer.name, "titel": signer.title},
+        "borgmester": {"navn": signer.name, "titel": signer.title},  # the older name of underskrift
     }
 
 
