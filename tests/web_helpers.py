@@ -1,0 +1,38 @@
+"""Shared helpers for the workbench tests: a workspace with the small test barometer, clients."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from conftest import write_barometer
+from starlette.testclient import TestClient
+
+from reportgen.web.app import create_app
+from reportgen.web.security import Security
+
+TOKEN = "t0ken-" + "x" * 37
+BASE = "http://127.0.0.1:8000"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def make_workspace(root: Path, name: str = "testrup", files: dict | None = None) -> Path:
+    write_barometer(root / name, files)
+    return root
+
+
+def make_client(root: Path, *, users=None, max_upload_mb: float = 25, host: str = "127.0.0.1") -> TestClient:
+    security = Security.create(token=TOKEN, users=users, max_upload_mb=max_upload_mb, host=host)
+    return TestClient(create_app(root, security), base_url=BASE)
+
+
+def logged_in(client: TestClient) -> TestClient:
+    r = client.get(f"/?token={TOKEN}", follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return client
+
+
+def csrf_of(client: TestClient, path: str = "/b/testrup/data") -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    return _CSRF.search(page.text).group(1)
