@@ -36,3 +36,34 @@ def csrf_of(client: TestClient, path: str = "/b/testrup/data") -> str:
     page = client.get(path)
     assert page.status_code == 200, page.text
     return _CSRF.search(page.text).group(1)
+
+
+def workbook(files: dict | None = None) -> bytes:
+    """The test barometer's tables as one barometer.xlsx (cells as Excel stores typed values)."""
+    import csv
+    import io
+    import textwrap
+
+    import openpyxl
+    from conftest import BASE_FILES
+
+    merged = {**BASE_FILES, **(files or {})}
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, text in merged.items():
+        if not name.endswith(".csv") or text is None:
+            continue
+        sheet = book.create_sheet(name.removesuffix(".csv"))
+        for row in csv.reader(io.StringIO(textwrap.dedent(text))):
+            sheet.append([_excel(c) for c in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _excel(text: str):
+    if re.fullmatch(r"-?(0|[1-9]\d*)", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return float(text)
+    return text or None

@@ -1,0 +1,242 @@
+"""The workbench in-process (Starlette's TestClient): pages, API, data, overrides, texts, builds, audit."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from web_helpers import BEARER, csrf_of, logged_in, make_client, make_workspace, workbook
+
+from reportgen.status import status_json
+
+BAD_CELL = {"measurements.csv": """\
+    indicator,period,value,se,n,district,update
+    A1,2008-03,50.0,,,,2008-06
+    A1,2008-09,fem,,,,2008-12
+    A1,2009-03,50.5,,,,2009-06
+    B1,2007,0.50,,,,2008-06
+    B1,2008,0.40,,,,2009-06
+    """}
+
+
+@pytest.fixture
+def ws(tmp_path):
+    return make_workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def client(ws):
+    return logged_in(make_client(ws))
+
+
+def _files(ws: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (ws / "testrup").iterdir() if p.is_file()}
+
+
+def test_pages_render_in_danish_without_script(client):
+    pages = {"/": "Barometre", "/b/testrup": "Testbarometer", "/b/testrup/status": "Status for juni 2009",
+             "/b/testrup/data": "Nye data", "/b/testrup/override": "Tilsidesæt en farve",
+             "/b/testrup/texts": "Tekster", "/b/testrup/texts/default.md": "Rediger default.md",
+             "/b/testrup/history": "Historik"}
+    for path, heading in pages.items():
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.text[:500])
+        assert f"<h1>{heading}</h1>" in r.text, path
+        assert '<html lang="da">' in r.text and "<script" not in r.text
+        assert "None" not in re.sub(r"<[^>]+>", " ", r.text), path
+
+
+def test_status_page_and_api_come_from_the_status_json(client, ws):
+    from reportgen.assess import assess
+    from reportgen.pipeline import read_barometer
+
+    b = read_barometer(ws / "testrup")
+    expected = status_json(b, assess(b, "2008-12"))
+    api = client.get("/api/barometers/testrup/status?update=2008-12", headers=BEARER).json()
+    assert api == json.loads(json.dumps(expected))
+    html = client.get("/b/testrup/status?update=2008-12").text
+    for r in expected["indicators"]:
+        assert f'id="ind-{r["id"]}"' in html
+        assert f"sig-{r['signal']}" in html
+        assert r["explanation"].replace("'", "&#39;").replace('"', "&#34;") in html
+    assert "51,0" in html  # A1 at 2008-09, decimal comma
+    assert client.get("/api/barometers/testrup/status?update=1999-01", headers=BEARER).status_code == 404
+
+
+def test_barometer_list_api(client):
+    assert client.get("/api/barometers", headers=BEARER).json() == [
+        {"id": "testrup", "name": "Testbarometer – Testrup Kommune", "title": "Testbarometer",
+         "municipality": "Testrup Kommune"}]
+
+
+def test_bad_workbook_is_located_and_changes_nothing_then_a_good_one_applies_and_can_be_restored(client, ws):
+    before = _files(ws)
+    csrf = csrf_of(client)
+    bad = workbook(BAD_CELL)
+    r = client.post("/b/testrup/data", data={"csrf": csrf},
+                    files={"files": ("barometer.xlsx", bad, "application/octet-stream")})
+    assert r.status_code == 422
+    row = re.search(r"<tr><td>barometer\.xlsx</td><td>measurements</td><td class=\"num\">3</td><td>value</td>"
+                    r"<td><code>fem</code></td><td>([^<]+)</td></tr>", r.text)
+    assert row, r.text[-3000:]
+    assert _files(ws) == before
+    api = client.post("/api/barometers/testrup/data", headers=BEARER,
+                      files={"files": ("barometer.xlsx", bad, "application/octet-stream")})
+    assert api.status_code == 422
+    assert any(e.startswith("barometer.xlsx[measurements]:3: value:") for e in api.json()["errors"])
+    assert _files(ws) == before
+
+    r = client.post("/b/testrup/data", data={"csrf": csrf}, follow_redirects=False,
+                    files={"files": ("barometer.xlsx", workbook(), "application/octet-stream")})
+    assert r.status_code == 303
+    now = _files(ws)
+    assert "barometer.xlsx" in now and "measurements.csv" not in now  # the sheets replace the CSV files
+    versions = client.app.state.web.ws.versions("testrup")
+    assert len(versions) == 1 and "measurements.csv" in versions[0].files
+    r = client.post("/b/testrup/data/restore", data={"csrf": csrf, "version": versions[0].id},
+                    follow_redirects=False)
+    assert r.status_code == 303 and _files(ws) == before
+    events = client.app.state.web.ws.audit.events("testrup")
+    assert [e.action for e in events] == ["restore", "data"]
+    detail = json.loads(events[1].detail)
+    assert detail["files"]["barometer.xlsx"]["before"] is None and len(detail["files"]["barometer.xlsx"]["after"]) == 64
+
+
+def test_csv_upload_replaces_one_table_and_the_others_stay(ws):
+    client = make_client(ws)
+    areas = "id,name\nA,Job og beskæftigelse\nB,Uddannelse\n".encode()
+    r = client.post("/api/barometers/testrup/data", headers=BEARER, files=[("files", ("areas.csv", areas, "text/csv"))])
+    assert r.status_code == 200 and r.json()["applied"] == ["areas.csv"]
+    assert (ws / "testrup" / "areas.csv").read_bytes() == areas
+    r = client.post("/api/barometers/testrup/data", headers=BEARER, files=[("files", ("evil.sh", b"x", "text/plain"))])
+    assert r.status_code == 422 and "evil.sh" in r.json()["errors"][0]
+
+
+def test_override_needs_a_reason_and_shows_on_the_status(client, ws):
+    csrf = csrf_of(client, "/b/testrup/override")
+    before = _files(ws)
+    r = client.post("/b/testrup/override", data={"csrf": csrf, "update": "2009-06", "target": "A1",
+                                                 "signal": "red", "reason": "  "})
+    assert r.status_code == 422 and "Begrundelse skal udfyldes" in r.text and _files(ws) == before
+    r = client.post("/b/testrup/override", data={"csrf": csrf, "update": "2009-06", "target": "A1",
+                                                 "signal": "red", "reason": "Tallet er usikkert."})
+    assert r.status_code == 200 and "Forvaltningens vurdering:</strong> Tallet er usikkert." in r.text
+    text = (ws / "testrup" / "overrides.csv").read_text(encoding="utf-8")
+    assert text == "update,target,signal,reason\n2009-06,A1,red,Tallet er usikkert.\n"
+    status = client.get("/api/barometers/testrup/status", headers=BEARER).json()
+    a1 = next(r for r in status["indicators"] if r["id"] == "A1")
+    assert a1["signal"] == "red" and a1["overridden"] and a1["override_reason"] == "Tallet er usikkert."
+    event = client.app.state.web.ws.audit.events("testrup")[0]
+    assert event.action == "override" and json.loads(event.after)["reason"] == "Tallet er usikkert."
+
+
+def test_text_preview_shows_template_errors_at_their_line_before_saving(client, ws):
+    page = client.get("/b/testrup/texts/default.md").text
+    base = re.search(r'name="base" value="([0-9a-f]{64})"', page).group(1)
+    csrf = csrf_of(client, "/b/testrup/texts/default.md")
+    broken = "Første linje.\n\nAnden linje med {{ udvalg.findes_ikke }}.\n"
+    r = client.post("/b/testrup/texts/default.md", data={"csrf": csrf, "base": base, "text": broken,
+                                                         "action": "save"})
+    assert r.status_code == 422
+    assert "testrup/letters/default.md:3" in r.text and 'class="bad-line" id="fejl" value="3"' in r.text
+    assert not (ws / "testrup" / "letters" / "default.md").exists()
+    good = "Et nyt første afsnit om {{ udvalg.navn }}.\n"
+    r = client.post("/b/testrup/texts/default.md", data={"csrf": csrf, "base": base, "text": good,
+                                                         "action": "preview"})
+    assert r.status_code == 200
+    frame = re.search(r'src="(/b/testrup/texts/default\.md/preview/[^"]+)"', r.text).group(1)
+    shown = client.get(frame)
+    assert "Et nyt første afsnit om Børne- og Ungdomsudvalget." in shown.text
+    assert "sandbox" in shown.headers["content-security-policy"]
+    assert not (ws / "testrup" / "letters" / "default.md").exists()
+
+
+def test_second_save_of_a_changed_text_is_refused_and_shows_the_other_change(ws):
+    anna, bo = logged_in(make_client(ws)), logged_in(make_client(ws))
+    page = anna.get("/b/testrup/texts/default.md").text
+    base = re.search(r'name="base" value="([0-9a-f]{64})"', page).group(1)
+    for who in (anna, bo):
+        assert re.search(r'name="base" value="([0-9a-f]{64})"', who.get("/b/testrup/texts/default.md").text)
+    r = anna.post("/b/testrup/texts/default.md", follow_redirects=False, data={
+        "csrf": csrf_of(anna, "/b/testrup/texts"), "base": base, "action": "save", "text": "Annas sætning.\n"})
+    assert r.status_code == 303
+    saved = (ws / "testrup" / "letters" / "default.md").read_text(encoding="utf-8")
+    assert saved == "Annas sætning.\n"
+    r = bo.post("/b/testrup/texts/default.md", data={
+        "csrf": csrf_of(bo, "/b/testrup/texts"), "base": base, "action": "save", "text": "Bos sætning.\n"})
+    assert r.status_code == 409 and "+Annas sætning." in r.text and "Bos sætning." in r.text
+    assert (ws / "testrup" / "letters" / "default.md").read_text(encoding="utf-8") == saved
+    event = anna.app.state.web.ws.audit.events("testrup")[0]
+    assert event.action == "text" and event.after == "Annas sætning.\n" and "Markdown" not in event.after
+    history = anna.get("/b/testrup/history").text
+    assert "Tekst ændret" in history and "Annas sætning." in history
+
+
+def _wait(client, build_id: str, timeout: float = 300) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        info = client.get(f"/api/builds/{build_id}", headers=BEARER).json()
+        if info["state"] != "running":
+            return info
+        time.sleep(0.3)
+    raise AssertionError("the build did not finish")
+
+
+@pytest.mark.slow
+def test_build_through_the_api_is_byte_identical_to_the_cli(ws, tmp_path):
+    client = make_client(ws)
+    r = client.post("/api/barometers/testrup/builds", headers=BEARER)
+    assert r.status_code == 202
+    build_id = r.json()["build"]
+    again = client.post("/api/barometers/testrup/builds", headers=BEARER)
+    running = client.get(f"/api/builds/{build_id}", headers=BEARER).json()["state"] == "running"
+    assert again.status_code == (409 if running else 202)
+    if again.status_code == 202:
+        _wait(client, again.json()["build"])
+    info = _wait(client, build_id)
+    assert info["state"] == "done", info
+    cli = subprocess.run([sys.executable, "-m", "reportgen.cli", "build", str(ws / "testrup"), "--out",
+                          str(tmp_path / "cli")], capture_output=True, text=True, timeout=600)
+    assert cli.returncode == 0, cli.stderr
+    out = tmp_path / "cli" / info["update"]
+    compared = 0
+    for name in info["files"]:
+        if name.endswith((".pdf", ".docx", ".zip", ".json")):
+            got = client.get(f"/api/builds/{build_id}/files/{name}", headers=BEARER)
+            assert got.status_code == 200
+            assert got.content == (out / name).read_bytes(), name
+            compared += 1
+    assert compared >= 8 and "pack.zip" in info["files"] and "bilag2/BUU.pdf" in info["files"]
+    assert client.get(f"/api/builds/{build_id}/files/../../barometer.toml", headers=BEARER).status_code == 404
+    page = logged_in(client).get(f"/builds/{build_id}").text
+    assert 'href="/builds/' + build_id + '/files/pack.zip"' in page and "Manifest" in page
+    assert "http-equiv=\"refresh\"" not in page
+
+
+@pytest.mark.slow
+def test_changed_letter_sentence_reaches_the_docx_in_pack_zip(client, ws):
+    page = client.get("/b/testrup/texts/default.md").text
+    base = re.search(r'name="base" value="([0-9a-f]{64})"', page).group(1)
+    sentence = "Udvalget bedes drøfte tallene på sit næste møde."
+    r = client.post("/b/testrup/texts/default.md", follow_redirects=False, data={
+        "csrf": csrf_of(client, "/b/testrup/texts"), "base": base, "action": "save", "text": sentence + "\n"})
+    assert r.status_code == 303
+    r = client.post("/b/testrup/builds", data={"csrf": csrf_of(client, "/b/testrup")}, follow_redirects=False)
+    build_id = r.headers["location"].rsplit("/", 1)[1]
+    progress = client.get(f"/builds/{build_id}").text
+    if "kører" in progress or "Trin" in progress:
+        assert 'http-equiv="refresh"' in progress
+    assert _wait(client, build_id)["state"] == "done"
+    pack = client.get(f"/builds/{build_id}/files/pack.zip")
+    assert pack.headers["content-disposition"].startswith("attachment")
+    with zipfile.ZipFile(io.BytesIO(pack.content)) as z:
+        letter = next(n for n in z.namelist() if n.endswith("BUU.docx"))
+        text = "\n".join(p.text for p in docx.Document(io.BytesIO(z.read(letter))).paragraphs)
+    assert sentence in text
