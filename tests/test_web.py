@@ -240,3 +240,41 @@ def test_changed_letter_sentence_reaches_the_docx_in_pack_zip(client, ws):
         letter = next(n for n in z.namelist() if n.endswith("BUU.docx"))
         text = "\n".join(p.text for p in docx.Document(io.BytesIO(z.read(letter))).paragraphs)
     assert sentence in text
+
+
+def test_second_build_is_409_while_one_runs_and_data_cannot_change_meanwhile(ws, monkeypatch):
+    import threading
+
+    from reportgen import pipeline
+
+    release = threading.Event()
+    seen = []
+
+    def slow_build(folder, *, out_root, update_id=None, progress=None, **kw):
+        progress("Læser og validerer data", 1, 7)
+        seen.append(folder)
+        release.wait(30)
+        raise pipeline.ReportgenError("stoppet af testen")
+
+    monkeypatch.setattr(pipeline, "build", slow_build)
+    client = make_client(ws)
+    first = client.post("/api/barometers/testrup/builds", headers=BEARER)
+    assert first.status_code == 202
+    build_id = first.json()["build"]
+    try:
+        assert client.post("/api/barometers/testrup/builds", headers=BEARER).status_code == 409
+        areas = ("areas.csv", b"id,name\nA,X\nB,Y\n", "text/csv")
+        assert client.post("/api/barometers/testrup/data", headers=BEARER, files={"files": areas}).status_code == 409
+        info = client.get(f"/api/builds/{build_id}", headers=BEARER).json()
+        assert info["state"] == "running" and info["step"] == 1 and info["stage"] == "Læser og validerer data"
+        page = logged_in(client).get(f"/builds/{build_id}").text
+        assert '<meta http-equiv="refresh" content="2">' in page and "Trin 1 af 7" in page
+    finally:
+        release.set()
+        client.app.state.web.builds.wait(build_id, 30)
+    info = client.get(f"/api/builds/{build_id}", headers=BEARER).json()
+    assert info["state"] == "failed" and info["error"] == "stoppet af testen"
+    assert client.get(f"/api/builds/{build_id}/files/pack.zip", headers=BEARER).status_code == 404
+    again = client.post("/api/barometers/testrup/builds", headers=BEARER)
+    assert again.status_code == 202
+    client.app.state.web.builds.wait(again.json()["build"], 30)

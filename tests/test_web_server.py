@@ -1,50 +1,15 @@
 """The real thing: `reportgen serve` as a subprocess on 127.0.0.1 with a free port, talked to over HTTP."""
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
-import threading
-import time
-
 import httpx2
 import pytest
-from web_helpers import make_workspace
+from web_helpers import make_workspace, running_server
 
 
 @pytest.fixture
 def server(tmp_path):
-    ws = make_workspace(tmp_path / "ws")
-    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "serve", str(ws), "--port", "0"],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines = []
-    drain = None
-    try:
-        deadline = time.monotonic() + 60
-        url = None
-        while url is None and time.monotonic() < deadline:
-            line = proc.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-            found = re.match(r"Log ind: (http://127\.0\.0\.1:(\d+))/\?token=(\S+)", line)
-            if found:
-                url = found
-        assert url, "".join(lines)
-        drain = threading.Thread(target=proc.stderr.read, daemon=True)  # keep the log pipe from filling up
-        drain.start()
-        yield url.group(1), url.group(3)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if drain is not None:
-            drain.join(timeout=10)
-        proc.stderr.close()
-        proc.stdout.close()
+    with running_server(make_workspace(tmp_path / "ws")) as found:
+        yield found
 
 
 def test_real_server_answers_with_login_token_and_checks(server):

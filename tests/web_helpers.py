@@ -1,7 +1,12 @@
 """Shared helpers for the workbench tests: a workspace with the small test barometer, clients."""
 from __future__ import annotations
 
+import contextlib
 import re
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 from conftest import write_barometer
@@ -67,3 +72,36 @@ def _excel(text: str):
     if re.fullmatch(r"-?\d+\.\d+", text):
         return float(text)
     return text or None
+
+
+@contextlib.contextmanager
+def running_server(ws: Path):
+    """`reportgen serve WS --port 0` as a subprocess; yields (base URL, token) from its printed login URL."""
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "serve", str(ws), "--port", "0"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    drain = None
+    try:
+        deadline = time.monotonic() + 60
+        found = None
+        while found is None and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            found = re.match(r"Log ind: (http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)
+        assert found, "".join(lines)
+        drain = threading.Thread(target=proc.stderr.read, daemon=True)  # keep the log pipe from filling up
+        drain.start()
+        yield found.group(1), found.group(2)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if drain is not None:
+            drain.join(timeout=10)
+        proc.stderr.close()
+        proc.stdout.close()

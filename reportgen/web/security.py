@@ -39,8 +39,8 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 FORMS_KEY = "reportgen.forms"  # parsed forms of a request, closed (temp files removed) when it ends
 
 # No script-src: 'none' from default-src, so no script runs at all, inline or not.
-CSP = ("default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'")
+CSP = ("default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; frame-src 'self'; "
+       "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
