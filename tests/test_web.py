@@ -278,3 +278,19 @@ def test_second_build_is_409_while_one_runs_and_data_cannot_change_meanwhile(ws,
     again = client.post("/api/barometers/testrup/builds", headers=BEARER)
     assert again.status_code == 202
     client.app.state.web.builds.wait(again.json()["build"], 30)
+
+
+def test_compare_and_diff_pages_show_the_cli_json(client, ws):
+    for args, path in ((["compare", "--update", "2009-06"], "compare?update=2009-06"),
+                       (["diff", "--from", "2008-06", "--to", "2009-06"], "diff?from=2008-06&to=2009-06")):
+        cli = subprocess.run([sys.executable, "-m", "reportgen.cli", args[0], str(ws / "testrup"), *args[1:],
+                              "--json"], capture_output=True, timeout=300)
+        assert cli.returncode == 0, cli.stderr
+        expected = json.loads(cli.stdout)
+        api = client.get(f"/api/barometers/testrup/{path}", headers=BEARER).json()
+        assert api == expected
+        page = client.get(f"/b/testrup/{path}")
+        assert page.status_code == 200 and "<script" not in page.text
+    html = client.get("/b/testrup/diff?from=2008-06&to=2009-06").text
+    assert "<h1>Ændringer fra juni 2008 til juni 2009</h1>" in html and "Nye tal" in html
+    assert client.get("/b/testrup/diff?from=2009-06&to=2008-06").status_code == 404

@@ -55,6 +55,10 @@ async function main() {
     await page.goto(`${b}/status`, { waitUntil: "load" });
     out.steps.statusBefore = await page.$eval("#ind-A1 .signal", (e) => e.className);
     out.axe.status = await axe(page);
+    await page.goto(`${b}/compare`, { waitUntil: "load" });
+    out.axe.compare = await axe(page);
+    await page.goto(`${b}/diff`, { waitUntil: "load" });
+    out.axe.diff = await axe(page);
 
     // 1. A workbook with one bad cell: the problem is located, nothing changes.
     await page.goto(`${b}/data`, { waitUntil: "load" });

@@ -16,7 +16,7 @@ from .builds import Builds
 from .http import LoginRequired, Web, is_api, page, redirect
 from .security import BodyTooLarge, Guard, Security, authenticate
 from .texts import Conflict
-from .views import barometers, builds, data, special, texts
+from .views import analysis, barometers, builds, data, special, texts
 from .workspace import Busy, NotFound, Rejected, Workspace
 
 log = logging.getLogger(__name__)
@@ -45,6 +45,8 @@ def routes() -> list[Route]:
         Route("/b/{bid}", barometers.barometer),
         Route("/b/{bid}/status", barometers.status),
         Route("/b/{bid}/history", barometers.history),
+        Route("/b/{bid}/compare", analysis.compare_page),
+        Route("/b/{bid}/diff", analysis.diff_page),
         Route("/b/{bid}/data", data.upload_form, methods=["GET"]),
         Route("/b/{bid}/data", data.upload, methods=["POST"]),
         Route("/b/{bid}/data/restore", data.restore, methods=["POST"]),
@@ -61,6 +63,8 @@ def routes() -> list[Route]:
         Route("/api/health", special.health),
         Route("/api/barometers", barometers.index),
         Route("/api/barometers/{bid}/status", barometers.status),
+        Route("/api/barometers/{bid}/compare", analysis.compare_page),
+        Route("/api/barometers/{bid}/diff", analysis.diff_page),
         Route("/api/barometers/{bid}/data", data.upload, methods=["POST"]),
         Route("/api/barometers/{bid}/builds", builds.start, methods=["POST"]),
         Route("/api/builds/{build}", builds.show),
