@@ -294,3 +294,21 @@ def test_compare_and_diff_pages_show_the_cli_json(client, ws):
     html = client.get("/b/testrup/diff?from=2008-06&to=2009-06").text
     assert "<h1>Ændringer fra juni 2008 til juni 2009</h1>" in html and "Nye tal" in html
     assert client.get("/b/testrup/diff?from=2009-06&to=2008-06").status_code == 404
+
+
+@pytest.mark.slow
+def test_one_letter_as_pdf_from_the_editor(client, ws):
+    import subprocess as sp
+
+    page = client.get("/b/testrup/texts/BUU.md").text
+    base = re.search(r'name="base" value="([0-9a-f]{64})"', page).group(1)
+    started = time.perf_counter()
+    r = client.post("/b/testrup/texts/BUU.md", data={"csrf": csrf_of(client, "/b/testrup/texts"), "base": base,
+                                                     "action": "pdf", "text": "En sætning kun til PDF-prøven.\n"})
+    seconds = time.perf_counter() - started
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf", r.text[:300]
+    assert r.headers["content-disposition"] == 'attachment; filename="forhaandsvisning-BUU.pdf"'
+    text = sp.run(["pdftotext", "-", "-"], input=r.content, capture_output=True, check=True).stdout.decode()
+    assert "En sætning kun til PDF-prøven." in text and "Børne- og Ungdomsudvalget" in text
+    assert not (ws / "testrup" / "letters").exists()
+    print(f"one letter's PDF in {seconds:.2f} s")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import secrets
 from dataclasses import dataclass
 
 from .. import letters
@@ -86,38 +87,69 @@ def read_text(ws: Workspace, barometer_id: str, name: str) -> Text:
                 source.display)
 
 
-def preview(ws: Workspace, barometer_id: str, name: str, text: str) -> Preview:
-    """Render the document ``text`` belongs to, at the latest update, with ``text`` in place; a
-    template error comes back with its file and line instead of HTML."""
+def _document(ws: Workspace, barometer_id: str, name: str, text: str):
+    """The document ``text`` belongs to, at the latest update, built by the document builders with
+    ``text`` in place of the file (in a staging copy of the barometer's letters/ folder, named like
+    the barometer so messages name the file as a build would). Raises TemplateError."""
+    import dataclasses
+    import shutil
+
     from ..assess import assess_history
     from ..documents.bilag2 import build_letters
     from ..documents.bilag3 import build_bilag3
     from ..narrate import narrate
-    from ..pipeline import read_barometer
-    from ..render.html import render_html
 
     name = _checked(ws, barometer_id, name)
-    with ws.staging(barometer_id) as copy:
-        (copy / letters.LETTERS_DIR).mkdir(exist_ok=True)
+    folder = ws.folder(barometer_id)
+    history = ws.derived(barometer_id, "history", assess_history)
+    base = ws.state / "staging" / secrets.token_hex(8)
+    copy = base / barometer_id
+    try:
+        own = folder / letters.LETTERS_DIR
+        if own.is_dir() and not own.is_symlink():
+            shutil.copytree(own, copy / letters.LETTERS_DIR, symlinks=True)
+        (copy / letters.LETTERS_DIR).mkdir(parents=True, exist_ok=True)
         atomic_write(copy / letters.LETTERS_DIR / name, text.encode("utf-8"))
-        try:
-            b = read_barometer(copy)
-            history = assess_history(b)
-            assessment = history[-1]
-            narrative = narrate(b, assessment, history)
-            if name == ADVICE:
-                doc = build_bilag3(b, history, assessment, narrative, project_dir=ws.project_dir, charts={})
-            else:
-                docs = list(build_letters(b, assessment, narrative, {}, project_dir=ws.project_dir))
-                stem = name[:-3]
-                doc = next((d for d in docs if d.slug == stem), docs[0] if docs else None)
-                if doc is None:
-                    return Preview(None, "ingen udvalg får et brev i denne opdatering", None)
-            return Preview(render_html(doc, for_print=False), None, None, doc.meta.recipient or doc.meta.title)
-        except TemplateError as err:
-            message = str(err)
-            found = _LINE.search(message)
-            return Preview(None, message, int(found.group(1)) if found else None)
+        b = dataclasses.replace(ws.barometer(barometer_id), folder=copy)
+        assessment = history[-1]
+        narrative = narrate(b, assessment, history)
+        if name == ADVICE:
+            return build_bilag3(b, history, assessment, narrative, project_dir=ws.project_dir, charts={})
+        docs = list(build_letters(b, assessment, narrative, {}, project_dir=ws.project_dir))
+        if not docs:
+            raise TemplateError("ingen udvalg får et brev i denne opdatering")
+        return next((d for d in docs if d.slug == name[:-3]), docs[0])
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _failed(err: TemplateError) -> Preview:
+    message = str(err)
+    found = _LINE.search(message)
+    return Preview(None, message, int(found.group(1)) if found else None)
+
+
+def preview(ws: Workspace, barometer_id: str, name: str, text: str) -> Preview:
+    """The document as HTML with ``text`` in place, or the template error with its file and line."""
+    from ..render.html import render_html
+
+    try:
+        doc = _document(ws, barometer_id, name, text)
+    except TemplateError as err:
+        return _failed(err)
+    return Preview(render_html(doc, for_print=False), None, None, doc.meta.recipient or doc.meta.title)
+
+
+def preview_pdf(ws: Workspace, barometer_id: str, name: str, text: str) -> tuple[bytes | None, Preview]:
+    """The document as the build's PDF renderer makes it (one letter), or the template error."""
+    from ..pipeline import render_one
+
+    try:
+        doc = _document(ws, barometer_id, name, text)
+    except TemplateError as err:
+        return None, _failed(err)
+    own = ws.folder(barometer_id) / "templates" / "html"
+    return render_one("pdf", doc, (own,) if own.is_dir() else ()), Preview(None, None, None, doc.meta.title)
 
 
 def save_text(ws: Workspace, barometer_id: str, name: str, text: str, *, base_hash: str, who: str) -> Text:

@@ -55,8 +55,8 @@ def diff_data(w: Web, barometer_id: str, from_id: str | None, to_id: str | None)
         ind = b.indicator(fig["indicator"])
         figures.append({**fig, "value_text": da.number(fig["value"], 0 if ind.unit == "count" else ind.decimals),
                         "period_text": da.period_short(Period.parse(fig["period"]))})
-    return {"barometer": w.ws.info(barometer_id), "diff": doc, "figures": figures, "from": b.update(from_id), "to": b.update(to_id),
-            "updates": [{"id": u.id, "label": u.label} for u in reversed(b.updates)]}
+    return {"barometer": w.ws.info(barometer_id), "diff": doc, "figures": figures, "from": b.update(from_id),
+            "to": b.update(to_id), "updates": [{"id": u.id, "label": u.label} for u in reversed(b.updates)]}
 
 
 async def diff_page(request: Request) -> Response:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -80,7 +81,7 @@ async def status(request: Request) -> Response:
     bid = request.path_params["bid"]
     w = web(request)
     try:
-        data = status_data(w, bid, request.query_params.get("update"))
+        data = await run_in_threadpool(status_data, w, bid, request.query_params.get("update"))
     except DataValidationError as err:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"errors": [str(i) for i in err.issues]}, status_code=422)

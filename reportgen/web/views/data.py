@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -36,7 +37,7 @@ async def upload(request: Request) -> Response:
         if isinstance(item, UploadFile) and item.filename:
             files[item.filename] = await item.read()
     try:
-        hashes = w.ws.upload(bid, files, who=auth.user.name)
+        hashes = await run_in_threadpool(w.ws.upload, bid, files, who=auth.user.name)
     except Rejected as err:
         if is_api(request):
             return JSONResponse({"errors": [p.text for p in err.problems]}, status_code=422)
@@ -52,7 +53,7 @@ async def restore(request: Request) -> Response:
     w = web(request)
     bid = request.path_params["bid"]
     try:
-        w.ws.restore(bid, field(form, "version"), who=auth.user.name)
+        await run_in_threadpool(w.ws.restore, bid, field(form, "version"), who=auth.user.name)
     except Rejected as err:
         return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
                     title="Nye data: fejl")
@@ -89,7 +90,7 @@ async def override(request: Request) -> Response:
         return page(request, "override.html", override_data(w, bid, values, problems), auth=auth, status=422,
                     title="Tilsidesæt en farve: fejl")
     try:
-        w.ws.set_override(bid, who=auth.user.name, **values)
+        await run_in_threadpool(w.ws.set_override, bid, who=auth.user.name, **values)
     except Rejected as err:
         return page(request, "override.html", override_data(w, bid, values, err.problems), auth=auth, status=422,
                     title="Tilsidesæt en farve: fejl")

@@ -6,12 +6,13 @@ import threading
 import time
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ...errors import TemplateError
 from ..http import Web, change, field, page, redirect, require, web
-from ..texts import Conflict, numbered, preview, read_text, save_text, text_names
+from ..texts import Conflict, numbered, preview, preview_pdf, read_text, save_text, text_names
 
 # Unsaved previews, shown in a sandboxed frame: id -> (expires, barometer, html). In memory only.
 _PREVIEWS: dict[str, tuple[float, str, str]] = {}
@@ -65,18 +66,26 @@ async def submit(request: Request) -> Response:
     bid, name = request.path_params["bid"], request.path_params["name"]
     text = field(form, "text").replace("\r\n", "\n")
     base = field(form, "base")
-    if field(form, "action") == "save":
+    action = field(form, "action")
+    if action == "pdf":
+        pdf, result = await run_in_threadpool(preview_pdf, w.ws, bid, name, text)
+        if pdf is not None:
+            return Response(pdf, media_type="application/pdf", headers={
+                "content-disposition": f'attachment; filename="forhaandsvisning-{name[:-3]}.pdf"'})
+        data = edit_data(w, bid, name, text=text, base=base, result=result)
+        return page(request, "text.html", data, auth=auth, status=422, title=f"Rediger {name}: fejl")
+    if action == "save":
         try:
-            save_text(w.ws, bid, name, text, base_hash=base, who=auth.user.name)
+            await run_in_threadpool(save_text, w.ws, bid, name, text, base_hash=base, who=auth.user.name)
         except Conflict as err:
             data = edit_data(w, bid, name, text=text, base=base, conflict=err)
             return page(request, "text.html", data, auth=auth, status=409, title=f"Rediger {name}: konflikt")
         except TemplateError:
-            result = preview(w.ws, bid, name, text)
+            result = await run_in_threadpool(preview, w.ws, bid, name, text)
             data = edit_data(w, bid, name, text=text, base=base, result=result)
             return page(request, "text.html", data, auth=auth, status=422, title=f"Rediger {name}: fejl")
         return redirect(f"/b/{bid}/texts/{name}?gemt=1")
-    result = preview(w.ws, bid, name, text)
+    result = await run_in_threadpool(preview, w.ws, bid, name, text)
     data = edit_data(w, bid, name, text=text, base=base, result=result)
     return page(request, "text.html", data, auth=auth, status=422 if result.error else 200,
                 title=f"Forhåndsvisning af {name}")
