@@ -63,7 +63,8 @@ def test_whole_round_in_chromium(tmp_path):
     assert "sig-red" in steps["statusBefore"]
     assert ["barometer.xlsx", "measurements", "3", "value", "fem"] == steps["problems"][0][:5]
     assert steps["statusAfterBad"] == steps["statusBefore"]
-    assert "barometer.xlsx" not in before  # the bad upload changed nothing; the good one did
+    assert steps["filesAfterBad"] == sorted(n for n in before if n.endswith(".csv"))  # nothing changed
+    assert steps["noVersionsAfterBad"]
     assert "sig-green" in steps["afterGood"]["a1"] and "/status" in steps["afterGood"]["url"]
     assert "sig-yellow" in steps["afterOverride"]["b1"]["signal"]
     assert job["reason"] in steps["afterOverride"]["b1"]["text"]

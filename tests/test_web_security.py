@@ -137,6 +137,14 @@ def test_loopback_names_and_configured_host_are_accepted(ws):
         assert client.get("/api/health", headers={"host": host}).status_code == 200
 
 
+def test_wildcard_address_accepts_only_this_machines_names():
+    import socket
+
+    hosts = sec.allowed_hosts("0.0.0.0")
+    assert socket.gethostname().lower() in hosts and "127.0.0.1" in hosts
+    assert "0.0.0.0" not in hosts and "evil.example" not in hosts
+
+
 # -- 5. CSRF --------------------------------------------------------------------------------------------
 
 def test_cookie_requests_need_the_csrf_token_and_bearer_ones_do_not(ws):

@@ -70,6 +70,9 @@ async function main() {
     out.axe.problems = await axe(page);
     await page.goto(`${b}/status`, { waitUntil: "load" });
     out.steps.statusAfterBad = await page.$eval("#ind-A1 .signal", (e) => e.className);
+    await page.goto(`${b}/data`, { waitUntil: "load" });
+    out.steps.filesAfterBad = await page.$$eval("main ul li code", (els) => els.map((e) => e.textContent));
+    out.steps.noVersionsAfterBad = (await text()).includes("Ingen tidligere versioner endnu.");
 
     // 2. The fixed workbook: applied, new colours.
     await page.goto(`${b}/data`, { waitUntil: "load" });

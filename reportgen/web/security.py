@@ -161,9 +161,22 @@ def is_loopback(host: str) -> bool:
 
 
 def allowed_hosts(bind_host: str) -> frozenset[str]:
-    """Host header names accepted: the loopback names, plus the configured host if it is another."""
+    """Host header names accepted: the loopback names, plus the configured host if it is another. A
+    wildcard address (0.0.0.0, ::) stands for this machine's own name, full name and addresses."""
+    import socket
+
     names = set(LOOPBACK_NAMES)
-    names.add(bind_host.lower().strip("[]"))
+    host = bind_host.lower().strip("[]")
+    if host in ("0.0.0.0", "::"):
+        own = {socket.gethostname(), socket.getfqdn()}
+        for name in list(own):
+            try:
+                own.update(info[4][0] for info in socket.getaddrinfo(name, None))
+            except OSError:
+                continue
+        names.update(n.lower() for n in own)
+    else:
+        names.add(host)
     return frozenset(names)
 
 
