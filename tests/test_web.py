@@ -218,6 +218,10 @@ def test_build_through_the_api_is_byte_identical_to_the_cli(ws, tmp_path):
     page = logged_in(client).get(f"/builds/{build_id}").text
     assert 'href="/builds/' + build_id + '/files/pack.zip"' in page and "Manifest" in page
     assert "http-equiv=\"refresh\"" not in page
+    assert f'src="/builds/{build_id}/thumbs/bilag1.pdf"' in page
+    thumb = client.get(f"/builds/{build_id}/thumbs/bilag1.pdf")
+    assert thumb.status_code == 200 and thumb.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert client.get(f"/builds/{build_id}/thumbs/pack.zip").status_code == 404
 
 
 @pytest.mark.slow

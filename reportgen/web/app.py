@@ -59,6 +59,7 @@ def routes() -> list[Route]:
         Route("/b/{bid}/texts/{name}/preview/{preview}", texts.preview_frame),
         Route("/builds/{build}", builds.show),
         Route("/builds/{build}/files/{path:path}", builds.download),
+        Route("/builds/{build}/thumbs/{path:path}", builds.thumbnail),
         # The JSON API (docs/workbench.md): the same functions, JSON out.
         Route("/api/health", special.health),
         Route("/api/barometers", barometers.index),

@@ -136,6 +136,32 @@ class Builds:
             raise NotFound(f'filen "{path}" findes ikke i bygningen')
         return target
 
+    def thumbnail(self, build_id: str, path: str) -> bytes:
+        """A PNG of page 1 of one of the build's PDFs (PDFium), made once and kept beside the build."""
+        import hashlib
+        import io
+
+        import pypdfium2 as pdfium
+
+        if not path.endswith(".pdf"):
+            raise NotFound(f'"{path}" er ikke en PDF i bygningen')
+        source = self.file(build_id, path)
+        cached = self.root / build_id / "thumbs" / (hashlib.sha256(path.encode()).hexdigest()[:24] + ".png")
+        if cached.is_file():
+            return cached.read_bytes()
+        document = pdfium.PdfDocument(source.read_bytes())
+        try:
+            page = document[0]
+            image = page.render(scale=200 / page.get_width()).to_pil()
+            page.close()
+        finally:
+            document.close()
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        cached.parent.mkdir(exist_ok=True)
+        atomic_write(cached, out.getvalue())
+        return out.getvalue()
+
     def manifest(self, build_id: str) -> dict[str, Any] | None:
         try:
             return json.loads(self.file(build_id, "manifest.json").read_text(encoding="utf-8"))

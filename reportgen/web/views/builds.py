@@ -4,6 +4,7 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
@@ -51,6 +52,13 @@ async def show(request: Request) -> Response:
         return JSONResponse({k: info.get(k) for k in ("build", "barometer", "update", "state", "stage", "step",
                                                       "steps", "started", "finished", "error", "files")})
     return page(request, "build.html", data, auth=auth, title="Bygning")
+
+
+async def thumbnail(request: Request) -> Response:
+    require(request)
+    w = web(request)
+    png = await run_in_threadpool(w.builds.thumbnail, request.path_params["build"], request.path_params["path"])
+    return Response(png, media_type="image/png")
 
 
 async def download(request: Request) -> Response:
