@@ -316,3 +316,24 @@ def test_one_letter_as_pdf_from_the_editor(client, ws):
     assert "En sætning kun til PDF-prøven." in text and "Børne- og Ungdomsudvalget" in text
     assert not (ws / "testrup" / "letters").exists()
     print(f"one letter's PDF in {seconds:.2f} s")
+
+
+def test_letters_listed_are_those_of_committees_that_get_one(client):
+    html = client.get("/b/testrup/texts").text
+    assert "BUU.md" in html and "BIU.md" not in html  # BIU owns the barometer and sends the letters
+    assert client.get("/b/testrup/texts/BIU.md").status_code == 404
+
+
+def test_upload_file_names_are_matched_without_case(ws):
+    client = make_client(ws)
+    areas = "id,name\nA,Job\nB,Uddannelse\n".encode()
+    r = client.post("/api/barometers/testrup/data", headers=BEARER, files={"files": ("Areas.CSV", areas, "text/csv")})
+    assert r.status_code == 200 and (ws / "testrup" / "areas.csv").read_bytes() == areas
+
+
+def test_serve_refuses_a_barometer_folder_as_workspace(ws):
+    from reportgen.errors import ConfigError
+    from reportgen.web.server import serve
+
+    with pytest.raises(ConfigError, match="selv en barometermappe"):
+        serve(ws / "testrup", port=0, announce=lambda line: None)

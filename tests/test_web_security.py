@@ -283,3 +283,14 @@ def test_symlinked_barometer_folder_is_not_listed(ws, tmp_path):
     client = make_client(ws)
     assert [b["id"] for b in client.get("/api/barometers", headers=BEARER).json()] == ["testrup"]
     assert client.get("/api/barometers/linked/status", headers=BEARER).status_code == 404
+
+
+def test_a_reader_can_log_out_with_the_csrf_token_only(ws):
+    users = {"bo": sec.UserRecord("bo", "reader", sec.hash_password("laeser-kode"))}
+    client = make_client(ws, users=users)
+    nonce = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    client.post("/login", data={"csrf": nonce, "user": "bo", "password": "laeser-kode"})
+    assert client.post("/logout", data={"csrf": "forkert"}, follow_redirects=False).status_code == 403
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
+    assert client.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+    assert client.get("/b/testrup", follow_redirects=False).headers["location"] == "/login"

@@ -31,6 +31,9 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
 
     if not Path(workspace).is_dir():
         raise ConfigError(f"{workspace}: arbejdsmappen findes ikke")
+    if (Path(workspace) / "barometer.toml").is_file():
+        raise ConfigError(f"{workspace} er selv en barometermappe: start med mappen over den, "
+                          f"fx reportgen serve {Path(workspace).resolve().parent}")
     if not is_loopback(host) and users_file is None:
         raise ConfigError(f"--host {host} er ikke en lokal adresse: start med --users users.toml "
                           "(brugere med adgangskode fra reportgen user add)")

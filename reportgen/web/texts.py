@@ -43,16 +43,17 @@ class Conflict(ReportgenError):
 
 
 def _stems(ws: Workspace, barometer_id: str) -> dict[str, str]:
-    """Committee file stem -> committee name, for the letters a committee may have of its own."""
+    """Committee file stem -> committee name, for each committee that gets a letter (not the owner,
+    who sends them, nor a committee without indicators): the letters it may have of its own."""
     from ..documents.bilag2 import committee_stems
-    from ..pipeline import read_barometer
 
     try:
-        b = read_barometer(ws.folder(barometer_id))
+        b = ws.barometer(barometer_id)
     except ReportgenError:
         return {}
     stems = committee_stems(b.committees)
-    return {stems[c.id]: c.name for c in b.committees}
+    with_indicators = {i.committee for i in b.indicators}
+    return {stems[c.id]: c.name for c in b.committees if c.id in with_indicators and c.id != b.config.owner}
 
 
 def text_names(ws: Workspace, barometer_id: str) -> dict[str, str]:

@@ -180,7 +180,8 @@ class Workspace:
 
         The whole folder is checked in a staging copy first; Rejected (nothing changed) if invalid.
         Returns the new files' SHA-256 by name."""
-        names = [Path(n).name for n in files]
+        files = {Path(n).name.lower(): data for n, data in files.items()}  # Excel on Windows: "Areas.CSV"
+        names = list(files)
         problems = [Problem(n, "", None, "", "", "filnavnet skal være barometer.xlsx eller en af "
                             + ", ".join(sorted(f"{t}.csv" for t in TABLES)), f"{n}: ukendt filnavn")
                     for n in names if n not in DATA_FILES]
@@ -191,7 +192,7 @@ class Workspace:
                                     "barometer.xlsx sammen med andre filer"))
         if problems:
             raise Rejected(problems)
-        writes = {Path(n).name: data for n, data in files.items()}
+        writes = dict(files)
         removes: set[str] = set()
         if WORKBOOK_FILE in writes:  # the workbook's sheets replace the CSV files of the same tables
             removes = {f"{s}.csv" for s in _sheet_names(writes[WORKBOOK_FILE])} & DATA_FILES

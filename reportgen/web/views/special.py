@@ -66,9 +66,15 @@ async def login(request: Request) -> Response:
 
 
 async def logout(request: Request) -> Response:
-    from ..http import change
+    """Readers may log out too: a login and the CSRF token, no editor role."""
+    from starlette.exceptions import HTTPException
 
-    await change(request)
+    from ..http import require
+
+    auth = require(request)
+    form = await read_form(request)
+    if not csrf_ok(auth, field(form, "csrf") or request.headers.get("x-csrf-token")):
+        raise HTTPException(403, "Formularen mangler sin sikkerhedsnøgle (CSRF). Genindlæs siden og prøv igen.")
     web(request).security.end_session(request.cookies.get(SESSION_COOKIE))
     response = redirect("/login")
     response.headers.append("set-cookie", cookie_header(SESSION_COOKIE, "", max_age=0))
