@@ -271,8 +271,9 @@ class Workspace:
         detail = {"files": {n: {"before": sha256(old[n]) if n in old else None,
                                 "after": sha256(new[n]) if n in new else None} for n in changed}}
         extra = dict(audit_extra or {})
+        note = extra.get("detail", "")
         self.audit.record(who=who, barometer=barometer_id, action=action,
-                          detail=extra.pop("detail", "") + json.dumps(detail, ensure_ascii=False),
+                          detail=(note + " " if note else "") + json.dumps(detail, ensure_ascii=False),
                           before=extra.get("before"), after=extra.get("after"))
         return {n: sha256(d) for n, d in new.items()}
 

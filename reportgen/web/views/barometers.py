@@ -91,7 +91,23 @@ async def status(request: Request) -> Response:
 
 
 def history_data(w: Web, barometer_id: str) -> dict[str, Any]:
-    return {"barometer": w.ws.info(barometer_id), "events": w.ws.audit.events(barometer_id)}
+    """The audit log of a barometer, newest first; data changes with their files' hashes split out."""
+    import json
+
+    events = []
+    for e in w.ws.audit.events(barometer_id):
+        note, files = e.detail, []
+        start = e.detail.find("{")
+        if e.action in ("data", "override", "restore") and start >= 0:
+            try:
+                changed = json.loads(e.detail[start:])["files"]
+                note = e.detail[:start]
+                files = [{"name": n, "before": (h["before"] or "")[:12], "after": (h["after"] or "")[:12]}
+                         for n, h in changed.items()]
+            except (ValueError, KeyError, TypeError, AttributeError):
+                pass
+        events.append({"event": e, "note": note, "files": files})
+    return {"barometer": w.ws.info(barometer_id), "events": events}
 
 
 async def history(request: Request) -> Response:
