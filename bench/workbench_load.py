@@ -3,8 +3,9 @@
 Usage: python bench/workbench_load.py [--requests 50] [--concurrency 50]
 
 Copies data/copenhagen into a temporary workspace, starts `reportgen serve WS --port 0`, waits for
-its login URL, sends one warm-up request, then fires the requests at once through one
-client with a connection per request in flight (all with the bearer token) and prints p50/p95/max latency. The server is stopped and the workspace removed afterwards.
+its login URL, sends one warm-up request, then fires the requests at once through one client with
+a connection per request in flight (all with the bearer token) and prints p50/p95/max latency.
+The server is stopped and the workspace removed afterwards.
 """
 from __future__ import annotations
 

@@ -112,10 +112,12 @@ def test_bad_workbook_is_located_and_changes_nothing_then_a_good_one_applies_and
 def test_csv_upload_replaces_one_table_and_the_others_stay(ws):
     client = make_client(ws)
     areas = "id,name\nA,Job og beskæftigelse\nB,Uddannelse\n".encode()
-    r = client.post("/api/barometers/testrup/data", headers=BEARER, files=[("files", ("areas.csv", areas, "text/csv"))])
+    r = client.post("/api/barometers/testrup/data", headers=BEARER,
+                    files=[("files", ("areas.csv", areas, "text/csv"))])
     assert r.status_code == 200 and r.json()["applied"] == ["areas.csv"]
     assert (ws / "testrup" / "areas.csv").read_bytes() == areas
-    r = client.post("/api/barometers/testrup/data", headers=BEARER, files=[("files", ("evil.sh", b"x", "text/plain"))])
+    r = client.post("/api/barometers/testrup/data", headers=BEARER,
+                    files=[("files", ("evil.sh", b"x", "text/plain"))])
     assert r.status_code == 422 and "evil.sh" in r.json()["errors"][0]
 
 
@@ -327,7 +329,8 @@ def test_letters_listed_are_those_of_committees_that_get_one(client):
 def test_upload_file_names_are_matched_without_case(ws):
     client = make_client(ws)
     areas = "id,name\nA,Job\nB,Uddannelse\n".encode()
-    r = client.post("/api/barometers/testrup/data", headers=BEARER, files={"files": ("Areas.CSV", areas, "text/csv")})
+    files = {"files": ("Areas.CSV", areas, "text/csv")}
+    r = client.post("/api/barometers/testrup/data", headers=BEARER, files=files)
     assert r.status_code == 200 and (ws / "testrup" / "areas.csv").read_bytes() == areas
 
 
