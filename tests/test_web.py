@@ -328,7 +328,7 @@ def test_letters_listed_are_those_of_committees_that_get_one(client):
 
 def test_upload_file_names_are_matched_without_case(ws):
     client = make_client(ws)
-    areas = "id,name\nA,Job\nB,Uddannelse\n".encode()
+    areas = b"id,name\nA,Job\nB,Uddannelse\n"
     files = {"files": ("Areas.CSV", areas, "text/csv")}
     r = client.post("/api/barometers/testrup/data", headers=BEARER, files=files)
     assert r.status_code == 200 and (ws / "testrup" / "areas.csv").read_bytes() == areas
