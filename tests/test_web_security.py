@@ -294,3 +294,32 @@ def test_a_reader_can_log_out_with_the_csrf_token_only(ws):
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)
     assert client.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
     assert client.get("/b/testrup", follow_redirects=False).headers["location"] == "/login"
+
+
+@pytest.mark.parametrize("kind", ["bomb", "entities", "not_a_zip"])
+def test_hostile_workbooks_are_refused_by_the_loader_and_change_nothing(ws, kind):
+    import io
+    import zipfile
+
+    from web_helpers import workbook
+
+    if kind == "bomb":
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bomb:
+            bomb.writestr("xl/worksheets/sheet1.xml", b"0" * (20 * 1024 * 1024))
+        data, expected = out.getvalue(), "a ZIP bomb?"
+    elif kind == "entities":
+        good, out = io.BytesIO(workbook()), io.BytesIO()
+        laughs = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><x>&b;</x>'
+        with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item in src.infolist():
+                dst.writestr(item, laughs if item.filename == "xl/worksheets/sheet1.xml" else src.read(item))
+        data, expected = out.getvalue(), "forbidden XML entity declaration"
+    else:
+        data, expected = b"id,name\n", "not a valid ZIP file"
+    client = make_client(ws)
+    before = _data(ws)
+    r = client.post("/api/barometers/testrup/data", headers=BEARER,
+                    files={"files": ("barometer.xlsx", data, "application/octet-stream")})
+    assert r.status_code == 422 and any(expected in e for e in r.json()["errors"]), r.json()
+    assert _data(ws) == before and not list((ws / ".workbench" / "staging").iterdir())
