@@ -3,7 +3,6 @@ rendering a page (templates/web in the project's Jinja2 sandbox) or the same dat
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -98,8 +97,3 @@ def json_or_page(request: Request, payload: Any, template: str, data: dict[str, 
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
-
-
-def static_path(folder: Path, name: str, allowed: tuple[str, ...]) -> Path | None:
-    """A shipped static file by name from a fixed list (never a joined request path)."""
-    return folder / name if name in allowed else None

@@ -216,7 +216,7 @@ class Security:
                    max_upload=int(max_upload_mb * 1024 * 1024))
 
     def token_ok(self, given: str | None) -> bool:
-        return bool(given) and hmac.compare_digest(given.encode("utf-8"), self.token.encode("utf-8"))
+        return same_secret(given, self.token)
 
     def password_user(self, name: str, password: str) -> User | None:
         record = self.users.get(name)
@@ -270,11 +270,16 @@ def authenticate(security: Security, headers: Mapping[str, str], cookies: Mappin
     return Auth(s.user, "cookie", s) if s else None
 
 
+def same_secret(given: str | None, expected: str) -> bool:
+    """A secret from a request equals the expected one (constant time; empty never matches)."""
+    return bool(given) and bool(expected) and hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
 def csrf_ok(auth: Auth, given: str | None) -> bool:
     """Bearer requests need no CSRF token (a browser cannot send the header cross-site); cookie ones do."""
     if auth.via == "bearer":
         return True
-    return bool(given) and hmac.compare_digest(given.encode("utf-8"), auth.csrf.encode("utf-8"))
+    return same_secret(given, auth.csrf)
 
 
 def cookie_header(name: str, value: str, *, max_age: int) -> str:

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ...errors import DataValidationError
+from ...model import Period
 from ...narrate import danish as da
 from ..http import Web, json_or_page, page, require, web
 from ..workspace import NotFound, problems
@@ -63,17 +64,11 @@ def status_data(w: Web, barometer_id: str, update: str | None) -> dict[str, Any]
         rows.setdefault(r["area"], []).append({
             **r, "value_text": "" if r["value"] is None else da.number(r["value"], dec),
             "change_text": "" if r["change"] is None else da.number(r["change"], dec),
-            "period_text": "" if r["period"] is None else da.period_short(_period(b, r["period"])),
+            "period_text": "" if r["period"] is None else da.period_short(Period.parse(r["period"])),
         })
     areas = [{**a, "indicators": rows.get(a["id"], [])} for a in doc["areas"]]
     updates = [{"id": u.id, "label": u.label} for u in reversed(b.updates)]
     return {"barometer": info, "status": doc, "areas": areas, "update": b.update(update), "updates": updates}
-
-
-def _period(b, text: str):
-    from ...model import Period
-
-    return Period.parse(text)
 
 
 async def status(request: Request) -> Response:

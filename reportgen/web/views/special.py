@@ -2,14 +2,20 @@
 from __future__ import annotations
 
 import secrets
-from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ... import __version__, palette
 from ..http import SITE_TEMPLATES, WEB_TEMPLATES, field, page, read_form, redirect, web
-from ..security import LOGIN_COOKIE, SESSION_COOKIE, SESSION_SECONDS, authenticate, cookie_header, csrf_ok
+from ..security import (
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    SESSION_SECONDS,
+    TOKEN_USER,
+    cookie_header,
+    csrf_ok,
+)
 
 FONT_FILES = ("Carlito-Regular.ttf", "Carlito-Bold.ttf")
 
@@ -25,8 +31,6 @@ def _login(request: Request, user) -> Response:
 async def token_login(request: Request) -> Response | None:
     """``/?token=…`` (the printed URL): a valid token sets a session cookie and redirects to ``/``
     without the token in the address; a wrong one shows the login form."""
-    from ..security import TOKEN_USER
-
     token = request.query_params.get("token")
     if token is None:
         return None
@@ -45,19 +49,13 @@ async def login_form(request: Request, *, error: str = "", status: int = 200) ->
 
 async def login(request: Request) -> Response:
     form = await read_form(request)
-    cookie = request.cookies.get(LOGIN_COOKIE, "")
-    given = field(form, "csrf")
-    from ..security import TOKEN_USER, Auth, Session
-
-    if not cookie or not csrf_ok(Auth(TOKEN_USER, "cookie", Session(TOKEN_USER, cookie, 0)), given):
+    if not same_secret(field(form, "csrf"), request.cookies.get(LOGIN_COOKIE, "")):  # double submit
         return await login_form(request, error="Formularen var for gammel. Prøv igen.", status=403)
     security = web(request).security
     token = field(form, "token").strip()
     if token:
         if security.token_ok(token):
-            from ..security import TOKEN_USER as user
-
-            return _login(request, user)
+            return _login(request, TOKEN_USER)
         return await login_form(request, error="Nøglen er forkert.", status=403)
     user = security.password_user(field(form, "user").strip(), field(form, "password"))
     if user is None:
@@ -101,11 +99,3 @@ async def font(request: Request) -> Response:
     if name not in FONT_FILES:
         return Response("Ikke fundet", status_code=404)
     return Response((SITE_TEMPLATES.parent / "fonts" / name).read_bytes(), media_type="font/ttf")
-
-
-def is_logged_in(request: Request) -> bool:
-    return authenticate(web(request).security, request.headers, request.cookies) is not None
-
-
-def login_url(base: str, token: str) -> str:
-    return f"{base}/?{urlencode({'token': token})}"
