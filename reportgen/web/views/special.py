@@ -8,14 +8,7 @@ from starlette.responses import JSONResponse, Response
 
 from ... import __version__, palette
 from ..http import SITE_TEMPLATES, WEB_TEMPLATES, field, page, read_form, redirect, web
-from ..security import (
-    LOGIN_COOKIE,
-    SESSION_COOKIE,
-    SESSION_SECONDS,
-    TOKEN_USER,
-    cookie_header,
-    csrf_ok,
-)
+from ..security import LOGIN_COOKIE, SESSION_COOKIE, SESSION_SECONDS, TOKEN_USER, cookie_header, csrf_ok, same_secret
 
 FONT_FILES = ("Carlito-Regular.ttf", "Carlito-Bold.ttf")
 
