@@ -130,6 +130,7 @@ def test_override_needs_a_reason_and_shows_on_the_status(client, ws):
     r = client.post("/b/testrup/override", data={"csrf": csrf, "update": "2009-06", "target": "A1",
                                                  "signal": "red", "reason": "Tallet er usikkert."})
     assert r.status_code == 200 and "Forvaltningens vurdering:</strong> Tallet er usikkert." in r.text
+    assert "Forvaltningens vurdering er gemt i overrides.csv." in r.text
     text = (ws / "testrup" / "overrides.csv").read_text(encoding="utf-8")
     assert text == "update,target,signal,reason\n2009-06,A1,red,Tallet er usikkert.\n"
     status = client.get("/api/barometers/testrup/status", headers=BEARER).json()

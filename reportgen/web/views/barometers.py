@@ -81,8 +81,17 @@ async def status(request: Request) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"errors": [str(i) for i in err.issues]}, status_code=422)
         raise HTTPException(422, "Data i barometret er ikke gyldige; se barometrets side.") from None
-    return json_or_page(request, data["status"], "status.html", data, auth=auth,
+    notice = NOTICES.get(request.query_params.get("opdateret", ""), "")
+    return json_or_page(request, data["status"], "status.html", {**data, "notice": notice}, auth=auth,
                         title=f"Status {data['update'].label}")
+
+
+# What the status page says after a change redirected to it (?opdateret=...).
+NOTICES = {
+    "data": "De nye data er kontrolleret og taget i brug. Den tidligere version er gemt og kan gendannes.",
+    "gendannet": "Den tidligere version af data er gendannet.",
+    "farve": "Forvaltningens vurdering er gemt i overrides.csv.",
+}
 
 
 def history_data(w: Web, barometer_id: str) -> dict[str, Any]:
