@@ -341,3 +341,25 @@ def test_serve_refuses_a_barometer_folder_as_workspace(ws):
 
     with pytest.raises(ConfigError, match="selv en barometermappe"):
         serve(ws / "testrup", port=0, announce=lambda line: None)
+
+
+def test_case_text_is_editable_where_this_reportgen_has_the_committee_case(client, ws):
+    from reportgen.web.texts import CASE, text_names
+
+    names = text_names(client.app.state.web.ws, "testrup")
+    has_case = (Path(__file__).resolve().parents[1] / "letters" / CASE).is_file()
+    assert (CASE in names) == has_case
+    if not has_case:
+        assert client.get(f"/b/testrup/texts/{CASE}").status_code == 404
+        return
+    page = client.get(f"/b/testrup/texts/{CASE}").text
+    base = re.search(r'name="base" value="([0-9a-f]{64})"', page).group(1)
+    import html as html_lib
+
+    text = re.search(r'<textarea id="text"[^>]*>\n(.*?)</textarea>', page, re.S).group(1)
+    text = html_lib.unescape(text) + "\nEn ekstra sætning fra arbejdsbænken.\n"
+    r = client.post(f"/b/testrup/texts/{CASE}", data={"csrf": csrf_of(client, "/b/testrup/texts"), "base": base,
+                                                      "text": text, "action": "preview"})
+    assert r.status_code == 200, r.text[-2000:]
+    frame = re.search(r'src="(/b/testrup/texts/case\.md/preview/[^"]+)"', r.text).group(1)
+    assert "En ekstra sætning fra arbejdsbænken." in client.get(frame).text

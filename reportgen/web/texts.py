@@ -14,6 +14,7 @@ from ..writer import atomic_write
 from .workspace import NotFound, Workspace, sha256
 
 ADVICE = "advice.md"
+CASE = "case.md"  # the committee case (reportgen/documents/case.py), where this reportgen has it
 _LINE = re.compile(r":(\d+): ")
 
 
@@ -58,9 +59,14 @@ def _stems(ws: Workspace, barometer_id: str) -> dict[str, str]:
 
 def text_names(ws: Workspace, barometer_id: str) -> dict[str, str]:
     """Editable texts, file name -> description: default.md, advice.md, one letter per committee."""
+    import importlib.util
+
     names = {letters.DEFAULT_LETTER: "Brevet til alle udvalg uden egen tekst"}
     if (ws.project_dir / letters.LETTERS_DIR / ADVICE).is_file():
         names[ADVICE] = "Temaerne i Bilag 3 (råd til det nye udvalg)"
+    if (ws.project_dir / letters.LETTERS_DIR / CASE).is_file() and importlib.util.find_spec(
+            f"{__package__.rsplit('.', 1)[0]}.documents.case") is not None:
+        names[CASE] = "Sagsfremstillingen til udvalget (indstillingen)"
     for stem, name in _stems(ws, barometer_id).items():
         names[f"{stem}.md"] = f"Brevet til {name}"
     return names
@@ -78,7 +84,7 @@ def read_text(ws: Workspace, barometer_id: str, name: str) -> Text:
     name = _checked(ws, barometer_id, name)
     folder = ws.folder(barometer_id)
     kw = {"barometer_dir": folder, "project_dir": ws.project_dir}
-    if name in (letters.DEFAULT_LETTER, ADVICE):
+    if name in (letters.DEFAULT_LETTER, ADVICE, CASE):
         source = letters.find_text(name, **kw)
     else:
         source = letters.find_letter(name[:-3], **kw)
@@ -116,6 +122,10 @@ def _document(ws: Workspace, barometer_id: str, name: str, text: str):
         narrative = narrate(b, assessment, history)
         if name == ADVICE:
             return build_bilag3(b, history, assessment, narrative, project_dir=ws.project_dir, charts={})
+        if name == CASE:
+            from ..documents import case  # listed only where the module exists (text_names)
+
+            return case.build_case(b, history, assessment, narrative, project_dir=ws.project_dir)
         docs = list(build_letters(b, assessment, narrative, {}, project_dir=ws.project_dir))
         if not docs:
             raise TemplateError("ingen udvalg får et brev i denne opdatering")
