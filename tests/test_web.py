@@ -225,6 +225,9 @@ def test_build_through_the_api_is_byte_identical_to_the_cli(ws, tmp_path):
     thumb = client.get(f"/builds/{build_id}/thumbs/bilag1.pdf")
     assert thumb.status_code == 200 and thumb.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert client.get(f"/builds/{build_id}/thumbs/pack.zip").status_code == 404
+    site = client.get(f"/builds/{build_id}/files/site/index.html")
+    assert site.status_code == 200 and site.headers["content-disposition"].startswith("inline")
+    assert "default-src 'none'" in site.headers["content-security-policy"]
 
 
 @pytest.mark.slow

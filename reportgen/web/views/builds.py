@@ -35,10 +35,12 @@ async def start(request: Request) -> Response:
 def build_data(w: Web, build_id: str) -> dict[str, Any]:
     info = w.builds.get(build_id)
     files = info.get("files", [])
-    main = [f for f in _MAIN if f in files]
+    top = [f for f in files if "/" not in f]
+    main = [f for f in _MAIN if f in top] + sorted(f for f in top if f not in _MAIN)  # e.g. a case, a press release
     letters = [f for f in files if f.startswith("bilag2/")]
     manifest = w.builds.manifest(build_id) if info["state"] == "done" else None
     return {"build": info, "main": main, "letters": letters, "manifest": manifest,
+            "charts": sum(f.startswith("charts/") for f in files), "site": sum(f.startswith("site/") for f in files),
             "barometer": w.ws.info(info["barometer"]),
             "percent": da.number(100 * info.get("step", 0) / max(1, info.get("steps", 7)), 0)}
 
@@ -66,4 +68,7 @@ async def download(request: Request) -> Response:
     w = web(request)
     path = w.builds.file(request.path_params["build"], request.path_params["path"])
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return FileResponse(path, media_type=media, filename=path.name)
+    # The built website opens in the browser (no script in it; the CSP holds); everything else downloads.
+    inline = request.path_params["path"].startswith("site/")
+    return FileResponse(path, media_type=media, filename=path.name,
+                        content_disposition_type="inline" if inline else "attachment")
