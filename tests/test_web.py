@@ -366,3 +366,38 @@ def test_case_text_is_editable_where_this_reportgen_has_the_committee_case(clien
     assert r.status_code == 200, r.text[-2000:]
     frame = re.search(r'src="(/b/testrup/texts/case\.md/preview/[^"]+)"', r.text).group(1)
     assert "En ekstra sætning fra arbejdsbænken." in client.get(frame).text
+
+
+def test_two_saves_from_the_same_text_at_once_only_the_first_wins(client, ws, monkeypatch):
+    import threading
+
+    from reportgen.web import texts
+
+    w = client.app.state.web.ws
+    base = texts.read_text(w, "testrup", "default.md").hash
+    real_preview, entered, release = texts.preview, threading.Event(), threading.Event()
+
+    def slow_preview(ws_, bid, name, text):
+        if text.startswith("Langsom"):
+            entered.set()
+            release.wait(30)
+        return real_preview(ws_, bid, name, text)
+
+    monkeypatch.setattr(texts, "preview", slow_preview)
+    outcome = {}
+
+    def slow_save():
+        try:
+            texts.save_text(w, "testrup", "default.md", "Langsom tekst.\n", base_hash=base, who="anna")
+            outcome["slow"] = "saved"
+        except texts.Conflict as err:
+            outcome["slow"] = err.current.text
+
+    thread = threading.Thread(target=slow_save)
+    thread.start()
+    assert entered.wait(30)
+    texts.save_text(w, "testrup", "default.md", "Hurtig tekst.\n", base_hash=base, who="bo")
+    release.set()
+    thread.join(30)
+    assert outcome["slow"] == "Hurtig tekst.\n"
+    assert (ws / "testrup" / "letters" / "default.md").read_text(encoding="utf-8") == "Hurtig tekst.\n"

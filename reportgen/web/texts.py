@@ -165,20 +165,24 @@ def preview_pdf(ws: Workspace, barometer_id: str, name: str, text: str) -> tuple
 
 def save_text(ws: Workspace, barometer_id: str, name: str, text: str, *, base_hash: str, who: str) -> Text:
     """Save ``text`` as the barometer's own file, if the text is still the one the editor started from
-    (else Conflict, showing the other change) and it renders (else TemplateError)."""
-    current = read_text(ws, barometer_id, name)
+    (else Conflict, showing the other change) and it renders (else TemplateError). The check and the
+    write happen under the barometer's lock, so of two saves from the same text only the first wins."""
     text = text.replace("\r\n", "\n")
+    current = read_text(ws, barometer_id, name)
     if current.hash != base_hash:
         raise Conflict(current, other_change(ws, barometer_id, name, base_hash, current.text, text))
     result = preview(ws, barometer_id, name, text)
     if result.error:
         raise TemplateError(result.error)
     with ws.lock(barometer_id):
+        current = read_text(ws, barometer_id, name)
+        if current.hash != base_hash:  # saved by someone else while this text was being checked
+            raise Conflict(current, other_change(ws, barometer_id, name, base_hash, current.text, text))
         target = ws.folder(barometer_id) / letters.LETTERS_DIR / current.name
         target.parent.mkdir(exist_ok=True)
         atomic_write(target, text.encode("utf-8"))
-    ws.audit.record(who=who, barometer=barometer_id, action="text", detail=current.name, before=current.text,
-                    after=text)
+        ws.audit.record(who=who, barometer=barometer_id, action="text", detail=current.name, before=current.text,
+                        after=text)
     return read_text(ws, barometer_id, name)
 
 
