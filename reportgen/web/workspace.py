@@ -201,6 +201,12 @@ class Workspace:
     def set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
                      who: str) -> dict[str, str]:
         """Add (or replace) the override of ``target`` at ``update`` in overrides.csv, checked as a whole."""
+        with self.lock(barometer_id):  # read and write overrides.csv under one lock: no lost update
+            return self._set_override(barometer_id, update=update, target=target, signal=signal, reason=reason,
+                                      who=who)
+
+    def _set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
+                      who: str) -> dict[str, str]:
         from ..load import load_folder
 
         folder = self.folder(barometer_id)
@@ -218,8 +224,8 @@ class Workspace:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(OVERRIDE_COLUMNS)
         writer.writerows(rows)
-        hashes = self._change(barometer_id, {"overrides.csv": out.getvalue().encode("utf-8")}, set(), who=who,
-                              action="override", audit_extra={
+        hashes = self._change_locked(barometer_id, {"overrides.csv": out.getvalue().encode("utf-8")}, set(),
+                                     who=who, action="override", audit_extra={
                                   "before": json.dumps([dict(zip(OVERRIDE_COLUMNS, r, strict=True)) for r in before],
                                                        ensure_ascii=False),
                                   "after": json.dumps(dict(zip(OVERRIDE_COLUMNS, rows[-1], strict=True)),
@@ -243,30 +249,38 @@ class Workspace:
             raise NotFound(f'versionen "{version_id}" findes ikke')
         source = self.state / "versions" / barometer_id / version.id
         writes = {name: (source / name).read_bytes() for name in version.files}
-        removes = set(self.data_files(barometer_id)) - set(writes)
-        return self._change(barometer_id, writes, removes, who=who, action="restore",
-                            audit_extra={"detail": f"version {version.id}"})
+        with self.lock(barometer_id):
+            removes = set(self.data_files(barometer_id)) - set(writes)
+            return self._change_locked(barometer_id, writes, removes, who=who, action="restore",
+                                       audit_extra={"detail": f"version {version.id}"})
 
     def _change(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str], *, who: str,
                 action: str, audit_extra: Mapping[str, str] | None = None) -> dict[str, str]:
         with self.lock(barometer_id):
-            folder = self.folder(barometer_id)
-            with self.staging(barometer_id) as copy:
-                for name in removes:
-                    (copy / name).unlink(missing_ok=True)
-                for name, data in writes.items():
-                    atomic_write(copy / name, data)
-                try:
-                    read_barometer(copy)
-                except DataValidationError as err:
-                    raise Rejected(problems(copy, err.issues)) from None
-            old = self.data_files(barometer_id)
-            self._keep_version(barometer_id, old, who=who, action=action)
-            for name in sorted(removes):
-                (folder / name).unlink(missing_ok=True)
-            for name, data in sorted(writes.items()):
-                atomic_write(folder / name, data)
-            new = self.data_files(barometer_id)
+            return self._change_locked(barometer_id, writes, removes, who=who, action=action,
+                                       audit_extra=audit_extra)
+
+    def _change_locked(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str], *, who: str,
+                       action: str, audit_extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Check the folder with ``writes`` and without ``removes`` in a staging copy; if valid, keep
+        the current data as a version, apply, and record it. The caller holds the barometer's lock."""
+        folder = self.folder(barometer_id)
+        with self.staging(barometer_id) as copy:
+            for name in removes:
+                (copy / name).unlink(missing_ok=True)
+            for name, data in writes.items():
+                atomic_write(copy / name, data)
+            try:
+                read_barometer(copy)
+            except DataValidationError as err:
+                raise Rejected(problems(copy, err.issues)) from None
+        old = self.data_files(barometer_id)
+        self._keep_version(barometer_id, old, who=who, action=action)
+        for name in sorted(removes):
+            (folder / name).unlink(missing_ok=True)
+        for name, data in sorted(writes.items()):
+            atomic_write(folder / name, data)
+        new = self.data_files(barometer_id)
         changed = sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
         detail = {"files": {n: {"before": sha256(old[n]) if n in old else None,
                                 "after": sha256(new[n]) if n in new else None} for n in changed}}
