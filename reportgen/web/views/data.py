@@ -2,17 +2,17 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ...errors import DataValidationError
 from ...model import SIGNALS
 from ...narrate import danish as da
 from ..http import Web, change, field, is_api, page, redirect, require, web
-from ..workspace import Rejected
+from ..workspace import Problem, Rejected
 
 
 def upload_data(w: Web, barometer_id: str, problems=None) -> dict[str, Any]:
@@ -84,8 +84,6 @@ async def override(request: Request) -> Response:
     missing = [label for key, label in (("update", "opdatering"), ("target", "indikator eller område"),
                                         ("signal", "farve"), ("reason", "begrundelse")) if not values[key]]
     if missing:
-        from ..workspace import Problem
-
         problems = [Problem("", "", None, "", "", f"{da.capitalize(m)} skal udfyldes", m) for m in missing]
         return page(request, "override.html", override_data(w, bid, values, problems), auth=auth, status=422,
                     title="Tilsidesæt en farve: fejl")
@@ -94,9 +92,4 @@ async def override(request: Request) -> Response:
     except Rejected as err:
         return page(request, "override.html", override_data(w, bid, values, err.problems), auth=auth, status=422,
                     title="Tilsidesæt en farve: fejl")
-    except DataValidationError as err:  # the folder was already invalid
-        from ..workspace import problems
-
-        return page(request, "override.html", override_data(w, bid, values, problems(w.ws.folder(bid), err.issues)),
-                    auth=auth, status=422, title="Tilsidesæt en farve: fejl")
-    return redirect(f"/b/{bid}/status?update={values['update']}&opdateret=farve")
+    return redirect(f"/b/{bid}/status?{urlencode({'update': values['update'], 'opdateret': 'farve'})}")
