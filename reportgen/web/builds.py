@@ -52,6 +52,20 @@ class Builds:
             if barometer_id in self.ws.busy:
                 raise Busy("der kører allerede en bygning af dette barometer")
             self.ws.busy.add(barometer_id)
+        try:
+            build_id = self._prepare(barometer_id, update=update, who=who)
+        except BaseException:
+            self.ws.busy.discard(barometer_id)
+            raise
+        thread = threading.Thread(target=self._run, args=(build_id, folder, update), name=f"build-{build_id}",
+                                  daemon=True)
+        self._threads[build_id] = thread
+        thread.start()
+        self.ws.audit.record(who=who, barometer=barometer_id, action="build", detail=f"start {build_id}")
+        return build_id
+
+    def _prepare(self, barometer_id: str, *, update: str | None, who: str) -> str:
+        """The build's folder, its out/ with the shared cache, and build.json saying it runs."""
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
         build_id = f"{stamp}-{barometer_id}-{secrets.token_hex(3)}"
         place = self.root / build_id
@@ -65,11 +79,6 @@ class Builds:
                 "error": None, "files": [], "out": None}
         atomic_write(place / INFO, _dump(info))
         self._live[build_id] = info
-        thread = threading.Thread(target=self._run, args=(build_id, folder, update), name=f"build-{build_id}",
-                                  daemon=True)
-        self._threads[build_id] = thread
-        thread.start()
-        self.ws.audit.record(who=who, barometer=barometer_id, action="build", detail=f"start {build_id}")
         return build_id
 
     def _run(self, build_id: str, folder: Path, update: str | None) -> None:
