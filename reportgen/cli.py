@@ -414,6 +414,55 @@ def build_all_command(
         raise typer.Exit(1)
 
 
+@app.command("serve")
+def serve_command(
+    workspace: Annotated[Path, typer.Argument(help="Arbejdsmappen: en mappe med barometermapper")],
+    host: Annotated[str, typer.Option("--host", help="Adressen (standard: kun denne maskine)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Porten (0: en ledig)")] = 8000,
+    users: Annotated[Path | None, typer.Option("--users", help="users.toml fra reportgen user add")] = None,
+    max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", help="Største upload i MB")] = 25,
+) -> None:
+    """Start arbejdsbænken: data, farver, tekster og bygning i browseren (docs/workbench.md).
+
+    Eksempel: reportgen serve arbejdsmappe --port 8000
+    """
+    from .web.server import serve
+
+    try:
+        serve(workspace, host=host, port=port, users_file=users, max_upload_mb=max_upload_mb,
+              announce=lambda line: typer.echo(line, err=True))
+    except ReportgenError as err:
+        _fail(err)
+
+
+user_app = typer.Typer(help="Brugere til arbejdsbænken (reportgen serve --users).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add_command(
+    users: Annotated[Path, typer.Argument(help="users.toml (oprettes, hvis den ikke findes)")],
+    name: Annotated[str, typer.Argument(help="Brugernavnet")],
+    role: Annotated[str, typer.Option("--role", help="reader (læse) eller editor (rette og bygge)")] = "reader",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Læs adgangskoden fra stdin")] = False,
+) -> None:
+    """Tilføj eller skift en bruger; kun en scrypt-hash af adgangskoden gemmes.
+
+    Eksempel: reportgen user add users.toml anna --role editor
+    """
+    from .web.security import add_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Adgangskode", hide_input=True, confirmation_prompt="Gentag adgangskoden")
+    try:
+        add_user(users, name, password, role)
+    except ReportgenError as err:
+        _fail(err)
+    typer.echo(f"Brugeren {name} ({role}) er gemt i {users}.")
+
+
 def _progress():
     """A rich progress bar on a terminal; silence otherwise (logs, CI, pipes)."""
     if not sys.stderr.isatty():

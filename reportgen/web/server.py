@@ -1,0 +1,62 @@
+"""`reportgen serve`: check the address and users, bind the socket, print the login URL, run uvicorn."""
+from __future__ import annotations
+
+import logging
+import re
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from ..errors import ConfigError
+from .security import Security, is_loopback, load_users
+
+_TOKEN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*")
+
+
+class _HideToken(logging.Filter):
+    """The access log never shows a token from a login URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_TOKEN_QUERY.sub(r"\1[skjult]", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_file: Path | None = None,
+          max_upload_mb: float = 25, announce: Callable[[str], None] = print) -> None:
+    """Run the workbench until interrupted. A non-loopback ``host`` needs ``users_file``."""
+    import uvicorn
+
+    from .app import create_app
+
+    if not Path(workspace).is_dir():
+        raise ConfigError(f"{workspace}: arbejdsmappen findes ikke")
+    if (Path(workspace) / "barometer.toml").is_file():
+        raise ConfigError(f"{workspace} er selv en barometermappe: start med mappen over den, "
+                          f"fx reportgen serve {Path(workspace).resolve().parent}")
+    if not is_loopback(host) and users_file is None:
+        raise ConfigError(f"--host {host} er ikke en lokal adresse: start med --users users.toml "
+                          "(brugere med adgangskode fra reportgen user add)")
+    if max_upload_mb <= 0:
+        raise ConfigError("--max-upload-mb skal være større end 0")
+    users = load_users(users_file) if users_file is not None else {}
+    if users_file is not None and not users:
+        raise ConfigError(f"{users_file}: ingen brugere (opret dem med reportgen user add)")
+    security = Security.create(host=host, users=users, max_upload_mb=max_upload_mb)
+    app = create_app(Path(workspace), security)
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    announce(f"Arbejdsbænken kører på http://{shown}:{bound}/")
+    announce(f"Log ind: http://{shown}:{bound}/?token={security.token}")
+    if users:
+        announce(f"Brugere fra {users_file}: {', '.join(sorted(users))}")
+    announce("Stop med Ctrl-C.")
+
+    logging.getLogger("uvicorn.access").addFilter(_HideToken())
+    config = uvicorn.Config(app, log_level="info", proxy_headers=False, server_header=False, date_header=False)
+    uvicorn.Server(config).run(sockets=[sock])

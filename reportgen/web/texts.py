@@ -1,0 +1,210 @@
+"""Editing a barometer's letter and advice texts: copy-on-write into its own ``letters/``, previewed
+with the letters machinery (reportgen/letters.py) before anything is saved, and optimistic
+concurrency (a save names the hash of the text it started from)."""
+from __future__ import annotations
+
+import difflib
+import re
+import secrets
+from dataclasses import dataclass
+
+from .. import letters
+from ..errors import ReportgenError, TemplateError
+from ..writer import atomic_write
+from .workspace import NotFound, Workspace, sha256
+
+ADVICE = "advice.md"
+CASE = "case.md"  # the committee case (reportgen/documents/case.py), where this reportgen has it
+_LINE = re.compile(r":(\d+): ")
+
+
+@dataclass(frozen=True)
+class Text:
+    name: str
+    text: str
+    hash: str
+    own: bool  # the barometer's own file (else the project's default is shown)
+    source: str  # how the letters machinery names the file it comes from
+
+
+@dataclass(frozen=True)
+class Preview:
+    html: str | None
+    error: str | None
+    line: int | None
+    title: str = ""
+
+
+class Conflict(ReportgenError):
+    """The text changed since the editor opened it; nothing was saved."""
+
+    def __init__(self, current: Text, other_change: str):
+        self.current, self.other_change = current, other_change
+        super().__init__("teksten er ændret af en anden, siden du åbnede den")
+
+
+def _stems(ws: Workspace, barometer_id: str) -> dict[str, str]:
+    """Committee file stem -> committee name, for each committee that gets a letter (not the owner,
+    who sends them, nor a committee without indicators): the letters it may have of its own."""
+    from ..documents.bilag2 import committee_stems
+
+    try:
+        b = ws.barometer(barometer_id)
+    except ReportgenError:
+        return {}
+    stems = committee_stems(b.committees)
+    with_indicators = {i.committee for i in b.indicators}
+    return {stems[c.id]: c.name for c in b.committees if c.id in with_indicators and c.id != b.config.owner}
+
+
+def text_names(ws: Workspace, barometer_id: str) -> dict[str, str]:
+    """Editable texts, file name -> description: default.md, advice.md, one letter per committee."""
+    import importlib.util
+
+    names = {letters.DEFAULT_LETTER: "Brevet til alle udvalg uden egen tekst"}
+    if (ws.project_dir / letters.LETTERS_DIR / ADVICE).is_file():
+        names[ADVICE] = "Temaerne i Bilag 3 (råd til det nye udvalg)"
+    if (ws.project_dir / letters.LETTERS_DIR / CASE).is_file() and importlib.util.find_spec(
+            f"{__package__.rsplit('.', 1)[0]}.documents.case") is not None:
+        names[CASE] = "Sagsfremstillingen til udvalget (indstillingen)"
+    for stem, name in _stems(ws, barometer_id).items():
+        names[f"{stem}.md"] = f"Brevet til {name}"
+    return names
+
+
+def _checked(ws: Workspace, barometer_id: str, name: str) -> str:
+    for known in text_names(ws, barometer_id):
+        if known == name:
+            return known
+    raise NotFound(f'teksten "{name}" kan ikke redigeres her')
+
+
+def read_text(ws: Workspace, barometer_id: str, name: str) -> Text:
+    """The text the next build uses for ``name``: the barometer's own file, else the project's."""
+    name = _checked(ws, barometer_id, name)
+    folder = ws.folder(barometer_id)
+    kw = {"barometer_dir": folder, "project_dir": ws.project_dir}
+    if name in (letters.DEFAULT_LETTER, ADVICE, CASE):
+        source = letters.find_text(name, **kw)
+    else:
+        source = letters.find_letter(name[:-3], **kw)
+    own_path = folder / letters.LETTERS_DIR / name
+    text = source.path.read_text(encoding="utf-8")
+    return Text(name, text, sha256(text.encode("utf-8")), own_path.is_file() and source.path == own_path,
+                source.display)
+
+
+def _document(ws: Workspace, barometer_id: str, name: str, text: str):
+    """The document ``text`` belongs to, at the latest update, built by the document builders with
+    ``text`` in place of the file (in a staging copy of the barometer's letters/ folder, named like
+    the barometer so messages name the file as a build would). Raises TemplateError."""
+    import dataclasses
+    import shutil
+
+    from ..assess import assess_history
+    from ..documents.bilag2 import build_letters
+    from ..documents.bilag3 import build_bilag3
+    from ..narrate import narrate
+
+    name = _checked(ws, barometer_id, name)
+    folder = ws.folder(barometer_id)
+    history = ws.derived(barometer_id, "history", assess_history)
+    base = ws.state / "staging" / secrets.token_hex(8)
+    copy = base / barometer_id
+    try:
+        own = folder / letters.LETTERS_DIR
+        if own.is_dir() and not own.is_symlink():
+            shutil.copytree(own, copy / letters.LETTERS_DIR, symlinks=True)
+        (copy / letters.LETTERS_DIR).mkdir(parents=True, exist_ok=True)
+        atomic_write(copy / letters.LETTERS_DIR / name, text.encode("utf-8"))
+        b = dataclasses.replace(ws.barometer(barometer_id), folder=copy)
+        assessment = history[-1]
+        narrative = narrate(b, assessment, history)
+        if name == ADVICE:
+            return build_bilag3(b, history, assessment, narrative, project_dir=ws.project_dir, charts={})
+        if name == CASE:
+            from ..documents import case  # listed only where the module exists (text_names)
+
+            return case.build_case(b, history, assessment, narrative, project_dir=ws.project_dir)
+        docs = list(build_letters(b, assessment, narrative, {}, project_dir=ws.project_dir))
+        if not docs:
+            raise TemplateError("ingen udvalg får et brev i denne opdatering")
+        return next((d for d in docs if d.slug == name[:-3]), docs[0])
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _failed(err: TemplateError) -> Preview:
+    message = str(err)
+    found = _LINE.search(message)
+    return Preview(None, message, int(found.group(1)) if found else None)
+
+
+def preview(ws: Workspace, barometer_id: str, name: str, text: str) -> Preview:
+    """The document as HTML with ``text`` in place, or the template error with its file and line."""
+    from ..render.html import render_html
+
+    try:
+        doc = _document(ws, barometer_id, name, text)
+    except TemplateError as err:
+        return _failed(err)
+    return Preview(render_html(doc, for_print=False), None, None, doc.meta.recipient or doc.meta.title)
+
+
+def preview_pdf(ws: Workspace, barometer_id: str, name: str, text: str) -> tuple[bytes | None, Preview]:
+    """The document as the build's PDF renderer makes it (one letter), or the template error."""
+    from ..pipeline import render_one
+
+    try:
+        doc = _document(ws, barometer_id, name, text)
+    except TemplateError as err:
+        return None, _failed(err)
+    own = ws.folder(barometer_id) / "templates" / "html"
+    return render_one("pdf", doc, (own,) if own.is_dir() else ()), Preview(None, None, None, doc.meta.title)
+
+
+def save_text(ws: Workspace, barometer_id: str, name: str, text: str, *, base_hash: str, who: str) -> Text:
+    """Save ``text`` as the barometer's own file, if the text is still the one the editor started from
+    (else Conflict, showing the other change) and it renders (else TemplateError). The check and the
+    write happen under the barometer's lock, so of two saves from the same text only the first wins."""
+    text = text.replace("\r\n", "\n")
+    current = read_text(ws, barometer_id, name)
+    if current.hash != base_hash:
+        raise Conflict(current, other_change(ws, barometer_id, name, base_hash, current.text, text))
+    result = preview(ws, barometer_id, name, text)
+    if result.error:
+        raise TemplateError(result.error)
+    with ws.lock(barometer_id):
+        current = read_text(ws, barometer_id, name)
+        if current.hash != base_hash:  # saved by someone else while this text was being checked
+            raise Conflict(current, other_change(ws, barometer_id, name, base_hash, current.text, text))
+        target = ws.folder(barometer_id) / letters.LETTERS_DIR / current.name
+        target.parent.mkdir(exist_ok=True)
+        atomic_write(target, text.encode("utf-8"))
+        ws.audit.record(who=who, barometer=barometer_id, action="text", detail=current.name, before=current.text,
+                        after=text)
+    return read_text(ws, barometer_id, name)
+
+
+def other_change(ws: Workspace, barometer_id: str, name: str, base_hash: str, current: str, mine: str) -> str:
+    """A unified diff of what someone else changed: from the text this editor started from (found in the
+    audit log by its hash) to the text saved now; else from the saved text to this editor's text."""
+    base = None
+    for event in ws.audit.events(barometer_id):
+        if event.action == "text" and event.detail == name:
+            for candidate in (event.after, event.before):
+                if candidate is not None and sha256(candidate.encode("utf-8")) == base_hash:
+                    base = candidate
+                    break
+        if base is not None:
+            break
+    if base is None:
+        lines = difflib.unified_diff(current.splitlines(), mine.splitlines(), "gemt nu", "din tekst", lineterm="")
+    else:
+        lines = difflib.unified_diff(base.splitlines(), current.splitlines(), "da du åbnede den", "gemt nu",
+                                     lineterm="")
+    return "\n".join(lines)
+
+
+def numbered(text: str) -> list[tuple[int, str]]:
+    return list(enumerate(text.split("\n"), start=1))

@@ -1,0 +1,95 @@
+"""New data (upload, checked in a staging copy first), overrides with a reason, and restoring a version."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ...model import SIGNALS
+from ...narrate import danish as da
+from ..http import Web, change, field, is_api, page, redirect, require, web
+from ..workspace import Problem, Rejected
+
+
+def upload_data(w: Web, barometer_id: str, problems=None) -> dict[str, Any]:
+    return {"barometer": w.ws.info(barometer_id), "files": sorted(w.ws.data_files(barometer_id)),
+            "versions": w.ws.versions(barometer_id), "problems": problems or []}
+
+
+async def upload_form(request: Request) -> Response:
+    auth = require(request)
+    bid = request.path_params["bid"]
+    return page(request, "upload.html", upload_data(web(request), bid), auth=auth, title="Nye data")
+
+
+async def upload(request: Request) -> Response:
+    """Multipart field ``files``: one barometer.xlsx or CSV files. 422 with every problem, or applied."""
+    auth, form = await change(request)
+    w = web(request)
+    bid = request.path_params["bid"]
+    w.ws.folder(bid)
+    files: dict[str, bytes] = {}
+    for item in form.getlist("files"):
+        if isinstance(item, UploadFile) and item.filename:
+            files[item.filename] = await item.read()
+    try:
+        hashes = await run_in_threadpool(w.ws.upload, bid, files, who=auth.user.name)
+    except Rejected as err:
+        if is_api(request):
+            return JSONResponse({"errors": [p.text for p in err.problems]}, status_code=422)
+        return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
+                    title="Nye data: fejl")
+    if is_api(request):
+        return JSONResponse({"applied": sorted(files), "files": hashes})
+    return redirect(f"/b/{bid}/status?opdateret=data")
+
+
+async def restore(request: Request) -> Response:
+    auth, form = await change(request)
+    w = web(request)
+    bid = request.path_params["bid"]
+    try:
+        await run_in_threadpool(w.ws.restore, bid, field(form, "version"), who=auth.user.name)
+    except Rejected as err:
+        return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
+                    title="Nye data: fejl")
+    return redirect(f"/b/{bid}/status?opdateret=gendannet")
+
+
+def override_data(w: Web, barometer_id: str, values=None, problems=None) -> dict[str, Any]:
+    b = w.ws.barometer(barometer_id)
+    targets = [{"id": a.id, "name": f"Område: {a.name}"} for a in b.areas]
+    targets += [{"id": i.id, "name": f"{i.id} {i.name}"} for i in b.indicators]
+    return {"barometer": w.ws.info(barometer_id), "targets": targets,
+            "updates": [{"id": u.id, "label": u.label} for u in reversed(b.updates)],
+            "signals": [{"id": s, "word": da.capitalize(da.signal_word(s))} for s in SIGNALS],
+            "overrides": [o for o in b.overrides], "values": values or {}, "problems": problems or []}
+
+
+async def override_form(request: Request) -> Response:
+    auth = require(request)
+    bid = request.path_params["bid"]
+    return page(request, "override.html", override_data(web(request), bid), auth=auth, title="Tilsidesæt en farve")
+
+
+async def override(request: Request) -> Response:
+    auth, form = await change(request)
+    w = web(request)
+    bid = request.path_params["bid"]
+    values = {k: field(form, k).strip() for k in ("update", "target", "signal", "reason")}
+    missing = [label for key, label in (("update", "opdatering"), ("target", "indikator eller område"),
+                                        ("signal", "farve"), ("reason", "begrundelse")) if not values[key]]
+    if missing:
+        problems = [Problem("", "", None, "", "", f"{da.capitalize(m)} skal udfyldes", m) for m in missing]
+        return page(request, "override.html", override_data(w, bid, values, problems), auth=auth, status=422,
+                    title="Tilsidesæt en farve: fejl")
+    try:
+        await run_in_threadpool(w.ws.set_override, bid, who=auth.user.name, **values)
+    except Rejected as err:
+        return page(request, "override.html", override_data(w, bid, values, err.problems), auth=auth, status=422,
+                    title="Tilsidesæt en farve: fejl")
+    return redirect(f"/b/{bid}/status?{urlencode({'update': values['update'], 'opdateret': 'farve'})}")

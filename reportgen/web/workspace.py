@@ -1,0 +1,346 @@
+"""The workspace: a folder of barometer folders, and every change the workbench makes to one.
+
+A barometer's id is its folder name, taken only from the listing of the workspace (a request's id
+is looked up in that listing, never joined to a path). A change of data (upload, override,
+restore) is made in a staging copy first, checked as a whole by the same loader and validator as
+``reportgen check``, and applied only when valid; the files it replaces are kept as a version that
+one click restores. The workbench's own state lives in ``WORKSPACE/.workbench/``.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import secrets
+import shutil
+import threading
+from collections.abc import Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import DataValidationError, ReportgenError
+from ..load import TABLES, TOML_FILE, WORKBOOK_FILE
+from ..pipeline import PROJECT_DIR, read_barometer
+from ..writer import atomic_write
+from .audit import AuditLog
+
+log = logging.getLogger(__name__)
+
+STATE_DIR = ".workbench"
+DATA_FILES = frozenset({WORKBOOK_FILE, *(f"{t}.csv" for t in TABLES)})
+OVERRIDE_COLUMNS = ("update", "target", "signal", "reason")
+
+
+class NotFound(ReportgenError):
+    """An id in a request that the workspace does not list (404)."""
+
+
+class Busy(ReportgenError):
+    """The barometer is being built or changed (409)."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem, split for the problem table: file, sheet, row, column, value, message."""
+
+    file: str
+    sheet: str
+    row: int | None
+    column: str
+    value: str
+    message: str
+    text: str  # the CLI's line: ``measurements.csv:3: value: ...``
+
+
+class Rejected(ReportgenError):
+    """A change that would leave the folder invalid; nothing was changed."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(p.text for p in problems))
+
+
+@dataclass(frozen=True)
+class Version:
+    id: str
+    when: str
+    who: str
+    action: str
+    files: tuple[str, ...]
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Workspace:
+    """The barometer folders under ``root`` and the workbench's state beside them."""
+
+    def __init__(self, root: Path, *, project_dir: Path = PROJECT_DIR):
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise ReportgenError(f"{root}: arbejdsmappen findes ikke")
+        self.project_dir = project_dir
+        self.state = self.root / STATE_DIR
+        for sub in ("builds", "versions", "staging", "cache"):
+            (self.state / sub).mkdir(parents=True, exist_ok=True)
+        self.audit = AuditLog(self.state / "audit.sqlite")
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+        self.busy: set[str] = set()  # barometers with a running build (set by the build manager)
+        self._derived: dict[tuple[str, str], tuple[tuple, object]] = {}
+
+    def derived(self, barometer_id: str, what: str, compute):
+        """``compute(barometer)`` for the folder as it is now, cached until one of its files changes
+        (files are replaced atomically, so a change always gives a new size or mtime)."""
+        folder = self.folder(barometer_id)
+        key = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(folder.iterdir()) if p.is_file())
+        with self._guard:
+            hit = self._derived.get((barometer_id, what))
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        value = compute(self.barometer(barometer_id)) if what != "barometer" else read_barometer(folder)
+        with self._guard:
+            self._derived[(barometer_id, what)] = (key, value)
+        return value
+
+    def barometer(self, barometer_id: str):
+        """The validated barometer (DataValidationError if the folder is invalid), cached."""
+        return self.derived(barometer_id, "barometer", None)
+
+    def info(self, barometer_id: str) -> dict[str, str]:
+        """Id, title and municipality from barometer.toml, without validating the folder."""
+        import tomllib
+
+        folder = self.folder(barometer_id)
+        try:
+            data = tomllib.loads((folder / TOML_FILE).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        title = data.get("title") if isinstance(data.get("title"), str) else barometer_id
+        town = data.get("municipality") if isinstance(data.get("municipality"), str) else ""
+        return {"id": barometer_id, "name": f"{title} – {town}" if town else title, "title": title,
+                "municipality": town}
+
+    # -- listing ------------------------------------------------------------------------------------
+    def barometer_ids(self) -> list[str]:
+        """Folder names under the root that hold a barometer.toml (no hidden folders, no symlinks)."""
+        return sorted(p.name for p in self.root.iterdir()
+                      if not p.name.startswith(".") and p.is_dir() and not p.is_symlink()
+                      and (p / TOML_FILE).is_file())
+
+    def folder(self, barometer_id: str) -> Path:
+        """The folder of a listed barometer; NotFound for anything else (the id is never joined raw)."""
+        for name in self.barometer_ids():
+            if name == barometer_id:
+                return self.root / name
+        raise NotFound(f'barometret "{barometer_id}" findes ikke i arbejdsmappen')
+
+    @contextmanager
+    def lock(self, barometer_id: str):
+        """One change at a time per barometer, and none while it is being built."""
+        with self._guard:
+            lock = self._locks.setdefault(barometer_id, threading.Lock())
+        if barometer_id in self.busy or not lock.acquire(blocking=False):
+            raise Busy("barometret bygges eller ændres lige nu; prøv igen om lidt")
+        try:
+            if barometer_id in self.busy:
+                raise Busy("barometret bygges lige nu; prøv igen, når bygningen er færdig")
+            yield
+        finally:
+            lock.release()
+
+    @contextmanager
+    def staging(self, barometer_id: str):
+        """A throw-away copy of the barometer folder, named like it (so messages name it the same)."""
+        base = self.state / "staging" / secrets.token_hex(8)
+        copy = base / barometer_id
+        try:
+            shutil.copytree(self.folder(barometer_id), copy, symlinks=True)
+            yield copy
+        finally:
+            shutil.rmtree(base, ignore_errors=True)
+
+    # -- data -----------------------------------------------------------------------------------------
+    def data_files(self, barometer_id: str) -> dict[str, bytes]:
+        folder = self.folder(barometer_id)
+        return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
+                if p.name in DATA_FILES and p.is_file() and not p.is_symlink()}
+
+    def upload(self, barometer_id: str, files: Mapping[str, bytes], *, who: str) -> dict[str, str]:
+        """Replace tables by uploaded files: one barometer.xlsx, or CSV files named as in the contract.
+
+        The whole folder is checked in a staging copy first; Rejected (nothing changed) if invalid.
+        Returns the new files' SHA-256 by name."""
+        files = {Path(n).name.lower(): data for n, data in files.items()}  # Excel on Windows: "Areas.CSV"
+        names = list(files)
+        problems = [Problem(n, "", None, "", "", "filnavnet skal være barometer.xlsx eller en af "
+                            + ", ".join(sorted(f"{t}.csv" for t in TABLES)), f"{n}: ukendt filnavn")
+                    for n in names if n not in DATA_FILES]
+        if not files:
+            problems.append(Problem("", "", None, "", "", "vælg mindst én fil", "ingen fil valgt"))
+        elif WORKBOOK_FILE in names and len(names) > 1:
+            problems.append(Problem(WORKBOOK_FILE, "", None, "", "", "send enten én barometer.xlsx eller CSV-filer",
+                                    "barometer.xlsx sammen med andre filer"))
+        if problems:
+            raise Rejected(problems)
+        writes = dict(files)
+        removes: set[str] = set()
+        if WORKBOOK_FILE in writes:  # the workbook's sheets replace the CSV files of the same tables
+            removes = {f"{s}.csv" for s in _sheet_names(writes[WORKBOOK_FILE])} & DATA_FILES
+        return self._change(barometer_id, writes, removes, who=who, action="data")
+
+    def set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
+                     who: str) -> dict[str, str]:
+        """Add (or replace) the override of ``target`` at ``update`` in overrides.csv, checked as a whole."""
+        with self.lock(barometer_id):  # read and write overrides.csv under one lock: no lost update
+            return self._set_override(barometer_id, update=update, target=target, signal=signal, reason=reason,
+                                      who=who)
+
+    def _set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
+                      who: str) -> dict[str, str]:
+        from ..load import load_folder
+
+        folder = self.folder(barometer_id)
+        raw = load_folder(folder)
+        table = raw.tables.get("overrides")
+        if table is not None and not table.file.endswith(".csv"):
+            raise Rejected([Problem(WORKBOOK_FILE, "overrides", None, "", "", "tilsidesættelserne står i "
+                                    "barometer.xlsx; ret dem dér og send projektmappen",
+                                    "overrides i barometer.xlsx")])
+        rows = [] if table is None else [tuple(r.cells.get(c, "") for c in OVERRIDE_COLUMNS) for r in table.rows]
+        before = [r for r in rows if (r[0], r[1]) == (update, target)]
+        rows = [r for r in rows if (r[0], r[1]) != (update, target)]
+        rows.append((update, target, signal, reason.strip()))
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(OVERRIDE_COLUMNS)
+        writer.writerows(rows)
+        hashes = self._change_locked(barometer_id, {"overrides.csv": out.getvalue().encode("utf-8")}, set(),
+                                     who=who, action="override", audit_extra={
+                                  "before": json.dumps([dict(zip(OVERRIDE_COLUMNS, r, strict=True)) for r in before],
+                                                       ensure_ascii=False),
+                                  "after": json.dumps(dict(zip(OVERRIDE_COLUMNS, rows[-1], strict=True)),
+                                                      ensure_ascii=False)})
+        return hashes
+
+    def versions(self, barometer_id: str) -> list[Version]:
+        """Earlier data of a barometer, newest first."""
+        self.folder(barometer_id)
+        base = self.state / "versions" / barometer_id
+        out = []
+        for meta in sorted(base.glob("*/version.json"), reverse=True) if base.is_dir() else []:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            out.append(Version(meta.parent.name, info["when"], info["who"], info["action"], tuple(info["files"])))
+        return out
+
+    def restore(self, barometer_id: str, version_id: str, *, who: str) -> dict[str, str]:
+        """Put a kept version back (itself checked and kept, so a restore can be undone)."""
+        version = next((v for v in self.versions(barometer_id) if v.id == version_id), None)
+        if version is None:
+            raise NotFound(f'versionen "{version_id}" findes ikke')
+        source = self.state / "versions" / barometer_id / version.id
+        writes = {name: (source / name).read_bytes() for name in version.files}
+        with self.lock(barometer_id):
+            removes = set(self.data_files(barometer_id)) - set(writes)
+            return self._change_locked(barometer_id, writes, removes, who=who, action="restore",
+                                       audit_extra={"detail": f"version {version.id}"})
+
+    def _change(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str], *, who: str,
+                action: str, audit_extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        with self.lock(barometer_id):
+            return self._change_locked(barometer_id, writes, removes, who=who, action=action,
+                                       audit_extra=audit_extra)
+
+    def _change_locked(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str], *, who: str,
+                       action: str, audit_extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Check the folder with ``writes`` and without ``removes`` in a staging copy; if valid, keep
+        the current data as a version, apply, and record it. The caller holds the barometer's lock."""
+        folder = self.folder(barometer_id)
+        with self.staging(barometer_id) as copy:
+            for name in removes:
+                (copy / name).unlink(missing_ok=True)
+            for name, data in writes.items():
+                atomic_write(copy / name, data)
+            try:
+                read_barometer(copy)
+            except DataValidationError as err:
+                raise Rejected(problems(copy, err.issues)) from None
+        old = self.data_files(barometer_id)
+        self._keep_version(barometer_id, old, who=who, action=action)
+        for name in sorted(removes):
+            (folder / name).unlink(missing_ok=True)
+        for name, data in sorted(writes.items()):
+            atomic_write(folder / name, data)
+        new = self.data_files(barometer_id)
+        changed = sorted(n for n in set(old) | set(new) if old.get(n) != new.get(n))
+        detail = {"files": {n: {"before": sha256(old[n]) if n in old else None,
+                                "after": sha256(new[n]) if n in new else None} for n in changed}}
+        extra = dict(audit_extra or {})
+        note = extra.get("detail", "")
+        self.audit.record(who=who, barometer=barometer_id, action=action,
+                          detail=(note + " " if note else "") + json.dumps(detail, ensure_ascii=False),
+                          before=extra.get("before"), after=extra.get("after"))
+        return {n: sha256(d) for n, d in new.items()}
+
+    def _keep_version(self, barometer_id: str, files: Mapping[str, bytes], *, who: str, action: str) -> None:
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        target = self.state / "versions" / barometer_id / stamp
+        target.mkdir(parents=True)
+        for name, data in files.items():
+            atomic_write(target / name, data)
+        info = {"when": _now(), "who": who, "action": action, "files": sorted(files)}
+        atomic_write(target / "version.json", json.dumps(info, ensure_ascii=False).encode("utf-8"))
+
+
+def _sheet_names(workbook: bytes) -> list[str]:
+    """The sheet names of an uploaded workbook, read only after the loader's ZIP checks pass."""
+    import tempfile
+
+    from ..load import check_zip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / WORKBOOK_FILE
+        path.write_bytes(workbook)
+        if check_zip(path) is not None:
+            return []  # the validator reports it
+        try:
+            import openpyxl
+
+            wb = openpyxl.load_workbook(path, read_only=True)
+            try:
+                return [str(n).strip().lower() for n in wb.sheetnames]
+            finally:
+                wb.close()
+        except Exception:  # noqa: BLE001 - any unreadable workbook is reported by the loader itself
+            return []
+
+
+def problems(folder: Path, issues) -> list[Problem]:
+    """Issues split into the problem table's columns, with the offending cell's value looked up."""
+    from ..load import load_folder
+
+    raw = load_folder(folder)
+    by_label = {t.file: t for t in raw.tables.values()}
+    out = []
+    for issue in issues:
+        file, sheet = issue.file, ""
+        if file.endswith("]") and "[" in file:
+            file, sheet = file[:-1].split("[", 1)
+        value = ""
+        table = by_label.get(issue.file)
+        if table is not None and issue.row is not None and issue.column:
+            for row in (*table.rows, *table.broken):
+                if row.row == issue.row:
+                    value = row.cells.get(issue.column.lower(), "")
+                    break
+        out.append(Problem(file, sheet, issue.row, issue.column or "", value, issue.message, str(issue)))
+    return out

@@ -1,0 +1,83 @@
+"""The whole round in Debian's Chromium against the real server: log in with the token, a workbook
+with one bad cell (located, nothing changed), the fixed one (new colours), an override with a
+reason, one sentence of the letter changed, build, pack.zip downloaded and the sentence found in
+the letter's DOCX; axe-core on every page."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from web_helpers import make_workspace, running_server, workbook
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+MEASUREMENTS = """\
+    indicator,period,value,se,n,district,update
+    A1,2008-03,50.0,,,,2008-06
+    A1,2008-09,{a1_2008},,,,2008-12
+    A1,2009-03,{a1_2009},,,,2009-06
+    B1,2007,0.50,,,,2008-06
+    B1,2008,0.40,,,,2009-06
+    """
+
+
+@pytest.mark.slow
+def test_whole_round_in_chromium(tmp_path):
+    assert CHROMIUM.exists(), "the browser tests need Debian's chromium at /usr/bin/chromium"
+    node = shutil.which("node")
+    assert node, "the browser tests need node"
+    from test_site import _node_modules
+
+    _node_modules()
+    ws = make_workspace(tmp_path / "ws")
+    bad = tmp_path / "bad" / "barometer.xlsx"
+    good = tmp_path / "good" / "barometer.xlsx"
+    for path, cells in ((bad, ("fem", "53.0")), (good, ("51.0", "53.0"))):
+        path.parent.mkdir()
+        path.write_bytes(workbook({"measurements.csv": MEASUREMENTS.format(a1_2008=cells[0], a1_2009=cells[1])}))
+    letter = re.sub(r"\{#.*?#\}", "", (ROOT / "letters" / "default.md").read_text(encoding="utf-8"), flags=re.S)
+    old = next(s for s in re.findall(r"(?m)(?<![{\w])[A-ZÆØÅ][^{}\n.#]{15,}\.", letter))
+    new = "Denne sætning er skrevet om i arbejdsbænken."
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    before = {p.name: p.read_bytes() for p in (ws / "testrup").iterdir() if p.is_file()}
+    with running_server(ws) as (base, token):
+        job = {"chromium": str(CHROMIUM), "userDataDir": str(tmp_path / "profile"), "downloadDir": str(downloads),
+               "base": base, "token": token, "barometer": "testrup", "badWorkbook": str(bad),
+               "goodWorkbook": str(good), "oldSentence": old, "newSentence": new, "overrideUpdate": "2009-06",
+               "reason": "Karaktergabet er målt på en ny prøve."}
+        (tmp_path / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        run = subprocess.run([node, str(ROOT / "tests" / "workbench_browser.js"), str(tmp_path / "job.json")],
+                             cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout)
+    steps = out["steps"]
+    assert steps["afterLogin"] == {"url": f"{base}/", "h1": "Barometre"}
+    assert "sig-red" in steps["statusBefore"]
+    assert ["barometer.xlsx", "measurements", "3", "value", "fem"] == steps["problems"][0][:5]
+    assert steps["statusAfterBad"] == steps["statusBefore"]
+    assert steps["filesAfterBad"] == sorted(n for n in before if n.endswith(".csv"))  # nothing changed
+    assert steps["noVersionsAfterBad"]
+    assert "sig-green" in steps["afterGood"]["a1"] and "/status" in steps["afterGood"]["url"]
+    assert "sig-yellow" in steps["afterOverride"]["b1"]["signal"]
+    assert job["reason"] in steps["afterOverride"]["b1"]["text"]
+    assert steps["preview"]["replaced"] and steps["preview"]["frame"] and new in steps["preview"]["text"]
+    assert steps["saved"] and steps["buildDone"] and steps["download"]
+    with zipfile.ZipFile(steps["download"]) as z:
+        name = next(n for n in z.namelist() if n.endswith("BUU.docx"))
+        text = "\n".join(p.text for p in docx.Document(io.BytesIO(z.read(name))).paragraphs)
+    assert new in text and old not in text
+    for word in ("Nye data", "Farve tilsidesat", "Tekst ændret", "Bygning"):
+        assert word in steps["history"], word
+    for page, violations in out["axe"].items():
+        assert violations == [], f"{page}: {violations}"
+    # The page with the problem table answers 422 on purpose; Chromium logs that status, nothing else.
+    unexpected = [c for c in out["console"] if "status of 422" not in c]
+    assert unexpected == [] and out["failed"] == []

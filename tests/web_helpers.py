@@ -1,0 +1,107 @@
+"""Shared helpers for the workbench tests: a workspace with the small test barometer, clients."""
+from __future__ import annotations
+
+import contextlib
+import re
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from conftest import write_barometer
+from starlette.testclient import TestClient
+
+from reportgen.web.app import create_app
+from reportgen.web.security import Security
+
+TOKEN = "t0ken-" + "x" * 37
+BASE = "http://127.0.0.1:8000"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+def make_workspace(root: Path, name: str = "testrup", files: dict | None = None) -> Path:
+    write_barometer(root / name, files)
+    return root
+
+
+def make_client(root: Path, *, users=None, max_upload_mb: float = 25, host: str = "127.0.0.1") -> TestClient:
+    security = Security.create(token=TOKEN, users=users, max_upload_mb=max_upload_mb, host=host)
+    return TestClient(create_app(root, security), base_url=BASE)
+
+
+def logged_in(client: TestClient) -> TestClient:
+    r = client.get(f"/?token={TOKEN}", follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return client
+
+
+def csrf_of(client: TestClient, path: str = "/b/testrup/data") -> str:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    return _CSRF.search(page.text).group(1)
+
+
+def workbook(files: dict | None = None) -> bytes:
+    """The test barometer's tables as one barometer.xlsx (cells as Excel stores typed values)."""
+    import csv
+    import io
+    import textwrap
+
+    import openpyxl
+    from conftest import BASE_FILES
+
+    merged = {**BASE_FILES, **(files or {})}
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, text in merged.items():
+        if not name.endswith(".csv") or text is None:
+            continue
+        sheet = book.create_sheet(name.removesuffix(".csv"))
+        for row in csv.reader(io.StringIO(textwrap.dedent(text))):
+            sheet.append([_excel(c) for c in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _excel(text: str):
+    if re.fullmatch(r"-?(0|[1-9]\d*)", text):
+        return int(text)
+    if re.fullmatch(r"-?\d+\.\d+", text):
+        return float(text)
+    return text or None
+
+
+@contextlib.contextmanager
+def running_server(ws: Path):
+    """`reportgen serve WS --port 0` as a subprocess; yields (base URL, token) from its printed login URL."""
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "serve", str(ws), "--port", "0"],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    drain = None
+    try:
+        deadline = time.monotonic() + 60
+        found = None
+        while found is None and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+            found = re.match(r"Log ind: (http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)
+        assert found, "".join(lines)
+        drain = threading.Thread(target=proc.stderr.read, daemon=True)  # keep the log pipe from filling up
+        drain.start()
+        yield found.group(1), found.group(2)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if drain is not None:
+            drain.join(timeout=10)
+        proc.stderr.close()
+        proc.stdout.close()

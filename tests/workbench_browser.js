@@ -1,0 +1,148 @@
+// A whole update round in the workbench, in headless Chromium (puppeteer-core), by keyboard where a
+// person would type or press Enter. Reports as JSON on stdout: what each step saw, axe-core
+// violations per page, console errors (a CSP violation would be one) and the downloaded pack.zip.
+// Used by tests/test_web_browser.py:  node tests/workbench_browser.js <job.json>
+//   job = {"chromium", "userDataDir", "downloadDir", "base", "token", "barometer",
+//          "badWorkbook", "goodWorkbook", "oldSentence", "newSentence", "reason"}
+"use strict";
+
+const fs = require("fs");
+const path = require("path");
+const puppeteer = require("puppeteer-core");
+
+const AXE_SOURCE = fs.readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+
+async function axe(page) {
+  // Runtime.evaluate is not subject to the page's CSP, so the page keeps its no-script policy.
+  await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ["violations"] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+  });
+}
+
+async function submitWithKeyboard(page, selector) {
+  await page.focus(selector);
+  await Promise.all([page.waitForNavigation({ waitUntil: "load", timeout: 120000 }), page.keyboard.press("Enter")]);
+}
+
+async function main() {
+  const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
+  const out = { steps: {}, axe: {}, console: [], failed: [] };
+  const browser = await puppeteer.launch({
+    executablePath: job.chromium, headless: true, userDataDir: job.userDataDir,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--no-first-run", "--disable-sync"],
+  });
+  try {
+    const page = await browser.newPage();
+    page.on("console", (msg) => { if (msg.type() === "error") out.console.push(msg.text()); });
+    page.on("pageerror", (err) => out.console.push(String(err)));
+    page.on("requestfailed", (req) => {
+      if (!req.url().includes("/files/")) out.failed.push(`${req.url()} ${req.failure().errorText}`);
+    });
+    await page.setViewport({ width: 1280, height: 900 });
+    const b = `${job.base}/b/${job.barometer}`;
+    const text = () => page.evaluate(() => document.body.innerText);
+
+    // 0. The login page, then the printed URL.
+    await page.goto(`${job.base}/login`, { waitUntil: "load" });
+    out.axe.login = await axe(page);
+    await page.goto(`${job.base}/?token=${job.token}`, { waitUntil: "load" });
+    out.steps.afterLogin = { url: page.url(), h1: await page.$eval("h1", (e) => e.textContent) };
+    out.axe.index = await axe(page);
+    await page.goto(`${b}/status`, { waitUntil: "load" });
+    out.steps.statusBefore = await page.$eval("#ind-A1 .signal", (e) => e.className);
+    out.axe.status = await axe(page);
+    await page.goto(`${b}/compare`, { waitUntil: "load" });
+    out.axe.compare = await axe(page);
+    await page.goto(`${b}/diff`, { waitUntil: "load" });
+    out.axe.diff = await axe(page);
+
+    // 1. A workbook with one bad cell: the problem is located, nothing changes.
+    await page.goto(`${b}/data`, { waitUntil: "load" });
+    out.axe.data = await axe(page);
+    await (await page.$("#files")).uploadFile(job.badWorkbook);
+    await submitWithKeyboard(page, "form[enctype] button[type=submit]");
+    out.steps.problems = await page.$$eval(".problems-table tbody tr", (rows) =>
+      rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent.trim())));
+    out.axe.problems = await axe(page);
+    await page.goto(`${b}/status`, { waitUntil: "load" });
+    out.steps.statusAfterBad = await page.$eval("#ind-A1 .signal", (e) => e.className);
+    await page.goto(`${b}/data`, { waitUntil: "load" });
+    out.steps.filesAfterBad = await page.$$eval("main ul li code", (els) => els.map((e) => e.textContent));
+    out.steps.noVersionsAfterBad = (await text()).includes("Ingen tidligere versioner endnu.");
+
+    // 2. The fixed workbook: applied, new colours.
+    await page.goto(`${b}/data`, { waitUntil: "load" });
+    await (await page.$("#files")).uploadFile(job.goodWorkbook);
+    await submitWithKeyboard(page, "form[enctype] button[type=submit]");
+    out.steps.afterGood = { url: page.url(), a1: await page.$eval("#ind-A1 .signal", (e) => e.className) };
+
+    // 3. An override with a reason.
+    await page.goto(`${b}/override`, { waitUntil: "load" });
+    out.axe.override = await axe(page);
+    await page.select("#update", job.overrideUpdate);
+    await page.select("#target", "B1");
+    await page.focus("input[name=signal][value=yellow]");
+    await page.keyboard.press("Space");
+    await page.focus("#reason");
+    await page.keyboard.type(job.reason);
+    await submitWithKeyboard(page, "form.stack button[type=submit]");
+    out.steps.afterOverride = {
+      url: page.url(),
+      b1: await page.$eval("#ind-B1", (e) => ({ signal: e.querySelector(".signal").className, text: e.innerText })),
+    };
+
+    // 4. One sentence of the letter, previewed, then saved.
+    await page.goto(`${b}/texts`, { waitUntil: "load" });
+    out.axe.texts = await axe(page);
+    await page.goto(`${b}/texts/default.md`, { waitUntil: "load" });
+    const replaced = await page.$eval("#text", (el, [oldS, newS]) => {
+      const before = el.value;
+      el.value = before.replace(oldS, newS);
+      return before !== el.value;
+    }, [job.oldSentence, job.newSentence]);
+    await submitWithKeyboard(page, "button[value=preview]");
+    const frame = await page.$("iframe.preview");
+    out.steps.preview = { replaced, frame: Boolean(frame) };
+    if (frame) {
+      const content = await frame.contentFrame();
+      await content.waitForFunction(() => document.body && document.body.innerText.length > 0, { timeout: 30000 });
+      out.steps.preview.text = await content.evaluate(() => document.body.innerText);
+    }
+    out.axe.preview = await axe(page);
+    await submitWithKeyboard(page, "button[value=save]");
+    out.steps.saved = (await text()).includes("Teksten er gemt.");
+
+    // 5. Build, follow the self-refreshing page, download pack.zip.
+    await page.goto(b, { waitUntil: "load" });
+    out.axe.barometer = await axe(page);
+    await submitWithKeyboard(page, "form[action$='/builds'] button[type=submit]");
+    out.steps.buildUrl = page.url();
+    const deadline = Date.now() + 600000;
+    while (!(await text()).includes("Færdig") && !(await text()).includes("fejlede") && Date.now() < deadline) {
+      await page.waitForNavigation({ waitUntil: "load", timeout: 30000 }).catch(() => null);  // the meta refresh
+    }
+    out.steps.buildDone = (await text()).includes("Færdig");
+    out.axe.build = await axe(page);
+    const cdp = await page.createCDPSession();
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: job.downloadDir });
+    await page.focus("a[href$='/files/pack.zip']");
+    await page.keyboard.press("Enter");
+    const zip = path.join(job.downloadDir, "pack.zip");
+    const until = Date.now() + 60000;
+    while (!fs.existsSync(zip) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    out.steps.download = fs.existsSync(zip) ? zip : null;
+
+    await page.goto(`${b}/history`, { waitUntil: "load" });
+    out.steps.history = await text();
+    out.axe.history = await axe(page);
+  } finally {
+    await browser.close();
+  }
+  process.stdout.write(JSON.stringify(out));
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });
