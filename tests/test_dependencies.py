@@ -10,7 +10,8 @@ from reportgen.pack import DEPENDENCIES
 from tests.conftest import ROOT
 
 # Pinned, never imported by us: they decide the bytes of what matplotlib and WeasyPrint draw.
-PINNED_FOR_OTHERS = {"numpy": "matplotlib's arrays", "pillow": "matplotlib's and WeasyPrint's images"}
+PINNED_FOR_OTHERS = {"numpy": "matplotlib's arrays", "pillow": "matplotlib's and WeasyPrint's images",
+                     "python-multipart": "Starlette's form and upload parser (the workbench's request.form())"}
 
 
 def pinned(section: list[str]) -> set[str]:
