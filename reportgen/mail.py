@@ -31,7 +31,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from . import letters
-from .documents.bilag2 import addressees, committee_stems, frame_context, letter_date, subject_line
+from .documents.bilag2 import committee_stems, frame_context, letter_date, subject_line
 from .errors import DataValidationError, Issue, ReportgenError, TemplateError
 from .model import Barometer, Committee, Update
 from .narrate import danish as da
@@ -246,7 +246,7 @@ def plan_mail(
     manifest, build_problems = _read_manifest(barometer, out_dir)
     problems += build_problems
 
-    receivers, _ = addressees(barometer)
+    receivers = barometer.letter_committees
     stems = committee_stems(barometer.committees)
     try:
         settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir,
@@ -444,7 +444,7 @@ def check_mail_text(barometer: Barometer, *, project_dir: Path = PROJECT_DIR) ->
                                           title=barometer.config.title)
     update = barometer.latest_update
     subject = subject_line(settings, update)
-    for committee in addressees(barometer)[0]:
+    for committee in barometer.letter_committees:
         render_mail_body(barometer, update, committee, sender=sender, subject=subject,
                          attachments=[f"Borgmesterbrev til {committee.name}.pdf"], project_dir=project_dir,
                          settings=settings)

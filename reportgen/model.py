@@ -265,7 +265,8 @@ class Barometer:
 
     @property
     def letter_committees(self) -> tuple[Committee, ...]:
-        """The committees Bilag 2 writes to: those holding indicators, except the owner (the sender)."""
+        """The committees Bilag 2 writes to: those holding indicators, except the owner (the sender);
+        the rule is :func:`letter_split`'s."""
         return letter_committees(self.config, self.committees, self.indicators)
 
     @property
@@ -281,11 +282,33 @@ class Barometer:
         return tuple(x for x in self.initiatives if x.indicator == indicator_id)
 
 
+# Why a committee gets no letter (bilag2.addressees words it for the build summary).
+NoLetter = Literal["no_indicators", "sender"]
+
+
 def letter_committees(config: Config, committees: tuple[Committee, ...] | list[Committee],
                       indicators: tuple[Indicator, ...] | list[Indicator]) -> tuple[Committee, ...]:
     """See Barometer.letter_committees; a function so that validation can ask before the Barometer exists."""
+    return letter_split(config, committees, indicators)[0]
+
+
+def letter_split(config: Config, committees: tuple[Committee, ...] | list[Committee],
+                 indicators: tuple[Indicator, ...] | list[Indicator], *, include_owner: bool = False,
+                 ) -> tuple[tuple[Committee, ...], tuple[tuple[Committee, NoLetter], ...]]:
+    """The one rule of who gets a letter (Bilag 2, the case's at-point, e-mail): in committees.csv
+    order, the committees holding indicators except the owner (the sender) unless
+    ``include_owner``; and the others with why they get none."""
     holding = {i.committee for i in indicators}
-    return tuple(c for c in committees if c.id != config.owner and c.id in holding)
+    receivers: list[Committee] = []
+    others: list[tuple[Committee, NoLetter]] = []
+    for c in committees:
+        if c.id not in holding:
+            others.append((c, "no_indicators"))
+        elif c.id == config.owner and not include_owner:
+            others.append((c, "sender"))
+        else:
+            receivers.append(c)
+    return tuple(receivers), tuple(others)
 
 
 def case_points(config: Config, committees: tuple[Committee, ...] | list[Committee],

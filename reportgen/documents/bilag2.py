@@ -11,7 +11,7 @@ from .. import letters, palette
 from ..assess import Assessment
 from ..document import Block, Cell, Document, DocumentMeta, Figure, ListBlock, Run, Signature, Table
 from ..errors import ReportgenError
-from ..model import Barometer, Committee, Indicator, Initiative, Update
+from ..model import Barometer, Committee, Indicator, Initiative, NoLetter, Update, letter_split
 from ..narrate import Narrative
 from ..narrate import danish as da
 from ..writer import safe_stem
@@ -22,6 +22,9 @@ TITLE = "Borgmesterbrev til fagudvalgene"
 # Signal order in the letter's count sentence: what needs attention first.
 _COUNT_ORDER = ("red", "yellow", "green", "grey")
 _COLOUR_PLURAL = {"red": "røde", "yellow": "gule", "green": "grønne", "grey": "grå"}
+# Why a committee gets no letter, in the build summary.
+_NO_LETTER: dict[NoLetter, str] = {"no_indicators": "har ingen indikatorer i barometret",
+                                   "sender": "er afsender af brevene"}
 
 
 class ChartLike(Protocol):
@@ -104,18 +107,11 @@ def build_letters(
 
 
 def addressees(barometer: Barometer, *, include_owner: bool = False) -> tuple[list[Committee], list[Skipped]]:
-    """The committees that get a letter, in committees.csv order, and those that get none and why:
-    a committee without indicators, and the owner (the sender) unless ``include_owner``."""
-    receivers: list[Committee] = []
-    skipped: list[Skipped] = []
-    for committee in barometer.committees:
-        if not barometer.indicators_of_committee(committee.id):
-            skipped.append(Skipped(committee, "har ingen indikatorer i barometret"))
-        elif committee.id == barometer.config.owner and not include_owner:
-            skipped.append(Skipped(committee, "er afsender af brevene"))
-        else:
-            receivers.append(committee)
-    return receivers, skipped
+    """The committees that get a letter, in committees.csv order, and those that get none and why
+    (the rule is model.letter_split's)."""
+    receivers, others = letter_split(barometer.config, barometer.committees, barometer.indicators,
+                                     include_owner=include_owner)
+    return list(receivers), [Skipped(committee, _NO_LETTER[why]) for committee, why in others]
 
 
 def subject_line(settings: letters.LetterSettings, update: Update) -> str:
