@@ -161,21 +161,19 @@ _SETTINGS_KEYS: dict[tuple[str, str], str] = {
     ("underskrift", "hilsen"): "closing",
 }
 
-# Keys of letters.toml that name a person (or their address): read only from the barometer's own
-# letters/letters.toml, never from the project's, so no barometer ever borrows another's people.
-# The project's letters.toml may not hold them at all. A text that names a new kind of person adds
-# its section here (e.g. ``"afsender": ("navn", "email")``) and reads it with :func:`own_setting`.
+# Sections and keys of letters.toml that name a person (or their address or telephone): read only
+# from the barometer's own letters/letters.toml, by :func:`own_section` (or :func:`own_setting`),
+# never from the project's, so no barometer ever borrows another's people. The project's
+# letters.toml may not hold them at all. A text that names a new kind of person adds its section here.
 PERSON_KEYS: dict[str, tuple[str, ...]] = {
     "underskrift": ("navn", "titel"),
     "sag": ("direktoer", "chef"),  # the committee case's signatories (documents/case.py)
+    "presse": ("navn", "titel", "telefon", "e-mail"),  # the press release's contact (documents/press.py)
+    "afsender": ("navn", "adresse", "svar_til"),  # the e-mail sender (reportgen send, mail.py)
 }
 
 # What ``reportgen init`` writes where a name belongs; it must never reach a document.
 PLACEHOLDER_NAME = "Navn Navnesen"
-
-# Sections of letters.toml that other modules read themselves: [afsender] is the e-mail sender
-# (reportgen/mail.py, from the barometer's own file only).
-OTHER_SECTIONS: tuple[str, ...] = ("afsender",)
 
 
 def load_settings(
@@ -200,7 +198,8 @@ def load_settings(
         data = _read_settings(folder, prefix)
         if data is not None:
             own = barometer_dir is not None and index == 0
-            values.update(_settings_values(data, f"{prefix}/{SETTINGS_FILE}", own=own))
+            values.update(_settings_values(data, f"{prefix}/{SETTINGS_FILE}", own=own,
+                                           home=_home(barometer_dir)))
     return LetterSettings(**values)
 
 
@@ -214,27 +213,44 @@ def _read_settings(folder: Path, prefix: str) -> dict[str, Any] | None:
         raise TemplateError(f"{prefix}/{SETTINGS_FILE}: kan ikke læses: {exc}") from exc
 
 
-def _settings_values(data: Mapping[str, Any], where: str, *, own: bool) -> dict[str, str]:
+def _settings_values(data: Mapping[str, Any], where: str, *, own: bool, home: str,
+                     problems: list[TemplateError] | None = None) -> dict[str, str]:
+    """The generic settings of one letters.toml (``where``), every key checked: an unknown section
+    or key, a value that is not text, and in the project's file (not ``own``) any person's key,
+    which belongs in ``home``, the barometer's own file. Each problem raises TemplateError, or with
+    ``problems`` is appended there and its key passed over."""
     keys = [*_SETTINGS_KEYS, *((s, k) for s, ks in PERSON_KEYS.items() for k in ks)]
-    known = ", ".join(f"[{s}] {k}" for s, k in keys)
+    generic_sections = {s for s, _ in _SETTINGS_KEYS}
     out: dict[str, str] = {}
+
+    def fail(message: str) -> None:
+        if problems is None:
+            raise TemplateError(f"{where}: {message}")
+        problems.append(TemplateError(f"{where}: {message}"))
+
+    def refuse(location: str) -> None:
+        fail(f"{location} hører ikke til projektets fælles tekster; skriv den i {home}")
+
     for section, table in data.items():
-        if section == PRESS_SECTION or section in OTHER_SECTIONS:  # read by load_press_contact, mail.py
+        own_keys = [(s, k) for s, k in keys if s == section]
+        known = ", ".join(f"[{s}] {k}" for s, k in own_keys or keys)
+        if not own and section in PERSON_KEYS and section not in generic_sections:
+            refuse(f"[{section}]")  # a section that only names people: refused as a whole
             continue
         if not isinstance(table, dict):
-            raise TemplateError(f"{where}: '{section}' skal være en sektion; kendte nøgler: {known}")
+            fail(f"'{section}' skal være en sektion; kendte nøgler: {known}")
+            continue
         for key, value in table.items():
             if (section, key) not in keys:
-                raise TemplateError(f"{where}: ukendt nøgle [{section}] {key}; kendte nøgler: {known}")
-            if not isinstance(value, str):
-                raise TemplateError(f'{where}: [{section}] {key} skal være en tekst i anførselstegn')
-            if key in PERSON_KEYS.get(section, ()):
+                fail(f"ukendt nøgle [{section}] {key}; kendte nøgler: {known}")
+            elif not isinstance(value, str):
+                fail(f"[{section}] {key} skal være en tekst i anførselstegn")
+            elif key in PERSON_KEYS.get(section, ()):
                 if not own:
-                    raise TemplateError(
-                        f"{where}: [{section}] {key} hører ikke til projektets fælles tekster; skriv den "
-                        f"i barometermappens egen {LETTERS_DIR}/{SETTINGS_FILE}")
-                continue  # read by own_setting
-            out[_SETTINGS_KEYS[(section, key)]] = value.strip()
+                    refuse(f"[{section}] {key}")
+                # else: read by own_section
+            else:
+                out[_SETTINGS_KEYS[(section, key)]] = value.strip()
     return out
 
 
@@ -247,30 +263,68 @@ def own_settings_path(barometer_dir: Path | None) -> str:
     return f"{_own_prefix(barometer_dir)}/{SETTINGS_FILE}"
 
 
-def own_setting(barometer_dir: Path | None, section: str, key: str) -> str | None:
-    """``[section] key`` from the barometer's OWN ``letters/letters.toml``, never the project's.
-
-    This is the one way to read a value that names a person (a signature, a sender, a press
-    contact; see :data:`PERSON_KEYS`): a barometer without the value gets ``None`` and must fall
-    back on its own data or stop, never on another barometer's people. Empty text counts as
-    missing. Raises TemplateError naming file and key for an unreadable file, an unknown key, or
-    ``init``'s placeholder :data:`PLACEHOLDER_NAME` still standing.
-    """
+def _home(barometer_dir: Path | None) -> str:
+    """Where a person's key in the project's letters.toml belongs."""
     if barometer_dir is None:
-        return None
-    where = own_settings_path(barometer_dir)
-    data = _read_settings(Path(barometer_dir) / LETTERS_DIR, _own_prefix(barometer_dir))
-    if data is None:
-        return None
-    _settings_values(data, where, own=True)  # the same checks as load_settings
-    table = data.get(section)
-    value = table.get(key) if isinstance(table, dict) else None
-    text = value.strip() if isinstance(value, str) else ""
-    if text.casefold() == PLACEHOLDER_NAME.casefold():
-        raise TemplateError(
-            f'{where}: [{section}] {key}: "{text}" er pladsholderen fra reportgen init; skriv det '
-            "rigtige navn")
-    return text or None
+        return f"barometermappens egen {LETTERS_DIR}/{SETTINGS_FILE}"
+    return own_settings_path(barometer_dir)
+
+
+def own_section(barometer_dir: Path | None, section: str, *, project_dir: Path | None = None,
+                problems: list[TemplateError] | None = None) -> dict[str, str]:
+    """The person section ``[section]`` (see :data:`PERSON_KEYS`) of the barometer's OWN
+    ``letters/letters.toml``, never the project's: key -> text, white space folded, empty text left
+    out (it counts as missing); ``{}`` without the file or the section.
+
+    This is the one way to read a value that names a person (a signature, the case's signatories, a
+    press contact, a sender): a barometer without the value must fall back on its own data or stop,
+    never on another barometer's people. The whole file gets :func:`load_settings`'s checks, and
+    with ``project_dir`` the project's letters.toml too (it may name nobody). Raises TemplateError
+    naming file and key for an unreadable file, an unknown key, a value that is not text, or
+    ``init``'s placeholder :data:`PLACEHOLDER_NAME` still standing; with ``problems`` every such
+    error is appended there instead and only the sound values are returned.
+    """
+    if section not in PERSON_KEYS:
+        raise ValueError(f"[{section}] is not a section of PERSON_KEYS")
+    home = _home(barometer_dir)
+
+    def read(folder: Path, prefix: str, own: bool) -> dict[str, Any]:
+        try:
+            data = _read_settings(folder, prefix)
+        except TemplateError as err:
+            if problems is None:
+                raise
+            problems.append(err)
+            return {}
+        if data is not None:
+            _settings_values(data, f"{prefix}/{SETTINGS_FILE}", own=own, home=home, problems=problems)
+        return data or {}
+
+    if project_dir is not None:
+        read(Path(project_dir) / LETTERS_DIR, LETTERS_DIR, own=False)
+    if barometer_dir is None:
+        return {}
+    table = read(Path(barometer_dir) / LETTERS_DIR, _own_prefix(barometer_dir), own=True).get(section)
+    values: dict[str, str] = {}
+    for key, value in (table.items() if isinstance(table, dict) else ()):
+        text = _WHITESPACE.sub(" ", value).strip() if isinstance(value, str) else ""
+        if key not in PERSON_KEYS[section] or not text:
+            continue  # an unknown key or a value that is not text is a problem reported above
+        if text.casefold() == PLACEHOLDER_NAME.casefold():
+            error = TemplateError(f'{own_settings_path(barometer_dir)}: [{section}] {key}: "{text}" er '
+                                  "pladsholderen fra reportgen init; skriv det rigtige navn")
+            if problems is None:
+                raise error
+            problems.append(error)
+            continue
+        values[key] = text
+    return values
+
+
+def own_setting(barometer_dir: Path | None, section: str, key: str) -> str | None:
+    """``[section] key`` from the barometer's OWN ``letters/letters.toml`` (:func:`own_section`), or
+    ``None`` when it has none."""
+    return own_section(barometer_dir, section).get(key)
 
 
 def missing_setting(barometer_dir: Path | None, section: str, key: str, hint: str) -> TemplateError:
@@ -348,48 +402,15 @@ class PressContact:
 
 
 def load_press_contact(*, barometer_dir: Path | None, project_dir: Path) -> PressContact | None:
-    """The ``[presse]`` table of ``<barometer>/letters/letters.toml``; None when it has none.
-
-    A contact belongs to one municipality, so the project's letters.toml may not carry one (it
-    would become every barometer's contact): a ``[presse]`` there is an error. Unknown keys and a
-    table without ``navn`` are errors too.
-    """
-    roots = letter_dirs(barometer_dir=barometer_dir, project_dir=project_dir)
-    contact: PressContact | None = None
-    for folder, prefix in roots:
-        path = _file_in(folder, SETTINGS_FILE)
-        if path is None:
-            continue
-        where = f"{prefix}/{SETTINGS_FILE}"
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise TemplateError(f"{where}: kan ikke læses: {exc}") from exc
-        table = data.get(PRESS_SECTION)
-        if table is None:
-            continue
-        if barometer_dir is None or folder != roots[0][0]:
-            raise TemplateError(f"{where}: [{PRESS_SECTION}] hører til i barometermappens egen "
-                                f"letters/{SETTINGS_FILE}, ikke i projektets fælles tekster")
-        contact = _press_contact(table, where)
-    return contact
-
-
-def _press_contact(table: Any, where: str) -> PressContact:
-    known = ", ".join(_PRESS_KEYS)
-    if not isinstance(table, dict):
-        raise TemplateError(f"{where}: '{PRESS_SECTION}' skal være en sektion med nøglerne {known}")
-    values: dict[str, str] = {}
-    for key, value in table.items():
-        field = _PRESS_KEYS.get(key)
-        if field is None:
-            raise TemplateError(f"{where}: ukendt nøgle [{PRESS_SECTION}] {key}; kendte nøgler: {known}")
-        if not isinstance(value, str):
-            raise TemplateError(f"{where}: [{PRESS_SECTION}] {key} skal være en tekst i anførselstegn")
-        values[field] = _WHITESPACE.sub(" ", value).strip()
-    if not values.get("name"):
-        raise TemplateError(f"{where}: [{PRESS_SECTION}] mangler navn")
-    return PressContact(**values)
+    """The ``[presse]`` table of ``<barometer>/letters/letters.toml`` (:func:`own_section`); None
+    when it has none. A contact belongs to one municipality, so the project's letters.toml may not
+    carry one; a table without ``navn`` is an error too."""
+    values = own_section(barometer_dir, PRESS_SECTION, project_dir=project_dir)
+    if not values:
+        return None
+    if "navn" not in values:
+        raise missing_setting(barometer_dir, PRESS_SECTION, "navn", "skriv navnet på pressekontakten")
+    return PressContact(**{_PRESS_KEYS[key]: value for key, value in values.items()})
 
 
 # --------------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ import os
 import smtplib
 import ssl
 import textwrap
-import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email import policy
@@ -295,38 +294,20 @@ def _unique(issues: Sequence[Issue]) -> list[Issue]:
 def load_sender(barometer_dir: Path, *, project_dir: Path = PROJECT_DIR) -> tuple[Sender | None, list[Issue]]:
     """The ``[afsender]`` table of ``<barometer>/letters/letters.toml`` and the problems with it.
 
-    Only the barometer's own file counts: the project's letters/ are shared by every barometer
-    and must not name anyone's sender.
+    Read by :func:`letters.own_section`: only the barometer's own file counts, the project's
+    letters/ are shared by every barometer and must not name anyone's sender.
     """
-    barometer_dir = Path(barometer_dir)
-    where = f"{barometer_dir.name}/{letters.LETTERS_DIR}/{letters.SETTINGS_FILE}"
-    problems: list[Issue] = []
-    shared = Path(project_dir) / letters.LETTERS_DIR / letters.SETTINGS_FILE
-    if shared.is_file() and SENDER_SECTION in _read_toml(shared, problems, f"{letters.LETTERS_DIR}/"
-                                                          f"{letters.SETTINGS_FILE}"):
-        problems.append(Issue(f"{letters.LETTERS_DIR}/{letters.SETTINGS_FILE}", None, f"[{SENDER_SECTION}]",
-                              f"hører ikke til i projektets fælles tekster; skriv den i {where}"))
-    path = barometer_dir / letters.LETTERS_DIR / letters.SETTINGS_FILE
-    data = _read_toml(path, problems, where) if path.is_file() else {}
-    table = data.get(SENDER_SECTION)
-    keys = ", ".join(SENDER_KEYS)
-    if table is None:
+    where = letters.own_settings_path(barometer_dir)
+    errors: list[TemplateError] = []
+    values = letters.own_section(barometer_dir, SENDER_SECTION, project_dir=project_dir, problems=errors)
+    problems = [_template_issue(err) for err in errors]
+    if not values:
+        keys = ", ".join(SENDER_KEYS)
         problems.append(Issue(where, None, f"[{SENDER_SECTION}]",
                               f"mangler: brevene skal have en afsender ({keys}); se letters/README.md"))
         return None, problems
-    if not isinstance(table, dict):
-        problems.append(Issue(where, None, f"[{SENDER_SECTION}]", f"skal være en sektion med {keys}"))
-        return None, problems
-    values: dict[str, str] = {}
-    for key, value in table.items():
-        if key not in SENDER_KEYS:
-            problems.append(Issue(where, None, f"[{SENDER_SECTION}] {key}", f"ukendt nøgle; kendte nøgler: {keys}"))
-        elif not isinstance(value, str) or not value.strip():
-            problems.append(Issue(where, None, f"[{SENDER_SECTION}] {key}", "skal være en tekst i anførselstegn"))
-        else:
-            values[key] = value.strip()
     for key in ("navn", "adresse"):
-        if key not in table:
+        if key not in values:
             problems.append(Issue(where, None, f"[{SENDER_SECTION}] {key}", f"mangler ({SENDER_KEYS[key]})"))
     for key in ("adresse", "svar_til"):
         if key in values:
@@ -343,14 +324,6 @@ def load_sender(barometer_dir: Path, *, project_dir: Path = PROJECT_DIR) -> tupl
     if "navn" not in values or "adresse" not in values:
         return None, problems
     return Sender(values["navn"], values["adresse"], values.get("svar_til")), problems
-
-
-def _read_toml(path: Path, problems: list[Issue], where: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        problems.append(Issue(where, None, None, f"kan ikke læses: {exc}"))
-        return {}
 
 
 # --------------------------------------------------------------------------------------------------

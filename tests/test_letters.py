@@ -302,6 +302,37 @@ def test_own_setting_reads_only_the_barometers_own_file(make_barometer, project)
     assert str(err) == f"{folder.name}/letters/letters.toml: [afsender] email mangler: skriv afsenderens adresse"
 
 
+@pytest.mark.parametrize("section", sorted(letters.PERSON_KEYS))
+def test_one_rule_keeps_every_person_section_out_of_the_project_letters_toml(make_barometer, tmp_path, section):
+    """[underskrift], [sag], [presse] and [afsender] alike: refused in the project's file by build's
+    settings and by the reader of the person sections, naming the file, the key and where it belongs."""
+    key = letters.PERSON_KEYS[section][0]
+    project = tmp_path / "project"
+    (project / "letters").mkdir(parents=True)
+    (project / "letters" / "letters.toml").write_text(f'[{section}]\n{key} = "Lånt Navn"\n', encoding="utf-8")
+    folder = make_barometer(name="aarhus")
+    # [underskrift] hilsen is shared, so its person keys are refused one by one; the others as a whole
+    location = rf"\[{section}\] {key}" if section == "underskrift" else rf"\[{section}\]"
+    message = (rf"^letters/letters.toml: {location} hører ikke til projektets fælles tekster; "
+               r"skriv den i aarhus/letters/letters.toml$")
+    with pytest.raises(TemplateError, match=message):
+        letters.load_settings(barometer_dir=folder, project_dir=project)
+    with pytest.raises(TemplateError, match=message):
+        letters.own_section(folder, section, project_dir=project)
+
+
+def test_person_sections_are_read_and_checked_alike(make_barometer):
+    toml = '[presse]\nnavn = " Ida\\n Test "\ntelefon = ""\n[afsender]\nnavn = "Navn Navnesen"\n'
+    folder = make_barometer({"letters/letters.toml": toml}, name="aarhus")
+    assert letters.own_section(folder, "presse") == {"navn": "Ida Test"}  # folded; empty is missing
+    with pytest.raises(TemplateError, match=r'^aarhus/letters/letters.toml: \[afsender\] navn: "Navn Navnesen" '
+                                            "er pladsholderen fra reportgen init"):
+        letters.own_section(folder, "afsender")
+    problems: list[TemplateError] = []
+    assert letters.own_section(folder, "afsender", problems=problems) == {}
+    assert len(problems) == 1
+
+
 @pytest.mark.parametrize(("name", "definite"), [
     ("Børne- og Ungdomsudvalget", "Børne- og Ungdomsudvalget"),
     ("Økonomiudvalg", "Økonomiudvalget"),

@@ -378,7 +378,7 @@ def test_the_project_letters_may_not_name_a_sender(tmp_path):
     sender, problems = mail.load_sender(tmp_path / "b", project_dir=tmp_path / "project")
     assert sender is not None and sender.reply_to == "svar@example.org"
     assert [str(p) for p in problems] == [
-        "letters/letters.toml: [afsender]: hører ikke til i projektets fælles tekster; "
+        "letters/letters.toml: [afsender] hører ikke til projektets fælles tekster; "
         "skriv den i b/letters/letters.toml"]
 
 
@@ -388,7 +388,8 @@ def test_a_bad_sender_table_names_file_and_key(tmp_path):
     sender, problems = mail.load_sender(tmp_path / "b")
     assert sender is None
     assert [str(p) for p in problems] == [
-        "b/letters/letters.toml: [afsender] svar: ukendt nøgle; kendte nøgler: navn, adresse, svar_til",
+        "b/letters/letters.toml: ukendt nøgle [afsender] svar; kendte nøgler: [afsender] navn, [afsender] adresse, "
+        "[afsender] svar_til",
         'b/letters/letters.toml: [afsender] adresse: "barometer.example.org" er ikke én e-mailadresse '
         "(navn@example.org)"]
 
