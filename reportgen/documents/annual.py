@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .. import letters
 from ..assess import Assessment, DistrictResult, IndicatorResult, compare_figures
@@ -26,17 +26,11 @@ from .bilag1 import data_section, method_section
 from .bilag2 import initiative_list
 from .bilag3 import NameList, history_grid
 from .changes import area_sentence
+from .common import ChartLike
 
 ANNUAL_FILE = "annual.md"
 NBSP = "\u00a0"
 SLUG = "statusrapport"
-
-
-class ChartLike(Protocol):
-    name: str
-    svg: bytes
-    png: bytes
-    alt_text: str
 
 
 @dataclass(frozen=True)

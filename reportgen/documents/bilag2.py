@@ -5,7 +5,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .. import letters, palette
 from ..assess import Assessment
@@ -16,6 +16,7 @@ from ..narrate import Narrative
 from ..narrate import danish as da
 from ..writer import safe_stem
 from . import common
+from .common import ChartLike
 
 LABEL = "Bilag 2"
 TITLE = "Borgmesterbrev til fagudvalgene"
@@ -25,15 +26,6 @@ _COLOUR_PLURAL = {"red": "røde", "yellow": "gule", "green": "grønne", "grey": 
 # Why a committee gets no letter, in the build summary.
 _NO_LETTER: dict[NoLetter, str] = {"no_indicators": "har ingen indikatorer i barometret",
                                    "sender": "er afsender af brevene"}
-
-
-class ChartLike(Protocol):
-    """What a letter needs of a chart (reportgen.charts.Chart)."""
-
-    name: str
-    svg: bytes
-    png: bytes
-    alt_text: str
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .. import letters
 from ..assess import Assessment
@@ -13,6 +13,7 @@ from ..model import Barometer, Indicator
 from ..narrate import Narrative
 from ..narrate import danish as da
 from . import common
+from .common import ChartLike
 
 LABEL = "Bilag 3"
 SLUG = "bilag3"
@@ -20,15 +21,6 @@ ADVICE_FILE = "advice.md"
 # Beyond this many updates the colour grid keeps the latest ones, so the table still fits a page.
 MAX_GRID_UPDATES = 10
 _SOURCE_WORDS = {"local": "Lokale kilder", "national": "Nationale kilder"}
-
-
-class ChartLike(Protocol):
-    """What Bilag 3 needs of a chart (reportgen.charts.Chart)."""
-
-    name: str
-    svg: bytes
-    png: bytes
-    alt_text: str
 
 
 class NameList(tuple):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from typing import Protocol
 
 from .. import palette
 from ..assess import IndicatorResult
@@ -10,6 +11,15 @@ from ..document import Cell, DocumentMeta, Figure
 from ..model import Barometer, Decision, Indicator, Signal, Update
 from ..narrate import danish as da
 from ..writer import slug
+
+
+class ChartLike(Protocol):
+    """What a document needs of a chart (reportgen.charts.Chart) to place it as a figure."""
+
+    name: str
+    svg: bytes
+    png: bytes
+    alt_text: str
 
 
 def signal_text(signal: Signal | str, *, carried: bool = False, mark: str = "") -> str:
