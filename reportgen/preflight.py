@@ -182,25 +182,14 @@ def _html_templates(s: Subject, documents: Sequence[Document]) -> None:
 
 def _specimen(doc: Document) -> Document:
     """``doc`` with one block of every kind appended, so a block template no text uses is tried too."""
-    from .document import (
-        Cell,
-        Figure,
-        Heading,
-        KeyValue,
-        ListBlock,
-        Note,
-        PageBreak,
-        Paragraph,
-        Run,
-        Signature,
-        Table,
-    )
+    from . import document as d
 
     svg = _StandIn.svg
-    extra = (Heading("Prøve", 2), Paragraph((Run("Prøve"),)), ListBlock(((Run("Prøve"),),)),
-             Table(("A",), ((Cell("1"),),), caption="Prøve", note="Prøve"),
-             Figure("proeve", svg, b"", "Prøve", caption="Prøve"), Note((Run("Prøve"),), title="Prøve"),
-             KeyValue((("A", "1"),)), PageBreak(), Signature("Med venlig hilsen", "Prøve", "Prøve"))
+    run = (d.Run("Prøve"),)
+    extra = (d.Heading("Prøve", 2), d.Paragraph(run), d.ListBlock((run,)),
+             d.Table(("A",), ((d.Cell("1"),),), caption="Prøve", note="Prøve"),
+             d.Figure("proeve", svg, b"", "Prøve", caption="Prøve"), d.Note(run, title="Prøve"),
+             d.KeyValue((("A", "1"),)), d.PageBreak(), d.Signature("Med venlig hilsen", "Prøve", "Prøve"))
     return dataclasses.replace(doc, blocks=(*doc.blocks, *extra))
 
 
