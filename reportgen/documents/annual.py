@@ -165,20 +165,12 @@ def build_annual(barometer: Barometer, history: Sequence[Assessment], year: int,
 
 def _meta(barometer: Barometer, y: Year) -> DocumentMeta:
     last = y.updates[-1]
-    cfg = barometer.config
-    date_text = da.date(common.document_date(last))
-    return DocumentMeta(
-        label=f"Statusrapport {y.year}",
-        title=title(barometer, y.year),
-        municipality=cfg.municipality,
-        administration=cfg.administration,
-        date_text=date_text,
-        running_header=f"{common.owner_name(barometer)} · Statusrapport {y.year} · {cfg.title}",
-        header_pairs=(("Udvalg", common.owner_name(barometer)), ("Dato", date_text), ("År", str(y.year)),
+    meta = common.report_meta(barometer, last, label=f"Statusrapport {y.year}", title=title(barometer, y.year))
+    return replace(
+        meta,
+        running_header=f"{common.owner_name(barometer)} · Statusrapport {y.year} · {barometer.config.title}",
+        header_pairs=(("Udvalg", common.owner_name(barometer)), ("Dato", meta.date_text), ("År", str(y.year)),
                       ("Opdateringer", da.join_list([u.label for u in y.updates]))),
-        language=cfg.language,
-        author=cfg.administration or cfg.municipality,
-        created=common.created_stamp(last),
     )
 
 

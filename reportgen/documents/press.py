@@ -6,7 +6,7 @@ The headline follows one documented rule (docs/press.md, ``newsworthy``); the fr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -265,20 +265,13 @@ def build_press(barometer: Barometer, history: Sequence[Assessment], assessment:
 
 def _meta(barometer: Barometer, assessment: Assessment, item: NewsItem) -> DocumentMeta:
     update = barometer.update(assessment.update)
-    cfg = barometer.config
     date_text = da.date(update.date)
-    return DocumentMeta(
-        label=LABEL,
-        title=item.headline,
-        municipality=cfg.municipality,
-        administration=cfg.administration,
+    return replace(
+        common.report_meta(barometer, update, label=LABEL, title=item.headline),
         date_text=date_text,
-        running_header=f"{LABEL} · {cfg.title} · {update.label}",
+        running_header=f"{LABEL} · {barometer.config.title} · {update.label}",
         header_pairs=(("Dato", date_text),
                       ("Embargo", f"Må ikke offentliggøres før {embargo_date(barometer, assessment)}")),
-        language=cfg.language,
-        author=cfg.administration or cfg.municipality,
-        created=common.created_stamp(update),
     )
 
 
