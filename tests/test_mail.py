@@ -15,7 +15,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import BASE_FILES, DEMO, write_barometer
 from typer.testing import CliRunner
 
-from reportgen import mail
+from reportgen import letters, mail
 from reportgen.cli import app
 from reportgen.errors import DataValidationError
 from reportgen.pipeline import build, read_barometer
@@ -380,6 +380,10 @@ def test_the_project_letters_may_not_name_a_sender(tmp_path):
     assert [str(p) for p in problems] == [
         "letters/letters.toml: [afsender] hører ikke til projektets fælles tekster; "
         "skriv den i b/letters/letters.toml"]
+
+
+def test_the_sender_keys_are_the_person_keys_of_afsender():
+    assert tuple(mail.SENDER_KEYS) == letters.PERSON_KEYS[mail.SENDER_SECTION]
 
 
 def test_a_bad_sender_table_names_file_and_key(tmp_path):
