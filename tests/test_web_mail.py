@@ -7,6 +7,8 @@ import email.policy
 import json
 import re
 import shutil
+import subprocess
+import sys
 from html import unescape
 from pathlib import Path
 
@@ -199,3 +201,69 @@ def test_every_problem_is_listed_before_anything_goes(ws, smtp):
     r = client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json={"send": True})
     assert r.status_code == 422 and any("[afsender]" in p for p in r.json()["problems"])
     assert smtp.messages == [] and client.get(f"/builds/{build_id}/mail/BUU.eml").status_code == 404
+
+
+# --------------------------------------------------------------------------------------------------
+# The press release, the annual report's framing and the e-mail text are editable too
+
+@pytest.mark.parametrize("name", ["press.md", "annual.md", "mail.md"])
+def test_press_annual_and_mail_texts_are_edited_with_preview_and_errors_at_their_line(ws, name):
+    root, _ = ws
+    client = logged_in(client_for(root))
+    assert f'href="/b/testrup/texts/{name}"' in client.get("/b/testrup/texts").text
+    page = client.get(f"/b/testrup/texts/{name}")
+    assert page.status_code == 200 and f"<h1>Rediger {name}</h1>" in page.text
+    assert ('value="pdf"' in page.text) == (name != "mail.md")
+    token = _CSRF.search(page.text).group(1)
+    base = re.search(r'name="base" value="([^"]+)"', page.text).group(1)
+    original = unescape(re.search(r'<textarea[^>]*>\n(.*?)</textarea>', page.text, re.S).group(1))
+
+    marker = "Denne sætning er tilføjet i arbejdsbænken."
+    r = client.post(f"/b/testrup/texts/{name}", data={"csrf": token, "base": base, "action": "preview",
+                                                      "text": original.rstrip("\n") + f"\n\n{marker}\n"})
+    assert r.status_code == 200, text_of(r.text)[-1500:]
+    frame = re.search(r'src="(/b/testrup/texts/[^"]+/preview/[^"]+)"', r.text).group(1)
+    assert marker in client.get(frame).text
+
+    broken = "Første linje.\n\n{{ findes_ikke }}\n"
+    r = client.post(f"/b/testrup/texts/{name}", data={"csrf": token, "base": base, "action": "save",
+                                                      "text": broken})
+    assert r.status_code == 422 and f"letters/{name}:3" in r.text and 'class="bad-line"' in r.text
+    assert not (root / "testrup" / "letters" / name).exists()
+
+    r = client.post(f"/b/testrup/texts/{name}", data={"csrf": token, "base": base, "action": "save",
+                                                      "text": original.rstrip("\n") + f"\n\n{marker}\n"},
+                    follow_redirects=False)
+    assert r.status_code == 303 and marker in (root / "testrup" / "letters" / name).read_text("utf-8")
+    event = client.app.state.web.ws.audit.events("testrup")[0]
+    assert (event.action, event.detail) == ("text", name) and marker in event.after
+
+
+def test_the_saved_mail_text_is_the_body_of_the_drafts(ws):
+    root, build_id = ws
+    client = logged_in(client_for(root))
+    (root / "testrup" / "letters" / "mail.md").write_text("Kære {{ udvalg.navn }}\n\nHer er brevet.\n", "utf-8")
+    msg = email.message_from_bytes(client.get(f"/builds/{build_id}/mail/BUU.eml").content,
+                                   policy=email.policy.default)
+    assert "Kære Børne- og Ungdomsudvalget" in msg.get_body(("plain",)).get_content()
+
+
+# --------------------------------------------------------------------------------------------------
+# `reportgen check` on the barometer page
+
+def test_the_barometer_page_shows_what_check_finds_before_a_build(ws):
+    root, _ = ws
+    client = logged_in(client_for(root))
+    page = text_of(client.get("/b/testrup").text)
+    assert "Alt, hvad en bygning ville afvise, er kontrolleret" in page
+    (root / "testrup" / "letters" / "press.md").write_text("# Overskrift\n\n{{ findes_ikke }}\n", "utf-8")
+    (root / "testrup" / "letters" / "advice.md").write_text("{% if %}\n", "utf-8")
+    page = text_of(client.get("/b/testrup").text)
+    assert "En bygning ville blive afvist af 2 problemer" in page
+    assert "letters/press.md:3" in page and "letters/advice.md:1" in page
+    cli = subprocess.run([sys.executable, "-m", "reportgen.cli", "check", str(root / "testrup")],
+                         capture_output=True, text=True, timeout=300)
+    assert cli.returncode == 1
+    for line in cli.stderr.splitlines():
+        if "letters/" in line:
+            assert line.split("letters/", 1)[1].strip() in page
