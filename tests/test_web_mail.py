@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -267,3 +268,36 @@ def test_the_barometer_page_shows_what_check_finds_before_a_build(ws):
     for line in cli.stderr.splitlines():
         if "letters/" in line:
             assert line.split("letters/", 1)[1].strip() in page
+
+
+def test_a_refused_recipient_is_shown_and_the_next_send_sends_only_to_it(ws, smtp):
+    root, build_id = ws
+    client = logged_in(client_for(root, smtp=smtp.settings))
+    token = csrf(client, f"/builds/{build_id}/mail")
+    smtp.refuse = {"saeu@example.org": "550 5.1.1 postkassen findes ikke"}
+    r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "send"})
+    assert r.status_code == 502
+    shown = text_of(r.text)
+    assert "Afvist: Sundheds- og Ældreudvalget til saeu@example.org: 550 5.1.1 postkassen findes ikke" in shown
+    assert "Send 1 e-mail" in shown and len(smtp.messages) == 1
+    smtp.refuse = {}
+    r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "send"})
+    assert r.status_code == 200 and len(smtp.messages) == 2
+    assert smtp.messages[1][1] == ["saeu@example.org"]
+    assert "Allerede sendt: Børne- og Ungdomsudvalget" in text_of(r.text)
+
+
+def test_serve_takes_smtp_settings_from_options_and_the_password_only_from_the_environment(ws):
+    root, _ = ws
+    env = {k: v for k, v in os.environ.items() if k != mail.PASSWORD_VARIABLE}
+    cli = [sys.executable, "-m", "reportgen.cli", "serve", str(root), "--port", "0"]
+    no_password = subprocess.run([*cli, "--smtp", "127.0.0.1:2525", "--smtp-user", "biu"], env=env,
+                                 stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert no_password.returncode == 1 and mail.PASSWORD_VARIABLE in no_password.stderr
+    assert "--smtp-user" in no_password.stderr
+    without_server = subprocess.run([*cli, "--starttls"], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                                    text=True, timeout=120)
+    assert without_server.returncode == 2 and "--smtp" in without_server.stderr
+    malformed = subprocess.run([*cli, "--smtp", "smtp.example.org"], env=env, stdin=subprocess.DEVNULL,
+                               capture_output=True, text=True, timeout=120)
+    assert malformed.returncode == 2 and "VÆRT:PORT" in malformed.stderr

@@ -170,7 +170,7 @@ def _mail_preview(ws: Workspace, barometer_id: str, text: str) -> Preview:
     """The e-mail to the first committee that gets a letter, as ``reportgen send`` renders it
     (reportgen.mail.render_mail_body with the barometer's own sender), in HTML."""
     from .. import mail
-    from ..documents.bilag2 import addressees, committee_stems, subject_line
+    from ..documents.bilag2 import addressees, subject_line
 
     with _staged(ws, barometer_id, MAIL, text) as b:
         receivers = addressees(b)[0]
@@ -180,10 +180,11 @@ def _mail_preview(ws: Workspace, barometer_id: str, text: str) -> Preview:
         settings = letters.load_settings(barometer_dir=b.folder, project_dir=ws.project_dir, title=b.config.title)
         sender, _ = mail.load_sender(b.folder, project_dir=ws.project_dir)
         subject = subject_line(settings, update)
-        stem = committee_stems(b.committees)[committee.id]
-        _, html = mail.render_mail_body(b, update, committee, sender=sender, subject=subject,
-                                        attachments=[f"{stem}.pdf", f"{stem}.docx"], project_dir=ws.project_dir,
-                                        settings=settings)
+        # Example attachment names, as `reportgen check` renders the text (mail.check_mail_text);
+        # the real ones are on the build's "Send brevene" page and in its drafts.
+        names = [f"Borgmesterbrev til {committee.name}{suffix}" for suffix in (".pdf", ".docx")]
+        _, html = mail.render_mail_body(b, update, committee, sender=sender, subject=subject, attachments=names,
+                                        project_dir=ws.project_dir, settings=settings)
     return Preview(html, None, None, f"e-mailen til {committee.name}: {subject}")
 
 

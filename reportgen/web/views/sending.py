@@ -1,6 +1,7 @@
 """The "Send brevene" page of a finished build: the plan, the drafts, and the send (reportgen.mail)."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ... import mail
+from ...narrate import danish as da
 from ..http import Web, change, field, is_api, page, require, web
 from ..sending import NotReady, Planned
 
@@ -27,7 +29,7 @@ def mail_data(w: Web, planned: Planned, *, result: mail.SendResult | None = None
         letters.append({
             "committee": m.committee.id, "name": m.committee.name, "state": s.state,
             "recipients": list(m.recipients), "accepted": list(s.accepted), "pending": list(s.pending),
-            "sent_at": s.sent_at, "subject": m.subject,
+            "sent_at": s.sent_at, "sent_text": _when(s.sent_at), "subject": m.subject,
             "message_id": plan.message_id(m) if plan is not None and plan.sender is not None else None,
             "draft": f"{m.stem}.eml",
             "attachments": [{"filename": a.filename, "path": a.path, "kind": KINDS.get(Path(a.path).suffix, ""),
@@ -48,6 +50,17 @@ def mail_data(w: Web, planned: Planned, *, result: mail.SendResult | None = None
         sent = [{"committee": m.committee.id, "to": list(to)} for m, to in result.sent]
         data["result"] = {"ok": result.ok, "lines": lines, "sent": sent}
     return data
+
+
+def _when(stamp: str | None) -> str:
+    """``2009-12-03T09:15:00+01:00`` -> ``3. december 2009 kl. 09.15`` (the send log's own time)."""
+    if not stamp:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return f"{da.date(when.date())} kl. {when:%H.%M}"
 
 
 def _api(data: dict[str, Any]) -> dict[str, Any]:
