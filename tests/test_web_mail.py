@@ -108,7 +108,7 @@ def test_send_page_sends_each_letter_once_and_the_send_is_audited(ws, smtp):
     assert build_id in events[1].detail and "Færdig: 2 e-mails sendt." in events[1].after
     assert "Allerede sendt" in events[0].after
     history = text_of(client.get("/b/testrup/history").text)
-    assert "mail" in history or "Send" in history
+    assert "Breve sendt" in history and "Færdig: 2 e-mails sendt." in history
 
     # The send log lives once per barometer and update; the build's mail/sendelog.jsonl links to it.
     shared = root / ".workbench" / "mail" / "testrup" / "2009-06" / "sendelog.jsonl"
@@ -301,3 +301,20 @@ def test_serve_takes_smtp_settings_from_options_and_the_password_only_from_the_e
     malformed = subprocess.run([*cli, "--smtp", "smtp.example.org"], env=env, stdin=subprocess.DEVNULL,
                                capture_output=True, text=True, timeout=120)
     assert malformed.returncode == 2 and "VÆRT:PORT" in malformed.stderr
+
+
+def test_a_server_that_cannot_be_reached_sends_nothing_and_says_so(ws):
+    import socket
+
+    root, build_id = ws
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = logged_in(client_for(root, smtp=mail.SmtpSettings("127.0.0.1", port, timeout=5)))
+    token = csrf(client, f"/builds/{build_id}/mail")
+    r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "send"})
+    assert r.status_code == 502
+    assert f"kan ikke forbinde til 127.0.0.1:{port}" in text_of(r.text) and "Intet er sendt." in text_of(r.text)
+    assert "Send 2 e-mails" in text_of(r.text)  # still to send
+    event = client.app.state.web.ws.audit.events("testrup")[0]
+    assert event.action == "mail" and "kan ikke forbinde" in event.detail

@@ -133,11 +133,11 @@ class Sending:
                 result = mail.send_mail(p.plan, self.smtp)
             except mail.MailSendError as err:
                 self.ws.audit.record(who=who, barometer=barometer_id, action="mail",
-                                     detail=f"send {build_id}: {err}")
+                                     detail=f"bygning {build_id}: {err}")
                 raise
             lines = mail.result_lines(result, p.plan)
             self.ws.audit.record(who=who, barometer=barometer_id, action="mail",
-                                 detail=f"send {build_id} ({p.plan.update}) til {self.smtp.display}",
+                                 detail=f"bygning {build_id}, opdatering {p.plan.update}, over {self.smtp.display}",
                                  after="\n".join(line for line, _ in lines))
             return Planned(info, p.plan, mail_statuses(p.plan), ()), result
         finally:
