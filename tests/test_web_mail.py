@@ -199,6 +199,7 @@ def test_every_problem_is_listed_before_anything_goes(ws, smtp):
     assert "SÆU (Sundheds- og Ældreudvalget) får et brev, men har ingen e-mailadresse" in shown
     assert "committees.csv er ændret" in shown  # the build is from other data than the folder holds now
     assert "/mail/BUU.eml" not in page.text and 'value="send"' not in page.text
+    assert 'action="/b/testrup/builds"' in page.text and "Byg opdatering 2009-06 igen" in page.text
     r = client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json={"send": True})
     assert r.status_code == 422 and any("[afsender]" in p for p in r.json()["problems"])
     assert smtp.messages == [] and client.get(f"/builds/{build_id}/mail/BUU.eml").status_code == 404

@@ -18,6 +18,7 @@ from ..http import Web, change, field, is_api, page, require, web
 from ..sending import NotReady, Planned
 
 KINDS = {".pdf": "PDF", ".docx": "Word"}
+STATE_CLASSES = {mail.SENT: "sent", mail.NEW: "new", mail.PARTLY: "new", mail.CHANGED: "held"}
 
 
 def mail_data(w: Web, planned: Planned, *, result: mail.SendResult | None = None) -> dict[str, Any]:
@@ -28,6 +29,7 @@ def mail_data(w: Web, planned: Planned, *, result: mail.SendResult | None = None
         m = s.mail
         letters.append({
             "committee": m.committee.id, "name": m.committee.name, "state": s.state,
+            "state_class": STATE_CLASSES.get(s.state, "new"),
             "recipients": list(m.recipients), "accepted": list(s.accepted), "pending": list(s.pending),
             "sent_at": s.sent_at, "sent_text": _when(s.sent_at), "subject": m.subject,
             "message_id": plan.message_id(m) if plan is not None and plan.sender is not None else None,
