@@ -319,3 +319,17 @@ def test_a_server_that_cannot_be_reached_sends_nothing_and_says_so(ws):
     assert "Send 2 e-mails" in text_of(r.text)  # still to send
     event = client.app.state.web.ws.audit.events("testrup")[0]
     assert event.action == "mail" and "kan ikke forbinde" in event.detail
+
+
+def test_a_log_written_by_reportgen_send_in_the_build_folder_is_carried_over(ws, smtp):
+    root, build_id = ws
+    out = root / ".workbench" / "builds" / build_id / "out"
+    mail.send_mail(mail.plan_mail(root / "testrup", out_root=out), smtp.settings)  # as `reportgen send --out` would
+    here = out / "2009-06" / "mail" / "sendelog.jsonl"
+    assert len(smtp.messages) == 2 and here.is_file() and not here.is_symlink()
+    client = client_for(root, smtp=smtp.settings)
+    r = client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json={"send": True})
+    assert r.status_code == 200 and len(smtp.messages) == 2
+    assert {x["state"] for x in r.json()["letters"]} == {mail.SENT}
+    shared = root / ".workbench" / "mail" / "testrup" / "2009-06" / "sendelog.jsonl"
+    assert here.is_symlink() and len(shared.read_text("utf-8").splitlines()) == 2

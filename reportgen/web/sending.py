@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,7 @@ class Sending:
         self.builds = builds
         self.smtp = smtp
         self._guard = threading.Lock()
+        self._link_lock = threading.Lock()
         self._sending: set[str] = set()
 
     def _finished(self, build_id: str) -> dict:
@@ -72,20 +74,20 @@ class Sending:
         """Make the build's ``mail/sendelog.jsonl`` a link to the barometer's shared log (a log
         already written there, e.g. by ``reportgen send`` on the build's folder, is carried over)."""
         shared = self.log_path(info["barometer"], info["update"])
-        shared.parent.mkdir(parents=True, exist_ok=True)
         here = self.builds.root / info["build"] / "out" / info["update"] / mail.MAIL_DIR / mail.LOG_FILE
-        if here.is_symlink():
-            return
-        here.parent.mkdir(parents=True, exist_ok=True)
-        if here.is_file():
-            with open(shared, "ab") as fh:
-                fh.write(here.read_bytes())
-                fh.flush()
-                os.fsync(fh.fileno())
-        link = here.with_name(f".{here.name}.link")
-        link.unlink(missing_ok=True)
-        link.symlink_to(shared)
-        os.replace(link, here)
+        with self._link_lock:
+            if here.is_symlink():
+                return
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            here.parent.mkdir(parents=True, exist_ok=True)
+            if here.is_file():
+                with open(shared, "ab") as fh:
+                    fh.write(here.read_bytes())
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            link = here.with_name(f".{here.name}.{secrets.token_hex(4)}.link")
+            link.symlink_to(shared)
+            os.replace(link, here)
 
     def planned(self, build_id: str) -> Planned:
         """``mail.plan_mail`` and ``mail.mail_status`` for a finished build; problems as lines."""
