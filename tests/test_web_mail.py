@@ -2,6 +2,7 @@
 real SMTP server on loopback, never twice; editable press/annual/mail texts; `check` on the barometer page."""
 from __future__ import annotations
 
+import contextlib
 import email
 import email.policy
 import json
@@ -10,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 from html import unescape
 from pathlib import Path
 
@@ -333,3 +335,49 @@ def test_a_log_written_by_reportgen_send_in_the_build_folder_is_carried_over(ws,
     assert {x["state"] for x in r.json()["letters"]} == {mail.SENT}
     shared = root / ".workbench" / "mail" / "testrup" / "2009-06" / "sendelog.jsonl"
     assert here.is_symlink() and len(shared.read_text("utf-8").splitlines()) == 2
+
+
+@contextlib.contextmanager
+def served(ws: Path, *args: str):
+    """`reportgen serve WS --port 0 ARGS` as a subprocess; yields (base URL, token) from its login line."""
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "serve", str(ws), "--port", "0", *args],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    drain = None
+    try:
+        while not lines or not lines[-1].startswith("Stop med Ctrl-C."):  # the banner's last line
+            line = proc.stderr.readline()
+            if not line:
+                break
+            lines.append(line)
+        found = re.search(r"Log ind: (http://127\.0\.0\.1:\d+)/\?token=(\S+)", "".join(lines))
+        assert found, "".join(lines)
+        drain = threading.Thread(target=proc.stderr.read, daemon=True)
+        drain.start()
+        yield found.group(1), found.group(2), "".join(lines)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if drain is not None:
+            drain.join(timeout=10)
+        proc.stderr.close()
+
+
+def test_the_real_server_started_with_smtp_sends_through_the_api_once(ws, smtp):
+    import httpx2
+
+    root, build_id = ws
+    with served(root, "--smtp", f"127.0.0.1:{smtp.settings.port}") as (base, token, banner):
+        assert f"Brevene sendes over SMTP til 127.0.0.1:{smtp.settings.port}" in banner
+        bearer = {"Authorization": f"Bearer {token}"}
+        plan = httpx2.get(f"{base}/api/builds/{build_id}/mail", headers=bearer, timeout=60).json()
+        assert plan["smtp"] == f"127.0.0.1:{smtp.settings.port}" and plan["pending"] == 2
+        for _ in range(2):
+            r = httpx2.post(f"{base}/api/builds/{build_id}/mail", headers=bearer, json={"send": True}, timeout=120)
+            assert r.status_code == 200, r.text
+        assert len(smtp.messages) == 2
+        assert r.json()["result"]["lines"][-1]["text"] == "Intet at sende."
