@@ -48,17 +48,16 @@ class Conflict(ReportgenError):
 
 
 def _stems(ws: Workspace, barometer_id: str) -> dict[str, str]:
-    """Committee file stem -> committee name, for each committee that gets a letter (not the owner,
-    who sends them, nor a committee without indicators): the letters it may have of its own."""
-    from ..documents.bilag2 import committee_stems
+    """Committee file stem -> committee name, for each committee that gets a letter (Bilag 2's
+    ``addressees``, the one rule of who gets one): the letters it may have of its own."""
+    from ..documents.bilag2 import addressees, committee_stems
 
     try:
         b = ws.barometer(barometer_id)
     except ReportgenError:
         return {}
     stems = committee_stems(b.committees)
-    with_indicators = {i.committee for i in b.indicators}
-    return {stems[c.id]: c.name for c in b.committees if c.id in with_indicators and c.id != b.config.owner}
+    return {stems[c.id]: c.name for c in addressees(b)[0]}
 
 
 # Texts beside the letters that a barometer may have its own of: file -> (description, the module that
