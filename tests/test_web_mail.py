@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from html import unescape
 from pathlib import Path
 
@@ -374,6 +375,14 @@ def test_the_real_server_started_with_smtp_sends_through_the_api_once(ws, smtp):
     with served(root, "--smtp", f"127.0.0.1:{smtp.settings.port}") as (base, token, banner):
         assert f"Brevene sendes over SMTP til 127.0.0.1:{smtp.settings.port}" in banner
         bearer = {"Authorization": f"Bearer {token}"}
+        deadline = time.monotonic() + 60  # the socket is bound before the banner; uvicorn listens a moment later
+        while True:
+            try:
+                httpx2.get(f"{base}/api/health", timeout=10)
+                break
+            except httpx2.ConnectError:
+                assert time.monotonic() < deadline, "the server did not start listening"
+                time.sleep(0.2)
         plan = httpx2.get(f"{base}/api/builds/{build_id}/mail", headers=bearer, timeout=60).json()
         assert plan["smtp"] == f"127.0.0.1:{smtp.settings.port}" and plan["pending"] == 2
         for _ in range(2):
