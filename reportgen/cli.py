@@ -421,15 +421,27 @@ def serve_command(
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Porten (0: en ledig)")] = 8000,
     users: Annotated[Path | None, typer.Option("--users", help="users.toml fra reportgen user add")] = None,
     max_upload_mb: Annotated[float, typer.Option("--max-upload-mb", help="Største upload i MB")] = 25,
+    smtp: Annotated[str | None, typer.Option(
+        "--smtp", help="Siden »Send brevene« sender over SMTP: VÆRT:PORT (uden: kun .eml-kladder)")] = None,
+    starttls: Annotated[bool, typer.Option("--starttls", help="Kryptér forbindelsen med STARTTLS")] = False,
+    smtp_user: Annotated[str | None, typer.Option(
+        "--smtp-user", help="Brugernavn på SMTP-serveren; adgangskoden læses fra REPORTGEN_SMTP_PASSWORD")] = None,
 ) -> None:
-    """Start arbejdsbænken: data, farver, tekster og bygning i browseren (docs/workbench.md).
+    """Start arbejdsbænken: data, farver, tekster, bygning og afsendelse i browseren (docs/workbench.md).
 
     Eksempel: reportgen serve arbejdsmappe --port 8000
     """
+    from . import mail
     from .web.server import serve
 
+    if (starttls or smtp_user) and smtp is None:
+        raise typer.BadParameter("--starttls og --smtp-user kræver --smtp", param_hint="--smtp")
     try:
-        serve(workspace, host=host, port=port, users_file=users, max_upload_mb=max_upload_mb,
+        settings = mail.SmtpSettings.from_options(smtp, starttls=starttls, user=smtp_user) if smtp else None
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--smtp") from None
+    try:
+        serve(workspace, host=host, port=port, users_file=users, max_upload_mb=max_upload_mb, smtp=settings,
               announce=lambda line: typer.echo(line, err=True))
     except ReportgenError as err:
         _fail(err)

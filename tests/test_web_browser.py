@@ -47,6 +47,9 @@ def test_whole_round_in_chromium(tmp_path):
     new = "Denne sætning er skrevet om i arbejdsbænken."
     downloads = tmp_path / "downloads"
     downloads.mkdir()
+    (ws / "testrup" / "letters").mkdir(exist_ok=True)  # a sender, so that "Send brevene" lists the letters
+    (ws / "testrup" / "letters" / "letters.toml").write_text(
+        '[afsender]\nnavn = "Forvaltningen"\nadresse = "barometer@example.org"\n', encoding="utf-8")
     before = {p.name: p.read_bytes() for p in (ws / "testrup").iterdir() if p.is_file()}
     with running_server(ws) as (base, token):
         job = {"chromium": str(CHROMIUM), "userDataDir": str(tmp_path / "profile"), "downloadDir": str(downloads),
@@ -74,6 +77,9 @@ def test_whole_round_in_chromium(tmp_path):
         name = next(n for n in z.namelist() if n.endswith("BUU.docx"))
         text = "\n".join(p.text for p in docx.Document(io.BytesIO(z.read(name))).paragraphs)
     assert new in text and old not in text
+    # The committees of the test barometer have no e-mail address: listed as problems, nothing to send.
+    assert steps["mail"]["h1"] == "Send brevene" and steps["mail"]["letters"] >= 1
+    assert "har ingen e-mailadresse" in steps["mail"]["text"] and "Byg opdatering 2009-06 igen" in steps["mail"]["text"]
     for word in ("Nye data", "Farve tilsidesat", "Tekst ændret", "Bygning"):
         assert word in steps["history"], word
     for page, violations in out["axe"].items():

@@ -136,6 +136,14 @@ async function main() {
     while (!fs.existsSync(zip) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     out.steps.download = fs.existsSync(zip) ? zip : null;
 
+    // 6. The build's "Send brevene" page (no SMTP server here: the plan, its problems, the drafts).
+    await page.goto(`${out.steps.buildUrl}/mail`, { waitUntil: "load" });
+    out.steps.mail = { h1: await page.$eval("h1", (e) => e.textContent), text: await text(),
+      letters: await page.$$eval(".mail-table tbody tr", (rows) => rows.length) };
+    out.axe.mail = await axe(page);
+    await page.goto(`${b}/texts/mail.md`, { waitUntil: "load" });
+    out.axe.mailText = await axe(page);
+
     await page.goto(`${b}/history`, { waitUntil: "load" });
     out.steps.history = await text();
     out.axe.history = await axe(page);

@@ -11,12 +11,13 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from ..errors import DataValidationError, ReportgenError
+from ..mail import SmtpSettings
 from ..pipeline import PROJECT_DIR
 from .builds import Builds
 from .http import LoginRequired, Web, is_api, page, redirect
 from .security import BodyTooLarge, Guard, Security, authenticate
 from .texts import Conflict
-from .views import analysis, barometers, builds, data, special, texts
+from .views import analysis, barometers, builds, data, sending, special, texts
 from .workspace import Busy, NotFound, Rejected, Workspace
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,9 @@ def routes() -> list[Route]:
         Route("/builds/{build}", builds.show),
         Route("/builds/{build}/files/{path:path}", builds.download),
         Route("/builds/{build}/thumbs/{path:path}", builds.thumbnail),
+        Route("/builds/{build}/mail", sending.show, methods=["GET"]),
+        Route("/builds/{build}/mail", sending.submit, methods=["POST"]),
+        Route("/builds/{build}/mail/{name}", sending.draft),
         # The JSON API (docs/workbench.md): the same functions, JSON out.
         Route("/api/health", special.health),
         Route("/api/barometers", barometers.index),
@@ -70,6 +74,9 @@ def routes() -> list[Route]:
         Route("/api/barometers/{bid}/builds", builds.start, methods=["POST"]),
         Route("/api/builds/{build}", builds.show),
         Route("/api/builds/{build}/files/{path:path}", builds.download),
+        Route("/api/builds/{build}/mail", sending.show, methods=["GET"]),
+        Route("/api/builds/{build}/mail", sending.submit, methods=["POST"]),
+        Route("/api/builds/{build}/mail/{name}", sending.draft),
     ]
 
 
@@ -128,15 +135,17 @@ async def _too_large(request: Request, exc: Exception) -> Response:
     return PlainTextResponse(f"Filen er for stor: grænsen er {cap} MB. Intet er gemt.", status_code=413)
 
 
-def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJECT_DIR):
-    """The ASGI application for ``workspace``, wrapped in the security guard (Host, size, headers)."""
+def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJECT_DIR,
+               smtp: SmtpSettings | None = None):
+    """The ASGI application for ``workspace``, wrapped in the security guard (Host, size, headers).
+    ``smtp``: where "Send brevene" sends (``reportgen serve --smtp``); without it only drafts."""
     ws = Workspace(workspace, project_dir=project_dir)
     app = Starlette(routes=routes(), exception_handlers={
         LoginRequired: _login_required, HTTPException: _http, NotFound: _not_found, Busy: _busy,
         Rejected: _rejected, DataValidationError: _invalid, Conflict: _conflict, BodyTooLarge: _too_large,
         ReportgenError: _other,
     })
-    app.state.web = Web(ws, Builds(ws), security)
+    app.state.web = Web(ws, Builds(ws), security, smtp)
     guarded = Guard(app, security)
     guarded.state = app.state  # type: ignore[attr-defined]  # tests reach the workspace through it
     return guarded

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from .. import palette
+from ..mail import SmtpSettings
 from ..narrate import danish as da
 from ..pipeline import PROJECT_DIR
 from ..templating import make_environment
@@ -28,8 +29,12 @@ class Web:
     ws: Workspace
     builds: Builds
     security: Security
+    smtp: SmtpSettings | None = None  # from `reportgen serve --smtp`, never from a form
 
     def __post_init__(self) -> None:
+        from .sending import Sending
+
+        self.sending = Sending(self.ws, self.builds, self.smtp)
         self.env = make_environment([WEB_TEMPLATES, SITE_TEMPLATES])
         self.env.globals.update(signal_style=palette.style, da_number=da.number)
 

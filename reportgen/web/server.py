@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ConfigError
+from ..mail import SmtpSettings
 from .security import Security, is_loopback, load_users
 
 _TOKEN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*")
@@ -23,8 +24,10 @@ class _HideToken(logging.Filter):
 
 
 def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_file: Path | None = None,
-          max_upload_mb: float = 25, announce: Callable[[str], None] = print) -> None:
-    """Run the workbench until interrupted. A non-loopback ``host`` needs ``users_file``."""
+          max_upload_mb: float = 25, smtp: SmtpSettings | None = None,
+          announce: Callable[[str], None] = print) -> None:
+    """Run the workbench until interrupted. A non-loopback ``host`` needs ``users_file``; with
+    ``smtp`` the "Send brevene" page sends (else it offers the drafts only)."""
     import uvicorn
 
     from .app import create_app
@@ -39,11 +42,13 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
                           "(brugere med adgangskode fra reportgen user add)")
     if max_upload_mb <= 0:
         raise ConfigError("--max-upload-mb skal være større end 0")
+    if smtp is not None and smtp.problems():
+        raise ConfigError("; ".join(str(p).replace("--user", "--smtp-user") for p in smtp.problems()))
     users = load_users(users_file) if users_file is not None else {}
     if users_file is not None and not users:
         raise ConfigError(f"{users_file}: ingen brugere (opret dem med reportgen user add)")
     security = Security.create(host=host, users=users, max_upload_mb=max_upload_mb)
-    app = create_app(Path(workspace), security)
+    app = create_app(Path(workspace), security, smtp=smtp)
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -55,6 +60,9 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
     announce(f"Log ind: http://{shown}:{bound}/?token={security.token}")
     if users:
         announce(f"Brugere fra {users_file}: {', '.join(sorted(users))}")
+    if smtp is not None:
+        announce(f"Brevene sendes over SMTP til {smtp.display}" + (" med STARTTLS" if smtp.starttls else "")
+                 + (f" som {smtp.user}" if smtp.user else ""))
     announce("Stop med Ctrl-C.")
 
     logging.getLogger("uvicorn.access").addFilter(_HideToken())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .. import letters
@@ -15,6 +16,9 @@ from .workspace import NotFound, Workspace, sha256
 
 ADVICE = "advice.md"
 CASE = "case.md"  # the committee case (reportgen/documents/case.py), where this reportgen has it
+PRESS = "press.md"  # the press release (reportgen/documents/press.py)
+ANNUAL = "annual.md"  # the annual report's framing text (reportgen/documents/annual.py)
+MAIL = "mail.md"  # the e-mail that carries the letters (reportgen/mail.py); previewed as the e-mail, no PDF
 _LINE = re.compile(r":(\d+): ")
 
 
@@ -44,29 +48,40 @@ class Conflict(ReportgenError):
 
 
 def _stems(ws: Workspace, barometer_id: str) -> dict[str, str]:
-    """Committee file stem -> committee name, for each committee that gets a letter (not the owner,
-    who sends them, nor a committee without indicators): the letters it may have of its own."""
-    from ..documents.bilag2 import committee_stems
+    """Committee file stem -> committee name, for each committee that gets a letter (Bilag 2's
+    ``addressees``, the one rule of who gets one): the letters it may have of its own."""
+    from ..documents.bilag2 import addressees, committee_stems
 
     try:
         b = ws.barometer(barometer_id)
     except ReportgenError:
         return {}
     stems = committee_stems(b.committees)
-    with_indicators = {i.committee for i in b.indicators}
-    return {stems[c.id]: c.name for c in b.committees if c.id in with_indicators and c.id != b.config.owner}
+    return {stems[c.id]: c.name for c in addressees(b)[0]}
+
+
+# Texts beside the letters that a barometer may have its own of: file -> (description, the module that
+# uses it). Listed only where the project has the file and this reportgen has the module.
+OTHER_TEXTS = {
+    ADVICE: ("Temaerne i Bilag 3 (råd til det nye udvalg)", "documents.bilag3"),
+    CASE: ("Sagsfremstillingen til udvalget (indstillingen)", "documents.case"),
+    PRESS: ("Pressemeddelelsen", "documents.press"),
+    ANNUAL: ("Indledningen til den årlige statusrapport (reportgen annual)", "documents.annual"),
+    MAIL: ("E-mailen, der følger brevene (Send brevene, reportgen send)", "mail"),
+}
 
 
 def text_names(ws: Workspace, barometer_id: str) -> dict[str, str]:
-    """Editable texts, file name -> description: default.md, advice.md, one letter per committee."""
+    """Editable texts, file name -> description: default.md, advice.md, the case, the press release,
+    the annual report's framing, the e-mail text, and one letter per committee."""
     import importlib.util
 
+    package = __package__.rsplit(".", 1)[0]
     names = {letters.DEFAULT_LETTER: "Brevet til alle udvalg uden egen tekst"}
-    if (ws.project_dir / letters.LETTERS_DIR / ADVICE).is_file():
-        names[ADVICE] = "Temaerne i Bilag 3 (råd til det nye udvalg)"
-    if (ws.project_dir / letters.LETTERS_DIR / CASE).is_file() and importlib.util.find_spec(
-            f"{__package__.rsplit('.', 1)[0]}.documents.case") is not None:
-        names[CASE] = "Sagsfremstillingen til udvalget (indstillingen)"
+    for name, (about, module) in OTHER_TEXTS.items():
+        if (ws.project_dir / letters.LETTERS_DIR / name).is_file() and importlib.util.find_spec(
+                f"{package}.{module}") is not None:
+            names[name] = about
     for stem, name in _stems(ws, barometer_id).items():
         names[f"{stem}.md"] = f"Brevet til {name}"
     return names
@@ -84,7 +99,7 @@ def read_text(ws: Workspace, barometer_id: str, name: str) -> Text:
     name = _checked(ws, barometer_id, name)
     folder = ws.folder(barometer_id)
     kw = {"barometer_dir": folder, "project_dir": ws.project_dir}
-    if name in (letters.DEFAULT_LETTER, ADVICE, CASE):
+    if name == letters.DEFAULT_LETTER or name in OTHER_TEXTS:
         source = letters.find_text(name, **kw)
     else:
         source = letters.find_letter(name[:-3], **kw)
@@ -94,21 +109,14 @@ def read_text(ws: Workspace, barometer_id: str, name: str) -> Text:
                 source.display)
 
 
-def _document(ws: Workspace, barometer_id: str, name: str, text: str):
-    """The document ``text`` belongs to, at the latest update, built by the document builders with
-    ``text`` in place of the file (in a staging copy of the barometer's letters/ folder, named like
-    the barometer so messages name the file as a build would). Raises TemplateError."""
+@contextmanager
+def _staged(ws: Workspace, barometer_id: str, name: str, text: str):
+    """The barometer with ``text`` in place of ``letters/<name>``: a staging copy of its letters/ folder,
+    named like the barometer so messages name the file as a build would. Removed afterwards."""
     import dataclasses
     import shutil
 
-    from ..assess import assess_history
-    from ..documents.bilag2 import build_letters
-    from ..documents.bilag3 import build_bilag3
-    from ..narrate import narrate
-
-    name = _checked(ws, barometer_id, name)
     folder = ws.folder(barometer_id)
-    history = ws.derived(barometer_id, "history", assess_history)
     base = ws.state / "staging" / secrets.token_hex(8)
     copy = base / barometer_id
     try:
@@ -117,21 +125,66 @@ def _document(ws: Workspace, barometer_id: str, name: str, text: str):
             shutil.copytree(own, copy / letters.LETTERS_DIR, symlinks=True)
         (copy / letters.LETTERS_DIR).mkdir(parents=True, exist_ok=True)
         atomic_write(copy / letters.LETTERS_DIR / name, text.encode("utf-8"))
-        b = dataclasses.replace(ws.barometer(barometer_id), folder=copy)
+        yield dataclasses.replace(ws.barometer(barometer_id), folder=copy)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _document(ws: Workspace, barometer_id: str, name: str, text: str):
+    """The document ``text`` belongs to, at the latest update, built by the document builders with
+    ``text`` in place of the file (see ``_staged``). Raises TemplateError."""
+    from ..assess import assess_history
+    from ..documents.bilag2 import build_letters
+    from ..narrate import narrate
+
+    name = _checked(ws, barometer_id, name)
+    history = ws.derived(barometer_id, "history", assess_history)
+    with _staged(ws, barometer_id, name, text) as b:
         assessment = history[-1]
         narrative = narrate(b, assessment, history)
         if name == ADVICE:
+            from ..documents.bilag3 import build_bilag3
+
             return build_bilag3(b, history, assessment, narrative, project_dir=ws.project_dir, charts={})
         if name == CASE:
             from ..documents import case  # listed only where the module exists (text_names)
 
             return case.build_case(b, history, assessment, narrative, project_dir=ws.project_dir)
+        if name == PRESS:
+            from ..documents.press import build_press
+
+            return build_press(b, history, assessment, narrative, project_dir=ws.project_dir)
+        if name == ANNUAL:
+            from ..documents.annual import build_annual
+
+            year = b.update(assessment.update).date.year
+            return build_annual(b, history, year, project_dir=ws.project_dir)
         docs = list(build_letters(b, assessment, narrative, {}, project_dir=ws.project_dir))
         if not docs:
             raise TemplateError("ingen udvalg får et brev i denne opdatering")
         return next((d for d in docs if d.slug == name[:-3]), docs[0])
-    finally:
-        shutil.rmtree(base, ignore_errors=True)
+
+
+def _mail_preview(ws: Workspace, barometer_id: str, text: str) -> Preview:
+    """The e-mail to the first committee that gets a letter, as ``reportgen send`` renders it
+    (reportgen.mail.render_mail_body with the barometer's own sender), in HTML."""
+    from .. import mail
+    from ..documents.bilag2 import addressees, subject_line
+
+    with _staged(ws, barometer_id, MAIL, text) as b:
+        receivers = addressees(b)[0]
+        if not receivers:
+            raise TemplateError("ingen udvalg får et brev i denne opdatering")
+        committee, update = receivers[0], b.latest_update
+        settings = letters.load_settings(barometer_dir=b.folder, project_dir=ws.project_dir, title=b.config.title)
+        sender, _ = mail.load_sender(b.folder, project_dir=ws.project_dir)
+        subject = subject_line(settings, update)
+        # Example attachment names, as `reportgen check` renders the text (mail.check_mail_text);
+        # the real ones are on the build's "Send brevene" page and in its drafts.
+        names = [f"Borgmesterbrev til {committee.name}{suffix}" for suffix in (".pdf", ".docx")]
+        _, html = mail.render_mail_body(b, update, committee, sender=sender, subject=subject, attachments=names,
+                                        project_dir=ws.project_dir, settings=settings)
+    return Preview(html, None, None, f"e-mailen til {committee.name}: {subject}")
 
 
 def _failed(err: TemplateError) -> Preview:
@@ -145,6 +198,8 @@ def preview(ws: Workspace, barometer_id: str, name: str, text: str) -> Preview:
     from ..render.html import render_html
 
     try:
+        if _checked(ws, barometer_id, name) == MAIL:
+            return _mail_preview(ws, barometer_id, text)
         doc = _document(ws, barometer_id, name, text)
     except TemplateError as err:
         return _failed(err)
@@ -155,6 +210,8 @@ def preview_pdf(ws: Workspace, barometer_id: str, name: str, text: str) -> tuple
     """The document as the build's PDF renderer makes it (one letter), or the template error."""
     from ..pipeline import render_one
 
+    if name == MAIL:
+        return None, Preview(None, "e-mailen er ikke en PDF; brug Forhåndsvis", None)
     try:
         doc = _document(ws, barometer_id, name, text)
     except TemplateError as err:

@@ -1,6 +1,7 @@
 """The barometer list, one barometer's page, the status of an update, and the history page."""
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -25,15 +26,55 @@ async def index(request: Request) -> Response:
     return json_or_page(request, data["barometers"], "index.html", data, auth=auth, title="Barometre")
 
 
+# `reportgen check`'s result per barometer, kept while no file of its folder changes.
+_CHECKS: dict[tuple[str, str], tuple[tuple, dict[str, Any]]] = {}
+_CHECKS_LOCK = threading.Lock()
+
+
+def check_data(w: Web, barometer_id: str, barometer) -> dict[str, Any]:
+    """What ``reportgen check`` finds beyond the data (preflight.check_folder: every text rendered
+    against the latest update, the signature, the barometer's own templates, the map), as the page
+    shows it: ``{"ok", "problems", "signer"}``."""
+    from ...document import Signature
+    from ...errors import ReportgenError
+    from ...preflight import PreflightError, check_folder
+
+    folder = w.ws.folder(barometer_id)
+    key = tuple(sorted((p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
+                       for p in folder.rglob("*") if p.is_file() and not p.is_symlink()))
+    with _CHECKS_LOCK:
+        hit = _CHECKS.get((str(w.ws.root), barometer_id))
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    found: list[str] = []
+    signer = ""
+    try:
+        documents = check_folder(barometer, project_dir=w.ws.project_dir)
+    except PreflightError as err:
+        found = list(err.problems)
+    except ReportgenError as err:
+        found = [str(err)]
+    else:
+        signatures = [blk for d in documents if d.meta.kind == "letter" for blk in d.blocks[-1:]
+                      if isinstance(blk, Signature)]
+        if signatures:
+            signer = ", ".join(t for t in (signatures[0].name, signatures[0].title) if t)
+    result = {"ok": not found, "problems": found, "signer": signer}
+    with _CHECKS_LOCK:
+        _CHECKS[(str(w.ws.root), barometer_id)] = (key, result)
+    return result
+
+
 def barometer_data(w: Web, barometer_id: str) -> dict[str, Any]:
     info = w.ws.info(barometer_id)
-    updates, invalid = [], []
+    updates, invalid, check = [], [], None
     try:
         b = w.ws.barometer(barometer_id)
         updates = [{"id": u.id, "label": u.label, "date": da.date(u.date)} for u in reversed(b.updates)]
+        check = check_data(w, barometer_id, b)
     except DataValidationError as err:
         invalid = problems(w.ws.folder(barometer_id), err.issues)
-    return {"barometer": info, "updates": updates, "problems": invalid,
+    return {"barometer": info, "updates": updates, "problems": invalid, "check": check,
             "builds": w.builds.of(barometer_id)[:10], "versions": w.ws.versions(barometer_id)[:10],
             "running": barometer_id in w.ws.busy}
 
@@ -41,7 +82,7 @@ def barometer_data(w: Web, barometer_id: str) -> dict[str, Any]:
 async def barometer(request: Request) -> Response:
     auth = require(request)
     bid = request.path_params["bid"]
-    data = barometer_data(web(request), bid)
+    data = await run_in_threadpool(barometer_data, web(request), bid)
     return page(request, "barometer.html", data, auth=auth, title=data["barometer"]["name"])
 
 

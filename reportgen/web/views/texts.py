@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, Response
 
 from ...errors import TemplateError
 from ..http import Web, change, field, page, redirect, require, web
-from ..texts import Conflict, numbered, preview, preview_pdf, read_text, save_text, text_names
+from ..texts import MAIL, Conflict, numbered, preview, preview_pdf, read_text, save_text, text_names
 
 # Unsaved previews, shown in a sandboxed frame: id -> (expires, barometer, html). In memory only.
 _PREVIEWS: dict[str, tuple[float, str, str]] = {}
@@ -49,7 +49,7 @@ def edit_data(w: Web, barometer_id: str, name: str, *, text: str | None = None, 
     return {"barometer": w.ws.info(barometer_id), "text": current, "shown": shown,
             "base": current.hash if base is None else base, "preview": result, "preview_id": preview_id,
             "lines": numbered(shown) if result is not None and result.error else [], "conflict": conflict,
-            "saved": saved}
+            "saved": saved, "pdf": current.name != MAIL}
 
 
 async def edit(request: Request) -> Response:

@@ -1,0 +1,152 @@
+"""Sending a finished build's letters from the workbench, through ``reportgen.mail`` unchanged.
+
+A workbench build writes ``.workbench/builds/<build>/out/<update>/`` (what ``reportgen build --out``
+writes), so ``mail.plan_mail(folder, out_root=<build>/out, update_id=<update>)`` reads it as the
+CLI reads its own output. Every build has its own folder, though, and the send log must outlive
+the build it was written beside, or a rebuild would send the letters again. So the log of a
+barometer's update lives once, in ``.workbench/mail/<barometer>/<update>/sendelog.jsonl``, and each
+build's ``mail/sendelog.jsonl`` is a link to it: every build of the same update reads and appends
+the same log, and ``mail.mail_status`` sees what any of them sent.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import mail
+from ..errors import DataValidationError, ReportgenError
+from .builds import Builds
+from .workspace import Busy, NotFound, Workspace
+
+log = logging.getLogger(__name__)
+
+MAIL_STATE = "mail"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """The plan of one build's letters and where each stands, or why there is no plan."""
+
+    build: dict
+    plan: mail.MailPlan | None
+    statuses: tuple[mail.MailStatus, ...]
+    problems: tuple[str, ...]  # every problem, located, before anything goes
+
+    @property
+    def ready(self) -> bool:
+        return self.plan is not None and not self.problems
+
+
+class NotReady(ReportgenError):
+    """Something stands in the way of sending (422); every problem is listed and nothing is sent."""
+
+    def __init__(self, problems: tuple[str, ...]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class Sending:
+    """Plans, drafts and sends of the workspace's builds; at most one send per barometer at a time."""
+
+    def __init__(self, workspace: Workspace, builds: Builds, smtp: mail.SmtpSettings | None = None):
+        self.ws = workspace
+        self.builds = builds
+        self.smtp = smtp
+        self._guard = threading.Lock()
+        self._link_lock = threading.Lock()
+        self._sending: set[str] = set()
+
+    def _finished(self, build_id: str) -> dict:
+        info = self.builds.get(build_id)
+        if info["state"] != "done":
+            raise NotFound("bygningen er ikke færdig; brevene kan sendes, når den er")
+        return info
+
+    def log_path(self, barometer_id: str, update: str) -> Path:
+        """The one send log of a barometer's update, shared by all its builds."""
+        return self.ws.state / MAIL_STATE / barometer_id / update / mail.LOG_FILE
+
+    def _link_log(self, info: dict) -> None:
+        """Make the build's ``mail/sendelog.jsonl`` a link to the barometer's shared log (a log
+        already written there, e.g. by ``reportgen send`` on the build's folder, is carried over)."""
+        shared = self.log_path(info["barometer"], info["update"])
+        here = self.builds.root / info["build"] / "out" / info["update"] / mail.MAIL_DIR / mail.LOG_FILE
+        with self._link_lock:
+            if here.is_symlink():
+                return
+            shared.parent.mkdir(parents=True, exist_ok=True)
+            here.parent.mkdir(parents=True, exist_ok=True)
+            if here.is_file():
+                with open(shared, "ab") as fh:
+                    fh.write(here.read_bytes())
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            link = here.with_name(f".{here.name}.{secrets.token_hex(4)}.link")
+            link.symlink_to(shared)
+            os.replace(link, here)
+
+    def planned(self, build_id: str) -> Planned:
+        """``mail.plan_mail`` and ``mail.mail_status`` for a finished build; problems as lines."""
+        info = self._finished(build_id)
+        folder = self.ws.folder(info["barometer"])
+        self._link_log(info)
+        try:
+            plan = mail.plan_mail(folder, out_root=self.builds.root / build_id / "out", update_id=info["update"],
+                                  project_dir=self.ws.project_dir, smtp=self.smtp)
+        except DataValidationError as err:
+            return Planned(info, None, (), tuple(str(i) for i in err.issues))
+        except ReportgenError as err:
+            return Planned(info, None, (), (str(err),))
+        statuses = mail_statuses(plan)
+        return Planned(info, plan, statuses, tuple(str(i) for i in plan.problems))
+
+    def draft(self, build_id: str, stem: str) -> tuple[str, bytes]:
+        """One letter's ``.eml`` draft: the bytes ``mail.write_drafts`` writes. ``stem`` is looked up
+        among the plan's letters, never joined to a path."""
+        p = self.planned(build_id)
+        if not p.ready:
+            raise NotFound("der er problemer, der skal løses, før brevene kan hentes som e-mails")
+        assert p.plan is not None
+        for m in p.plan.mails:
+            if m.stem == stem:
+                return f"{m.stem}.eml", p.plan.message_bytes(m)
+        raise NotFound(f'intet brev "{stem}" i denne bygning')
+
+    def send(self, build_id: str, *, who: str) -> tuple[Planned, mail.SendResult]:
+        """``mail.send_mail`` for a finished build: only what the server has not yet accepted goes.
+        Busy (409) while the same barometer is being sent; the send is in the audit log."""
+        if self.smtp is None:
+            raise Busy("arbejdsbænken er startet uden --smtp; brevene kan hentes som kladder og sendes derfra")
+        info = self._finished(build_id)
+        barometer_id = info["barometer"]
+        with self._guard:
+            if barometer_id in self._sending:
+                raise Busy("brevene til dette barometer er ved at blive sendt")
+            self._sending.add(barometer_id)
+        try:
+            p = self.planned(build_id)
+            if not p.ready:
+                raise NotReady(p.problems)
+            try:
+                result = mail.send_mail(p.plan, self.smtp)
+            except mail.MailSendError as err:
+                self.ws.audit.record(who=who, barometer=barometer_id, action="mail",
+                                     detail=f"bygning {build_id}: {err}")
+                raise
+            lines = mail.result_lines(result, p.plan)
+            self.ws.audit.record(who=who, barometer=barometer_id, action="mail",
+                                 detail=f"bygning {build_id}, opdatering {p.plan.update}, over {self.smtp.display}",
+                                 after="\n".join(line for line, _ in lines))
+            return Planned(info, p.plan, mail_statuses(p.plan), ()), result
+        finally:
+            with self._guard:
+                self._sending.discard(barometer_id)
+
+
+
+def mail_statuses(plan: mail.MailPlan) -> tuple[mail.MailStatus, ...]:
+    return mail.mail_status(plan)
