@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 import string
 import tomllib
@@ -528,20 +529,65 @@ def _bits(value: Any) -> int:
 
 
 class _ConfinedLoader(jinja2.FileSystemLoader):
-    """A FileSystemLoader that refuses files whose real path (symlinks resolved) leaves its folders."""
+    """A FileSystemLoader that refuses files whose real path (symlinks resolved) leaves its folders.
+
+    A compiled text counts as up to date only while the file still holds the same text (compared by
+    content: a modification time can stay the same across two quick saves)."""
 
     def get_source(self, environment: jinja2.Environment, template: str):
-        source, filename, uptodate = super().get_source(environment, template)
+        source, filename, _ = super().get_source(environment, template)
         real = Path(filename).resolve()
         if not any(real.is_relative_to(Path(p).resolve()) for p in self.searchpath):
             raise jinja2.TemplateNotFound(template)
+
+        def uptodate() -> bool:
+            try:
+                return Path(filename).read_text(encoding="utf-8") == source
+            except (OSError, UnicodeDecodeError):
+                return False
+
         return source, filename, uptodate
 
 
+class _ChoiceLoader(jinja2.ChoiceLoader):
+    """The letters' folders in order (the barometer's own first). A text compiled from a later folder
+    is out of date as soon as an earlier folder gets a file of that name (a text made the
+    barometer's own), so the cached environment never keeps serving the project's copy."""
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        for index, loader in enumerate(self.loaders):
+            try:
+                source, filename, uptodate = loader.get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                continue
+            earlier = [Path(folder) / template for before in self.loaders[:index]
+                       for folder in getattr(before, "searchpath", ())]
+
+            def current(uptodate=uptodate, earlier=earlier) -> bool:
+                return bool(uptodate()) and not any(path.is_file() for path in earlier)
+
+            return source, filename, current
+        raise jinja2.TemplateNotFound(template)
+
+    # ChoiceLoader.load asks each folder's loader directly; compile through get_source above instead.
+    load = jinja2.BaseLoader.load
+
+
 def make_letter_environment(search_dirs: Sequence[Path]) -> jinja2.Environment:
-    """The project's sandboxed, strict, autoescaping environment, set up for Markdown letters."""
-    env = make_environment(list(search_dirs), autoescape=True)
-    env.loader = jinja2.ChoiceLoader([_ConfinedLoader(str(p), encoding="utf-8") for p in search_dirs])
+    """The project's sandboxed, strict, autoescaping environment, set up for Markdown letters.
+
+    One environment per list of folders, kept for the process: a text used for every committee
+    (default.md) is compiled once, not once per letter. ``auto_reload`` makes it look at the file's
+    modification time on each use, so a text edited in between (the workbench) is compiled anew.
+    """
+    return _letter_environment(tuple(str(Path(p)) for p in search_dirs))
+
+
+@functools.lru_cache(maxsize=32)
+def _letter_environment(search_dirs: tuple[str, ...]) -> jinja2.Environment:
+    env = make_environment([Path(p) for p in search_dirs], autoescape=True)
+    env.auto_reload = True
+    env.loader = _ChoiceLoader([_ConfinedLoader(str(p), encoding="utf-8") for p in search_dirs])
     env.finalize = literal
     env.filters.update(FILTERS)
     env.intercepted_binops = frozenset({"*", "**"})  # type: ignore[attr-defined]

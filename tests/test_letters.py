@@ -608,3 +608,31 @@ def test_letter_renders_to_pdf_and_docx(build, tmp_path):
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+# --- The compiled texts are kept, and never outlive an edit ------------------------------------------
+
+def test_an_edited_or_overridden_text_is_rendered_anew(tmp_path):
+    """Texts are compiled once per process (make_letter_environment is cached), yet an edit of the
+    same length right after a render, a new include, and a barometer's own file made later all show
+    at once: the workbench edits texts while the process runs."""
+    project, barometer = tmp_path / "project", tmp_path / "aarhus"
+    (project / "letters").mkdir(parents=True)
+    (barometer / "letters").mkdir(parents=True)
+    (project / "letters" / "default.md").write_text("Tekst A {% include 'del.md' %}\n", encoding="utf-8")
+    (project / "letters" / "del.md").write_text("del 1\n", encoding="utf-8")
+
+    def render() -> str:
+        source = letters.find_letter("BUU", barometer_dir=barometer, project_dir=project)
+        return letters.render_markdown(source, {}).strip()
+
+    assert render() == "Tekst A del 1"
+    assert render() == "Tekst A del 1"
+    (project / "letters" / "default.md").write_text("Tekst B {% include 'del.md' %}\n", encoding="utf-8")
+    assert render() == "Tekst B del 1"  # same size, written within the same clock tick
+    (project / "letters" / "del.md").write_text("del 2\n", encoding="utf-8")
+    assert render() == "Tekst B del 2"
+    (barometer / "letters" / "default.md").write_text("Egen {% include 'del.md' %}\n", encoding="utf-8")
+    assert render() == "Egen del 2"  # the barometer's own text, including the project's part
+    (barometer / "letters" / "del.md").write_text("egen del\n", encoding="utf-8")
+    assert render() == "Egen egen del"  # its own part now shadows the project's
