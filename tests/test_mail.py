@@ -456,3 +456,48 @@ def test_the_demo_has_illustrative_addresses_and_a_sender():
     sender, problems = mail.load_sender(DEMO)
     assert problems == [] and sender is not None and sender.address.endswith("@example.org")
     mail.check_mail_text(b)
+
+
+@pytest.fixture
+def smtp_with_starttls(tmp_path, monkeypatch):
+    """A server that requires STARTTLS (with a certificate made here for 127.0.0.1) before AUTH and
+    mail; the client trusts that certificate through SSL_CERT_FILE, which Python's default context
+    (the one reportgen uses) reads, so the certificate is verified as a real server's would be."""
+    import ssl
+    import subprocess
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+    handler = Handler()
+    handler.tls = []
+
+    async def handle_DATA(server, session, envelope):
+        handler.tls.append(session.ssl is not None)
+        return await Handler.handle_DATA(handler, server, session, envelope)
+
+    handler.handle_DATA = handle_DATA
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"biu", b"hemmelig")
+        return AuthResult(success=ok)
+
+    controller = LoopbackController(handler, tls_context=context, require_starttls=True, authenticator=authenticator,
+                                    auth_required=True)
+    controller.start()
+    handler.address = f"127.0.0.1:{controller.port}"
+    yield handler
+    controller.stop()
+
+
+def test_starttls_with_a_verified_certificate_sends_encrypted(case, smtp_with_starttls):
+    folder, out, update = case
+    result = send(folder, out, "--smtp", smtp_with_starttls.address, "--starttls", "--user", "biu",
+                  env={mail.PASSWORD_VARIABLE: "hemmelig"})
+    assert result.exit_code == 0, result.stderr
+    assert len(smtp_with_starttls.messages) == 2 and smtp_with_starttls.tls == [True, True]
+    assert {tuple(rcpts) for _, rcpts, _ in smtp_with_starttls.messages} == {BUU, SAEU}
