@@ -69,9 +69,9 @@ def change_amount(change: float, unit: str, decimals: int) -> str:
 
 
 def signed_change(change: float, unit: str, decimals: int, *, short: bool = False) -> str:
-    """A change with its sign: ``−3,0 procentpoint`` (``−3,0 pct.point`` when short), ``+223``."""
+    """A change with its sign: ``−3,0 procentpoint`` (``−3,0 pct.-point`` when short), ``+223``."""
     text = signed(change, 0 if unit == "count" else decimals)
-    return text + ((" pct.point" if short else " procentpoint") if unit == "percent" else "")
+    return text + ((" pct.-point" if short else " procentpoint") if unit == "percent" else "")
 
 
 def date(d: dt.date) -> str:
