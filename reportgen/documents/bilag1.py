@@ -144,7 +144,7 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: tu
         rows.append((
             Cell(ind.name + (" (hovedindikator)" if ind.main else "")),
             Cell(common.level_short(ind, r.value), align="right"),
-            Cell(da.period_short(r.period) if r.period else "–"),
+            Cell(common.period_cell(r.period)),
             Cell(common.change_text(ind, r.change, short=True), align="right"),
             Cell(common.significance_text(r)),
             *((Cell(common.target_text(ind, r), align="right"),) if with_target else ()),
@@ -197,7 +197,7 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
             cells = [
                 Cell(names.get(d.district, d.district)),
                 Cell(common.level_short(ind, d.value), align="right"),
-                Cell(da.period_short(d.period) if d.period else "–"),
+                Cell(common.period_cell(d.period)),
                 Cell(common.change_text(ind, d.change, short=True), align="right"),
                 common.signal_cell(d.signal),
             ]
@@ -234,7 +234,7 @@ def data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
             Cell(ind.name),
             Cell(ind.source or "Ikke oplyst"),
             Cell("National" if ind.source_type == "national" else "Lokal"),
-            Cell(da.period_short(r.period) if r.period else "–"),
+            Cell(common.period_cell(r.period)),
             Cell(age, align="right"),
         ))
     return [

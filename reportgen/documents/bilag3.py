@@ -319,7 +319,8 @@ def _target_section(barometer: Barometer, assessment: Assessment, narrative: Nar
         blocks.append(Paragraph((Run(f"{ind.name}: ", bold=True), Run(" ".join(sentences)))))
         rows.append((
             Cell(ind.name),
-            Cell(f"{common.level_short(ind, miss.value)} ({da.period_short(miss.period)})", align="right"),
+            Cell(f"{common.unbroken(common.level_short(ind, miss.value))} ({common.period_cell(miss.period)})",
+                 align="right"),
             Cell(common.level_short(ind, miss.target_value), align="right"),
             Cell(_remaining(ind, miss.remaining), align="right"),
             Cell(da.period(miss.target_period)),

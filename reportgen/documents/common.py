@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from .. import palette
 from ..assess import IndicatorResult
 from ..document import Cell, DocumentMeta, Figure
-from ..model import Barometer, Decision, Indicator, Signal, Update
+from ..model import Barometer, Decision, Indicator, Period, Signal, Update
 from ..narrate import danish as da
 from ..writer import slug
 
@@ -40,18 +40,32 @@ def level_short(ind: Indicator, value: float | None) -> str:
 
 
 def change_text(ind: Indicator, change: float | None, *, short: bool = False) -> str:
-    """``−3,0 procentpoint`` (``−3,0 pct.point`` when short), ``+223``; the sign says the direction."""
+    """``−3,0 procentpoint`` (``−3,0 pct.-point`` when short), ``+223``; the sign says the direction."""
     if change is None:
         return "–" if short else ""
     return da.signed_change(change, ind.unit, ind.decimals, short=short)
 
 
+NBSP = "\u00a0"
+
+
+def unbroken(text: str) -> str:
+    """``aug. 2009`` with no-break spaces, for a table cell: a narrow column wraps the cell
+    between its parts ("64,8 %" / "(dec. 2010)"), never inside a period ("dec." / "2010)")."""
+    return text.replace(" ", NBSP)
+
+
+def period_cell(period: Period | None) -> str:
+    """``aug. 2009`` (kept on one line) or ``–``: the period column of a table."""
+    return unbroken(da.period_short(period)) if period else "–"
+
+
 def target_text(ind: Indicator, r: IndicatorResult) -> str:
-    """``64,8 % (dec. 2010)`` or ``–``."""
+    """``64,8 % (dec. 2010)`` (value and period each kept on one line) or ``–``."""
     if r.target_value is None:
         return "–"
-    when = f" ({da.period_short(r.target_period)})" if r.target_period else ""
-    return level_short(ind, r.target_value) + when
+    when = f" ({unbroken(da.period_short(r.target_period))})" if r.target_period else ""
+    return unbroken(level_short(ind, r.target_value)) + when
 
 
 def any_target(indicators: Iterable[Indicator]) -> bool:
