@@ -102,7 +102,7 @@ def overview_table(barometer: Barometer, assessment: Assessment) -> Table:
     return Table(
         header=("Indsatsområde", "Signal", "Grundlag", "Hovedindikator(er)"),
         rows=tuple(rows),
-        caption=f"Signalfarver ved opdateringen {barometer.update(assessment.update).label.lower()}",
+        caption=f"Signalfarver ved opdateringen i {da.month_year(barometer.update(assessment.update).date)}",
         widths=(20, 14, 24, 42),
     )
 
@@ -241,7 +241,7 @@ def data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
         Heading("Datagrundlag", 1, "datagrundlag"),
         Paragraph.of(
             "Tabellen viser kilden til hver indikator, og hvor gammelt det seneste tal er ved "
-            f"opdateringen {update.label.lower()}. Nationale tal fra fx Danmarks Statistik og ministerierne "
+            f"opdateringen i {da.month_year(update.date)}. Nationale tal fra fx Danmarks Statistik og ministerierne "
             "er typisk 1½-2 år gamle, mens lokale tal er nyere."
         ),
         Table(

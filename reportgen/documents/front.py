@@ -19,12 +19,12 @@ def build_front(barometer: Barometer, assessment: Assessment, entries) -> Docume
         for e in entries
     )
     meta = common.report_meta(barometer, update, label="Samlet materiale",
-                              title=f"{cfg.title}: opdateringen {update.label.lower()}")
+                              title=f"{cfg.title} – opdateringen i {da.month_year(update.date)}")
     blocks = (
         Paragraph.of(
-            f"Materialet til {common.owner_name(barometer)}s behandling af opdateringen af "
-            f"{common.barometer_definite(cfg.title)} {update.label.lower()}: indstillingen, orienteringen om status "
-            "og udvikling på indikatorerne (Bilag 1), borgmesterbrevene til fagudvalgene (Bilag 2) og "
+            f"Materialet til {da.genitive(common.owner_name(barometer))} behandling af opdateringen af "
+            f"{common.barometer_definite(cfg.title)} i {da.month_year(update.date)}: indstillingen, orienteringen "
+            "om status og udvikling på indikatorerne (Bilag 1), borgmesterbrevene til fagudvalgene (Bilag 2) og "
             "forslaget til gode råd til det nye udvalg (Bilag 3).", style="lead"),
         Heading("Signalfarverne ved denne opdatering", 1, "signalfarver"),
         overview_table(barometer, assessment),
