@@ -256,14 +256,15 @@ def _carried_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
         return blocks
     n = len(facts.carried)
     ongoing = sum(1 for c in facts.carried if c.ongoing)
-    text = (f"{da.capitalize(da.plural(n, 'indikator', 'indikatorer'))} har i barometrets levetid været "
+    # the count inside the sentence, not first: "I barometrets levetid har 1 indikator …", never "1 indikator har …"
+    text = (f"I barometrets levetid har {da.plural(n, 'indikator', 'indikatorer')} været "
             "uden nye tal i to eller flere opdateringer i træk, så farven er overført fra en tidligere "
             "opdatering.")
     now = _month(barometer, facts.update)
     if ongoing and n == 1:
         text += f" Den er stadig uden nye tal ved opdateringen i {now}."
     elif ongoing:
-        text += f" {da.number(ongoing, 0)} af dem er stadig uden nye tal ved opdateringen i {now}."
+        text += f" Af dem er {da.number(ongoing, 0)} stadig uden nye tal ved opdateringen i {now}."
     blocks.append(Paragraph.of(text))
     rows = []
     for c in facts.carried:
@@ -273,8 +274,9 @@ def _carried_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
             Cell(ind.name),
             Cell(barometer.area(ind.area).name),
             Cell(da.number(c.rounds, 0), align="right"),
-            Cell(f"{first.label} – {last.label}"),
-            Cell(barometer.update(c.carried_from).label if c.carried_from else "Ingen"),
+            # months in lower case, as every other period in a table cell ("aug. 2009", "fra maj 2009")
+            Cell(f"{da.month_year(first.date)} – {da.month_year(last.date)}"),
+            Cell(da.month_year(barometer.update(c.carried_from).date) if c.carried_from else "Ingen"),
         ))
     blocks.append(Table(
         header=("Indikator", "Indsatsområde", "Gange i træk", "Overført", "Seneste nye tal"),
