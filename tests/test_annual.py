@@ -49,7 +49,7 @@ def test_demo_2009_covers_may_and_december(demo_2009):
     text = flat(pdf_text(demo_2009.out_dir / "statusrapport.pdf"))
     assert "Statusrapport 2009 for integrationsbarometret" in text
     assert "Opdateringen i maj 2009" in text and "Opdateringen i december 2009" in text
-    assert "Opdateringer Maj 2009 og December 2009" in text
+    assert "Opdateringer Maj 2009 og december 2009" in text
 
 
 def test_demo_2009_names_employment_red_in_december_turning_from_green(demo_2009):

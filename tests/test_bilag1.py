@@ -87,7 +87,7 @@ def test_data_table_gives_each_figures_age_at_the_update(doc):
     table = next(b for b in doc.blocks if isinstance(b, Table) and b.header[:2] == ("Indikator", "Kilde"))
     rows = {row[0].text: [c.text for c in row[1:]] for row in table.rows}
     employment = rows["Andel beskæftigede indvandrere/efterkommere i København"]
-    assert employment[2:] == ["aug.\u00a02009", "4 måneder"]  # the period is kept on one line  # August to December 2009
+    assert employment[2:] == ["aug.\u00a02009", "4 måneder"]  # one line: a no-break space  # August to December 2009
     assert len(rows) == 33
 
 

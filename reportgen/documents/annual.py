@@ -181,7 +181,7 @@ def _meta(barometer: Barometer, y: Year) -> DocumentMeta:
         date_text=date_text,
         running_header=f"{common.owner_name(barometer)} · Statusrapport {y.year} · {cfg.title}",
         header_pairs=(("Udvalg", common.owner_name(barometer)), ("Dato", date_text), ("År", str(y.year)),
-                      ("Opdateringer", da.join_list([u.label for u in y.updates]))),
+                      ("Opdateringer", da.capitalize(da.join_list([da.month_year(u.date) for u in y.updates])))),
         language=cfg.language,
         author=cfg.administration or cfg.municipality,
         created=common.created_stamp(last),
