@@ -161,3 +161,17 @@ def test_without_targets_no_target_column_and_no_target_sentence():
     assert "Gul (stilstand): ingen ændring." in method
     assert "tolerance" not in method and "signifikant" not in method
     assert "den hyppigste farve" in method
+
+
+def test_initiative_headings_name_the_area_as_a_danish_compound(doc):
+    """'boligområdet', 'kultur- og fritidsområdet' (da.area_domain), never 'boligsområdet'."""
+    initiative_headings = [h.text for h in doc.headings if h.text.startswith("Initiativer")]
+    assert "Initiativer på boligområdet" in initiative_headings
+    assert "Initiativer på kultur- og fritidsområdet" in initiative_headings
+    assert "Initiativer på beskæftigelsesområdet" in initiative_headings
+    assert not any("sområdet" in h and h.endswith("gsområdet") for h in initiative_headings)
+
+
+def test_overview_caption_names_the_update_in_running_text(doc):
+    overview = next(b for b in doc.blocks if isinstance(b, Table))
+    assert overview.caption == "Signalfarver ved opdateringen i december 2009"

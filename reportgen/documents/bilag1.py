@@ -127,8 +127,8 @@ def _area_section(barometer: Barometer, assessment: Assessment, narrative: Narra
             blocks.extend(_district_part(barometer, ind, r, charts))
     initiatives = initiative_list(barometer, indicators)
     if initiatives:
-        blocks.append(Heading(f"Initiativer på {area.name.lower()}sområdet"
-                              if " " not in area.name else f"Initiativer: {area.name}", 2))
+        # "boligområdet", "kultur- og fritidsområdet": the compound rule the summaries use, not name + "sområdet"
+        blocks.append(Heading(f"Initiativer på {da.area_domain(area.name)}", 2))
         blocks.extend(initiatives)
     return blocks
 
