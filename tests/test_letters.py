@@ -227,6 +227,16 @@ def test_default_letter_reads_in_the_register(build):
     assert "anmodes om at orientere Beskæftigelses- og Integrationsudvalget" in text
 
 
+
+def test_other_indicators_are_only_called_other_after_the_red_ones(build):
+    """'øvrige' only when a section on the red indicators comes before it."""
+    headings = {slug: [b.text for b in letter(build(), slug).blocks if isinstance(b, Heading)]
+                for slug in ("BUU", "TMU")}
+    assert "Indikatorer med tilbagegang" in headings["BUU"]  # B2 fell
+    assert "Udviklingen på udvalgets øvrige indikatorer" in headings["BUU"]
+    assert "Indikatorer med tilbagegang" not in headings["TMU"]  # A2 fell, the right way: green
+    assert "Udviklingen på udvalgets indikatorer" in headings["TMU"]
+
 # --- lookup chain ------------------------------------------------------------------------------------
 
 def test_committee_file_in_project_replaces_default(build):
