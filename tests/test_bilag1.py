@@ -68,7 +68,7 @@ def test_method_note_lists_only_the_rules_in_use(doc):
     text = " ".join(_texts(b) for b in doc.blocks[i:])
     assert "Forrige måling (32 indikatorer)" in text and "Målsti (1 indikator)" in text
     assert "national" not in text.lower().replace("nationale", "")
-    assert "5 procents niveau" in text
+    assert "ikke statistisk signifikant (signifikansniveau 5 procent)" in text
 
 
 def test_district_words_come_from_barometer_toml():

@@ -306,6 +306,7 @@ def method_section(barometer: Barometer) -> list[Block]:
             "før de sammenlignes."
         ),), title="Signalregler"),
         ListBlock(rule_items),
+        Paragraph.of("Signalfarverne betyder:"),  # two lists one after the other read as one
         ListBlock(colour_items),
         Paragraph.of(" ".join(closing)),
         *([Paragraph.of(suppression)] if suppression else []),
@@ -322,8 +323,8 @@ def _yellow_text(barometer: Barometer, level: str) -> str:
     tested = any(m.se is not None for m in barometer.measurements if m.indicator in step4)
     text = "ingen ændring ud over tolerancen" if tolerance else "ingen ændring"
     if tested:
-        text += (f", eller ændringen er ikke statistisk signifikant på {level} procents niveau, hvor der er "
-                 "oplyst standardfejl")
+        text += (f", eller ændringen er ikke statistisk signifikant (signifikansniveau {level} procent), "
+                 "hvor der er oplyst standardfejl")
     return text
 
 
