@@ -346,7 +346,7 @@ def _indicator_section(barometer: Barometer, y: Year, narrative: Narrative,
         header=("Hovedindikator", "Første tal", "Seneste tal", "Ændring", "Signifikans", "Mål", "Prognose"),
         rows=tuple(rows),
         caption=f"Hovedindikatorernes udvikling i {y.year}",
-        widths=(28, 13, 13, 10, 11, 12, 13),
+        widths=(27, 13, 13, 11, 11, 12, 13),  # Ændring fits "pct.-point" on one line
         align=("left", "right", "right", "right", "left", "right", "left"),
     ))
     for ind in mains:
