@@ -175,3 +175,8 @@ def test_initiative_headings_name_the_area_as_a_danish_compound(doc):
 def test_overview_caption_names_the_update_in_running_text(doc):
     overview = next(b for b in doc.blocks if isinstance(b, Table))
     assert overview.caption == "Signalfarver ved opdateringen i december 2009"
+
+
+def test_running_header_names_the_update_only_when_the_meeting_is_in_another_month(doc):
+    # the meeting (3 December 2009) is in the update's month: no "· December 2009" after the date
+    assert doc.meta.running_header == "Beskæftigelses- og Integrationsudvalget · 3. december 2009"

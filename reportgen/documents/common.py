@@ -182,15 +182,21 @@ def committee_indefinite(name: str) -> str | None:
 def report_meta(barometer: Barometer, update: Update, *, label: str, title: str) -> DocumentMeta:
     """The frame every bilag shares: label and title, the administration, the Dato/Sagsnr. block,
     the running header, and a creation time fixed by the update (same bytes every build)."""
-    date_text = da.date(document_date(update))
+    dated = document_date(update)
+    date_text = da.date(dated)
     cfg = barometer.config
+    # "… · 3. december 2009", not "… · 3. december 2009 · December 2009": the update is named only
+    # where the meeting falls in another month than the update
+    running = [owner_name(barometer), date_text]
+    if (dated.year, dated.month) != (update.date.year, update.date.month):
+        running.append(f"opdateringen i {da.month_year(update.date)}")
     return DocumentMeta(
         label=label,
         title=title,
         municipality=cfg.municipality,
         administration=cfg.administration,
         date_text=date_text,
-        running_header=f"{owner_name(barometer)} · {date_text} · {update.label}",
+        running_header=" · ".join(running),
         header_pairs=header_pairs(barometer, update),
         language=cfg.language,
         author=cfg.administration or cfg.municipality,
