@@ -156,4 +156,5 @@ def test_committee_letter_table_drops_the_target_column_without_targets():
                         target_value=20.0, target_period="2025")
     b = barometer(inds, list(b.measurements), min_n=0)
     table = indicator_table(b, assess.assess(b), inds)
-    assert table.header[-1] == "Mål" and [row[-1].text for row in table.rows] == ["–", "20,0 % (2025)"]
+    # value and period each kept on one line with no-break spaces
+    assert table.header[-1] == "Mål" and [row[-1].text for row in table.rows] == ["–", "20,0\u00a0% (2025)"]
