@@ -30,6 +30,9 @@ def build_front(barometer: Barometer, assessment: Assessment, entries) -> Docume
         overview_table(barometer, assessment),
         PageBreak(),
         Heading("Indhold", 1, "indhold"),
-        Table(header=("Del", "Side"), rows=rows, widths=(85, 15), align=("left", "right")),
+        # the parts keep their own "Side 1 af 25" footers: say which numbers the contents give
+        Table(header=("Del", "Side"), rows=rows, widths=(85, 15), align=("left", "right"),
+              note="Sidetallene er det samlede materiales. Indstillingen, hvert bilag og hvert brev har "
+                   "desuden sine egne sidetal."),
     )
     return Document("forside", meta, blocks)
