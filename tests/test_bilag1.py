@@ -180,3 +180,12 @@ def test_overview_caption_names_the_update_in_running_text(doc):
 def test_running_header_names_the_update_only_when_the_meeting_is_in_another_month(doc):
     # the meeting (3 December 2009) is in the update's month: no "· December 2009" after the date
     assert doc.meta.running_header == "Beskæftigelses- og Integrationsudvalget · 3. december 2009"
+
+
+def test_data_note_gives_the_typical_ages_of_its_own_table(doc):
+    """Computed medians (as Bilag 3's), not a fixed '1½-2 år' the table below may contradict."""
+    i = next(k for k, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text == "Datagrundlag")
+    note = _texts(doc.blocks[i + 1])
+    assert ("Det nyeste tal er typisk 18 måneder (1½ år) gammelt fra de nationale kilder, fx Danmarks Statistik "
+            "og ministerierne, og 12 måneder (1 år) fra de lokale.") in note
+    assert "1½-2 år" not in note

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from ..assess import Assessment
 from ..document import Block, Cell, Document, Heading, ListBlock, Note, PageBreak, Paragraph, Run, Table
-from ..history import data_age
+from ..history import age_summaries, data_age
 from ..model import Barometer, Indicator
 from ..narrate import Narrative
 from ..narrate import danish as da
 from . import common
 from .bilag2 import initiative_list
+from .bilag3 import months_text
 
 LABEL = "Bilag 1"
 
@@ -242,8 +243,7 @@ def data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
         Heading("Datagrundlag", 1, "datagrundlag"),
         Paragraph.of(
             "Tabellen viser kilden til hver indikator, og hvor gammelt det seneste tal er ved "
-            f"opdateringen i {da.month_year(update.date)}. Nationale tal fra fx Danmarks Statistik og ministerierne "
-            "er typisk 1½-2 år gamle, mens lokale tal er nyere."
+            f"opdateringen i {da.month_year(update.date)}." + _typical_age(barometer, assessment)
         ),
         Table(
             header=("Indikator", "Kilde", "Type", "Seneste periode", "Alder"),
@@ -252,6 +252,18 @@ def data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
             align=("left", "left", "left", "left", "right"),
         ),
     ]
+
+
+def _typical_age(barometer: Barometer, assessment: Assessment) -> str:
+    """`` Det nyeste tal er typisk 18 måneder (1½ år) gammelt fra de nationale kilder og 12 måneder (1 år)
+    fra de lokale.``: the medians of the table below, not a fixed claim the table may contradict."""
+    ages = {a.source_type: a.median for a in age_summaries(barometer, assessment)}
+    national, local = ages.get("national"), ages.get("local")
+    if national is not None and local is not None:
+        return (f" Det nyeste tal er typisk {months_text(national)} gammelt fra de nationale kilder, fx Danmarks "
+                f"Statistik og ministerierne, og {months_text(local)} fra de lokale.")
+    one = national if national is not None else local
+    return f" Det nyeste tal er typisk {months_text(one)} gammelt." if one is not None else ""
 
 
 _RULE_TEXT = {
