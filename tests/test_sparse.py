@@ -169,3 +169,11 @@ def test_first_update_case_and_advice_read_as_a_first_update(sparse):
     assert "fordelt på de 2 indsatsområder, og alle er hovedindikatorer." in case
     assert "heraf 5 hovedindikatorer" not in case
     assert re.search(r"effekten af indsatsen\.\n\s*\nIntet indsatsområde", _pdf_text(out / "sag.pdf"))
+
+
+def test_colour_grid_of_a_single_update_names_it_once_and_explains_only_what_it_shows(sparse):
+    _, out = sparse
+    text = " ".join(_pdf_text(out / "bilag3.pdf").split())
+    assert "Indsatsområdernes signalfarver ved opdateringen i juni 2022" in text
+    assert "fra juni 2022 til juni 2022" not in text
+    assert "Overført: ingen nye tal" not in text  # no cell is carried over at a first update

@@ -221,15 +221,18 @@ def history_grid(barometer: Barometer, history: Sequence[AreaHistory], total: in
     shown = slice(-MAX_GRID_UPDATES, None)
     updates = [barometer.update(c.update) for c in history[0].cells[shown]] if history else []
     rows = []
-    overridden = False
+    overridden = carried = False
     for row in history:
         cells = [Cell(barometer.area(row.area).name, bold=True)]
         for c in row.cells[shown]:
             overridden |= c.overridden
+            carried |= c.carried_over
             mark = "*" if c.overridden else ""
             cells.append(common.signal_cell(c.signal, carried=c.carried_over, mark=mark))
         rows.append(tuple(cells))
-    notes = ["Overført: ingen nye tal for hovedindikatorerne; farven fra den forrige opdatering fastholdes."]
+    # the key to "(overført)" only where a cell says it
+    notes = ["Overført: ingen nye tal for hovedindikatorerne; farven fra den forrige opdatering fastholdes."
+             ] if carried else []
     if overridden:
         notes.append("*: farven er fastsat af forvaltningen.")
     if total > MAX_GRID_UPDATES:
@@ -238,11 +241,20 @@ def history_grid(barometer: Barometer, history: Sequence[AreaHistory], total: in
     return Table(
         header=("Indsatsområde", *(u.label for u in updates)),
         rows=tuple(rows),
-        caption=(f"Indsatsområdernes signalfarver ved hver opdatering "
-                 f"fra {updates[0].label.lower()} til {updates[-1].label.lower()}" if updates else None),
+        caption=_grid_caption(updates),
         widths=(first_w, *([(100 - first_w) / len(updates)] * len(updates))) if updates else None,
-        note=" ".join(notes),
+        note=" ".join(notes) or None,
     )
+
+
+def _grid_caption(updates: Sequence) -> str | None:
+    """``… ved hver opdatering fra juni 2007 til december 2009``; one update: ``… ved opdateringen i juni 2022``."""
+    if not updates:
+        return None
+    if len(updates) == 1:
+        return f"Indsatsområdernes signalfarver ved opdateringen i {da.month_year(updates[0].date)}"
+    return (f"Indsatsområdernes signalfarver ved hver opdatering fra {da.month_year(updates[0].date)} "
+            f"til {da.month_year(updates[-1].date)}")
 
 
 # --------------------------------------------------------------------------------------------------
