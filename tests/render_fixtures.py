@@ -90,7 +90,7 @@ def _long_table() -> Table:
             Cell(f"Indikator {i + 1:02d}: andel på ungdomsuddannelse"),
             Cell(_BYDELE[i % len(_BYDELE)]),
             Cell(value + " pct.", align="right"),
-            Cell(change + " pct.point", align="right"),
+            Cell(change + " pct.-point", align="right"),
             Cell(label, fill=fill, color=color),
         ))
     return Table(

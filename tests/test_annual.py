@@ -49,7 +49,7 @@ def test_demo_2009_covers_may_and_december(demo_2009):
     text = flat(pdf_text(demo_2009.out_dir / "statusrapport.pdf"))
     assert "Statusrapport 2009 for integrationsbarometret" in text
     assert "Opdateringen i maj 2009" in text and "Opdateringen i december 2009" in text
-    assert "Opdateringer Maj 2009 og December 2009" in text
+    assert "Opdateringer Maj 2009 og december 2009" in text
 
 
 def test_demo_2009_names_employment_red_in_december_turning_from_green(demo_2009):
@@ -63,11 +63,12 @@ def test_demo_2009_names_employment_red_in_december_turning_from_green(demo_2009
 
 def test_demo_2009_has_the_employment_figures_of_the_year(demo_2009):
     text = flat(pdf_text(demo_2009.out_dir / "statusrapport.pdf"))
-    assert "62,3 %" in text and "59,3 %" in text and "−3,0 pct.point" in text
+    assert "62,3 %" in text and "59,3 %" in text and "−3,0 pct.-point" in text
     docx = DocxDocument(str(demo_2009.out_dir / "statusrapport.docx"))
-    rows = [[c.text.replace("\u00a0", " ") for c in row.cells] for t in docx.tables for row in t.rows]
+    rows = [[c.text.replace("\u00a0", " ").replace("\u2060", "") for c in row.cells] for t in docx.tables
+            for row in t.rows]
     bes1 = next(r for r in rows if r[0] == "Andel beskæftigede indvandrere/efterkommere i København")
-    assert bes1[1:4] == ["62,3 % (feb. 2009)", "59,3 % (aug. 2009)", "−3,0 pct.point"]
+    assert bes1[1:4] == ["62,3 % (feb. 2009)", "59,3 % (aug. 2009)", "−3,0 pct.-point"]
     assert ("Hovedindikatoren »Andel beskæftigede indvandrere/efterkommere i København« viser et fald på 3,0 "
             "procentpoint fra februar 2009 til august 2009.") in text
     assert "Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent." in text
@@ -80,7 +81,7 @@ def test_demo_2009_has_committees_districts_initiatives_data_and_method(demo_200
                     "Initiativer på indikatorer, der har været røde", "Datagrundlag", "Metode"):
         assert heading in text, heading
     assert "Jobcenter København: Virksomhedsrettet aktivering" in text  # linked to the red BES1
-    assert "Indre By 66,7 % 63,9 % −2,8 pct.point" in text  # BES1's district change over the year
+    assert "Indre By 66,7 % 63,9 % −2,8 pct.-point" in text  # BES1's district change over the year
     assert not FOREIGN.search(text), FOREIGN.search(text)
     pdf = demo_2009.out_dir / "statusrapport.pdf"
     assert subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True).returncode == 0

@@ -68,7 +68,7 @@ def test_method_note_lists_only_the_rules_in_use(doc):
     text = " ".join(_texts(b) for b in doc.blocks[i:])
     assert "Forrige måling (32 indikatorer)" in text and "Målsti (1 indikator)" in text
     assert "national" not in text.lower().replace("nationale", "")
-    assert "5 procents niveau" in text
+    assert "ikke statistisk signifikant (signifikansniveau 5 procent)" in text
 
 
 def test_district_words_come_from_barometer_toml():
@@ -87,7 +87,7 @@ def test_data_table_gives_each_figures_age_at_the_update(doc):
     table = next(b for b in doc.blocks if isinstance(b, Table) and b.header[:2] == ("Indikator", "Kilde"))
     rows = {row[0].text: [c.text for c in row[1:]] for row in table.rows}
     employment = rows["Andel beskæftigede indvandrere/efterkommere i København"]
-    assert employment[2:] == ["aug. 2009", "4 måneder"]  # August to December 2009
+    assert employment[2:] == ["aug.\u00a02009", "4 måneder"]  # one line: a no-break space  # August to December 2009
     assert len(rows) == 33
 
 
@@ -161,3 +161,31 @@ def test_without_targets_no_target_column_and_no_target_sentence():
     assert "Gul (stilstand): ingen ændring." in method
     assert "tolerance" not in method and "signifikant" not in method
     assert "den hyppigste farve" in method
+
+
+def test_initiative_headings_name_the_area_as_a_danish_compound(doc):
+    """'boligområdet', 'kultur- og fritidsområdet' (da.area_domain), never 'boligsområdet'."""
+    initiative_headings = [h.text for h in doc.headings if h.text.startswith("Initiativer")]
+    assert "Initiativer på boligområdet" in initiative_headings
+    assert "Initiativer på kultur- og fritidsområdet" in initiative_headings
+    assert "Initiativer på beskæftigelsesområdet" in initiative_headings
+    assert not any("sområdet" in h and h.endswith("gsområdet") for h in initiative_headings)
+
+
+def test_overview_caption_names_the_update_in_running_text(doc):
+    overview = next(b for b in doc.blocks if isinstance(b, Table))
+    assert overview.caption == "Signalfarver ved opdateringen i december 2009"
+
+
+def test_running_header_names_the_update_only_when_the_meeting_is_in_another_month(doc):
+    # the meeting (3 December 2009) is in the update's month: no "· December 2009" after the date
+    assert doc.meta.running_header == "Beskæftigelses- og Integrationsudvalget · 3. december 2009"
+
+
+def test_data_note_gives_the_typical_ages_of_its_own_table(doc):
+    """Computed medians (as Bilag 3's), not a fixed '1½-2 år' the table below may contradict."""
+    i = next(k for k, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text == "Datagrundlag")
+    note = _texts(doc.blocks[i + 1])
+    assert ("Det nyeste tal er typisk 18 måneder (1½ år) gammelt fra de nationale kilder, fx Danmarks Statistik "
+            "og ministerierne, og 12 måneder (1 år) fra de lokale.") in note
+    assert "1½-2 år" not in note

@@ -209,7 +209,7 @@ def test_changes_blocks_name_a_target_out_of_reach_and_carried_area():
     assert texts == [
         "Siden opdateringen i december 2008 er Beskæftigelse gået fra grøn til rød; det andet indsatsområde "
         "har samme farve som dengang.",
-        "Der er nye tal for én af barometrets to indikatorer, og én indikator har skiftet farve, heraf én "
+        "Der er nye tal for én af barometrets to indikatorer, og én indikator har skiftet farve, en "
         "hovedindikator.",
         "Farven for Uddannelse er overført fra opdateringen i december 2008, fordi der ikke er nye tal for "
         "områdets hovedindikator.",

@@ -196,7 +196,8 @@ def test_table_shows_signal_in_words_and_symbol_with_fill(build):
     assert gap[1].text == f"{green.symbol} Grøn" and gap[1].fill == green.tint
     assert [c.text for c in gap[2:]] == ["0,40", "2008", "−0,10"]
     assert daycare[1].text == f"{red.symbol} Rød" and daycare[1].fill == red.tint
-    assert [c.text for c in daycare[2:5]] == ["78,0 %", "mar. 2009", "−2,0 pct.point"]
+    cells = [c.text.replace("\u00a0", " ").replace("\u2060", "") for c in daycare[2:5]]
+    assert cells == ["78,0 %", "mar. 2009", "−2,0 pct.-point"]
 
 
 def test_overridden_colour_is_marked_and_its_reason_printed(build):
@@ -226,6 +227,16 @@ def test_default_letter_reads_in_the_register(build):
     assert "1 rød og 1 grøn" in text
     assert "anmodes om at orientere Beskæftigelses- og Integrationsudvalget" in text
 
+
+
+def test_other_indicators_are_only_called_other_after_the_red_ones(build):
+    """'øvrige' only when a section on the red indicators comes before it."""
+    headings = {slug: [b.text for b in letter(build(), slug).blocks if isinstance(b, Heading)]
+                for slug in ("BUU", "TMU")}
+    assert "Indikatorer med tilbagegang" in headings["BUU"]  # B2 fell
+    assert "Udviklingen på udvalgets øvrige indikatorer" in headings["BUU"]
+    assert "Indikatorer med tilbagegang" not in headings["TMU"]  # A2 fell, the right way: green
+    assert "Udviklingen på udvalgets indikatorer" in headings["TMU"]
 
 # --- lookup chain ------------------------------------------------------------------------------------
 

@@ -80,7 +80,8 @@ def test_danish_numbers_use_the_minus_sign(value, decimals, plain, with_sign):
 def test_changes_in_text_and_tables_share_one_minus():
     pct, count = indicator(unit="percent", decimals=1), indicator(unit="count", decimals=0)
     assert change_text(pct, -3.0) == "−3,0 procentpoint"
-    assert change_text(pct, -3.0, short=True) == "−3,0 pct.point"
+    # a word joiner after the hyphen keeps "pct.-point" on one line in a narrow column
+    assert change_text(pct, -3.0, short=True) == "−3,0 pct.-\u2060point"
     assert change_text(count, -1874) == "−1.874"
     assert change_text(count, 223, short=True) == "+223"
     assert change_text(pct, None) == "" and change_text(pct, None, short=True) == "–"

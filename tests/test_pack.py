@@ -80,3 +80,37 @@ def test_manifest_lists_inputs_relative_and_outputs_with_hashes(tmp_path):
                             "sha256": hashlib.sha256(b"id,date,label\n").hexdigest()}]
     assert m["outputs"][0]["sha256"] == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
     assert "weasyprint" in m["dependencies"] and m["tool"]["name"] == "reportgen"
+
+
+def test_contents_say_whose_page_numbers_they_give():
+    """The parts keep their own 'Side 1 af 25' footers; the contents page says its numbers are the pack's."""
+    from reportgen.assess import assess
+    from reportgen.document import Table
+    from reportgen.documents.front import build_front
+    from reportgen.pack import TocEntry
+    from reportgen.pipeline import read_barometer
+    from tests.conftest import DEMO
+
+    barometer = read_barometer(DEMO)
+    front = build_front(barometer, assess(barometer), [TocEntry("Bilag 1: Orientering", 3)])
+    contents = next(b for b in front.blocks if isinstance(b, Table) and b.header == ("Del", "Side"))
+    assert contents.note.startswith("Sidetallene er det samlede materiales.")
+    assert front.meta.title == "Integrationsbarometer – opdateringen i december 2009"
+
+
+def test_cover_lead_names_only_the_parts_the_pack_holds():
+    from reportgen.assess import assess
+    from reportgen.document import Paragraph
+    from reportgen.documents.front import build_front
+    from reportgen.pack import TocEntry
+    from reportgen.pipeline import read_barometer
+    from tests.conftest import DEMO
+
+    barometer = read_barometer(DEMO)
+    entries = [TocEntry("Indstilling: 10. Integrationsbarometer", 3), TocEntry("Bilag 1: Orientering", 7),
+               TocEntry("Bilag 3: Forslag til gode råd", 30)]
+    front = build_front(barometer, assess(barometer), entries)
+    lead = "".join(r.text for r in next(b for b in front.blocks if isinstance(b, Paragraph)).runs)
+    assert lead.endswith(": indstillingen, orienteringen om status og udvikling på indikatorerne (Bilag 1) og "
+                         "forslaget til gode råd til det nye udvalg (Bilag 3).")
+    assert "Bilag 2" not in lead  # no letters in this pack

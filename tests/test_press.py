@@ -71,6 +71,7 @@ def test_december_2009_leads_with_employment_turning_red(december):
     assert doc.meta.title == "Beskæftigelse skifter fra grøn til rød i integrationsbarometret"
     lead = next(b for b in doc.blocks if isinstance(b, Paragraph))
     assert "Beskæftigelse skifter fra grøn til rød" in "".join(r.text for r in lead.runs)
+    assert "i Københavns Kommune er opdateret den 3. december 2009:" in "".join(r.text for r in lead.runs)
     facts = next(b for b in doc.blocks if isinstance(b, ListBlock))
     first = "".join(r.text for r in facts.items[0])
     assert "»Andel beskæftigede indvandrere/efterkommere i København«" in first

@@ -156,4 +156,24 @@ def test_committee_letter_table_drops_the_target_column_without_targets():
                         target_value=20.0, target_period="2025")
     b = barometer(inds, list(b.measurements), min_n=0)
     table = indicator_table(b, assess.assess(b), inds)
-    assert table.header[-1] == "Mål" and [row[-1].text for row in table.rows] == ["–", "20,0 % (2025)"]
+    # value and period each kept on one line with no-break spaces
+    assert table.header[-1] == "Mål" and [row[-1].text for row in table.rows] == ["–", "20,0\u00a0% (2025)"]
+
+
+def test_first_update_case_and_advice_read_as_a_first_update(sparse):
+    """One update, every indicator a main one: no 'Med 1 opdateringer er der løbende rapporteret', no
+    'heraf 5 hovedindikatorer', and the colour history is a paragraph of its own."""
+    _, out = sparse
+    case = " ".join(_pdf_text(out / "sag.pdf").split())
+    assert "Med 1 opdateringer" not in case
+    assert "fordelt på de 2 indsatsområder, og alle er hovedindikatorer." in case
+    assert "heraf 5 hovedindikatorer" not in case
+    assert re.search(r"effekten af indsatsen\.\n\s*\nIntet indsatsområde", _pdf_text(out / "sag.pdf"))
+
+
+def test_colour_grid_of_a_single_update_names_it_once_and_explains_only_what_it_shows(sparse):
+    _, out = sparse
+    text = " ".join(_pdf_text(out / "bilag3.pdf").split())
+    assert "Indsatsområdernes signalfarver ved opdateringen i juni 2022" in text
+    assert "fra juni 2022 til juni 2022" not in text
+    assert "Overført: ingen nye tal" not in text  # no cell is carried over at a first update

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from ..assess import Assessment
 from ..document import Block, Cell, Document, Heading, ListBlock, Note, PageBreak, Paragraph, Run, Table
-from ..history import data_age
+from ..history import age_summaries, data_age
 from ..model import Barometer, Indicator
 from ..narrate import Narrative
 from ..narrate import danish as da
 from . import common
 from .bilag2 import initiative_list
+from .bilag3 import months_text
 
 LABEL = "Bilag 1"
 
@@ -102,7 +103,7 @@ def overview_table(barometer: Barometer, assessment: Assessment) -> Table:
     return Table(
         header=("Indsatsområde", "Signal", "Grundlag", "Hovedindikator(er)"),
         rows=tuple(rows),
-        caption=f"Signalfarver ved opdateringen {barometer.update(assessment.update).label.lower()}",
+        caption=f"Signalfarver ved opdateringen i {da.month_year(barometer.update(assessment.update).date)}",
         widths=(20, 14, 24, 42),
     )
 
@@ -127,8 +128,8 @@ def _area_section(barometer: Barometer, assessment: Assessment, narrative: Narra
             blocks.extend(_district_part(barometer, ind, r, charts))
     initiatives = initiative_list(barometer, indicators)
     if initiatives:
-        blocks.append(Heading(f"Initiativer på {area.name.lower()}sområdet"
-                              if " " not in area.name else f"Initiativer: {area.name}", 2))
+        # "boligområdet", "kultur- og fritidsområdet": the compound rule the summaries use, not name + "sområdet"
+        blocks.append(Heading(f"Initiativer på {da.area_domain(area.name)}", 2))
         blocks.extend(initiatives)
     return blocks
 
@@ -144,7 +145,7 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: tu
         rows.append((
             Cell(ind.name + (" (hovedindikator)" if ind.main else "")),
             Cell(common.level_short(ind, r.value), align="right"),
-            Cell(da.period_short(r.period) if r.period else "–"),
+            Cell(common.period_cell(r.period)),
             Cell(common.change_text(ind, r.change, short=True), align="right"),
             Cell(common.significance_text(r)),
             *((Cell(common.target_text(ind, r), align="right"),) if with_target else ()),
@@ -154,13 +155,14 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: tu
         return Table(
             header=("Indikator", "Seneste tal", "Periode", "Ændring", "Signifikans", "Mål", "Signal"),
             rows=tuple(rows),
-            widths=(32, 10, 10, 11, 11, 13, 13),
+            # Periode fits "mar. 2009" and Ændring "pct.-point" on one line each (Carlito 9.5 pt)
+            widths=(30, 9, 12, 12, 11, 13, 13),
             align=("left", "right", "left", "right", "left", "right", "left"),
         )
     return Table(
         header=("Indikator", "Seneste tal", "Periode", "Ændring", "Signifikans", "Signal"),
         rows=tuple(rows),
-        widths=(40, 11, 10, 12, 13, 14),
+        widths=(38, 10, 12, 13, 13, 14),
         align=("left", "right", "left", "right", "left", "left"),
     )
 
@@ -197,7 +199,7 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
             cells = [
                 Cell(names.get(d.district, d.district)),
                 Cell(common.level_short(ind, d.value), align="right"),
-                Cell(da.period_short(d.period) if d.period else "–"),
+                Cell(common.period_cell(d.period)),
                 Cell(common.change_text(ind, d.change, short=True), align="right"),
                 common.signal_cell(d.signal),
             ]
@@ -234,15 +236,14 @@ def data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
             Cell(ind.name),
             Cell(ind.source or "Ikke oplyst"),
             Cell("National" if ind.source_type == "national" else "Lokal"),
-            Cell(da.period_short(r.period) if r.period else "–"),
+            Cell(common.period_cell(r.period)),
             Cell(age, align="right"),
         ))
     return [
         Heading("Datagrundlag", 1, "datagrundlag"),
         Paragraph.of(
             "Tabellen viser kilden til hver indikator, og hvor gammelt det seneste tal er ved "
-            f"opdateringen {update.label.lower()}. Nationale tal fra fx Danmarks Statistik og ministerierne "
-            "er typisk 1½-2 år gamle, mens lokale tal er nyere."
+            f"opdateringen i {da.month_year(update.date)}." + _typical_age(barometer, assessment)
         ),
         Table(
             header=("Indikator", "Kilde", "Type", "Seneste periode", "Alder"),
@@ -251,6 +252,18 @@ def data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
             align=("left", "left", "left", "left", "right"),
         ),
     ]
+
+
+def _typical_age(barometer: Barometer, assessment: Assessment) -> str:
+    """`` Det nyeste tal er typisk 18 måneder (1½ år) gammelt fra de nationale kilder og 12 måneder (1 år)
+    fra de lokale.``: the medians of the table below, not a fixed claim the table may contradict."""
+    ages = {a.source_type: a.median for a in age_summaries(barometer, assessment)}
+    national, local = ages.get("national"), ages.get("local")
+    if national is not None and local is not None:
+        return (f" Det nyeste tal er typisk {months_text(national)} gammelt fra de nationale kilder, fx Danmarks "
+                f"Statistik og ministerierne, og {months_text(local)} fra de lokale.")
+    one = national if national is not None else local
+    return f" Det nyeste tal er typisk {months_text(one)} gammelt." if one is not None else ""
 
 
 _RULE_TEXT = {
@@ -306,6 +319,7 @@ def method_section(barometer: Barometer) -> list[Block]:
             "før de sammenlignes."
         ),), title="Signalregler"),
         ListBlock(rule_items),
+        Paragraph.of("Signalfarverne betyder:"),  # two lists one after the other read as one
         ListBlock(colour_items),
         Paragraph.of(" ".join(closing)),
         *([Paragraph.of(suppression)] if suppression else []),
@@ -322,8 +336,8 @@ def _yellow_text(barometer: Barometer, level: str) -> str:
     tested = any(m.se is not None for m in barometer.measurements if m.indicator in step4)
     text = "ingen ændring ud over tolerancen" if tolerance else "ingen ændring"
     if tested:
-        text += (f", eller ændringen er ikke statistisk signifikant på {level} procents niveau, hvor der er "
-                 "oplyst standardfejl")
+        text += (f", eller ændringen er ikke statistisk signifikant (signifikansniveau {level} procent), "
+                 "hvor der er oplyst standardfejl")
     return text
 
 

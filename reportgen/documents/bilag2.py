@@ -276,7 +276,7 @@ def indicator_table(barometer: Barometer, assessment: Assessment, indicators: Se
             Cell(ind.name),
             common.signal_cell(r.signal, carried=r.carried_over, mark=mark),
             Cell(common.level_short(ind, r.value), align="right"),
-            Cell(da.period_short(r.period) if r.period else "–"),
+            Cell(common.period_cell(r.period)),
             Cell(common.change_text(ind, r.change, short=True), align="right"),
             *((Cell(common.target_text(ind, r), align="right"),) if with_target else ()),
         ))

@@ -213,15 +213,18 @@ def history_grid(barometer: Barometer, history: Sequence[AreaHistory], total: in
     shown = slice(-MAX_GRID_UPDATES, None)
     updates = [barometer.update(c.update) for c in history[0].cells[shown]] if history else []
     rows = []
-    overridden = False
+    overridden = carried = False
     for row in history:
         cells = [Cell(barometer.area(row.area).name, bold=True)]
         for c in row.cells[shown]:
             overridden |= c.overridden
+            carried |= c.carried_over
             mark = "*" if c.overridden else ""
             cells.append(common.signal_cell(c.signal, carried=c.carried_over, mark=mark))
         rows.append(tuple(cells))
-    notes = ["Overført: ingen nye tal for hovedindikatorerne; farven fra den forrige opdatering fastholdes."]
+    # the key to "(overført)" only where a cell says it
+    notes = ["Overført: ingen nye tal for hovedindikatorerne; farven fra den forrige opdatering fastholdes."
+             ] if carried else []
     if overridden:
         notes.append("*: farven er fastsat af forvaltningen.")
     if total > MAX_GRID_UPDATES:
@@ -230,11 +233,20 @@ def history_grid(barometer: Barometer, history: Sequence[AreaHistory], total: in
     return Table(
         header=("Indsatsområde", *(u.label for u in updates)),
         rows=tuple(rows),
-        caption=(f"Indsatsområdernes signalfarver ved hver opdatering "
-                 f"fra {updates[0].label.lower()} til {updates[-1].label.lower()}" if updates else None),
+        caption=_grid_caption(updates),
         widths=(first_w, *([(100 - first_w) / len(updates)] * len(updates))) if updates else None,
-        note=" ".join(notes),
+        note=" ".join(notes) or None,
     )
+
+
+def _grid_caption(updates: Sequence) -> str | None:
+    """``… ved hver opdatering fra juni 2007 til december 2009``; one update: ``… ved opdateringen i juni 2022``."""
+    if not updates:
+        return None
+    if len(updates) == 1:
+        return f"Indsatsområdernes signalfarver ved opdateringen i {da.month_year(updates[0].date)}"
+    return (f"Indsatsområdernes signalfarver ved hver opdatering fra {da.month_year(updates[0].date)} "
+            f"til {da.month_year(updates[-1].date)}")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -248,14 +260,15 @@ def _carried_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
         return blocks
     n = len(facts.carried)
     ongoing = sum(1 for c in facts.carried if c.ongoing)
-    text = (f"{da.capitalize(da.plural(n, 'indikator', 'indikatorer'))} har i barometrets levetid været "
+    # the count inside the sentence, not first: "I barometrets levetid har 1 indikator …", never "1 indikator har …"
+    text = (f"I barometrets levetid har {da.plural(n, 'indikator', 'indikatorer')} været "
             "uden nye tal i to eller flere opdateringer i træk, så farven er overført fra en tidligere "
             "opdatering.")
     now = _month(barometer, facts.update)
     if ongoing and n == 1:
         text += f" Den er stadig uden nye tal ved opdateringen i {now}."
     elif ongoing:
-        text += f" {da.number(ongoing, 0)} af dem er stadig uden nye tal ved opdateringen i {now}."
+        text += f" Af dem er {da.number(ongoing, 0)} stadig uden nye tal ved opdateringen i {now}."
     blocks.append(Paragraph.of(text))
     rows = []
     for c in facts.carried:
@@ -265,8 +278,9 @@ def _carried_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
             Cell(ind.name),
             Cell(barometer.area(ind.area).name),
             Cell(da.number(c.rounds, 0), align="right"),
-            Cell(f"{first.label} – {last.label}"),
-            Cell(barometer.update(c.carried_from).label if c.carried_from else "Ingen"),
+            # months in lower case, as every other period in a table cell ("aug. 2009", "fra maj 2009")
+            Cell(f"{da.month_year(first.date)} – {da.month_year(last.date)}"),
+            Cell(da.month_year(barometer.update(c.carried_from).date) if c.carried_from else "Ingen"),
         ))
     blocks.append(Table(
         header=("Indikator", "Indsatsområde", "Gange i træk", "Overført", "Seneste nye tal"),
@@ -311,7 +325,8 @@ def _target_section(barometer: Barometer, assessment: Assessment, narrative: Nar
         blocks.append(Paragraph((Run(f"{ind.name}: ", bold=True), Run(" ".join(sentences)))))
         rows.append((
             Cell(ind.name),
-            Cell(f"{common.level_short(ind, miss.value)} ({da.period_short(miss.period)})", align="right"),
+            Cell(f"{common.unbroken(common.level_short(ind, miss.value))} ({common.period_cell(miss.period)})",
+                 align="right"),
             Cell(common.level_short(ind, miss.target_value), align="right"),
             Cell(_remaining(ind, miss.remaining), align="right"),
             Cell(da.period(miss.target_period)),

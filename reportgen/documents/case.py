@@ -174,7 +174,7 @@ def _indicator_paragraph(ind: Indicator, r: IndicatorResult, text: IndicatorText
     """Bilag 1's paragraph on a main indicator, with its latest level after the development where
     nothing else gives it (the seed: "I 2009 var karaktergabet 0,78")."""
     level = level_sentence(ind, r) if ind.unit != "percent" or not text.target_sentence else None
-    parts = (text.sentence, level, text.target_sentence, *text.comments, text.pace_sentence)
+    parts = (text.sentence, level, text.target_sentence, text.pace_sentence, *text.comments)
     return " ".join(p for p in parts if p)
 
 

@@ -64,6 +64,9 @@ def indicator_sentence(barometer: Barometer, diff: Diff) -> str:
     if not changed:
         return f"{figures}, og ingen indikatorer har skiftet farve."
     counted = f"{da.number_word(len(changed))} {'indikator' if len(changed) == 1 else 'indikatorer'}"
+    if mains == len(changed):  # not "to indikatorer har skiftet farve, heraf to hovedindikatorer"
+        every = {1: "en hovedindikator", 2: "begge hovedindikatorer"}.get(mains, "alle hovedindikatorer")
+        return f"{figures}, og {counted} har skiftet farve, {every}."
     if mains:
         main_text = f"{da.number_word(mains)} {'hovedindikator' if mains == 1 else 'hovedindikatorer'}"
         return f"{figures}, og {counted} har skiftet farve, heraf {main_text}."

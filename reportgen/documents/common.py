@@ -8,7 +8,7 @@ from typing import Protocol
 from .. import palette
 from ..assess import IndicatorResult
 from ..document import Cell, DocumentMeta, Figure
-from ..model import Barometer, Decision, Indicator, Signal, Update
+from ..model import Barometer, Decision, Indicator, Period, Signal, Update
 from ..narrate import danish as da
 from ..writer import slug
 
@@ -50,18 +50,32 @@ def level_short(ind: Indicator, value: float | None) -> str:
 
 
 def change_text(ind: Indicator, change: float | None, *, short: bool = False) -> str:
-    """``−3,0 procentpoint`` (``−3,0 pct.point`` when short), ``+223``; the sign says the direction."""
+    """``−3,0 procentpoint`` (``−3,0 pct.-point`` when short), ``+223``; the sign says the direction."""
     if change is None:
         return "–" if short else ""
     return da.signed_change(change, ind.unit, ind.decimals, short=short)
 
 
+NBSP = "\u00a0"
+
+
+def unbroken(text: str) -> str:
+    """``aug. 2009`` with no-break spaces, for a table cell: a narrow column wraps the cell
+    between its parts ("64,8 %" / "(dec. 2010)"), never inside a period ("dec." / "2010)")."""
+    return text.replace(" ", NBSP)
+
+
+def period_cell(period: Period | None) -> str:
+    """``aug. 2009`` (kept on one line) or ``–``: the period column of a table."""
+    return unbroken(da.period_short(period)) if period else "–"
+
+
 def target_text(ind: Indicator, r: IndicatorResult) -> str:
-    """``64,8 % (dec. 2010)`` or ``–``."""
+    """``64,8 % (dec. 2010)`` (value and period each kept on one line) or ``–``."""
     if r.target_value is None:
         return "–"
-    when = f" ({da.period_short(r.target_period)})" if r.target_period else ""
-    return level_short(ind, r.target_value) + when
+    when = f" ({unbroken(da.period_short(r.target_period))})" if r.target_period else ""
+    return unbroken(level_short(ind, r.target_value)) + when
 
 
 def any_target(indicators: Iterable[Indicator]) -> bool:
@@ -178,15 +192,21 @@ def committee_indefinite(name: str) -> str | None:
 def report_meta(barometer: Barometer, update: Update, *, label: str, title: str) -> DocumentMeta:
     """The frame every bilag shares: label and title, the administration, the Dato/Sagsnr. block,
     the running header, and a creation time fixed by the update (same bytes every build)."""
-    date_text = da.date(document_date(update))
+    dated = document_date(update)
+    date_text = da.date(dated)
     cfg = barometer.config
+    # "… · 3. december 2009", not "… · 3. december 2009 · December 2009": the update is named only
+    # where the meeting falls in another month than the update
+    running = [owner_name(barometer), date_text]
+    if (dated.year, dated.month) != (update.date.year, update.date.month):
+        running.append(f"opdateringen i {da.month_year(update.date)}")
     return DocumentMeta(
         label=label,
         title=title,
         municipality=cfg.municipality,
         administration=cfg.administration,
         date_text=date_text,
-        running_header=f"{owner_name(barometer)} · {date_text} · {update.label}",
+        running_header=" · ".join(running),
         header_pairs=header_pairs(barometer, update),
         language=cfg.language,
         author=cfg.administration or cfg.municipality,

@@ -5,8 +5,16 @@ from ..assess import Assessment
 from ..document import Cell, Document, Heading, PageBreak, Paragraph, Table
 from ..model import Barometer
 from ..narrate import danish as da
-from . import common
+from . import bilag1, bilag2, bilag3, case, common
 from .bilag1 import overview_table
+
+# What the cover's lead says of each part the pack holds, in the pack's order.
+_PART_WORDS = (
+    (case.LABEL, "indstillingen"),
+    (bilag1.LABEL, "orienteringen om status og udvikling på indikatorerne (Bilag 1)"),
+    (bilag2.LABEL, "borgmesterbrevene til fagudvalgene (Bilag 2)"),
+    (bilag3.LABEL, "forslaget til gode råd til det nye udvalg (Bilag 3)"),
+)
 
 
 def build_front(barometer: Barometer, assessment: Assessment, entries) -> Document:
@@ -19,17 +27,22 @@ def build_front(barometer: Barometer, assessment: Assessment, entries) -> Docume
         for e in entries
     )
     meta = common.report_meta(barometer, update, label="Samlet materiale",
-                              title=f"{cfg.title}: opdateringen {update.label.lower()}")
+                              title=f"{cfg.title} – opdateringen i {da.month_year(update.date)}")
+    # only the parts this pack holds: a barometer without letters has no Bilag 2 to announce
+    tops = [e.title for e in entries if e.level == 1]
+    held = [words for label, words in _PART_WORDS if any(t.startswith(label) for t in tops)]
     blocks = (
         Paragraph.of(
-            f"Materialet til {common.owner_name(barometer)}s behandling af opdateringen af "
-            f"{common.barometer_definite(cfg.title)} {update.label.lower()}: indstillingen, orienteringen om status "
-            "og udvikling på indikatorerne (Bilag 1), borgmesterbrevene til fagudvalgene (Bilag 2) og "
-            "forslaget til gode råd til det nye udvalg (Bilag 3).", style="lead"),
+            f"Materialet til {da.genitive(common.owner_name(barometer))} behandling af opdateringen af "
+            f"{common.barometer_definite(cfg.title)} i {da.month_year(update.date)}"
+            + (f": {da.join_list(held)}." if held else "."), style="lead"),
         Heading("Signalfarverne ved denne opdatering", 1, "signalfarver"),
         overview_table(barometer, assessment),
         PageBreak(),
         Heading("Indhold", 1, "indhold"),
-        Table(header=("Del", "Side"), rows=rows, widths=(85, 15), align=("left", "right")),
+        # the parts keep their own "Side 1 af 25" footers: say which numbers the contents give
+        Table(header=("Del", "Side"), rows=rows, widths=(85, 15), align=("left", "right"),
+              note="Sidetallene er det samlede materiales. Indstillingen, hvert bilag og hvert brev har "
+                   "desuden sine egne sidetal."),
     )
     return Document("forside", meta, blocks)

@@ -101,11 +101,11 @@ def _area_priority(before: Signal, after: Signal) -> tuple[int, int, int]:
 # The parts
 
 def lead_paragraph(barometer: Barometer, assessment: Assessment, narrative: Narrative, item: NewsItem) -> str:
-    """``Integrationsbarometret i Københavns Kommune er opdateret 3. december 2009: Beskæftigelse
+    """``Integrationsbarometret i Københavns Kommune er opdateret den 3. december 2009: Beskæftigelse
     skifter fra grøn til rød. Der noteres tilbagegang på beskæftigelsesområdet.``"""
     update = barometer.update(assessment.update)
     opener = (f"{da.capitalize(common.barometer_definite(barometer.config.title))} i "
-              f"{barometer.config.municipality} er opdateret {da.date(update.date)}")
+              f"{barometer.config.municipality} er opdateret den {da.date(update.date)}")
     if item.kind == "area" and item.area is not None:
         area = barometer.area(item.area)
         return (f"{opener}: {area.name} skifter fra {da.signal_word(item.before)} til "

@@ -24,7 +24,7 @@ def sensitivity_blocks(barometer: Barometer, comparison: Comparison) -> tuple[Bl
         Paragraph.of(
             "Signalfarverne afhænger af, hvad den seneste måling sammenlignes med. Dette afsnit viser, "
             "hvilken farve hver indikator ville have fået efter de andre metoder, som dens data giver "
-            f"mulighed for, ved opdateringen {update.label.lower()}. Metoderne er:"
+            f"mulighed for, ved opdateringen i {da.month_year(update.date)}. Metoderne er:"
         ),
         ListBlock(
             tuple(

@@ -23,6 +23,9 @@ SIGNAL_MEANING: dict[str, str] = {
 
 
 MINUS = "\u2212"  # the minus sign of every negative number we print: "−3,0", never the hyphen "-3,0"
+# "pct.-point" with a word joiner (U+2060, no glyph, not extracted by pdftotext) after the hyphen: a narrow
+# table column wraps "−3,0" / "pct.-point", never "−3,0 pct.-" / "point".
+PCT_POINT = "pct.-\u2060point"
 
 
 def number(value: float | int, decimals: int = 1) -> str:
@@ -69,9 +72,9 @@ def change_amount(change: float, unit: str, decimals: int) -> str:
 
 
 def signed_change(change: float, unit: str, decimals: int, *, short: bool = False) -> str:
-    """A change with its sign: ``−3,0 procentpoint`` (``−3,0 pct.point`` when short), ``+223``."""
+    """A change with its sign: ``−3,0 procentpoint`` (``−3,0 pct.-point`` when short), ``+223``."""
     text = signed(change, 0 if unit == "count" else decimals)
-    return text + ((" pct.point" if short else " procentpoint") if unit == "percent" else "")
+    return text + ((f" {PCT_POINT}" if short else " procentpoint") if unit == "percent" else "")
 
 
 def date(d: dt.date) -> str:

@@ -21,8 +21,10 @@ class IndicatorText:
 
     @property
     def paragraph(self) -> str:
-        """Everything about the indicator as one paragraph, as the committee case writes it."""
-        parts = (self.sentence, self.target_sentence, *self.comments, self.pace_sentence)
+        """Everything about the indicator as one paragraph, as the committee case writes it: the pace
+        right after the distance to the target it is about, then the administration's comments (a
+        comment such as "falder i væsentligt lavere takt" must not be followed by "går hurtigt nok")."""
+        parts = (self.sentence, self.target_sentence, self.pace_sentence, *self.comments)
         return " ".join(p for p in parts if p)
 
 
