@@ -208,6 +208,94 @@ def test_every_problem_is_listed_before_anything_goes(ws, smtp):
     assert smtp.messages == [] and client.get(f"/builds/{build_id}/mail/BUU.eml").status_code == 404
 
 
+def _as_if_sent_with_earlier_files(root: Path, committee: str = "BUU") -> None:
+    """Rewrite the shared send log as if ``committee``'s letter had been sent with an earlier build's PDF."""
+    shared = root / ".workbench" / "mail" / "testrup" / "2009-06" / "sendelog.jsonl"
+    records = [json.loads(line) for line in shared.read_text("utf-8").splitlines()]
+    for r in records:
+        if r["committee"] == committee:
+            r["attachments"][f"bilag2/{committee}.pdf"] = "0" * 64
+    shared.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def test_a_changed_letter_is_sent_again_only_by_send_igen_with_confirmation(ws, smtp):
+    root, build_id = ws
+    client = logged_in(client_for(root, smtp=smtp.settings))
+    token = csrf(client, f"/builds/{build_id}/mail")
+    assert client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "send"}).status_code == 200
+    assert len(smtp.messages) == 2
+    _as_if_sent_with_earlier_files(root)
+
+    page = client.get(f"/builds/{build_id}/mail")
+    shown = text_of(page.text)
+    assert mail.CHANGED.capitalize() in shown
+    assert ("Dette udvalg har allerede fået en tidligere udgave af brevet, men brevets filer er ændret siden "
+            "afsendelsen: Børne- og Ungdomsudvalget") in shown
+    assert "Send igen (1 e-mail)" in shown and 'value="resend"' in page.text and 'name="confirm"' in page.text
+    assert "Send 1 e-mail" not in shown and "alle breve er sendt" not in shown
+
+    # A plain send leaves the changed letter alone, in the page's words (not the CLI's --resend).
+    r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "send"})
+    assert r.status_code == 200 and len(smtp.messages) == 2
+    assert "Ikke sendt igen: Børne- og Ungdomsudvalget" in text_of(r.text)
+
+    # Without the tick in the confirmation box nothing goes.
+    r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "resend"})
+    assert r.status_code == 422 and len(smtp.messages) == 2 and "Intet er sendt" in text_of(r.text)
+    # Nor without the CSRF token.
+    r = client.post(f"/builds/{build_id}/mail", data={"action": "resend", "confirm": "ja"})
+    assert r.status_code == 403 and len(smtp.messages) == 2
+
+    r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "resend", "confirm": "ja"})
+    assert r.status_code == 200, text_of(r.text)[-2000:]
+    assert len(smtp.messages) == 3 and sorted(smtp.messages[2][1]) == sorted(["buu@example.org",
+                                                                               "buu-formand@example.org"])
+    shown = text_of(r.text)
+    assert "Sendt: Børne- og Ungdomsudvalget til buu@example.org, buu-formand@example.org" in shown
+    assert "Allerede sendt: Sundheds- og Ældreudvalget" in shown
+    assert 'value="resend"' not in r.text and "alle breve er sendt" in shown
+
+    events = [e for e in client.app.state.web.ws.audit.events("testrup") if e.action.startswith("mail")]
+    assert [e.action for e in events] == ["mail-resend", "mail", "mail"]
+    assert "tidligere udgave: Børne- og Ungdomsudvalget" in events[0].detail
+    assert "Færdig: 1 e-mail sendt." in events[0].after
+    assert "Breve sendt igen" in text_of(client.get("/b/testrup/history").text)
+
+
+def test_the_api_sends_a_changed_letter_again_only_when_asked(ws, smtp):
+    root, build_id = ws
+    client = client_for(root, smtp=smtp.settings)
+    assert client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json={"send": True}).status_code == 200
+    _as_if_sent_with_earlier_files(root)
+    plan = client.get(f"/api/builds/{build_id}/mail", headers=BEARER).json()
+    assert plan["changed"] == ["BUU"] and plan["pending"] == 0 and plan["resend_pending"] == 1
+    r = client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json={"send": True})
+    assert r.status_code == 200 and len(smtp.messages) == 2
+    for bad in ({"resend": True}, {"send": True, "resend": "ja"}):
+        assert client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json=bad).status_code == 400
+    r = client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json={"send": True, "resend": True})
+    assert r.status_code == 200 and r.json()["result"]["ok"] is True and len(smtp.messages) == 3
+    assert r.json()["changed"] == [] and {x["state"] for x in r.json()["letters"]} == {mail.SENT}
+    assert client.app.state.web.ws.audit.events("testrup")[0].action == "mail-resend"
+
+
+def test_a_reader_is_not_offered_send_igen(ws, smtp):
+    root, build_id = ws
+    mail.send_mail(mail.plan_mail(root / "testrup", out_root=root / ".workbench" / "builds" / build_id / "out"),
+                   smtp.settings)
+    users = {"bo": sec.UserRecord("bo", "reader", sec.hash_password("laeser-kode"))}
+    client = client_for(root, smtp=smtp.settings, users=users)
+    nonce = _CSRF.search(client.get("/login").text).group(1)
+    client.post("/login", data={"csrf": nonce, "user": "bo", "password": "laeser-kode"})
+    client.get(f"/builds/{build_id}/mail")  # links the build's log to the shared one
+    _as_if_sent_with_earlier_files(root)
+    page = client.get(f"/builds/{build_id}/mail")
+    assert "kun læseadgang" in page.text and 'value="resend"' not in page.text
+    token = _CSRF.search(page.text).group(1)
+    r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "resend", "confirm": "ja"})
+    assert r.status_code == 403 and len(smtp.messages) == 2
+
+
 # --------------------------------------------------------------------------------------------------
 # The press release, the annual report's framing and the e-mail text are editable too
 

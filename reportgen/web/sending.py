@@ -116,9 +116,11 @@ class Sending:
                 return f"{m.stem}.eml", p.plan.message_bytes(m)
         raise NotFound(f'intet brev "{stem}" i denne bygning')
 
-    def send(self, build_id: str, *, who: str) -> tuple[Planned, mail.SendResult]:
-        """``mail.send_mail`` for a finished build: only what the server has not yet accepted goes.
-        Busy (409) while the same barometer is being sent; the send is in the audit log."""
+    def send(self, build_id: str, *, who: str, resend: bool = False) -> tuple[Planned, mail.SendResult]:
+        """``mail.send_mail`` for a finished build: only what the server has not yet accepted goes;
+        with ``resend`` also a letter whose files changed since it was sent (``mail.CHANGED``), as
+        ``reportgen send --resend``. Busy (409) while the same barometer is being sent; the send is
+        in the audit log (action ``mail``, or ``mail-resend``)."""
         if self.smtp is None:
             raise Busy("arbejdsbænken er startet uden --smtp; brevene kan hentes som kladder og sendes derfra")
         info = self._finished(build_id)
@@ -131,15 +133,19 @@ class Sending:
             p = self.planned(build_id)
             if not p.ready:
                 raise NotReady(p.problems)
+            action = "mail-resend" if resend else "mail"
+            changed = [s.mail.committee.name for s in p.statuses if s.state == mail.CHANGED] if resend else []
+            again = f"; sendt igen til udvalg med en tidligere udgave: {', '.join(changed)}" if changed else ""
             try:
-                result = mail.send_mail(p.plan, self.smtp)
+                result = mail.send_mail(p.plan, self.smtp, resend=resend)
             except mail.MailSendError as err:
-                self.ws.audit.record(who=who, barometer=barometer_id, action="mail",
+                self.ws.audit.record(who=who, barometer=barometer_id, action=action,
                                      detail=f"bygning {build_id}: {err}")
                 raise
             lines = mail.result_lines(result, p.plan)
-            self.ws.audit.record(who=who, barometer=barometer_id, action="mail",
-                                 detail=f"bygning {build_id}, opdatering {p.plan.update}, over {self.smtp.display}",
+            self.ws.audit.record(who=who, barometer=barometer_id, action=action,
+                                 detail=f"bygning {build_id}, opdatering {p.plan.update}, "
+                                        f"over {self.smtp.display}{again}",
                                  after="\n".join(line for line, _ in lines))
             return Planned(info, p.plan, mail_statuses(p.plan), ()), result
         finally:

@@ -18,6 +18,7 @@ from ..http import Web, change, field, is_api, page, require, web
 from ..sending import NotReady, Planned
 
 KINDS = {".pdf": "PDF", ".docx": "Word"}
+BAD_JSON = 'forventede JSON som {"send": true} eller {"send": true, "resend": true}'
 STATE_CLASSES = {mail.SENT: "sent", mail.NEW: "new", mail.PARTLY: "new", mail.CHANGED: "held"}
 
 
@@ -37,6 +38,9 @@ def mail_data(w: Web, planned: Planned, *, result: mail.SendResult | None = None
             "attachments": [{"filename": a.filename, "path": a.path, "kind": KINDS.get(Path(a.path).suffix, ""),
                              "sha256": a.sha256} for a in m.attachments],
         })
+    changed = [x for x in letters if x["state"] == mail.CHANGED]
+    # What "Send igen" would send: mail_status's own answer with resend (changed letters to everyone).
+    again = mail.mail_status(plan, resend=True) if plan is not None and changed else ()
     sender = plan.sender if plan is not None else None
     lines = mail.plan_lines(plan, planned.statuses) if plan is not None and sender is not None else []
     data: dict[str, Any] = {
@@ -45,7 +49,8 @@ def mail_data(w: Web, planned: Planned, *, result: mail.SendResult | None = None
         "sender": {"name": sender.name, "address": sender.address, "reply_to": sender.reply_to} if sender else None,
         "problems": list(planned.problems), "ready": planned.ready, "letters": letters,
         "pending": sum(bool(x["pending"]) for x in letters), "plan_lines": lines,
-        "result": None,
+        "changed": [x["committee"] for x in changed], "changed_names": [x["name"] for x in changed],
+        "resend_pending": sum(bool(s.pending) for s in again), "result": None,
     }
     if result is not None and plan is not None:
         lines = [{"text": t, "error": e} for t, e in mail.result_lines(result, plan)]
@@ -66,7 +71,9 @@ def _when(stamp: str | None) -> str:
 
 
 def _api(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: data[k] for k in ("update", "smtp", "sender", "problems", "ready", "letters", "pending", "result")} | {
+    keys = ("update", "smtp", "sender", "problems", "ready", "letters", "pending", "changed", "resend_pending",
+            "result")
+    return {k: data[k] for k in keys} | {
         "build": data["build"]["build"], "barometer": data["barometer"]["id"]}
 
 
@@ -84,24 +91,35 @@ async def show(request: Request) -> Response:
 
 
 async def submit(request: Request) -> Response:
-    """Send (form field ``action=send``, or JSON ``{"send": true}``); otherwise the plan again."""
+    """Send (form field ``action=send``, or JSON ``{"send": true}``); send again, to the committees that
+    already have an earlier version of their letter too (``action=resend`` with ``confirm=ja``, or
+    JSON ``{"send": true, "resend": true}``); otherwise the plan again."""
     auth, form = await change(request)
     w = web(request)
     build_id = request.path_params["build"]
-    send = field(form, "action") == "send"
+    action = field(form, "action")
+    send, resend = action in ("send", "resend"), action == "resend"
     if is_api(request) and request.headers.get("content-type", "").startswith("application/json"):
         try:
             body = json.loads(await request.body() or b"{}")
         except ValueError:
-            raise HTTPException(400, 'forventede JSON som {"send": true}') from None
-        if not isinstance(body, dict) or not isinstance(body.get("send", False), bool):
-            raise HTTPException(400, 'forventede JSON som {"send": true}')
-        send = body.get("send", False)
+            raise HTTPException(400, BAD_JSON) from None
+        if not isinstance(body, dict) or any(not isinstance(body.get(k, False), bool) for k in ("send", "resend")):
+            raise HTTPException(400, BAD_JSON)
+        send, resend = body.get("send", False), body.get("resend", False)
+        if resend and not send:
+            raise HTTPException(400, BAD_JSON)
+    elif resend and field(form, "confirm") != "ja":
+        planned = await run_in_threadpool(w.sending.planned, build_id)
+        data = mail_data(w, planned)
+        data["result"] = {"ok": False, "sent": [], "lines": [
+            {"text": "Intet er sendt: sæt flueben ved, at udvalgene skal have brevet igen.", "error": True}]}
+        return _respond(request, data, auth=auth, status=422)
     if not send:
         planned = await run_in_threadpool(w.sending.planned, build_id)
         return _respond(request, mail_data(w, planned), auth=auth)
     try:
-        planned, result = await run_in_threadpool(w.sending.send, build_id, who=auth.user.name)
+        planned, result = await run_in_threadpool(w.sending.send, build_id, who=auth.user.name, resend=resend)
     except NotReady:
         planned = await run_in_threadpool(w.sending.planned, build_id)
         return _respond(request, mail_data(w, planned), auth=auth, status=422)
