@@ -61,6 +61,42 @@ _LINE_WIDTH = 72
 NEW, SENT, PARTLY, CHANGED = "ikke sendt", "sendt", "delvist sendt", "ændret siden afsendelse"
 
 
+# The remedy a problem names (MailIssue.hint), for a caller that words it itself.
+BUILD, REBUILD = "build", "rebuild"
+
+
+@dataclass(frozen=True)
+class MailIssue(Issue):
+    """A problem whose remedy is to build the update (again): ``hint`` (BUILD, REBUILD) says so to a
+    caller with words of its own (the workbench names its button); ``str()`` ends with ``remedy``,
+    the CLI's command."""
+
+    hint: str = ""
+    remedy: str = ""
+
+    def __str__(self) -> str:
+        return self.worded({})
+
+    def worded(self, remedies: Mapping[str, str]) -> str:
+        """The located problem with its remedy in the caller's words (``remedies[hint]``), else the CLI's."""
+        where = super().__str__()
+        remedy = remedies.get(self.hint, self.remedy)
+        return f"{where}; {remedy}" if remedy else where
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How ``plan_lines`` and ``result_lines`` name what the user can do: the CLI's options by
+    default; the workbench passes the names of its own buttons."""
+
+    held: str = "sendes ikke igen uden --resend"  # a changed letter, in the plan
+    resend: str = "brug --resend"  # a changed letter, after a send
+    retry: str = "Kør kommandoen igen for at sende resten."  # after a failed send
+
+
+CLI_WORDING = Wording()
+
+
 class MailPlanError(DataValidationError):
     """Something stands in the way of sending; every problem is listed and nothing is written."""
 
@@ -334,22 +370,23 @@ def _read_manifest(barometer: Barometer, out_dir: Path) -> tuple[dict[str, str] 
     from other data than the barometer folder holds now."""
     path = out_dir / "manifest.json"
     where = f"{out_dir.name}/manifest.json"
-    hint = f"kør reportgen build {barometer.folder} --update {out_dir.name} først"
+    command = f"kør reportgen build {barometer.folder} --update {out_dir.name}"
+    hint = {"hint": BUILD, "remedy": f"{command} først"}
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
         outputs = {r["path"]: r["sha256"] for r in manifest["outputs"]}
         inputs = {r["path"]: r["sha256"] for r in manifest["inputs"]}
     except FileNotFoundError:
-        return None, [Issue(str(out_dir), None, None, f"opdateringen er ikke bygget her; {hint}")]
+        return None, [MailIssue(str(out_dir), None, None, "opdateringen er ikke bygget her", **hint)]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        return None, [Issue(where, None, None, f"kan ikke læses ({exc}); {hint}")]
+        return None, [MailIssue(where, None, None, f"kan ikke læses ({exc})", **hint)]
     if manifest.get("update") != out_dir.name:
-        return None, [Issue(where, None, None, f"hører til opdateringen {manifest.get('update')}; {hint}")]
+        return None, [MailIssue(where, None, None, f"hører til opdateringen {manifest.get('update')}", **hint)]
     now = {input_path(p, barometer.folder): _sha256(p.read_bytes()) for p in barometer.input_files}
     changed = sorted(p for p in now.keys() | inputs.keys() if now.get(p) != inputs.get(p))
     if changed:
-        return outputs, [Issue(where, None, None, f"brevene er bygget ud fra andre data, end mappen har nu "
-                               f"({', '.join(changed)} er ændret); {hint.replace(' først', ' igen')}")]
+        return outputs, [MailIssue(where, None, None, f"brevene er bygget ud fra andre data, end mappen har nu "
+                                   f"({', '.join(changed)} er ændret)", hint=REBUILD, remedy=f"{command} igen")]
     return outputs, []
 
 
@@ -358,17 +395,16 @@ def _attachment(out_dir: Path, update: Update, committee: Committee, path: str,
     if manifest is None:
         return None, None  # the missing build is already reported once
     where = f"{out_dir.name}/{path}"
+    again = {"hint": REBUILD, "remedy": "kør reportgen build igen"}
     if path not in manifest:
-        return None, Issue(where, None, None,
-                           f"intet brev til {committee.name} i denne build; kør reportgen build igen")
+        return None, MailIssue(where, None, None, f"intet brev til {committee.name} i denne build", **again)
     try:
         data = (out_dir / path).read_bytes()
     except OSError as exc:
-        return None, Issue(where, None, None, f"kan ikke læses ({exc.strerror}); kør reportgen build igen")
+        return None, MailIssue(where, None, None, f"kan ikke læses ({exc.strerror})", **again)
     digest = _sha256(data)
     if digest != manifest[path]:
-        return None, Issue(where, None, None, "er ændret efter build (passer ikke med manifest.json); "
-                           "kør reportgen build igen")
+        return None, MailIssue(where, None, None, "er ændret efter build (passer ikke med manifest.json)", **again)
     stem = _one_line(f"Borgmesterbrev til {committee.name}, {da.month_year(update.date)}").translate(_UNSAFE_FILENAME)
     return Attachment(path, stem + Path(path).suffix, data, digest), None
 
@@ -829,7 +865,8 @@ def _describe(exc: BaseException) -> str:
 # --------------------------------------------------------------------------------------------------
 # Telling the user (the CLI prints these lines; the workbench may show them as they are)
 
-def plan_lines(plan: MailPlan, statuses: Sequence[MailStatus], *, resend: bool = False) -> list[str]:
+def plan_lines(plan: MailPlan, statuses: Sequence[MailStatus], *, resend: bool = False,
+               wording: Wording = CLI_WORDING) -> list[str]:
     """The dry run: sender, then per letter its status, recipients, subject and attachments."""
     assert plan.sender is not None
     sender = plan.sender
@@ -839,7 +876,7 @@ def plan_lines(plan: MailPlan, statuses: Sequence[MailStatus], *, resend: bool =
         if s.pending:
             what = f"sendes til {', '.join(s.pending)}"
         elif s.state == CHANGED and not resend:
-            what = "sendes ikke igen uden --resend"
+            what = wording.held
         else:
             what = "intet at sende"
         lines.append(f"{m.committee.id}: {m.committee.name} ({s.state}; {what})")
@@ -851,18 +888,17 @@ def plan_lines(plan: MailPlan, statuses: Sequence[MailStatus], *, resend: bool =
     return lines
 
 
-def result_lines(result: SendResult, plan: MailPlan) -> list[tuple[str, bool]]:
+def result_lines(result: SendResult, plan: MailPlan, *, wording: Wording = CLI_WORDING) -> list[tuple[str, bool]]:
     """What a send did, as (line, is_error)."""
     lines = [(f"Sendt: {m.committee.name} til {', '.join(accepted)}", False) for m, accepted in result.sent]
     lines += [(f"Allerede sendt: {m.committee.name}", False) for m in result.already]
-    lines += [(f"Ikke sendt igen: {m.committee.name} – brevets filer er ændret siden afsendelsen; brug --resend",
+    lines += [(f"Ikke sendt igen: {m.committee.name} – brevets filer er ændret siden afsendelsen; {wording.resend}",
                False) for m in result.changed]
     lines += [(f"Afvist: {m.committee.name} til {address}: {reply}", True) for m, address, reply in result.refused]
     if result.error:
         lines.append((f"Fejl: {result.error}", True))
     if not result.ok:
-        lines.append((f"Fejl: ikke alle breve er sendt; se {plan.log_path}. Kør kommandoen igen for at sende resten.",
-                      True))
+        lines.append((f"Fejl: ikke alle breve er sendt; se {plan.log_path}. {wording.retry}", True))
     elif result.sent:
         lines.append((f"Færdig: {da.plural(len(result.sent), 'e-mail', 'e-mails')} sendt.", False))
     else:

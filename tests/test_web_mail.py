@@ -200,11 +200,19 @@ def test_every_problem_is_listed_before_anything_goes(ws, smtp):
     assert "Det skal rettes, før noget kan sendes" in shown
     assert "[afsender]: mangler" in shown
     assert "SÆU (Sundheds- og Ældreudvalget) får et brev, men har ingen e-mailadresse" in shown
-    assert "committees.csv er ændret" in shown  # the build is from other data than the folder holds now
+    assert "committees.csv er ændret); byg opdateringen igen" in shown  # built from other data than now
+    assert "kør reportgen" not in shown  # the page names its own button, not the CLI
     assert "/mail/BUU.eml" not in page.text and 'value="send"' not in page.text
     assert 'action="/b/testrup/builds"' in page.text and "Byg opdatering 2009-06 igen" in page.text
     r = client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json={"send": True})
     assert r.status_code == 422 and any("[afsender]" in p for p in r.json()["problems"])
+    assert not any("kør reportgen" in p for p in r.json()["problems"])
+    # The CLI still says its command: the same problem from reportgen.mail, worded by each caller.
+    plan = mail.plan_mail(root / "testrup", out_root=root / ".workbench" / "builds" / build_id / "out")
+    rebuild = next(i for i in plan.problems if isinstance(i, mail.MailIssue))
+    assert rebuild.hint == mail.REBUILD and str(rebuild).endswith(f"kør reportgen build {root / 'testrup'} "
+                                                                  "--update 2009-06 igen")
+    assert rebuild.worded({mail.REBUILD: "byg igen"}).endswith("er ændret); byg igen")
     assert smtp.messages == [] and client.get(f"/builds/{build_id}/mail/BUU.eml").status_code == 404
 
 
@@ -237,7 +245,10 @@ def test_a_changed_letter_is_sent_again_only_by_send_igen_with_confirmation(ws, 
     # A plain send leaves the changed letter alone, in the page's words (not the CLI's --resend).
     r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "send"})
     assert r.status_code == 200 and len(smtp.messages) == 2
-    assert "Ikke sendt igen: Børne- og Ungdomsudvalget" in text_of(r.text)
+    shown = text_of(r.text)
+    assert ("Ikke sendt igen: Børne- og Ungdomsudvalget – brevets filer er ændret siden afsendelsen; "
+            "brug »Send igen« nedenfor") in shown
+    assert "--resend" not in shown and "sendes kun igen med »Send igen«" in shown  # the result and the plan
 
     # Without the tick in the confirmation box nothing goes.
     r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "resend"})

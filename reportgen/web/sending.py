@@ -18,13 +18,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import mail
-from ..errors import DataValidationError, ReportgenError
+from ..errors import DataValidationError, Issue, ReportgenError
 from .builds import Builds
 from .workspace import Busy, NotFound, Workspace
 
 log = logging.getLogger(__name__)
 
 MAIL_STATE = "mail"
+# reportgen.mail's lines and problems name the CLI's commands; the page names its own buttons.
+WORDING = mail.Wording(held="sendes kun igen med »Send igen«", resend="brug »Send igen« nedenfor",
+                       retry="Send resten med knappen nedenfor.")
+REMEDIES = {mail.BUILD: "byg opdateringen igen", mail.REBUILD: "byg opdateringen igen"}
+
+
+def problem_text(issue: Issue) -> str:
+    """A plan problem as the page shows it: a remedy in the workbench's words, the rest as the CLI has it."""
+    return issue.worded(REMEDIES) if isinstance(issue, mail.MailIssue) else str(issue)
+
 
 
 @dataclass(frozen=True)
@@ -98,11 +108,11 @@ class Sending:
             plan = mail.plan_mail(folder, out_root=self.builds.root / build_id / "out", update_id=info["update"],
                                   project_dir=self.ws.project_dir, smtp=self.smtp)
         except DataValidationError as err:
-            return Planned(info, None, (), tuple(str(i) for i in err.issues))
+            return Planned(info, None, (), tuple(problem_text(i) for i in err.issues))
         except ReportgenError as err:
             return Planned(info, None, (), (str(err),))
         statuses = mail_statuses(plan)
-        return Planned(info, plan, statuses, tuple(str(i) for i in plan.problems))
+        return Planned(info, plan, statuses, tuple(problem_text(i) for i in plan.problems))
 
     def draft(self, build_id: str, stem: str) -> tuple[str, bytes]:
         """One letter's ``.eml`` draft: the bytes ``mail.write_drafts`` writes. ``stem`` is looked up
@@ -142,7 +152,7 @@ class Sending:
                 self.ws.audit.record(who=who, barometer=barometer_id, action=action,
                                      detail=f"bygning {build_id}: {err}")
                 raise
-            lines = mail.result_lines(result, p.plan)
+            lines = mail.result_lines(result, p.plan, wording=WORDING)
             self.ws.audit.record(who=who, barometer=barometer_id, action=action,
                                  detail=f"bygning {build_id}, opdatering {p.plan.update}, "
                                         f"over {self.smtp.display}{again}",

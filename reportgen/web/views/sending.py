@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from ... import mail
 from ...narrate import danish as da
 from ..http import Web, change, field, is_api, page, require, web
-from ..sending import NotReady, Planned
+from ..sending import WORDING, NotReady, Planned
 
 KINDS = {".pdf": "PDF", ".docx": "Word"}
 BAD_JSON = 'forventede JSON som {"send": true} eller {"send": true, "resend": true}'
@@ -42,7 +42,8 @@ def mail_data(w: Web, planned: Planned, *, result: mail.SendResult | None = None
     # What "Send igen" would send: mail_status's own answer with resend (changed letters to everyone).
     again = mail.mail_status(plan, resend=True) if plan is not None and changed else ()
     sender = plan.sender if plan is not None else None
-    lines = mail.plan_lines(plan, planned.statuses) if plan is not None and sender is not None else []
+    lines = (mail.plan_lines(plan, planned.statuses, wording=WORDING)
+             if plan is not None and sender is not None else [])
     data: dict[str, Any] = {
         "build": info, "barometer": w.ws.info(info["barometer"]), "update": info["update"],
         "smtp": w.smtp.display if w.smtp is not None else None,
@@ -53,7 +54,7 @@ def mail_data(w: Web, planned: Planned, *, result: mail.SendResult | None = None
         "resend_pending": sum(bool(s.pending) for s in again), "result": None,
     }
     if result is not None and plan is not None:
-        lines = [{"text": t, "error": e} for t, e in mail.result_lines(result, plan)]
+        lines = [{"text": t, "error": e} for t, e in mail.result_lines(result, plan, wording=WORDING)]
         sent = [{"committee": m.committee.id, "to": list(to)} for m, to in result.sent]
         data["result"] = {"ok": result.ok, "lines": lines, "sent": sent}
     return data
