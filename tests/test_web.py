@@ -401,3 +401,36 @@ def test_two_saves_from_the_same_text_at_once_only_the_first_wins(client, ws, mo
     thread.join(30)
     assert outcome["slow"] == "Hurtig tekst.\n"
     assert (ws / "testrup" / "letters" / "default.md").read_text(encoding="utf-8") == "Hurtig tekst.\n"
+
+
+@pytest.mark.slow
+def test_the_warm_up_at_server_start_leaves_the_pdf_preview_nothing_to_prepare(ws, monkeypatch):
+    """`reportgen serve` warms the PDF preview in a background thread (issue 17: < 2 s; timed in
+    bench/preview_pdf.py, not here): afterwards a preview neither assesses the history nor loads the fonts
+    again. A barometer that cannot be built is skipped, and the warm-up never raises."""
+    import subprocess as sp
+
+    from reportgen import assess
+    from reportgen.render import pdf
+    from reportgen.web import texts, warmup
+    from reportgen.web.workspace import Workspace
+
+    make_workspace(ws, "broken", files=BAD_CELL)  # sorts first; its data are invalid
+    workspace = Workspace(ws)
+    thread = warmup.start(workspace)
+    warmup.wait(timeout=300)
+    assert not thread.is_alive()
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the warm-up should have done this already")
+
+    monkeypatch.setattr(assess, "assess_history", must_not_run)
+    monkeypatch.setattr(pdf, "_family_glyphs", must_not_run)
+    data, result = texts.preview_pdf(workspace, "testrup", "BUU.md", "Efter forvarmningen.\n")
+    assert data is not None, result
+    text = sp.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
+    assert "Efter forvarmningen." in text
+    assert not (ws / "testrup" / "letters").exists() and not any((ws / ".workbench" / "staging").iterdir())
+
+    empty = Workspace(make_workspace(ws.parent / "only-broken", "broken", files=BAD_CELL))
+    warmup.warm_up(empty)  # nothing to render: no error

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import ReportgenError
 from ..writer import atomic_write
+from . import warmup
 from .workspace import Busy, NotFound, Workspace
 
 log = logging.getLogger(__name__)
@@ -91,6 +92,7 @@ class Builds:
             info.update(stage=text, step=i, steps=n)
 
         try:
+            warmup.wait()  # the build forks its workers: not while the warm-up holds a lock
             result = build(folder, out_root=place / "out", update_id=update, progress=progress,
                            project_dir=self.ws.project_dir)
             info.update(state="done", update=result.update, files=[w.path for w in result.files],

@@ -30,6 +30,7 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
     ``smtp`` the "Send brevene" page sends (else it offers the drafts only)."""
     import uvicorn
 
+    from . import warmup
     from .app import create_app
 
     if not Path(workspace).is_dir():
@@ -65,6 +66,7 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
                  + (f" som {smtp.user}" if smtp.user else ""))
     announce("Stop med Ctrl-C.")
 
+    warmup.start(app.state.web.ws)  # the first PDF preview need not import and load fonts (issue 17)
     logging.getLogger("uvicorn.access").addFilter(_HideToken())
     config = uvicorn.Config(app, log_level="info", proxy_headers=False, server_header=False, date_header=False)
     uvicorn.Server(config).run(sockets=[sock])

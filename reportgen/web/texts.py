@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 import secrets
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -20,6 +21,9 @@ PRESS = "press.md"  # the press release (reportgen/documents/press.py)
 ANNUAL = "annual.md"  # the annual report's framing text (reportgen/documents/annual.py)
 MAIL = "mail.md"  # the e-mail that carries the letters (reportgen/mail.py); previewed as the e-mail, no PDF
 _LINE = re.compile(r":(\d+): ")
+# One PDF preview at a time in the server process: WeasyPrint's renders share one font
+# configuration (render.pdf._setup), and two at once on a small server only slow both down.
+PDF_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -216,8 +220,15 @@ def preview_pdf(ws: Workspace, barometer_id: str, name: str, text: str) -> tuple
         doc = _document(ws, barometer_id, name, text)
     except TemplateError as err:
         return None, _failed(err)
+    with PDF_LOCK:
+        pdf = render_one("pdf", doc, template_dirs(ws, barometer_id))
+    return pdf, Preview(None, None, None, doc.meta.title)
+
+
+def template_dirs(ws: Workspace, barometer_id: str) -> tuple:
+    """The barometer's own HTML templates (and print.css), if it has them: as a build renders it."""
     own = ws.folder(barometer_id) / "templates" / "html"
-    return render_one("pdf", doc, (own,) if own.is_dir() else ()), Preview(None, None, None, doc.meta.title)
+    return (own,) if own.is_dir() else ()
 
 
 def save_text(ws: Workspace, barometer_id: str, name: str, text: str, *, base_hash: str, who: str) -> Text:
