@@ -55,6 +55,9 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
+    # Listening before the login URL is printed: a browser opened on it at once is queued until uvicorn
+    # accepts, never refused (uvicorn starts while the warm-up below imports WeasyPrint beside it).
+    sock.listen(2048)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     announce(f"Arbejdsbænken kører på http://{shown}:{bound}/")
