@@ -91,7 +91,7 @@ class Wording:
 
     held: str = "sendes ikke igen uden --resend"  # a changed letter, in the plan
     resend: str = "brug --resend"  # a changed letter, after a send
-    retry: str = "Kør kommandoen igen for at sende resten."  # after a failed send
+    retry: str = "se {log}. Kør kommandoen igen for at sende resten."  # after a failed send; {log}: the send log
 
 
 CLI_WORDING = Wording()
@@ -898,7 +898,7 @@ def result_lines(result: SendResult, plan: MailPlan, *, wording: Wording = CLI_W
     if result.error:
         lines.append((f"Fejl: {result.error}", True))
     if not result.ok:
-        lines.append((f"Fejl: ikke alle breve er sendt; se {plan.log_path}. {wording.retry}", True))
+        lines.append((f"Fejl: ikke alle breve er sendt; {wording.retry.format(log=plan.log_path)}", True))
     elif result.sent:
         lines.append((f"Færdig: {da.plural(len(result.sent), 'e-mail', 'e-mails')} sendt.", False))
     else:

@@ -383,6 +383,9 @@ def test_a_refused_recipient_is_shown_and_the_next_send_sends_only_to_it(ws, smt
     shown = text_of(r.text)
     assert "Afvist: Sundheds- og Ældreudvalget til saeu@example.org: 550 5.1.1 postkassen findes ikke" in shown
     assert "Send 1 e-mail" in shown and len(smtp.messages) == 1
+    # In the page's words: no server path to the send log, no "run the command again".
+    assert ("Fejl: ikke alle breve er sendt; hvad der mangler, står ovenfor. Send resten med knappen nedenfor."
+            in shown) and "sendelog.jsonl" not in shown and "Kør kommandoen" not in shown
     smtp.refuse = {}
     r = client.post(f"/builds/{build_id}/mail", data={"csrf": token, "action": "send"})
     assert r.status_code == 200 and len(smtp.messages) == 2

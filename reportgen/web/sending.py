@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 MAIL_STATE = "mail"
 # reportgen.mail's lines and problems name the CLI's commands; the page names its own buttons.
 WORDING = mail.Wording(held="sendes kun igen med »Send igen«", resend="brug »Send igen« nedenfor",
-                       retry="Send resten med knappen nedenfor.")
+                       retry="hvad der mangler, står ovenfor. Send resten med knappen nedenfor.")
 REMEDIES = {mail.BUILD: "byg opdateringen igen", mail.REBUILD: "byg opdateringen igen"}
 
 
