@@ -252,6 +252,33 @@ def test_changed_letter_sentence_reaches_the_docx_in_pack_zip(client, ws):
     assert sentence in text
 
 
+def test_a_build_waits_while_a_pdf_is_rendered_in_the_server(ws, monkeypatch):
+    """A build forks its workers; it must not do so while another thread is inside WeasyPrint (a
+    PDF preview), so it waits for the renderers' lock and says so, then runs."""
+    from reportgen import pipeline
+    from reportgen.web import texts
+
+    ran = []
+
+    def quick_build(folder, *, out_root, update_id=None, progress=None, **kw):
+        ran.append(folder)
+        raise pipeline.ReportgenError("stoppet af testen")
+
+    monkeypatch.setattr(pipeline, "build", quick_build)
+    client = make_client(ws)
+    with texts.PDF_LOCK:  # as a preview holds it while it renders
+        build_id = client.post("/api/barometers/testrup/builds", headers=BEARER).json()["build"]
+        for _ in range(100):
+            info = client.get(f"/api/builds/{build_id}", headers=BEARER).json()
+            if info["stage"] == "Venter på en anden bygning eller forhåndsvisning":
+                break
+            time.sleep(0.05)
+        assert info["state"] == "running" and info["stage"].startswith("Venter") and ran == []
+    client.app.state.web.builds.wait(build_id, 30)
+    assert len(ran) == 1
+    assert client.get(f"/api/builds/{build_id}", headers=BEARER).json()["state"] == "failed"
+
+
 def test_second_build_is_409_while_one_runs_and_data_cannot_change_meanwhile(ws, monkeypatch):
     import threading
 

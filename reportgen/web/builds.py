@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import ReportgenError
 from ..writer import atomic_write
-from . import warmup
+from . import texts, warmup
 from .workspace import Busy, NotFound, Workspace
 
 log = logging.getLogger(__name__)
@@ -93,8 +93,17 @@ class Builds:
 
         try:
             warmup.wait()  # the build forks its workers: not while the warm-up holds a lock
-            result = build(folder, out_root=place / "out", update_id=update, progress=progress,
-                           project_dir=self.ws.project_dir)
+            # Nor while another thread is inside WeasyPrint (a PDF preview, another barometer's build
+            # rendering in this process): a worker forked then would inherit a held lock and hang.
+            # So builds and PDF previews take turns on one lock.
+            if not texts.PDF_LOCK.acquire(blocking=False):
+                info.update(stage="Venter på en anden bygning eller forhåndsvisning")
+                texts.PDF_LOCK.acquire()
+            try:
+                result = build(folder, out_root=place / "out", update_id=update, progress=progress,
+                               project_dir=self.ws.project_dir)
+            finally:
+                texts.PDF_LOCK.release()
             info.update(state="done", update=result.update, files=[w.path for w in result.files],
                         out=result.out_dir.relative_to(place).as_posix(), stage="Færdig", step=info["steps"])
         except ReportgenError as err:
