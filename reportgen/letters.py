@@ -39,7 +39,9 @@ _MAX_BITS = 100_000
 # which turns them into entities that the Markdown parser decodes back to the literal character.
 _MD_PUNCT = "".join(ch for ch in string.punctuation if ch not in "&<>\"'")
 _MD_ESCAPE = re.compile("([" + re.escape(_MD_PUNCT) + "])")
-_WHITESPACE = re.compile(r"\s+")  # a line break in data must not start a new Markdown block
+# A line break in data must not start a new Markdown block; a no-break space (U+00A0, U+202F) is
+# kept, so a value can ask not to be broken ("3. december 2009" in a heading).
+_WHITESPACE = re.compile(r"[^\S\u00a0\u202f]+")
 _SLOT_LINE = re.compile(r"^\[\[\s*([a-zæøå_]+)\s*\]\]$")
 
 

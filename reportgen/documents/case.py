@@ -142,7 +142,8 @@ def case_context(barometer: Barometer, assessment: Assessment, narrative: Narrat
         "antal_indikatorer": facts.indicators,
         "bilag": [{"nummer": i, "label": label, "titel": title} for i, (label, title) in enumerate(built, 1)],
         "beslutninger": [{"punkt": d.point, "tekst": d.text} for d in decisions],
-        "beslutningsdato": da.date(common.decision_date(barometer, decisions[0])) if decisions else "",
+        # with no-break spaces: the decision's heading wraps before the date, never inside it
+        "beslutningsdato": common.unbroken(da.date(common.decision_date(barometer, decisions[0]))) if decisions else "",
         "forrige_beslutning": common.decisions_sentence(barometer, update.id) or "",
         "direktoer": director,
         "chef": head,
