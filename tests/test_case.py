@@ -336,7 +336,8 @@ def test_decisions_close_the_case_and_reach_the_next_update(make_barometer):
         (1, "blev taget til efterretning"), (2, "blev godkendt"), (3, "blev drøftet")]
     december = render_case_text(barometer, project_dir=ROOT, update_id="2008-12")
     # the date is kept together with no-break spaces, so the heading never wraps inside it
-    assert december.headings[-1].text == "Beskæftigelses- og Integrationsudvalgets beslutning den 1.\u00a0december\u00a02008"
+    assert december.headings[-1].text == ("Beskæftigelses- og Integrationsudvalgets beslutning den "
+                                          "1.\u00a0december\u00a02008")
     tail = ["".join(r.text for r in b.runs) for b in december.blocks[-3:]]
     assert tail == ["1. at blev taget til efterretning", "2. at blev godkendt", "3. at blev drøftet"]
 
