@@ -2,7 +2,6 @@
 real SMTP server on loopback, never twice; editable press/annual/mail texts; `check` on the barometer page."""
 from __future__ import annotations
 
-import contextlib
 import email
 import email.policy
 import json
@@ -11,7 +10,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from html import unescape
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 from test_mail import FILES, Handler, LoopbackController
-from web_helpers import BASE, BEARER, TOKEN, logged_in, make_workspace
+from web_helpers import BASE, BEARER, TOKEN, logged_in, make_workspace, running_server
 
 from reportgen import mail
 from reportgen.web import security as sec
@@ -440,42 +438,13 @@ def test_a_log_written_by_reportgen_send_in_the_build_folder_is_carried_over(ws,
     assert here.is_symlink() and len(shared.read_text("utf-8").splitlines()) == 2
 
 
-@contextlib.contextmanager
-def served(ws: Path, *args: str):
-    """`reportgen serve WS --port 0 ARGS` as a subprocess; yields (base URL, token) from its login line."""
-    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "serve", str(ws), "--port", "0", *args],
-                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
-    drain = None
-    try:
-        while not lines or not lines[-1].startswith("Stop med Ctrl-C."):  # the banner's last line
-            line = proc.stderr.readline()
-            if not line:
-                break
-            lines.append(line)
-        found = re.search(r"Log ind: (http://127\.0\.0\.1:\d+)/\?token=(\S+)", "".join(lines))
-        assert found, "".join(lines)
-        drain = threading.Thread(target=proc.stderr.read, daemon=True)
-        drain.start()
-        yield found.group(1), found.group(2), "".join(lines)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if drain is not None:
-            drain.join(timeout=10)
-        proc.stderr.close()
-
-
 def test_the_real_server_started_with_smtp_sends_through_the_api_once(ws, smtp):
     import httpx2
 
     root, build_id = ws
-    with served(root, "--smtp", f"127.0.0.1:{smtp.settings.port}") as (base, token, banner):
-        assert f"Brevene sendes over SMTP til 127.0.0.1:{smtp.settings.port}" in banner
+    lines: list[str] = []
+    with running_server(root, "--smtp", f"127.0.0.1:{smtp.settings.port}", banner=lines) as (base, token):
+        assert f"Brevene sendes over SMTP til 127.0.0.1:{smtp.settings.port}" in "".join(lines)
         bearer = {"Authorization": f"Bearer {token}"}
         deadline = time.monotonic() + 60  # the socket is bound before the banner; uvicorn listens a moment later
         while True:

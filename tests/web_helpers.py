@@ -75,21 +75,21 @@ def _excel(text: str):
 
 
 @contextlib.contextmanager
-def running_server(ws: Path):
-    """`reportgen serve WS --port 0` as a subprocess; yields (base URL, token) from its printed login URL."""
-    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "serve", str(ws), "--port", "0"],
+def running_server(ws: Path, *args: str, banner: list[str] | None = None):
+    """`reportgen serve WS --port 0 ARGS` as a subprocess; yields (base URL, token) from its printed
+    login URL once the whole start-up banner is out (its lines go into ``banner`` when given)."""
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "serve", str(ws), "--port", "0", *args],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    lines: list[str] = []
+    lines = banner if banner is not None else []
     drain = None
     try:
         deadline = time.monotonic() + 60
-        found = None
-        while found is None and time.monotonic() < deadline:
+        while time.monotonic() < deadline and not (lines and lines[-1].startswith("Stop med Ctrl-C.")):
             line = proc.stderr.readline()
             if not line:
                 break
             lines.append(line)
-            found = re.match(r"Log ind: (http://127\.0\.0\.1:\d+)/\?token=(\S+)", line)
+        found = re.search(r"Log ind: (http://127\.0\.0\.1:\d+)/\?token=(\S+)", "".join(lines))
         assert found, "".join(lines)
         drain = threading.Thread(target=proc.stderr.read, daemon=True)  # keep the log pipe from filling up
         drain.start()
