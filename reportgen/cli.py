@@ -181,6 +181,19 @@ def build(
     )
 
 
+def _smtp_settings(smtp: str | None, *, starttls: bool, user: str | None, user_option: str):
+    """``--smtp HOST:PORT`` with ``--starttls`` and a user, as send and serve take them; None without
+    ``--smtp``. Wrong use (exit 2) for options that need --smtp or a server that cannot be parsed."""
+    from . import mail
+
+    if (starttls or user) and smtp is None:
+        raise typer.BadParameter(f"--starttls og {user_option} kræver --smtp", param_hint="--smtp")
+    try:
+        return mail.SmtpSettings.from_options(smtp, starttls=starttls, user=user) if smtp else None
+    except ValueError as err:
+        raise typer.BadParameter(str(err), param_hint="--smtp") from None
+
+
 @app.command("send")
 def send_command(
     folder: FolderArg,
@@ -203,12 +216,7 @@ def send_command(
     """
     from . import mail
 
-    if (starttls or user) and smtp is None:
-        raise typer.BadParameter("--starttls og --user kræver --smtp", param_hint="--smtp")
-    try:
-        settings = mail.SmtpSettings.from_options(smtp, starttls=starttls, user=user) if smtp else None
-    except ValueError as err:
-        raise typer.BadParameter(str(err), param_hint="--smtp") from None
+    settings = _smtp_settings(smtp, starttls=starttls, user=user, user_option="--user")
     try:
         plan = mail.plan_mail(folder, out_root=out, update_id=update, smtp=settings)
         plan.check()
@@ -431,15 +439,9 @@ def serve_command(
 
     Eksempel: reportgen serve arbejdsmappe --port 8000
     """
-    from . import mail
     from .web.server import serve
 
-    if (starttls or smtp_user) and smtp is None:
-        raise typer.BadParameter("--starttls og --smtp-user kræver --smtp", param_hint="--smtp")
-    try:
-        settings = mail.SmtpSettings.from_options(smtp, starttls=starttls, user=smtp_user) if smtp else None
-    except ValueError as err:
-        raise typer.BadParameter(str(err), param_hint="--smtp") from None
+    settings = _smtp_settings(smtp, starttls=starttls, user=smtp_user, user_option="--smtp-user")
     try:
         serve(workspace, host=host, port=port, users_file=users, max_upload_mb=max_upload_mb, smtp=settings,
               announce=lambda line: typer.echo(line, err=True))
