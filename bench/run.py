@@ -87,11 +87,11 @@ _RENDER_ONE = """
 import sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from reportgen.pipeline import read_barometer, make_charts, render_one
-from reportgen.assess import assess_history
+from reportgen.rounds.pipeline import read_barometer, make_charts, render_one
+from reportgen.signals.assess import assess_history
 from reportgen.narrate import narrate
 from reportgen.documents.bilag1 import Bilag1Charts, build_bilag1
-from reportgen.parallel import Workers
+from reportgen.rounds.parallel import Workers
 from reportgen.render.pdf import render_pdf
 t1 = time.perf_counter()
 b = read_barometer(Path("data/copenhagen"))
@@ -125,7 +125,7 @@ def profile(tmp: Path) -> None:
 
     sys.path.insert(0, str(ROOT))
     os.environ["REPORTGEN_WORKERS"] = "1"
-    from reportgen.pipeline import build
+    from reportgen.rounds.pipeline import build
 
     prof = cProfile.Profile()
     prof.enable()

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from .errors import DataValidationError, ReportgenError
-from .preflight import PreflightError
+from .rounds.preflight import PreflightError
 
 app = typer.Typer(
     add_completion=False,
@@ -53,10 +53,11 @@ def check(folder: FolderArg) -> None:
 
     Eksempel: reportgen check data/copenhagen
     """
+    from . import PROJECT_DIR
     from .document import Signature
+    from .inputs import read_barometer
     from .narrate import danish as da
-    from .pipeline import PROJECT_DIR, read_barometer
-    from .preflight import check_folder
+    from .rounds.preflight import check_folder
 
     try:
         b = read_barometer(folder)
@@ -93,10 +94,10 @@ def status(
 
     Eksempel: reportgen status data/copenhagen --update 2009-12 --json
     """
-    from .assess import assess
     from .errors import ConfigError
-    from .pipeline import read_barometer
-    from .status import status_json, status_table
+    from .inputs import read_barometer
+    from .narrate.status import status_json, status_table
+    from .signals.assess import assess
 
     try:
         b = read_barometer(folder)
@@ -124,8 +125,8 @@ def compare_command(
 
     Eksempel: reportgen compare data/copenhagen --update 2009-12
     """
-    from .compare import compare, comparison_json, comparison_table, disagreement_sentence
-    from .pipeline import read_barometer, resolve_update
+    from .inputs import read_barometer, resolve_update
+    from .narrate.compare import compare, comparison_json, comparison_table, disagreement_sentence
 
     try:
         b = read_barometer(folder)
@@ -157,7 +158,7 @@ def build(
     Eksempel: reportgen build data/copenhagen --update 2009-12 --out output
     """
     from .narrate import danish as da
-    from .pipeline import build as run_build
+    from .rounds.pipeline import build as run_build
 
     progress_cm, report = _progress()
     try:
@@ -184,7 +185,7 @@ def build(
 def _smtp_settings(smtp: str | None, *, starttls: bool, user: str | None, user_option: str):
     """``--smtp HOST:PORT`` with ``--starttls`` and a user, as send and serve take them; None without
     ``--smtp``. Wrong use (exit 2) for options that need --smtp or a server that cannot be parsed."""
-    from . import mail
+    from .rounds import mail
 
     if (starttls or user) and smtp is None:
         raise typer.BadParameter(f"--starttls og {user_option} kræver --smtp", param_hint="--smtp")
@@ -214,7 +215,7 @@ def send_command(
 
     Eksempel: reportgen send data/copenhagen --update 2009-12 --smtp smtp.example.org:587 --starttls --user biu
     """
-    from . import mail
+    from .rounds import mail
 
     settings = _smtp_settings(smtp, starttls=starttls, user=user, user_option="--user")
     try:
@@ -257,8 +258,8 @@ def export_command(
 
     Eksempel: reportgen export data/copenhagen --xlsx --out output/copenhagen.xlsx
     """
-    from .pipeline import read_barometer
-    from .xlsx_export import export_xlsx
+    from .inputs import read_barometer
+    from .outputs.xlsx_export import export_xlsx
 
     if not xlsx:
         raise typer.BadParameter("vælg et format: --xlsx", param_hint="--xlsx")
@@ -307,7 +308,7 @@ def init_command(
 
     Eksempel: reportgen init aarhus --municipality "Aarhus Kommune" --title Beskæftigelsesbarometer
     """
-    from .init import TEMPLATE_FILE, init_barometer
+    from .rounds.init import TEMPLATE_FILE, init_barometer
 
     try:
         written = init_barometer(folder, municipality=municipality, title=title)
@@ -335,8 +336,8 @@ def diff_command(
 
     Eksempel: reportgen diff data/copenhagen --from 2009-05 --to 2009-12
     """
-    from .diff import diff, diff_json, diff_tables
-    from .pipeline import read_barometer
+    from .inputs import read_barometer
+    from .narrate.diff import diff, diff_json, diff_tables
 
     try:
         b = read_barometer(folder)
@@ -372,7 +373,7 @@ def annual_command(
 
     Eksempel: reportgen annual data/copenhagen --year 2009 --out output
     """
-    from .annual import build_annual_report
+    from .rounds.annual import build_annual_report
 
     try:
         with _interruptible():
@@ -403,7 +404,7 @@ def build_all_command(
     Eksempel: reportgen build-all data/danmark --out output --workers 2
     """
     from .narrate import danish as da
-    from .national import build_all
+    from .rounds.national import build_all
 
     progress_cm, report = _progress()
     chosen = [x.strip() for x in only.split(",") if x.strip()] if only is not None else None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import SIGNALS, Signal
+from .inputs.model import SIGNALS, Signal
 from .narrate.danish import SIGNAL_MEANING, SIGNAL_WORD
 
 # Chosen for colour-vision deficiency, not taken from a named set: red is dark, green is mid,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from reportgen.model import (
+from reportgen.inputs.model import (
     Area,
     Barometer,
     Comment,

@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from reportgen.assess import AreaResult, DistrictResult, IndicatorResult
-from reportgen.model import Area, District, Indicator, Measurement, Period, Update
+from reportgen.inputs.model import Area, District, Indicator, Measurement, Period, Update
+from reportgen.signals.assess import AreaResult, DistrictResult, IndicatorResult
 
 GEOJSON = Path("/work/shared/data/geo/copenhagen_bydele.geojson")
 

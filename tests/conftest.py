@@ -84,6 +84,6 @@ def make_barometer(tmp_path):
 @pytest.fixture(scope="session")
 def demo_build(tmp_path_factory):
     """The Copenhagen demo built once per test session (pipeline.BuildResult); tests only read it."""
-    from reportgen.pipeline import build
+    from reportgen.rounds.pipeline import build
 
     return build(DEMO, out_root=tmp_path_factory.mktemp("demo-out"), update_id="2009-12")

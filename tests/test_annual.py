@@ -10,11 +10,12 @@ import pikepdf
 import pytest
 from docx import Document as DocxDocument
 
-from reportgen.annual import build_annual_report, report_links
-from reportgen.assess import assess_history
 from reportgen.documents.annual import check_annual_text, year_change, year_of
 from reportgen.errors import ReportgenError, TemplateError
-from reportgen.pipeline import build, read_barometer
+from reportgen.outputs.site import annual_report_links as report_links
+from reportgen.rounds.annual import build_annual_report
+from reportgen.rounds.pipeline import build, read_barometer
+from reportgen.signals.assess import assess_history
 from tests.conftest import DEMO, ROOT, write_barometer
 
 FOREIGN = re.compile(r"\b(None|nan|NaN|null|the|and|of|with|Page|Figure|Table|Chapter)\b")

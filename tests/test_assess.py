@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from reportgen.assess import aggregate, assess, assess_history, z_critical
+from reportgen.signals.assess import aggregate, assess, assess_history, z_critical
 from tests.barometer_builders import barometer, employment_seed, indicator, m, override
 from tests.conftest import DEMO
 
@@ -369,7 +369,7 @@ def test_history_matches_single_assessments():
 
 
 def test_demo_december_2009_reproduces_the_committee_case():
-    from reportgen.pipeline import read_barometer
+    from reportgen.inputs import read_barometer
 
     b = read_barometer(DEMO)
     a = assess(b, "2009-12")

@@ -6,7 +6,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.assess import assess_history
+from reportgen.signals.assess import assess_history
 from tests.barometer_builders import barometer, indicator, m, override
 
 UPDATES = ("2008-06", "2008-12", "2009-06", "2009-12", "2010-06")

@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
-from reportgen.assess import assess_history
 from reportgen.document import Heading, ListBlock, Table
 from reportgen.documents.bilag1 import Bilag1Charts, build_bilag1
-from reportgen.model import Period
+from reportgen.inputs import read_barometer
+from reportgen.inputs.model import Period
 from reportgen.narrate import danish as da
 from reportgen.narrate import narrate
-from reportgen.pipeline import read_barometer
+from reportgen.signals.assess import assess_history
 from tests.conftest import DEMO
 
 

@@ -9,16 +9,16 @@ import subprocess
 import pytest
 
 from reportgen import palette
-from reportgen.assess import assess_history
 from reportgen.document import Heading, ListBlock, Paragraph, Table
 from reportgen.documents.bilag3 import NameList, build_bilag3, months_text, years_text
 from reportgen.documents.common import committee_indefinite
 from reportgen.errors import TemplateError
+from reportgen.inputs import read_barometer
 from reportgen.narrate import danish as da
 from reportgen.narrate import narrate
-from reportgen.pipeline import read_barometer
 from reportgen.render.docx import render_docx
 from reportgen.render.pdf import render_pdf
+from reportgen.signals.assess import assess_history
 from tests.barometer_builders import barometer, indicator, m
 from tests.conftest import DEMO, ROOT
 
@@ -318,9 +318,9 @@ def test_docx_grid_and_text(word, demo):
 
 
 def test_readme_documents_every_advice_variable(demo):
-    from reportgen import letters
+    from reportgen.documents import letters
     from reportgen.documents.bilag3 import advice_context
-    from reportgen.history import lifetime_facts
+    from reportgen.signals.history import lifetime_facts
 
     b, history, assessment, _ = demo
     settings = letters.load_settings(barometer_dir=b.folder, project_dir=ROOT)

@@ -10,7 +10,7 @@ import zipfile
 import pikepdf
 from docx import Document as DocxDocument
 
-from reportgen.pipeline import build
+from reportgen.rounds.pipeline import build
 from tests.conftest import ROOT
 
 

@@ -1,8 +1,8 @@
 """The render cache: a second request with the same key does not call the maker."""
 from __future__ import annotations
 
-from reportgen.cache import RenderCache, fingerprint, tree_fingerprint
 from reportgen.document import Paragraph
+from reportgen.outputs.cache import RenderCache, fingerprint, tree_fingerprint
 
 
 def test_second_get_is_a_hit(tmp_path):

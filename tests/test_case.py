@@ -13,15 +13,15 @@ import pytest
 from docx import Document as DocxDocument
 from docx.oxml.ns import qn
 
-from reportgen.assess import assess_history
 from reportgen.document import ListBlock, Paragraph, Signature
 from reportgen.documents.bilag3 import build_bilag3
 from reportgen.documents.case import build_case, render_case_text
 from reportgen.errors import DataValidationError, TemplateError
 from reportgen.narrate import narrate
-from reportgen.pipeline import build, read_barometer
 from reportgen.render.docx import render_docx
 from reportgen.render.pdf import render_pdf
+from reportgen.rounds.pipeline import build, read_barometer
+from reportgen.signals.assess import assess_history
 from tests.conftest import DEMO, ROOT
 
 # The seed: the real Copenhagen committee case of 3 December 2009, as its PDF export reads.
@@ -357,8 +357,8 @@ def test_decisions_close_the_case_and_reach_the_next_update(make_barometer):
 
 
 def test_a_new_barometer_folder_has_a_decisions_table(tmp_path):
-    from reportgen.init import init_barometer
-    from reportgen.model import Decision
+    from reportgen.inputs.model import Decision
+    from reportgen.rounds.init import init_barometer
 
     init_barometer(tmp_path / "ny", municipality="Aarhus Kommune")
     assert read_barometer(tmp_path / "ny").decisions == (Decision("2025-06", 1, "blev taget til efterretning"),)

@@ -13,8 +13,10 @@ import zipfile
 
 import pytest
 
-from reportgen.assess import assess
-from reportgen.compare import (
+from reportgen.document import Document, DocumentMeta, Heading, ListBlock, Paragraph, Table
+from reportgen.documents.sensitivity import sensitivity_blocks
+from reportgen.narrate import explain
+from reportgen.narrate.compare import (
     METHODS,
     allows,
     compare,
@@ -22,9 +24,7 @@ from reportgen.compare import (
     comparison_table,
     disagreement_sentence,
 )
-from reportgen.document import Document, DocumentMeta, Heading, ListBlock, Paragraph, Table
-from reportgen.documents.sensitivity import sensitivity_blocks
-from reportgen.narrate import explain
+from reportgen.signals.assess import assess
 from tests.barometer_builders import barometer, indicator, m, override
 from tests.conftest import ROOT
 

@@ -118,7 +118,7 @@ def test_generator_reproduces_committed_files(tmp_path):
 
 
 def test_validates_with_reportgen():
-    from reportgen.pipeline import read_barometer
+    from reportgen.inputs import read_barometer
 
     barometer = read_barometer(FOLDER)
     assert barometer.config.municipality == "Danmark"

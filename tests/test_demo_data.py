@@ -2,7 +2,7 @@
 
 The first part reads the CSV files with the csv module and applies a small, independent
 implementation of the signal rules of data-format.md (contract v1), so the demo data is checked
-from outside the package. The last part checks the same verdicts against ``reportgen.assess``.
+from outside the package. The last part checks the same verdicts against ``reportgen.signals.assess``.
 """
 from __future__ import annotations
 
@@ -366,8 +366,8 @@ def test_several_committees_have_red_indicators_in_december_2009():
 
 def test_reportgen_assess_agrees():
     """reportgen's loader, validator and assess() give the colours computed above."""
-    from reportgen.assess import assess_history
-    from reportgen.pipeline import read_barometer
+    from reportgen.inputs import read_barometer
+    from reportgen.signals.assess import assess_history
 
     barometer = read_barometer(DEMO)
     assert len(barometer.indicators) == 33 and len(barometer.areas) == 6
@@ -400,8 +400,8 @@ def test_reportgen_assess_agrees():
 def test_reportgen_assess_at_each_update():
     """assess(barometer, U) for an earlier U gives the same colours as assess_history (Bilag 1 for a
     past round, `reportgen status --update 2009-05`)."""
-    from reportgen.assess import assess
-    from reportgen.pipeline import read_barometer
+    from reportgen.inputs import read_barometer
+    from reportgen.signals.assess import assess
 
     barometer = read_barometer(DEMO)
     for pos, update in enumerate(UPDATES):

@@ -6,7 +6,7 @@ import re
 import tomllib
 from importlib import metadata
 
-from reportgen.pack import DEPENDENCIES
+from reportgen.outputs.pack import DEPENDENCIES
 from tests.conftest import ROOT
 
 # Pinned, never imported by us: they decide the bytes of what matplotlib and WeasyPrint draw.

@@ -10,12 +10,12 @@ import pytest
 from lxml import html as lxml_html
 
 from reportgen import palette
-from reportgen.diff import UpdateOrderError, diff, diff_json
 from reportgen.document import Document, DocumentMeta, Heading, Paragraph, Table
 from reportgen.documents.changes import HEADING, changes_blocks
 from reportgen.errors import ReportgenError
+from reportgen.inputs import read_barometer
 from reportgen.narrate import danish as da
-from reportgen.pipeline import read_barometer
+from reportgen.narrate.diff import UpdateOrderError, diff, diff_json
 from reportgen.render.html import render_html
 from tests.barometer_builders import barometer, indicator, m, override
 from tests.conftest import DEMO, ROOT
@@ -100,7 +100,7 @@ def test_update_order_and_unknown_updates():
 
 
 def test_history_gives_the_same_diff(demo):
-    from reportgen.assess import assess_history
+    from reportgen.signals.assess import assess_history
 
     assert diff(demo, "2009-05", "2009-12", history=assess_history(demo)) == diff(demo, "2009-05", "2009-12")
 

@@ -95,7 +95,7 @@ SIGNER_NAME = "Anne Andersen"
 
 
 def sign_new_folder(folder: Path) -> None:
-    from reportgen.letters import PLACEHOLDER_NAME
+    from reportgen.documents.letters import PLACEHOLDER_NAME
 
     path = folder / SIGNER_FILE
     text = path.read_text(encoding="utf-8")

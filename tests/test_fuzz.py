@@ -12,10 +12,10 @@ from conftest import BASE_FILES, write_barometer
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reportgen.assess import assess_history
 from reportgen.errors import DataValidationError
-from reportgen.model import SIGNALS, Barometer
-from reportgen.pipeline import read_barometer
+from reportgen.inputs import read_barometer
+from reportgen.inputs.model import SIGNALS, Barometer
+from reportgen.signals.assess import assess_history
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 HEADER_M = "indicator,period,value,se,n,district,update\n"

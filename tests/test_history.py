@@ -5,9 +5,9 @@ import dataclasses
 
 import pytest
 
-from reportgen.assess import assess_history
-from reportgen.history import lifetime_facts, months_between
-from reportgen.model import Committee, Period
+from reportgen.inputs.model import Committee, Period
+from reportgen.signals.assess import assess_history
+from reportgen.signals.history import lifetime_facts, months_between
 from tests.barometer_builders import barometer, indicator, m
 
 UPDATES = ("2008-06", "2008-12", "2009-06", "2009-12")

@@ -13,12 +13,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from reportgen import init as init_module
 from reportgen.errors import ReportgenError
-from reportgen.export import cell_value, csv_bytes, neutralise_formula
-from reportgen.init import SCHEMA, TEMPLATE_FILE, init_barometer, workbook_bytes
-from reportgen.load import TABLES
-from reportgen.pipeline import read_barometer
+from reportgen.inputs import read_barometer
+from reportgen.inputs.load import TABLES
+from reportgen.outputs.export import cell_value, csv_bytes, neutralise_formula
+from reportgen.rounds import init as init_module
+from reportgen.rounds.init import SCHEMA, TEMPLATE_FILE, init_barometer, workbook_bytes
 from tests.conftest import ROOT
 
 
@@ -102,7 +102,7 @@ def test_check_asks_only_for_the_signature_then_passes_and_toml_is_commented_in_
 def test_letters_folder_points_to_the_guide_and_signs_with_a_placeholder(made):
     readme = (made / "letters" / "README.md").read_text(encoding="utf-8")
     assert "letters/README.md" in readme and "default.md" in readme
-    from reportgen.letters import PLACEHOLDER_NAME, load_settings, own_setting
+    from reportgen.documents.letters import PLACEHOLDER_NAME, load_settings, own_setting
 
     settings = load_settings(barometer_dir=made, project_dir=ROOT)
     assert settings.subject == "Opfølgning på sundhedsbarometret"

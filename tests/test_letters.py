@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from reportgen import letters
-from reportgen.assess import assess
 from reportgen.document import (
     Document,
     Figure,
@@ -19,11 +17,13 @@ from reportgen.document import (
     Signature,
     Table,
 )
+from reportgen.documents import letters
 from reportgen.documents.bilag2 import build_letters, committee_stems
 from reportgen.errors import ReportgenError, TemplateError
-from reportgen.model import Committee
+from reportgen.inputs import read_barometer
+from reportgen.inputs.model import Committee
 from reportgen.narrate import narrate
-from reportgen.pipeline import read_barometer
+from reportgen.signals.assess import assess
 from tests.conftest import DEMO, ROOT
 
 COMMITTEES = """\
@@ -66,7 +66,7 @@ NAMES = {"A1": "Andel beskæftigede", "A2": "Antal boliger i udsatte områder",
 
 
 class FakeChart:
-    """Stands in for reportgen.charts.Chart: name, svg, png, alt_text."""
+    """Stands in for reportgen.charts.draw.Chart: name, svg, png, alt_text."""
 
     def __init__(self, indicator_id: str):
         from tests.render_fixtures import SVG, make_png

@@ -15,10 +15,9 @@ import openpyxl
 import pytest
 from conftest import BASE_FILES
 
-from reportgen import load
 from reportgen.errors import DataValidationError
-from reportgen.model import Barometer
-from reportgen.pipeline import read_barometer
+from reportgen.inputs import load, read_barometer
+from reportgen.inputs.model import Barometer
 
 CSV_NAMES = [name for name in BASE_FILES if name.endswith(".csv")]
 

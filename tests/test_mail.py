@@ -15,12 +15,13 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from conftest import BASE_FILES, DEMO, write_barometer
 from typer.testing import CliRunner
 
-from reportgen import letters, mail
 from reportgen.cli import app
+from reportgen.documents import letters
 from reportgen.errors import DataValidationError
-from reportgen.pipeline import build, read_barometer
-from reportgen.validate import parse_emails
-from reportgen.writer import OutputWriter
+from reportgen.inputs.validate import parse_emails
+from reportgen.outputs.writer import OutputWriter
+from reportgen.rounds import mail
+from reportgen.rounds.pipeline import build, read_barometer
 
 SENDER_TOML = """\
     [brev]

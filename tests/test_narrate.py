@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reportgen.assess import IndicatorResult, assess
-from reportgen.model import Period
+from reportgen.inputs.model import Period
 from reportgen.narrate import danish as da
 from reportgen.narrate import explain, narrate
+from reportgen.signals.assess import IndicatorResult, assess
 from tests.barometer_builders import barometer, employment_seed, indicator, m, override
 
 U1, U2, U3 = "2008-06", "2008-12", "2009-06"

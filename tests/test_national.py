@@ -10,10 +10,10 @@ from barometer_builders import barometer, indicator, m
 from conftest import ROOT
 from typer.testing import CliRunner
 
-from reportgen import national
-from reportgen.assess import assess
 from reportgen.cli import app
 from reportgen.errors import ReportgenError
+from reportgen.rounds import national
+from reportgen.signals.assess import assess
 
 U1, U2, U3 = "2008-06", "2008-12", "2009-06"
 

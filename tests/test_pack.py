@@ -8,7 +8,7 @@ import zipfile
 
 import pikepdf
 
-from reportgen.pack import PackPart, build_manifest, build_pack_pdf, build_zip, toc_entries
+from reportgen.outputs.pack import PackPart, build_manifest, build_pack_pdf, build_zip, toc_entries
 
 
 def blank_pdf(pages: int) -> bytes:
@@ -84,11 +84,11 @@ def test_manifest_lists_inputs_relative_and_outputs_with_hashes(tmp_path):
 
 def test_contents_say_whose_page_numbers_they_give():
     """The parts keep their own 'Side 1 af 25' footers; the contents page says its numbers are the pack's."""
-    from reportgen.assess import assess
     from reportgen.document import Table
     from reportgen.documents.front import build_front
-    from reportgen.pack import TocEntry
-    from reportgen.pipeline import read_barometer
+    from reportgen.inputs import read_barometer
+    from reportgen.outputs.pack import TocEntry
+    from reportgen.signals.assess import assess
     from tests.conftest import DEMO
 
     barometer = read_barometer(DEMO)
@@ -99,11 +99,11 @@ def test_contents_say_whose_page_numbers_they_give():
 
 
 def test_cover_lead_names_only_the_parts_the_pack_holds():
-    from reportgen.assess import assess
     from reportgen.document import Paragraph
     from reportgen.documents.front import build_front
-    from reportgen.pack import TocEntry
-    from reportgen.pipeline import read_barometer
+    from reportgen.inputs import read_barometer
+    from reportgen.outputs.pack import TocEntry
+    from reportgen.signals.assess import assess
     from tests.conftest import DEMO
 
     barometer = read_barometer(DEMO)

@@ -10,7 +10,7 @@ import pytest
 from fontTools.ttLib import TTFont
 
 from reportgen import palette
-from reportgen.model import SIGNALS
+from reportgen.inputs.model import SIGNALS
 from reportgen.narrate import danish
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import weakref
 
 import pytest
 
-from reportgen import parallel
-from reportgen.parallel import Workers, run_all
+from reportgen.rounds import parallel
+from reportgen.rounds.parallel import Workers, run_all
 
 
 def _square(x: int) -> int:
@@ -104,7 +104,7 @@ def test_a_job_collects_first_once_the_process_has_grown_past_the_limit(monkeypa
 
 _STOP_WHILE_SENDING = """
 import time
-from reportgen.parallel import Workers
+from reportgen.rounds.parallel import Workers
 
 def big(i):
     time.sleep(0.01 * (i % 3))

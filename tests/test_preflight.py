@@ -1,6 +1,6 @@
 """`check` refuses what `build` refuses, and `build` refuses it before drawing a single chart:
 letter and advice texts rendered against the data, the signature, a barometer's own templates and
-print.css, the district map (reportgen/preflight.py)."""
+print.css, the district map (reportgen/rounds/preflight.py)."""
 from __future__ import annotations
 
 import json
@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from reportgen import pipeline, preflight
 from reportgen.errors import ReportgenError, TemplateError
+from reportgen.rounds import pipeline, preflight
 from tests.conftest import BASE_FILES
 from tests.test_check_cli import run_check
 
@@ -147,7 +147,7 @@ def test_every_text_check_has_a_label():
 
 def test_a_new_text_is_one_line_in_the_registry(make_barometer, monkeypatch):
     """What a helper adding letters/case.md does: one entry whose failure check then reports."""
-    from reportgen import letters
+    from reportgen.documents import letters
 
     def case(s: preflight.Subject):
         source = letters.find_text("case.md", barometer_dir=s.barometer.folder, project_dir=s.project_dir)

@@ -12,15 +12,15 @@ import pikepdf
 import pytest
 from docx import Document as DocxDocument
 
-from reportgen.assess import assess_history
-from reportgen.diff import diff
 from reportgen.document import ListBlock, Note, Paragraph
 from reportgen.documents.press import QUOTE_PLACEHOLDER, build_press, check_press_text, newsworthy
 from reportgen.errors import TemplateError
 from reportgen.narrate import narrate
-from reportgen.pipeline import build, read_barometer
+from reportgen.narrate.diff import diff
 from reportgen.render.docx import render_docx
 from reportgen.render.pdf import render_pdf
+from reportgen.rounds.pipeline import build, read_barometer
+from reportgen.signals.assess import assess_history
 from tests.conftest import DEMO, ROOT
 
 # Words that would betray English or a missing value in a Danish document.

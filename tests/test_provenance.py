@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from reportgen.assess import assess
 from reportgen.narrate import explain
-from reportgen.status import status_json
+from reportgen.narrate.status import status_json
+from reportgen.signals.assess import assess
 from tests.barometer_builders import barometer, indicator, m, override
 from tests.conftest import ROOT
 

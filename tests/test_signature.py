@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from docx import Document as DocxDocument
 
-from reportgen.pipeline import build
+from reportgen.rounds.pipeline import build
 from tests.conftest import BASE_FILES, ROOT
 from tests.test_letters import FIXTURE
 

@@ -11,17 +11,19 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from reportgen import palette, pipeline
-from reportgen.assess import assess_history
+from reportgen import palette
+from reportgen.charts.cache import ChartSet
 from reportgen.errors import ReportgenError
 from reportgen.narrate import narrate
+from reportgen.outputs.site import build_site
 from reportgen.render.site import FONT_DIR
-from reportgen.site import build_site
+from reportgen.rounds import pipeline
+from reportgen.signals.assess import assess_history
 from tests.conftest import BASE_FILES, DEMO, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 DOWNLOADS = {"Bilag 1 (PDF)": "../bilag1.pdf", "Bilag 1 (Word)": "../bilag1.docx"}
-NO_CHARTS = pipeline.ChartSet(overview=None, trends={}, maps={})
+NO_CHARTS = ChartSet(overview=None, trends={}, maps={})
 
 
 def _site(folder: Path, update_id: str | None = None, charts=None, **kwargs) -> tuple[tuple, dict]:

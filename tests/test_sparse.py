@@ -11,9 +11,10 @@ import pytest
 from docx import Document as DocxDocument
 from PIL import Image
 
-from reportgen import assess, charts
-from reportgen.model import Period
-from reportgen.pipeline import build, chart_specs, read_barometer
+from reportgen.charts import draw as charts
+from reportgen.inputs.model import Period
+from reportgen.rounds.pipeline import build, chart_specs, read_barometer
+from reportgen.signals import assess
 from tests.barometer_builders import SPARSE_FILES
 from tests.conftest import write_barometer
 

@@ -6,8 +6,8 @@ import os
 import subprocess
 import sys
 
-from reportgen.assess import assess
-from reportgen.status import signal_label, status_json, status_table
+from reportgen.narrate.status import signal_label, status_json, status_table
+from reportgen.signals.assess import assess
 from tests.barometer_builders import barometer, employment_seed, indicator, m
 from tests.conftest import DEMO, ROOT
 

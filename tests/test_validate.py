@@ -10,9 +10,9 @@ import pytest
 from conftest import BASE_FILES
 
 from reportgen.errors import DataValidationError
-from reportgen.model import Period
-from reportgen.pipeline import read_barometer
-from reportgen.validate import parse_number
+from reportgen.inputs import read_barometer
+from reportgen.inputs.model import Period
+from reportgen.inputs.validate import parse_number
 
 A1 = "A1,A,Andel beskæftigede,yes,percent,up,1,previous,0,,,,,BIU,Danmarks Statistik,no"
 B1 = "B1,B,Karaktergab,yes,value,down,2,previous,0,,,,,BUU,Undervisningsministeriet,no"

@@ -14,7 +14,7 @@ import docx
 import pytest
 from web_helpers import BEARER, csrf_of, logged_in, make_client, make_workspace, workbook
 
-from reportgen.status import status_json
+from reportgen.narrate.status import status_json
 
 BAD_CELL = {"measurements.csv": """\
     indicator,period,value,se,n,district,update
@@ -54,8 +54,8 @@ def test_pages_render_in_danish_without_script(client):
 
 
 def test_status_page_and_api_come_from_the_status_json(client, ws):
-    from reportgen.assess import assess
-    from reportgen.pipeline import read_barometer
+    from reportgen.inputs import read_barometer
+    from reportgen.signals.assess import assess
 
     b = read_barometer(ws / "testrup")
     expected = status_json(b, assess(b, "2008-12"))
@@ -255,7 +255,7 @@ def test_changed_letter_sentence_reaches_the_docx_in_pack_zip(client, ws):
 def test_a_build_waits_while_a_pdf_is_rendered_in_the_server(ws, monkeypatch):
     """A build forks its workers; it must not do so while another thread is inside WeasyPrint (a
     PDF preview), so it waits for the renderers' lock and says so, then runs."""
-    from reportgen import pipeline
+    from reportgen.rounds import pipeline
     from reportgen.web import texts
 
     ran = []
@@ -282,7 +282,7 @@ def test_a_build_waits_while_a_pdf_is_rendered_in_the_server(ws, monkeypatch):
 def test_second_build_is_409_while_one_runs_and_data_cannot_change_meanwhile(ws, monkeypatch):
     import threading
 
-    from reportgen import pipeline
+    from reportgen.rounds import pipeline
 
     release = threading.Event()
     seen = []
@@ -437,8 +437,8 @@ def test_the_warm_up_at_server_start_leaves_the_pdf_preview_nothing_to_prepare(w
     again. A barometer that cannot be built is skipped, and the warm-up never raises."""
     import subprocess as sp
 
-    from reportgen import assess
     from reportgen.render import pdf
+    from reportgen.signals import assess
     from reportgen.web import texts, warmup
     from reportgen.web.workspace import Workspace
 

@@ -1,4 +1,4 @@
-"""The workbench's "Send brevene" page (reportgen.mail unchanged): the plan, the drafts, and sending to a
+"""The workbench's "Send brevene" page (reportgen.rounds.mail unchanged): the plan, the drafts, and sending to a
 real SMTP server on loopback, never twice; editable press/annual/mail texts; `check` on the barometer page."""
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 from test_mail import FILES, Handler, LoopbackController
 from web_helpers import BASE, BEARER, TOKEN, logged_in, make_workspace, running_server
 
-from reportgen import mail
+from reportgen.rounds import mail
 from reportgen.web import security as sec
 from reportgen.web.app import create_app
 from reportgen.web.security import Security
@@ -205,7 +205,7 @@ def test_every_problem_is_listed_before_anything_goes(ws, smtp):
     r = client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json={"send": True})
     assert r.status_code == 422 and any("[afsender]" in p for p in r.json()["problems"])
     assert not any("kør reportgen" in p for p in r.json()["problems"])
-    # The CLI still says its command: the same problem from reportgen.mail, worded by each caller.
+    # The CLI still says its command: the same problem from reportgen.rounds.mail, worded by each caller.
     plan = mail.plan_mail(root / "testrup", out_root=root / ".workbench" / "builds" / build_id / "out")
     rebuild = next(i for i in plan.problems if isinstance(i, mail.MailIssue))
     assert rebuild.hint == mail.REBUILD and str(rebuild).endswith(f"kør reportgen build {root / 'testrup'} "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from reportgen.errors import BuildLockedError, ReportgenError
-from reportgen.writer import OutputWriter, safe_stem, slug
+from reportgen.outputs.writer import OutputWriter, safe_stem, slug
 
 
 def test_publish_replaces_previous_output_only_when_complete(tmp_path):

@@ -10,10 +10,10 @@ import zipfile
 import openpyxl
 import pytest
 
-from reportgen.assess import assess_history
-from reportgen.export import FORMULA_STARTS
-from reportgen.pipeline import read_barometer
-from reportgen.xlsx_export import workbook_bytes
+from reportgen.inputs import read_barometer
+from reportgen.outputs.export import FORMULA_STARTS
+from reportgen.outputs.xlsx_export import workbook_bytes
+from reportgen.signals.assess import assess_history
 from tests.conftest import BASE_FILES, DEMO, ROOT
 
 SHEETS = ["Om", "Farveoversigt", "Målinger", "Indikatorsignaler", "Områdesignaler", "Distriktsignaler"]

@@ -11,17 +11,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import letters
-from ..assess import Assessment, DistrictResult, IndicatorResult, compare_figures
-from ..diff import diff
 from ..document import Block, Cell, Document, DocumentMeta, Heading, ListBlock, PageBreak, Paragraph, Run, Table
 from ..errors import ReportgenError
-from ..history import area_history
-from ..model import Barometer, Indicator, Measurement, Update
+from ..inputs.model import Barometer, Indicator, Measurement, Update
 from ..narrate import Narrative, explain_area, narrate
 from ..narrate import danish as da
+from ..narrate.diff import diff
 from ..narrate.sentences import development_sentence, subject
-from . import common
+from ..signals.assess import Assessment, DistrictResult, IndicatorResult, compare_figures
+from ..signals.history import area_history
+from . import common, letters
 from .bilag1 import data_section, method_section
 from .bilag2 import initiative_list
 from .bilag3 import NameList, history_grid
@@ -225,7 +224,7 @@ def framing_blocks(barometer: Barometer, y: Year, *, project_dir: Path) -> tuple
 def check_annual_text(barometer: Barometer, *, project_dir: Path) -> None:
     """Render annual.md for the year of the barometer's latest update, as ``reportgen annual``
     would; raises TemplateError naming ``letters/annual.md:<line>`` (for ``reportgen check``)."""
-    from ..assess import assess_history
+    from ..signals.assess import assess_history
 
     history = assess_history(barometer)
     framing_blocks(barometer, year_of(barometer, history, barometer.latest_update.date.year),

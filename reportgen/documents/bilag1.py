@@ -4,12 +4,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..assess import Assessment
 from ..document import Block, Cell, Document, Heading, ListBlock, Note, PageBreak, Paragraph, Run, Table
-from ..history import age_summaries, data_age
-from ..model import Barometer, Indicator
+from ..inputs.model import Barometer, Indicator
 from ..narrate import Narrative
 from ..narrate import danish as da
+from ..signals.assess import Assessment
+from ..signals.history import age_summaries, data_age
 from . import common
 from .bilag2 import initiative_list
 from .bilag3 import months_text

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import letters, palette
-from ..assess import Assessment
+from .. import palette
 from ..document import Block, Cell, Document, DocumentMeta, Figure, ListBlock, Run, Signature, Table
 from ..errors import ReportgenError
-from ..model import Barometer, Committee, Indicator, Initiative, NoLetter, Update, letter_split
+from ..inputs.model import Barometer, Committee, Indicator, Initiative, NoLetter, Update, letter_split
+from ..names import safe_stem
 from ..narrate import Narrative
 from ..narrate import danish as da
-from ..writer import safe_stem
-from . import common
+from ..signals.assess import Assessment
+from . import common, letters
 from .common import ChartLike
 
 LABEL = "Bilag 2"
@@ -168,7 +168,7 @@ def frame_context(
     barometer: Barometer, update: Update, committee: Committee, settings: letters.LetterSettings
 ) -> dict[str, Any]:
     """The variables about the letter's frame (committee, barometer, update) that need no signals;
-    the letters and the e-mail text that carries them (reportgen/mail.py) share them."""
+    the letters and the e-mail text that carries them (reportgen/rounds/mail.py) share them."""
     config = barometer.config
     owner = _committee_or_none(barometer, config.owner)
     return {

@@ -5,14 +5,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .. import letters
-from ..assess import Assessment
 from ..document import Block, Cell, Document, Heading, Paragraph, Run, Table
-from ..history import AgeSummary, AreaHistory, LifetimeFacts, lifetime_facts
-from ..model import Barometer, Indicator
+from ..inputs.model import Barometer, Indicator
 from ..narrate import Narrative
 from ..narrate import danish as da
-from . import common
+from ..signals.assess import Assessment
+from ..signals.history import AgeSummary, AreaHistory, LifetimeFacts, lifetime_facts
+from . import common, letters
 from .common import ChartLike
 
 LABEL = "Bilag 3"

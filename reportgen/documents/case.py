@@ -8,14 +8,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .. import letters
-from ..assess import Assessment, IndicatorResult
 from ..document import Block, Document, Heading, Paragraph, Signature
-from ..history import LifetimeFacts, lifetime_facts
-from ..model import Barometer, Indicator
+from ..inputs.model import Barometer, Indicator
 from ..narrate import IndicatorText, Narrative
 from ..narrate import danish as da
-from . import bilag1, bilag2, bilag3, common
+from ..signals.assess import Assessment, IndicatorResult
+from ..signals.history import LifetimeFacts, lifetime_facts
+from . import bilag1, bilag2, bilag3, common, letters
 
 LABEL = "Indstilling"
 SLUG = "sag"
@@ -190,8 +189,8 @@ def level_sentence(ind: Indicator, r: IndicatorResult) -> str | None:
 def render_case_text(barometer: Barometer, *, project_dir: Path, update_id: str | None = None) -> Document:
     """The case of one update (default: the latest) without a build: for ``reportgen check``, which
     reports a faulty ``letters/case.md`` (TemplateError naming file and line) before any build."""
-    from ..assess import assess_history
     from ..narrate import narrate
+    from ..signals.assess import assess_history
 
     history = assess_history(barometer)
     update = barometer.update(update_id) if update_id else barometer.latest_update

@@ -1,10 +1,10 @@
 """Bilag 1's section "Ændringer siden sidste opdatering", built from a diff of two updates."""
 from __future__ import annotations
 
-from ..diff import Diff, area_signal, grouped_changes
 from ..document import Block, Cell, Heading, Paragraph, Table
-from ..model import Barometer
+from ..inputs.model import Barometer
 from ..narrate import danish as da
+from ..narrate.diff import Diff, area_signal, grouped_changes
 from . import common
 
 HEADING = "Ændringer siden sidste opdatering"

@@ -6,15 +6,15 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from .. import palette
-from ..assess import IndicatorResult
 from ..document import Cell, DocumentMeta, Figure
-from ..model import Barometer, Decision, Indicator, Period, Signal, Update
+from ..inputs.model import Barometer, Decision, Indicator, Period, Signal, Update
+from ..names import slug
 from ..narrate import danish as da
-from ..writer import slug
+from ..signals.assess import IndicatorResult
 
 
 class ChartLike(Protocol):
-    """What a document needs of a chart (reportgen.charts.Chart) to place it as a figure."""
+    """What a document needs of a chart (reportgen.charts.draw.Chart) to place it as a figure."""
 
     name: str
     svg: bytes

@@ -1,10 +1,10 @@
 """Cover and contents page of pack.pdf, with the pack's own page numbers."""
 from __future__ import annotations
 
-from ..assess import Assessment
 from ..document import Cell, Document, Heading, PageBreak, Paragraph, Table
-from ..model import Barometer
+from ..inputs.model import Barometer
 from ..narrate import danish as da
+from ..signals.assess import Assessment
 from . import bilag1, bilag2, bilag3, case, common
 from .bilag1 import overview_table
 

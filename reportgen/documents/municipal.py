@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from ..assess import Assessment
 from ..document import Block, Cell, Document, DocumentMeta, Heading, Paragraph, Run, Table
-from ..model import Barometer, District, Signal
+from ..inputs.model import Barometer, District, Signal
 from ..narrate import Narrative
 from ..narrate import danish as da
+from ..signals.assess import Assessment
 from . import common
 from .bilag1 import explanations, indicator_table, overview_table
 

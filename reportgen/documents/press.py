@@ -10,15 +10,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import letters
-from ..assess import Assessment
-from ..diff import Diff, diff
 from ..document import Block, Document, DocumentMeta, ListBlock, Note, Run
-from ..history import rank
-from ..model import Barometer, Signal
+from ..inputs.model import Barometer, Signal
 from ..narrate import Narrative, narrate
 from ..narrate import danish as da
-from . import common
+from ..narrate.diff import Diff, diff
+from ..signals.assess import Assessment
+from ..signals.history import rank
+from . import common, letters
 from .changes import area_sentence, indicator_sentence
 
 LABEL = "Pressemeddelelse"
@@ -278,7 +277,7 @@ def _meta(barometer: Barometer, assessment: Assessment, item: NewsItem) -> Docum
 def check_press_text(barometer: Barometer, *, project_dir: Path) -> None:
     """Render press.md and letters.toml's ``[presse]`` for the barometer's latest update, as a build
     would; raises TemplateError naming ``letters/press.md:<line>`` (for ``reportgen check``)."""
-    from ..assess import assess_history
+    from ..signals.assess import assess_history
 
     history = assess_history(barometer)
     assessment = history[-1]

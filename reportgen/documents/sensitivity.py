@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..compare import METHOD_DESCRIPTION, METHOD_LABEL, Comparison, IndicatorComparison, disagreement_sentence
 from ..document import Block, Cell, Heading, ListBlock, Paragraph, Run, Table
-from ..model import Barometer
+from ..inputs.model import Barometer
 from ..narrate import danish as da
+from ..narrate.compare import METHOD_DESCRIPTION, METHOD_LABEL, Comparison, IndicatorComparison, disagreement_sentence
 from . import common
 
 ANCHOR = "metodefoelsomhed"

@@ -1,4 +1,4 @@
-"""Danish sentences from an assessment. ``danish`` holds every number/date format and plural."""
+"""Danish from the signals: why each colour, what changed (diff), every method side by side (compare), status."""
 from __future__ import annotations
 
 from .sentences import (

@@ -7,7 +7,7 @@ import math
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal as _babel_decimal
 
-from ..model import Period, Signal
+from ..inputs.model import Period, Signal
 
 LOCALE = "da_DK"
 

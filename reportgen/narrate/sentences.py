@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..assess import AreaResult, Assessment, DistrictResult, IndicatorResult
-from ..model import Barometer, Indicator
+from ..inputs.model import Barometer, Indicator
+from ..signals.assess import AreaResult, Assessment, DistrictResult, IndicatorResult
 from . import danish as da
 
 

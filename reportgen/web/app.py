@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from .. import PROJECT_DIR
 from ..errors import DataValidationError, ReportgenError
-from ..mail import SmtpSettings
-from ..pipeline import PROJECT_DIR
+from ..rounds.mail import SmtpSettings
 from .builds import Builds
 from .http import LoginRequired, Web, is_api, page, redirect
 from .security import BodyTooLarge, Guard, Security, authenticate

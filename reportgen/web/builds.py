@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ReportgenError
-from ..writer import atomic_write
+from ..outputs.writer import atomic_write
 from . import texts, warmup
 from .workspace import Busy, NotFound, Workspace
 
@@ -83,7 +83,7 @@ class Builds:
         return build_id
 
     def _run(self, build_id: str, folder: Path, update: str | None) -> None:
-        from ..pipeline import build
+        from ..rounds.pipeline import build
 
         info = self._live[build_id]
         place = self.root / build_id

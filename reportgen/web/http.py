@@ -9,10 +9,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from .. import palette
-from ..mail import SmtpSettings
+from .. import PROJECT_DIR, palette
 from ..narrate import danish as da
-from ..pipeline import PROJECT_DIR
+from ..rounds.mail import SmtpSettings
 from ..templating import make_environment
 from .builds import Builds
 from .security import CSRF_FIELD, CSRF_HEADER, FORMS_KEY, Auth, Security, authenticate, csrf_ok

@@ -130,7 +130,7 @@ def load_users(path: Path) -> dict[str, UserRecord]:
 
 def add_user(path: Path, name: str, password: str, role: str) -> None:
     """Add or replace user ``name`` in users.toml (created if missing), storing only a password hash."""
-    from ..writer import atomic_write
+    from ..outputs.writer import atomic_write
 
     if not USER_NAME.match(name):
         raise ConfigError(f'brugernavnet "{name}" må kun have bogstaverne a-z, tal, punktum, - og _')

@@ -1,4 +1,4 @@
-"""Sending a finished build's letters from the workbench, through ``reportgen.mail`` unchanged.
+"""Sending a finished build's letters from the workbench, through ``reportgen.rounds.mail`` unchanged.
 
 A workbench build writes ``.workbench/builds/<build>/out/<update>/`` (what ``reportgen build --out``
 writes), so ``mail.plan_mail(folder, out_root=<build>/out, update_id=<update>)`` reads it as the
@@ -17,15 +17,15 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import mail
 from ..errors import DataValidationError, Issue, ReportgenError
+from ..rounds import mail
 from .builds import Builds
 from .workspace import Busy, NotFound, Workspace
 
 log = logging.getLogger(__name__)
 
 MAIL_STATE = "mail"
-# reportgen.mail's lines and problems name the CLI's commands; the page names its own buttons.
+# reportgen.rounds.mail's lines and problems name the CLI's commands; the page names its own buttons.
 WORDING = mail.Wording(held="sendes kun igen med »Send igen«", resend="brug »Send igen« nedenfor",
                        retry="hvad der mangler, står ovenfor. Send resten med knappen nedenfor.")
 REMEDIES = {mail.BUILD: "byg opdateringen igen", mail.REBUILD: "byg opdateringen igen"}

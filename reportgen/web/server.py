@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..mail import SmtpSettings
+from ..rounds.mail import SmtpSettings
 from .security import Security, is_loopback, load_users
 
 _TOKEN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*")

@@ -1,5 +1,5 @@
 """Editing a barometer's letter and advice texts: copy-on-write into its own ``letters/``, previewed
-with the letters machinery (reportgen/letters.py) before anything is saved, and optimistic
+with the letters machinery (reportgen/documents/letters.py) before anything is saved, and optimistic
 concurrency (a save names the hash of the text it started from)."""
 from __future__ import annotations
 
@@ -10,16 +10,16 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from .. import letters
+from ..documents import letters
 from ..errors import ReportgenError, TemplateError
-from ..writer import atomic_write
+from ..outputs.writer import atomic_write
 from .workspace import NotFound, Workspace, sha256
 
 ADVICE = "advice.md"
 CASE = "case.md"  # the committee case (reportgen/documents/case.py), where this reportgen has it
 PRESS = "press.md"  # the press release (reportgen/documents/press.py)
 ANNUAL = "annual.md"  # the annual report's framing text (reportgen/documents/annual.py)
-MAIL = "mail.md"  # the e-mail that carries the letters (reportgen/mail.py); previewed as the e-mail, no PDF
+MAIL = "mail.md"  # the e-mail that carries the letters (reportgen/rounds/mail.py); previewed as the e-mail, no PDF
 _LINE = re.compile(r":(\d+): ")
 # One PDF preview at a time in the server process: WeasyPrint's renders share one font
 # configuration (render.pdf._setup), and two at once on a small server only slow both down.
@@ -137,9 +137,9 @@ def _staged(ws: Workspace, barometer_id: str, name: str, text: str):
 def _document(ws: Workspace, barometer_id: str, name: str, text: str):
     """The document ``text`` belongs to, at the latest update, built by the document builders with
     ``text`` in place of the file (see ``_staged``). Raises TemplateError."""
-    from ..assess import assess_history
     from ..documents.bilag2 import build_letters
     from ..narrate import narrate
+    from ..signals.assess import assess_history
 
     name = _checked(ws, barometer_id, name)
     history = ws.derived(barometer_id, "history", assess_history)
@@ -171,9 +171,9 @@ def _document(ws: Workspace, barometer_id: str, name: str, text: str):
 
 def _mail_preview(ws: Workspace, barometer_id: str, text: str) -> Preview:
     """The e-mail to the first committee that gets a letter, as ``reportgen send`` renders it
-    (reportgen.mail.render_mail_body with the barometer's own sender), in HTML."""
-    from .. import mail
+    (reportgen.rounds.mail.render_mail_body with the barometer's own sender), in HTML."""
     from ..documents.bilag2 import addressees, subject_line
+    from ..rounds import mail
 
     with _staged(ws, barometer_id, MAIL, text) as b:
         receivers = addressees(b)[0]
@@ -212,7 +212,7 @@ def preview(ws: Workspace, barometer_id: str, name: str, text: str) -> Preview:
 
 def preview_pdf(ws: Workspace, barometer_id: str, name: str, text: str) -> tuple[bytes | None, Preview]:
     """The document as the build's PDF renderer makes it (one letter), or the template error."""
-    from ..pipeline import render_one
+    from ..rounds.pipeline import render_one
 
     if name == MAIL:
         return None, Preview(None, "e-mailen er ikke en PDF; brug Forhåndsvis", None)

@@ -29,7 +29,7 @@ def warm_up(ws: Workspace) -> None:
     own), then render the first valid barometer's default letter once as its preview would (which
     assesses its history, cached by ``ws.derived`` until its files change). Never raises: a
     barometer that cannot be built is skipped, and a failure only means the first preview pays."""
-    from .. import letters
+    from ..documents import letters
     from ..render import pdf
     from . import texts
 

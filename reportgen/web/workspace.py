@@ -22,10 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import PROJECT_DIR
 from ..errors import DataValidationError, ReportgenError
-from ..load import TABLES, TOML_FILE, WORKBOOK_FILE
-from ..pipeline import PROJECT_DIR, read_barometer
-from ..writer import atomic_write
+from ..inputs import read_barometer
+from ..inputs.load import TABLES, TOML_FILE, WORKBOOK_FILE
+from ..outputs.writer import atomic_write
 from .audit import AuditLog
 
 log = logging.getLogger(__name__)
@@ -207,7 +208,7 @@ class Workspace:
 
     def _set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
                       who: str) -> dict[str, str]:
-        from ..load import load_folder
+        from ..inputs.load import load_folder
 
         folder = self.folder(barometer_id)
         raw = load_folder(folder)
@@ -305,7 +306,7 @@ def _sheet_names(workbook: bytes) -> list[str]:
     """The sheet names of an uploaded workbook, read only after the loader's ZIP checks pass."""
     import tempfile
 
-    from ..load import check_zip
+    from ..inputs.load import check_zip
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / WORKBOOK_FILE
@@ -326,7 +327,7 @@ def _sheet_names(workbook: bytes) -> list[str]:
 
 def problems(folder: Path, issues) -> list[Problem]:
     """Issues split into the problem table's columns, with the offending cell's value looked up."""
-    from ..load import load_folder
+    from ..inputs.load import load_folder
 
     raw = load_folder(folder)
     by_label = {t.file: t for t in raw.tables.values()}

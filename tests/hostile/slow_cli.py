@@ -6,8 +6,8 @@ import os
 import sys
 import time
 
-from reportgen import writer
 from reportgen.cli import main
+from reportgen.outputs import writer
 
 DELAY = float(os.environ.get("REPORTGEN_TEST_WRITE_DELAY", "0.3"))
 _write = writer.OutputWriter.write

@@ -18,8 +18,8 @@ import pytest
 from hostile_corpus import ROOT, base, run_cli, tree_hashes, write_barometer
 from test_hostile_data import run_in_process
 
-from reportgen import writer
 from reportgen.errors import RenderError
+from reportgen.outputs import writer
 
 SLOW_CLI = Path(__file__).with_name("slow_cli.py")
 INTERRUPTED = "Afbrudt. Tidligere output er urørt."

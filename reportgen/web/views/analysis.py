@@ -7,7 +7,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ...model import Period
+from ...inputs.model import Period
 from ...narrate import danish as da
 from ..http import Web, json_or_page, require, web
 from ..workspace import NotFound
@@ -22,7 +22,7 @@ def _update(b, update: str | None, *, default: str) -> str:
 
 
 def compare_data(w: Web, barometer_id: str, update: str | None) -> dict[str, Any]:
-    from ...compare import METHOD_LABEL, compare, comparison_json
+    from ...narrate.compare import METHOD_LABEL, compare, comparison_json
 
     b = w.ws.barometer(barometer_id)
     update = _update(b, update, default=b.latest_update.id)
@@ -39,7 +39,7 @@ async def compare_page(request: Request) -> Response:
 
 
 def diff_data(w: Web, barometer_id: str, from_id: str | None, to_id: str | None) -> dict[str, Any]:
-    from ...diff import diff, diff_json
+    from ...narrate.diff import diff, diff_json
 
     b = w.ws.barometer(barometer_id)
     known = [u.id for u in b.updates]

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ...errors import DataValidationError
-from ...model import Period
+from ...inputs.model import Period
 from ...narrate import danish as da
 from ..http import Web, json_or_page, page, require, web
 from ..workspace import NotFound, problems
@@ -37,7 +37,7 @@ def check_data(w: Web, barometer_id: str, barometer) -> dict[str, Any]:
     shows it: ``{"ok", "problems", "signer"}``."""
     from ...document import Signature
     from ...errors import ReportgenError
-    from ...preflight import PreflightError, check_folder
+    from ...rounds.preflight import PreflightError, check_folder
 
     folder = w.ws.folder(barometer_id)
     key = tuple(sorted((p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
@@ -88,8 +88,8 @@ async def barometer(request: Request) -> Response:
 
 def status_data(w: Web, barometer_id: str, update: str | None) -> dict[str, Any]:
     """The `status --json` document of an update, and the same figures laid out for the page."""
-    from ...assess import assess
-    from ...status import status_json
+    from ...narrate.status import status_json
+    from ...signals.assess import assess
 
     info = w.ws.info(barometer_id)
     b = w.ws.barometer(barometer_id)

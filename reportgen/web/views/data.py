@@ -9,7 +9,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ...model import SIGNALS
+from ...inputs.model import SIGNALS
 from ...narrate import danish as da
 from ..http import Web, change, field, is_api, page, redirect, require, web
 from ..workspace import Problem, Rejected

@@ -1,4 +1,4 @@
-"""The "Send brevene" page of a finished build: the plan, the drafts, and the send (reportgen.mail)."""
+"""The "Send brevene" page of a finished build: the plan, the drafts, and the send (reportgen.rounds.mail)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +12,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ... import mail
 from ...narrate import danish as da
+from ...rounds import mail
 from ..http import Web, change, field, is_api, page, require, web
 from ..sending import WORDING, NotReady, Planned
 

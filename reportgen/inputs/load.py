@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from .errors import Issue
+from ..errors import Issue
 
 TOML_FILE = "barometer.toml"
 WORKBOOK_FILE = "barometer.xlsx"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePath
 from typing import Any, TypeVar
 
-from .errors import DataValidationError, Issue
+from ..errors import DataValidationError, Issue
 from .load import TOML_FILE, RawBarometer, RawRow, RawTable
 from .model import (
     AGGREGATIONS,

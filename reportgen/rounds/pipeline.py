@@ -9,45 +9,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ReportgenError
-from .model import Barometer
+from .. import PROJECT_DIR
+from ..charts.cache import ChartSet
+from ..inputs import read_barometer, resolve_update
+from ..inputs.model import Barometer
 from .parallel import _Done
 
 log = logging.getLogger(__name__)
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 RENDER_VERSION = "1"
 
 Progress = Callable[[str, int, int], None]
-
-
-def read_barometer(folder: Path) -> Barometer:
-    """Load and validate a barometer folder; raises DataValidationError listing every problem."""
-    from . import load, validate
-
-    raw = load.load_folder(Path(folder))
-    return validate.validate(raw)
-
-
-def resolve_update(barometer: Barometer, update_id: str | None) -> str:
-    if update_id is None:
-        return barometer.latest_update.id
-    if update_id not in {u.id for u in barometer.updates}:
-        known = ", ".join(u.id for u in barometer.updates)
-        raise ReportgenError(f'opdateringen "{update_id}" findes ikke i updates.csv (kendte: {known})')
-    return update_id
-
-
-@dataclass(frozen=True)
-class ChartSet:
-    """Every chart of one build, by role; names are unique file stems."""
-
-    overview: object
-    trends: dict[str, object]
-    maps: dict[str, object]
-
-    def all(self) -> list[object]:
-        return [c for c in (self.overview, *self.trends.values(), *self.maps.values()) if c is not None]
 
 
 @dataclass
@@ -69,8 +41,8 @@ class BuildResult:
 def chart_specs(barometer: Barometer, assessment) -> dict[tuple[str, str], object]:
     """What to draw, by role: ("trend", id) for every indicator, ("map", id) per district
     indicator, ("overview", "") for the areas."""
-    from . import chartcache as charts  # specs and cache only: matplotlib loads when drawing
-    from .narrate.danish import definite_plural
+    from ..charts import cache as charts  # specs and cache only: matplotlib loads when drawing
+    from ..narrate.danish import definite_plural
 
     upto = barometer.update(assessment.update).index
     updates = tuple(u for u in barometer.updates if u.index <= upto)
@@ -135,7 +107,7 @@ class _Charts:
 
 def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> ChartSet:
     """Every chart of one update (see chart_specs), drawn in parallel where not cached."""
-    from .chartcache import ChartCache
+    from ..charts.cache import ChartCache
     from .parallel import Workers
 
     cache = ChartCache(cache_dir) if cache_dir is not None else None
@@ -144,16 +116,18 @@ def make_charts(barometer: Barometer, assessment, cache_dir: Path | None) -> Cha
 
 
 def _draw(spec):
-    return spec.render()
+    from ..charts.draw import render
+
+    return render(spec)
 
 
 def _warm_imports(*, charts: bool = False) -> None:
     """Import the renderers (and matplotlib) in this process before the workers are forked, so
     each worker starts with them loaded instead of importing them itself."""
-    import importlib
+    from ..render import docx, pdf  # noqa: F401
 
-    for name in ("render.pdf", "render.docx", *(("charts",) if charts else ())):
-        importlib.import_module(f"{__package__}.{name}")
+    if charts:
+        from ..charts import draw  # noqa: F401
 
 
 class _Renders:
@@ -164,7 +138,7 @@ class _Renders:
         self.jobs: dict[str, tuple] = {}
 
     def submit(self, name: str, fmt: str, doc) -> None:
-        from .cache import fingerprint
+        from ..outputs.cache import fingerprint
 
         key = fingerprint(RENDER_VERSION, self.templates_key, fmt, doc)
         cached = self.renders.lookup(key, "." + fmt)
@@ -198,19 +172,20 @@ def build(
     The workers draw the charts Bilag 1 needs first and start on its PDF (the longest job) while
     the other charts, the letters and Bilag 3 follow; this process builds the website meanwhile.
     """
-    from . import pack, preflight
-    from .assess import assess_history
-    from .cache import RenderCache, tree_fingerprint
-    from .chartcache import ChartCache
-    from .documents.bilag1 import Bilag1Charts, build_bilag1
-    from .documents.bilag2 import build_letters
-    from .documents.bilag3 import build_bilag3
-    from .documents.case import build_case
-    from .documents.front import build_front
-    from .documents.press import build_press
-    from .narrate import narrate
+    from ..charts.cache import ChartCache
+    from ..documents.bilag1 import Bilag1Charts, build_bilag1
+    from ..documents.bilag2 import build_letters
+    from ..documents.bilag3 import build_bilag3
+    from ..documents.case import build_case
+    from ..documents.front import build_front
+    from ..documents.press import build_press
+    from ..narrate import narrate
+    from ..outputs import pack
+    from ..outputs.cache import RenderCache, tree_fingerprint
+    from ..outputs.writer import OutputWriter, safe_stem
+    from ..signals.assess import assess_history
+    from . import preflight
     from .parallel import Workers
-    from .writer import OutputWriter, safe_stem
 
     started = time.perf_counter()
     say = progress or (lambda text, i, n: None)
@@ -223,14 +198,14 @@ def build(
     narrative = narrate(barometer, assessment, history)
     appendix = ()
     if barometer.config.method_sensitivity:
-        from .compare import compare
-        from .documents.sensitivity import sensitivity_blocks
+        from ..documents.sensitivity import sensitivity_blocks
+        from ..narrate.compare import compare
 
         appendix = sensitivity_blocks(barometer, compare(barometer, update_id))
     changes = ()
     if assessment.previous_update:
-        from .diff import diff
-        from .documents.changes import changes_blocks
+        from ..documents.changes import changes_blocks
+        from ..narrate.diff import diff
 
         changes = changes_blocks(barometer, diff(barometer, assessment.previous_update, update_id, history=history))
     preflight.run(barometer, history, assessment, narrative, project_dir=project_dir)  # what check checks
@@ -271,7 +246,7 @@ def build(
             jobs.submit(f"{stem}.docx", "docx", doc)
 
         say("Bygger hjemmesiden", 5, steps)
-        from .site import build_site
+        from ..outputs.site import build_site
 
         site_templates = [p for p in [barometer.folder / "templates" / "site"] if p.is_dir()]
         downloads = {
@@ -282,13 +257,11 @@ def build(
             "Samlet materiale (PDF)": "../pack.pdf", "Alle filer (ZIP)": "../pack.zip",
             "Pressemeddelelse (PDF)": f"../{press.slug}.pdf", "Pressemeddelelse (Word)": f"../{press.slug}.docx",
         }
-        from .annual import report_links
-
         site = build_site(barometer, history, assessment, narrative, chart_set, downloads=downloads,
                           template_dirs=site_templates, press=press,
-                          annual_reports=report_links(Path(out_root), barometer.update(update_id).date.year))
+                          archive_root=Path(out_root))
         if not all(cached for *_, cached in jobs.jobs.values()):
-            from .render.pdf import warm_up
+            from ..render.pdf import warm_up
 
             warm_up(tuple(user_templates))  # fonts and CSS for the cover, while the workers finish
 
@@ -342,17 +315,17 @@ def build(
 
 def render_one(fmt: str, doc, template_dirs: tuple[Path, ...]) -> bytes:
     if fmt == "pdf":
-        from .render.pdf import render_pdf
+        from ..render.pdf import render_pdf
 
         return render_pdf(doc, template_dirs=list(template_dirs))
-    from .render.docx import render_docx
+    from ..render.docx import render_docx
 
     return render_docx(doc)
 
 
 def render_documents(jobs, renders, templates_key: str, template_dirs: tuple[Path, ...]) -> dict[str, bytes]:
     """Render ``(name, "pdf"|"docx", Document)`` jobs: cached ones are read, the rest run in parallel."""
-    from .cache import fingerprint
+    from ..outputs.cache import fingerprint
     from .parallel import run_all
 
     out: dict[str, bytes] = {}

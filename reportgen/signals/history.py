@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..inputs.model import Barometer, Period, Signal, SourceType, Update
 from .assess import Assessment
-from .model import Barometer, Period, Signal, SourceType, Update
 
 # Better colours rank higher; grey (cannot be assessed) has no rank.
 _RANK: dict[str, int] = {"red": 0, "yellow": 1, "green": 2}

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .assess import AreaResult, Assessment, DistrictResult, IndicatorResult
-from .model import Barometer, Indicator, Period
-from .narrate import danish as da
-from .narrate import explain, explain_area
+from ..inputs.model import Barometer, Indicator, Period
+from ..signals.assess import AreaResult, Assessment, DistrictResult, IndicatorResult
+from . import danish as da
+from .sentences import explain, explain_area
 
 SYMBOL: dict[str, str] = {"green": "●", "yellow": "●", "red": "●", "grey": "○"}
 TERMINAL_STYLE: dict[str, str] = {"green": "green", "yellow": "yellow", "red": "red", "grey": "bright_black"}

@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .assess import Assessment, DistrictResult, IndicatorResult, aggregate
-from .errors import ReportgenError
-from .model import Barometer, Indicator, Signal
+from ..errors import ReportgenError
+from ..inputs.model import Barometer, Indicator, Signal
+from ..signals.assess import Assessment, DistrictResult, IndicatorResult, aggregate
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +106,9 @@ def suppress_small(barometer: Barometer, assessment: Assessment) -> tuple[Assess
 
 def narrate_district(barometer: Barometer, assessment: Assessment, suppression: Suppression):
     """The narrative, with the too-few-observations sentences for suppressed indicators."""
-    from .narrate import danish as da
-    from .narrate import narrate
-    from .narrate.sentences import area_text, level_text, subject
+    from ..narrate import danish as da
+    from ..narrate import narrate
+    from ..narrate.sentences import area_text, level_text, subject
 
     narrative = narrate(barometer, assessment)
     if not suppression.current and not suppression.reference:
@@ -139,7 +139,7 @@ def narrate_district(barometer: Barometer, assessment: Assessment, suppression: 
 def district_assessment(barometer: Barometer, district_id: str, update_id: str
                         ) -> tuple[Barometer, Assessment, Suppression]:
     """The district's own barometer and its assessment at ``update_id``, min_n applied."""
-    from .assess import assess
+    from ..signals.assess import assess
 
     own = barometer_for_district(barometer, district_id)
     assessment, suppression = suppress_small(own, assess(own, update_id))
@@ -203,10 +203,11 @@ def build_all(
     raises before anything is built; a failing report is listed in the result and in ``fejl.txt``.
     """
     global _RUN
-    from . import pack
-    from .cache import tree_fingerprint
-    from .pipeline import PROJECT_DIR, read_barometer, resolve_update
-    from .writer import OutputWriter, safe_stem
+    from .. import PROJECT_DIR
+    from ..inputs import read_barometer, resolve_update
+    from ..outputs import pack
+    from ..outputs.cache import tree_fingerprint
+    from ..outputs.writer import OutputWriter, safe_stem
 
     started = time.perf_counter()
     say = progress or (lambda text, i, n: None)
@@ -277,9 +278,9 @@ def _failures_text(update_id: str, failures: Sequence[ReportFailure]) -> bytes:
 def _run_jobs(stems: Sequence[str], workers: int | None,
               done: Callable[[str, dict[str, bytes] | None, str | None, int], None]) -> None:
     """``_make_report`` for every stem, on ``workers`` forked processes; ``done`` as each finishes."""
+    from ..render import docx as _docx  # noqa: F401 - imported before forking workers
+    from ..render import pdf as _pdf  # noqa: F401
     from .parallel import Workers, workers_wanted
-    from .render import docx as _docx  # noqa: F401 - imported before forking workers
-    from .render import pdf as _pdf  # noqa: F401
 
     n = workers if workers is not None else workers_wanted(len(stems))
     with Workers(min(n, len(stems)), defer_gc=False) as pool:  # ~50 reports per worker: usual GC
@@ -303,7 +304,7 @@ def _make_report(stem: str) -> tuple[dict[str, bytes] | None, str | None]:
 
 
 def _report_files(stem: str) -> dict[str, bytes]:
-    from .cache import RenderCache, fingerprint
+    from ..outputs.cache import RenderCache, fingerprint
     from .pipeline import RENDER_VERSION, render_one
 
     run = _RUN
@@ -325,20 +326,20 @@ def _report_files(stem: str) -> dict[str, bytes]:
 def _forget_images() -> None:
     """Drop WeasyPrint's per-process image cache: every report's charts are new, and the cache
     (emptied by render_pdf only above 256 entries) grew a worker by ~8 MiB per report."""
-    from .render import pdf
+    from ..render import pdf
 
     for setup in pdf._SETUPS.values():
         setup.cache.clear()
 
 
 def _draw(run: _Run, spec):
-    from .charts import ChartCache
+    from ..charts.draw import render_chart_cached
 
-    return ChartCache(run.cache_root / "charts").get(spec) if run.cache_root else spec.render()
+    return render_chart_cached(spec, run.cache_root / "charts" if run.cache_root else None)
 
 
 def _overview(run: _Run, barometer: Barometer, assessment: Assessment):
-    from .charts import ChartSpec
+    from ..charts.draw import ChartSpec
 
     upto = barometer.update(assessment.update).index
     updates = tuple(u for u in barometer.updates if u.index <= upto)
@@ -347,7 +348,7 @@ def _overview(run: _Run, barometer: Barometer, assessment: Assessment):
 
 def district_document(run: _Run, stem: str):
     """The development report of one district (``stem`` is its file stem)."""
-    from .documents.municipal import build_development_report
+    from ..documents.municipal import build_development_report
 
     own, assessment, suppression = run.places[stem]
     narrative = narrate_district(own, assessment, suppression)
@@ -369,11 +370,11 @@ def district_area_signals(run: _Run, area_id: str) -> dict[str, tuple[Signal, bo
 
 def national_document(run: _Run):
     """The whole's development report: its own figures, the districts' colour table and a map per area."""
-    from .assess import assess
-    from .charts import ChartSpec
-    from .documents import common
-    from .documents.municipal import build_development_report, colour_grid
-    from .narrate import narrate
+    from ..charts.draw import ChartSpec
+    from ..documents import common
+    from ..documents.municipal import build_development_report, colour_grid
+    from ..narrate import narrate
+    from ..signals.assess import assess
 
     b = run.barometer
     assessment = assess(b, run.update)

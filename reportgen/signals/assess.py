@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import NormalDist
 
-from .model import Barometer, Indicator, Measurement, Override, Period, Signal
+from ..inputs.model import Barometer, Indicator, Measurement, Override, Period, Signal
 
 
 @dataclass(frozen=True)

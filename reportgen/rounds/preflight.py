@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import RenderError, ReportgenError, TemplateError
-from .model import Barometer
+from ..errors import RenderError, ReportgenError, TemplateError
+from ..inputs.model import Barometer
 
 if TYPE_CHECKING:
-    from .assess import Assessment
-    from .document import Document
-    from .narrate import Narrative
+    from ..document import Document
+    from ..narrate import Narrative
+    from ..signals.assess import Assessment
 
 TEMPLATES_DIR = "templates"
 
@@ -51,13 +51,13 @@ TextCheck = Callable[[Subject], Sequence["Document"]]
 
 
 def _letters(s: Subject) -> Sequence[Document]:
-    from .documents.bilag2 import build_letters
+    from ..documents.bilag2 import build_letters
 
     return tuple(build_letters(s.barometer, s.assessment, s.narrative, {}, project_dir=s.project_dir))
 
 
 def _advice(s: Subject) -> Sequence[Document]:
-    from .documents.bilag3 import build_bilag3
+    from ..documents.bilag3 import build_bilag3
 
     return (build_bilag3(s.barometer, s.history, s.assessment, s.narrative, project_dir=s.project_dir),)
 
@@ -65,7 +65,7 @@ def _advice(s: Subject) -> Sequence[Document]:
 # The editable texts, in the order their problems are reported. One line per text:
 # (label, function building its documents as the build does, charts left out).
 def _case(s: Subject) -> Sequence[Document]:
-    from .documents.case import build_case
+    from ..documents.case import build_case
 
     return (build_case(s.barometer, s.history, s.assessment, s.narrative, project_dir=s.project_dir),)
 
@@ -78,13 +78,13 @@ def _mail(s: Subject) -> Sequence[Document]:
 
 
 def _press(s: Subject) -> Sequence[Document]:
-    from .documents.press import build_press
+    from ..documents.press import build_press
 
     return (build_press(s.barometer, s.history, s.assessment, s.narrative, project_dir=s.project_dir),)
 
 
 def _annual(s: Subject) -> Sequence[Document]:
-    from .documents.annual import framing_blocks, year_of
+    from ..documents.annual import framing_blocks, year_of
 
     update = s.barometer.update(s.assessment.update)
     framing_blocks(s.barometer, year_of(s.barometer, s.history, update.date.year), project_dir=s.project_dir)
@@ -144,8 +144,8 @@ def run(barometer: Barometer, history: Sequence[Assessment], assessment: Assessm
 
 def check_folder(barometer: Barometer, *, project_dir: Path, update_id: str | None = None) -> tuple[Document, ...]:
     """:func:`run` for ``reportgen check``: assesses and narrates the update (default: the latest)."""
-    from .assess import assess_history
-    from .narrate import narrate
+    from ..narrate import narrate
+    from ..signals.assess import assess_history
 
     history = assess_history(barometer)
     index = barometer.update(update_id).index if update_id else len(history) - 1
@@ -167,8 +167,8 @@ def _html_templates(s: Subject, documents: Sequence[Document]) -> None:
     own = _own(s.barometer, "html")
     if own is None or not documents:
         return
-    from .render.html import render_html
-    from .render.pdf import warm_up
+    from ..render.html import render_html
+    from ..render.pdf import warm_up
 
     for doc in (*documents, _specimen(documents[0])):
         render_html(doc, template_dirs=[own], for_print=True, image_src=lambda _: "")
@@ -182,7 +182,7 @@ def _html_templates(s: Subject, documents: Sequence[Document]) -> None:
 
 def _specimen(doc: Document) -> Document:
     """``doc`` with one block of every kind appended, so a block template no text uses is tried too."""
-    from . import document as d
+    from .. import document as d
 
     svg = _StandIn.svg
     run = (d.Run("Prøve"),)
@@ -208,9 +208,9 @@ def _site_templates(s: Subject, documents: Sequence[Document]) -> None:  # noqa:
     own = _own(s.barometer, "site")
     if own is None:
         return
-    from .pipeline import ChartSet
-    from .site import build_site
-    from .templating import TEMPLATE_FAILURES, template_error
+    from ..charts.cache import ChartSet
+    from ..outputs.site import build_site
+    from ..templating import TEMPLATE_FAILURES, template_error
 
     trends = {i.id: _StandIn(f"trend-{i.id}") for i in s.barometer.indicators}
     maps = {i.id: _StandIn(f"map-{i.id}") for i in s.barometer.indicators if i.districts}
@@ -229,7 +229,7 @@ def check_map(barometer: Barometer) -> None:
     """Read the district map as the map charts do; RenderError naming the file if they would fail."""
     if barometer.map_path is None or not barometer.config.map_key:
         return
-    from . import geo
+    from ..inputs import geo
 
     geo.bounds(geo.read_features(barometer.map_path, barometer.config.map_key))  # what can fail; the
     # projection and simplification that follow are arithmetic on the points read here

@@ -10,11 +10,12 @@ import hashlib
 import json
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from .errors import RenderError
+from ..errors import RenderError
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +83,6 @@ class ChartSpec:
                              sort_keys=True, ensure_ascii=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode("ascii")).hexdigest()[:32]
 
-    def render(self) -> Chart:
-        from .charts import CHART_KINDS  # matplotlib is loaded only when something is drawn
-
-        return CHART_KINDS[self.kind](*self.args, **dict(self.options))
-
 
 class ChartCache:
     """Charts on disk by the hash of their inputs: ``<key>.svg``, ``<key>.png``, ``<key>.json``.
@@ -100,10 +96,12 @@ class ChartCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, spec: ChartSpec) -> Chart:
+    def get(self, spec: ChartSpec, draw: Callable[[ChartSpec], Chart]) -> Chart:
+        """The cached chart, else ``draw(spec)`` stored (``charts.draw.render``: the cache itself
+        never loads matplotlib)."""
         chart = self.lookup(spec)
         if chart is None:
-            chart = spec.render()
+            chart = draw(spec)
             self.store(spec, chart)
         return chart
 
@@ -141,6 +139,13 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def render_chart_cached(spec: ChartSpec, cache_dir: Path | None) -> Chart:
-    """Draw ``spec``, or take it from ``cache_dir`` when drawn before; ``None`` means no cache."""
-    return spec.render() if cache_dir is None else ChartCache(cache_dir).get(spec)
+@dataclass(frozen=True)
+class ChartSet:
+    """Every chart of one build, by role; names are unique file stems."""
+
+    overview: object
+    trends: dict[str, object]
+    maps: dict[str, object]
+
+    def all(self) -> list[object]:
+        return [c for c in (self.overview, *self.trends.values(), *self.maps.values()) if c is not None]

@@ -6,16 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from . import palette
-from .assess import Assessment, IndicatorResult
-from .document import Document, ListBlock, Note, Paragraph, Run
-from .documents import common
-from .errors import ReportgenError
-from .model import Barometer, Indicator
-from .narrate import Narrative, explain_area
-from .narrate import danish as da
-from .render.site import render_site
-from .writer import safe_stem
+from .. import palette
+from ..document import Document, ListBlock, Note, Paragraph, Run
+from ..documents import common
+from ..errors import ReportgenError
+from ..inputs.model import Barometer, Indicator
+from ..names import safe_stem
+from ..narrate import Narrative, explain_area
+from ..narrate import danish as da
+from ..render.site import render_site
+from ..signals.assess import Assessment, IndicatorResult
 
 __all__ = ["SiteLayout", "build_site"]
 
@@ -24,6 +24,11 @@ __all__ = ["SiteLayout", "build_site"]
 # the site's copies name the same family as the CSS, Calibri-metric fallbacks first.
 _SVG_FONT = re.compile(rb"font-family: ?'Carlito'")
 _SVG_FONT_STACK = b"font-family: 'Carlito', Calibri, Arial, sans-serif"
+
+# Where `reportgen annual` writes a year's report: <out>/statusrapport-<year>/statusrapport.pdf|.docx
+ANNUAL_FOLDER = "statusrapport-{year}"
+ANNUAL_STEM = "statusrapport"
+_ANNUAL_FOLDER_RE = re.compile(r"^statusrapport-(\d{4})$")
 
 
 # --- what the templates get: ready-made Danish strings, nothing left to compute -----------------
@@ -177,6 +182,25 @@ def _unique(kind: str, pattern: str, ids: Sequence[str]) -> dict[str, str]:
 
 # --- the builder ----------------------------------------------------------------------------------
 
+def annual_report_links(out_root: Path, upto_year: int) -> dict[str, str]:
+    """The annual reports already in ``out_root`` up to ``upto_year``, newest first, as links from
+    an update's ``site/`` folder: ``{"Statusrapport 2009 (PDF)": "../../statusrapport-2009/statusrapport.pdf"}``."""
+    found: list[int] = []
+    root = Path(out_root)
+    if root.is_dir():
+        for child in root.iterdir():
+            m = _ANNUAL_FOLDER_RE.match(child.name)
+            if m and int(m.group(1)) <= upto_year and (child / f"{ANNUAL_STEM}.pdf").is_file():
+                found.append(int(m.group(1)))
+    links: dict[str, str] = {}
+    for year in sorted(found, reverse=True):
+        folder = ANNUAL_FOLDER.format(year=year)
+        links[f"Statusrapport {year} (PDF)"] = f"../../{folder}/{ANNUAL_STEM}.pdf"
+        if (root / folder / f"{ANNUAL_STEM}.docx").is_file():
+            links[f"Statusrapport {year} (Word)"] = f"../../{folder}/{ANNUAL_STEM}.docx"
+    return links
+
+
 def build_site(
     barometer: Barometer,
     history: Sequence[Assessment],
@@ -187,18 +211,20 @@ def build_site(
     downloads: Mapping[str, str],
     template_dirs: Sequence[Path] = (),
     press: Document | None = None,
-    annual_reports: Mapping[str, str] | None = None,
+    archive_root: Path | None = None,
 ) -> dict[str, bytes]:
     """Every file of the static website, by path relative to ``site/``, in sorted order.
 
-    ``charts`` is a ``pipeline.ChartSet`` (trend chart per indicator id, district map per indicator
+    ``charts`` is a ``charts.cache.ChartSet`` (trend chart per indicator id, district map per indicator
     id); ``history`` holds one Assessment per update (``assess_history``), of which the archive shows
     those up to ``assessment``. ``downloads`` maps a label to a relative link from ``site/``, e.g.
     ``{"Bilag 1 (PDF)": "../bilag1.pdf"}``. ``template_dirs`` are searched before templates/site.
-    ``press`` (the update's press release) adds ``presse.html``; ``annual_reports`` (label -> relative
-    link, like ``downloads``) lists the annual status reports on the archive page.
+    ``press`` (the update's press release) adds ``presse.html``; ``archive_root`` (the output folder)
+    lists the annual status reports already written there up to this update's year on the archive page.
     """
     links = _check_downloads(downloads)
+    year = barometer.update(assessment.update).date.year
+    annual_reports = annual_report_links(archive_root, year) if archive_root is not None else {}
     used = [*charts.trends.values(), *charts.maps.values()]
     layout = SiteLayout.of(barometer, used)
     site = _SiteContext(barometer, assessment, narrative, layout, links, press is not None)
@@ -208,7 +234,7 @@ def build_site(
         pages[layout.areas[area.id]] = ("area.html", site.area_page(area.id, charts.trends))
     for ind in barometer.indicators:
         pages[layout.indicators[ind.id]] = ("indicator.html", site.indicator_page(ind, charts))
-    pages["arkiv.html"] = ("archive.html", site.archive(history, _check_downloads(annual_reports or {})))
+    pages["arkiv.html"] = ("archive.html", site.archive(history, _check_downloads(annual_reports)))
     if press is not None:
         pages["presse.html"] = ("press.html", site.press_page(press))
 

@@ -21,19 +21,14 @@ from matplotlib.patches import FancyBboxPatch, PathPatch, Rectangle
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FixedLocator, Formatter, MaxNLocator
 
-from . import assess, geo, palette
-from .assess import AreaResult, DistrictResult, IndicatorResult
-from .chartcache import (  # noqa: F401 - re-exported: the cache lives apart so it imports no matplotlib
-    CHART_VERSION,
-    Chart,
-    ChartCache,
-    ChartKind,
-    ChartSpec,
-    render_chart_cached,
-)
-from .errors import RenderError
-from .model import Area, District, Indicator, Measurement, Period, Update
-from .narrate import danish
+from .. import palette
+from ..errors import RenderError
+from ..inputs import geo
+from ..inputs.model import Area, District, Indicator, Measurement, Period, Update
+from ..narrate import danish
+from ..signals import assess
+from ..signals.assess import AreaResult, DistrictResult, IndicatorResult
+from .cache import Chart, ChartCache, ChartSpec
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +36,7 @@ log = logging.getLogger(__name__)
 CM = 1 / 2.54
 WIDTH_CM = 16.0
 PNG_DPI = 150
-FONT_DIR = Path(__file__).resolve().parents[1] / "templates" / "fonts"
+FONT_DIR = Path(__file__).resolve().parents[2] / "templates" / "fonts"
 FAMILY = "Carlito"
 
 _RC: dict[str, Any] = {
@@ -212,7 +207,7 @@ class TrendLayout:
     """What a trend chart draws and where, worked out before drawing (and testable without it).
 
     Points are (period, value). ``baseline``, ``target`` and ``trajectory`` come from
-    :mod:`reportgen.assess`, the same the colour is judged against. Limits are in the axes' units:
+    :mod:`reportgen.signals.assess`, the same the colour is judged against. Limits are in the axes' units:
     months since year 0 (:attr:`Period.ordinal`) and the indicator's unit.
     """
 
@@ -784,3 +779,11 @@ CHART_KINDS: dict[str, Callable[..., Chart]] = {
 }
 
 
+def render(spec: ChartSpec) -> Chart:
+    """Draw what ``spec`` describes."""
+    return CHART_KINDS[spec.kind](*spec.args, **dict(spec.options))
+
+
+def render_chart_cached(spec: ChartSpec, cache_dir: Path | None) -> Chart:
+    """Draw ``spec``, or take it from ``cache_dir`` when drawn before; ``None`` means no cache."""
+    return render(spec) if cache_dir is None else ChartCache(cache_dir).get(spec, render)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from .assess import IndicatorResult, assess
-from .model import Barometer, Indicator, Signal
-from .narrate import danish as da
-from .narrate import explain
-from .validate import NEEDS_BASELINE, NEEDS_TARGET
+from ..inputs.model import Barometer, Indicator, Signal
+from ..inputs.validate import NEEDS_BASELINE, NEEDS_TARGET
+from ..signals.assess import IndicatorResult, assess
+from . import danish as da
+from .sentences import explain
 
 # The five rules of data-format.md and docs/methods.md, then the z-test alone.
 METHODS: tuple[str, ...] = ("previous", "baseline", "trajectory", "national", "gauge", "significance")
@@ -214,7 +214,7 @@ def comparison_table(barometer: Barometer, comparison: Comparison):
     from rich.table import Table
     from rich.text import Text
 
-    from . import palette
+    from .. import palette
     from .status import TERMINAL_STYLE
 
     update = barometer.update(comparison.update)

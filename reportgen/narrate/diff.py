@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .assess import Assessment, assess
-from .errors import ReportgenError
-from .model import Barometer, Period, Signal
-from .narrate import danish as da
+from ..errors import ReportgenError
+from ..inputs.model import Barometer, Period, Signal
+from ..signals.assess import Assessment, assess
+from . import danish as da
 
 
 class UpdateOrderError(ReportgenError):
@@ -210,7 +210,7 @@ def _signal_text(signal: str):
     """Symbol, word and terminal colour: ``↓ rød`` in red, so neither colour nor shape stands alone."""
     from rich.text import Text
 
-    from .palette import style
+    from ..palette import style
     from .status import TERMINAL_STYLE
 
     return Text(f"{style(signal).symbol} {da.signal_word(signal)}", style=TERMINAL_STYLE[signal])

@@ -7,17 +7,15 @@ written to ``<out>/statusrapport-<year>/`` (statusrapport.pdf and .docx) atomica
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .writer import Written
+from ..outputs.site import ANNUAL_FOLDER as FOLDER
+from ..outputs.site import ANNUAL_STEM as STEM
+from ..outputs.writer import Written
 
 log = logging.getLogger(__name__)
 
-FOLDER = "statusrapport-{year}"
-STEM = "statusrapport"
-_FOLDER_RE = re.compile(r"^statusrapport-(\d{4})$")
 
 
 @dataclass(frozen=True)
@@ -32,19 +30,15 @@ def build_annual_report(folder: Path, year: int, *, out_root: Path, project_dir:
                         use_cache: bool = True) -> AnnualResult:
     """Build and write the annual status report of ``year``; nothing is written on error
     (ReportgenError for bad data or a year without updates, TemplateError for annual.md)."""
-    from . import chartcache as charts
-    from .assess import assess_history
-    from .cache import RenderCache, tree_fingerprint
-    from .documents.annual import (
-        build_annual,
-        change_map_indicator,
-        district_changes,
-        district_indicators,
-        year_of,
-    )
-    from .narrate.danish import definite_plural
-    from .pipeline import PROJECT_DIR, read_barometer, render_documents
-    from .writer import OutputWriter
+    from .. import PROJECT_DIR
+    from ..charts import cache as charts
+    from ..documents.annual import build_annual, change_map_indicator, district_changes, district_indicators, year_of
+    from ..inputs import read_barometer
+    from ..narrate.danish import definite_plural
+    from ..outputs.cache import RenderCache, tree_fingerprint
+    from ..outputs.writer import OutputWriter
+    from ..signals.assess import assess_history
+    from .pipeline import render_documents
 
     project_dir = project_dir or PROJECT_DIR
     barometer = read_barometer(folder)
@@ -67,8 +61,10 @@ def build_annual_report(folder: Path, year: int, *, out_root: Path, project_dir:
                     barometer.config.map_key, barometer.districts, district_changes(barometer, y, ind),
                     style="value", places=definite_plural(barometer.config.district_plural))
     cache_root = Path(out_root) / ".cache" if use_cache else None
-    cache = charts.ChartCache(cache_root / "charts") if cache_root else None
-    drawn = {role: (cache.get(spec) if cache else spec.render()) for role, spec in specs.items()}
+    from ..charts.draw import render_chart_cached
+
+    drawn = {role: render_chart_cached(spec, cache_root / "charts" if cache_root else None)
+             for role, spec in specs.items()}
     doc = build_annual(barometer, history, year, project_dir=project_dir,
                        trends={k: c for (kind, k), c in drawn.items() if kind == "trend"},
                        change_maps={k: c for (kind, k), c in drawn.items() if kind == "map"})
@@ -84,22 +80,3 @@ def build_annual_report(folder: Path, year: int, *, out_root: Path, project_dir:
         target = writer.publish()
         files = writer.written
     return AnnualResult(target, year, tuple(u.id for u in y.updates), files)
-
-
-def report_links(out_root: Path, upto_year: int) -> dict[str, str]:
-    """The annual reports already in ``out_root`` up to ``upto_year``, newest first, as links from
-    an update's ``site/`` folder: ``{"Statusrapport 2009 (PDF)": "../../statusrapport-2009/statusrapport.pdf"}``."""
-    found: list[int] = []
-    root = Path(out_root)
-    if root.is_dir():
-        for child in root.iterdir():
-            m = _FOLDER_RE.match(child.name)
-            if m and int(m.group(1)) <= upto_year and (child / f"{STEM}.pdf").is_file():
-                found.append(int(m.group(1)))
-    links: dict[str, str] = {}
-    for year in sorted(found, reverse=True):
-        folder = FOLDER.format(year=year)
-        links[f"Statusrapport {year} (PDF)"] = f"../../{folder}/{STEM}.pdf"
-        if (root / folder / f"{STEM}.docx").is_file():
-            links[f"Statusrapport {year} (Word)"] = f"../../{folder}/{STEM}.docx"
-    return links

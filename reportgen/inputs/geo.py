@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import RenderError
+from ..errors import RenderError
 
 Ring = tuple[tuple[float, float], ...]
 Polygon = tuple[Ring, ...]  # exterior ring first, then holes

@@ -19,11 +19,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from markupsafe import Markup, escape
 
-from .document import Block, Cell, Heading, ListBlock, PageBreak, Paragraph, Run, Table
-from .errors import TemplateError
-from .model import Barometer, Period
-from .narrate import danish
-from .templating import make_environment, template_location
+from ..document import Block, Cell, Heading, ListBlock, PageBreak, Paragraph, Run, Table
+from ..errors import TemplateError
+from ..inputs.model import Barometer, Period
+from ..narrate import danish
+from ..templating import make_environment, template_location
 
 LETTERS_DIR = "letters"
 DEFAULT_LETTER = "default.md"
@@ -191,7 +191,7 @@ def load_settings(
     """
     values: dict[str, str] = {}
     if title:
-        from .documents.common import barometer_definite
+        from .common import barometer_definite
 
         name = barometer_definite(title)
         values = {"subject": f"Opfølgning på {name}", "barometer_name": name}

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pikepdf
 
-from . import __version__
-from .render import pdfjoin
+from .. import __version__
+from ..render import pdfjoin
 
 # The libraries a build runs (their versions can change the output's bytes); pandas is not among
 # them: only `reportgen export --xlsx` uses it.

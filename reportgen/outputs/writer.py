@@ -9,31 +9,13 @@ import os
 import re
 import shutil
 import signal
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildLockedError, ReportgenError
+from ..errors import BuildLockedError, ReportgenError
+from ..names import safe_stem, slug  # noqa: F401 - re-exported: the writer names files by them
 
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-_TRANSLIT = {"æ": "ae", "ø": "oe", "å": "aa", "Æ": "Ae", "Ø": "Oe", "Å": "Aa"}
-
-
-def slug(text: str) -> str:
-    """A file-name-safe stem: ``Børne- og Ungdomsudvalget`` -> ``boerne-og-ungdomsudvalget``."""
-    text = "".join(_TRANSLIT.get(ch, ch) for ch in text)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
-
-
-def safe_stem(identifier: str) -> str:
-    """A stem for an id from data (``BUU`` stays ``BUU``, ``Ø/U`` -> ``Oe-U``); never empty."""
-    text = "".join(_TRANSLIT.get(ch, ch) for ch in identifier)
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    stem = re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-")
-    if not stem:
-        raise ReportgenError(f'"{identifier}" kan ikke bruges som filnavn')
-    return stem
 
 
 # Files of ``<out>/<update>/`` that a later step writes and a rebuild carries over: the send log

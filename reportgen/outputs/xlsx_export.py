@@ -12,12 +12,12 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .assess import Assessment, assess_history
-from .compare import METHOD_LABEL
+from ..inputs.model import Barometer, Period
+from ..narrate import danish as da
+from ..narrate import explain, explain_area
+from ..narrate.compare import METHOD_LABEL
+from ..signals.assess import Assessment, assess_history
 from .export import cell_value, fixed_time_xlsx
-from .model import Barometer, Period
-from .narrate import danish as da
-from .narrate import explain, explain_area
 
 if TYPE_CHECKING:
     import pandas as pd

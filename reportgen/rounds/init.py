@@ -10,9 +10,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ReportgenError
-from .export import Value, cell_value, csv_bytes, fixed_time_xlsx
-from .load import TABLES, TOML_FILE, WORKBOOK_FILE
+from ..errors import ReportgenError
+from ..inputs.load import TABLES, TOML_FILE, WORKBOOK_FILE
+from ..outputs.export import Value, cell_value, csv_bytes, fixed_time_xlsx
 
 TEMPLATE_FILE = "barometer-skabelon.xlsx"
 GUIDE_SHEET = "vejledning"
@@ -276,8 +276,8 @@ Gem filerne som UTF-8.
 
 
 def letters_toml(*, title: str) -> str:
-    from .documents.common import barometer_definite
-    from .letters import PLACEHOLDER_NAME
+    from ..documents.common import barometer_definite
+    from ..documents.letters import PLACEHOLDER_NAME
 
     name = barometer_definite(title)
     return f"""\

@@ -1,0 +1,1 @@
+"""Charts: deterministic SVG/PNG drawing and the cache that keys them by their inputs."""

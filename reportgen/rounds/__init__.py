@@ -1,0 +1,1 @@
+"""Commands that combine the stages: the build pipeline, the annual and national reports, preflight, mail, init."""
