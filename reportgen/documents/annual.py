@@ -81,8 +81,7 @@ def year_change(barometer: Barometer, y: Year, ind: Indicator) -> YearChange:
     first is the figure before it (the one it is compared with); the z-test where both carry a
     standard error."""
     ids = {u.id for u in y.updates}
-    upto = y.updates[-1].index
-    known = [m for m in barometer.measurements_of(ind.id) if barometer.update(m.update).index <= upto]
+    known = barometer.as_of(y.updates[-1]).measurements_of(ind.id)
     fresh = [m for m in known if m.update in ids]
     if not fresh:
         return YearChange(ind.id, None, known[-1] if known else None, None, None, 0)
@@ -480,7 +479,7 @@ def _initiative_section(barometer: Barometer, y: Year) -> list[Block]:
             f"{'den' if n == 1 else 'hver af dem'} i projekt- og indsatsbanken.")
     rows = []
     for ind in red:
-        when = [da.month_year(barometer.update(a.update).date) for a in y.assessments
+        when = [da.month_year(a.at.date) for a in y.assessments
                 if a.indicator(ind.id).signal == "red"]
         rows.append((Cell(ind.name), Cell(_committee_name(barometer, ind.committee)),
                      Cell(da.capitalize(da.join_list(when))),

@@ -63,7 +63,7 @@ def build_bilag1(
     blocks.extend(data_section(barometer, assessment))
     blocks.extend(method_section(barometer))
     blocks.extend(appendix)
-    meta = common.report_meta(barometer, barometer.update(assessment.update), label=LABEL, title=title(barometer))
+    meta = common.report_meta(barometer, assessment.at, label=LABEL, title=title(barometer))
     return Document("bilag1", meta, tuple(blocks))
 
 
@@ -103,7 +103,7 @@ def overview_table(barometer: Barometer, assessment: Assessment) -> Table:
     return Table(
         header=("Indsatsområde", "Signal", "Grundlag", "Hovedindikator(er)"),
         rows=tuple(rows),
-        caption=f"Signalfarver ved opdateringen i {da.month_year(barometer.update(assessment.update).date)}",
+        caption=f"Signalfarver ved opdateringen i {da.month_year(assessment.at.date)}",
         widths=(20, 14, 24, 42),
     )
 
@@ -225,7 +225,7 @@ def _district_part(barometer: Barometer, ind: Indicator, r, charts: Bilag1Charts
 
 
 def data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
-    update = barometer.update(assessment.update)
+    update = assessment.at
     ages = {a.indicator: a.months for a in data_age(barometer, assessment)}
     rows = []
     for ind in barometer.indicators:

@@ -75,7 +75,7 @@ def build_letters(
     settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir,
                                      title=barometer.config.title)
     signer: letters.Person | None = None
-    update = barometer.update(assessment.update)
+    update = assessment.at
     documents: list[Document] = []
     receivers, skipped = addressees(barometer, include_owner=include_owner)
     for committee in receivers:
@@ -145,7 +145,7 @@ def letter_context(
     the Danish way; the engine prints them literally (data is never read as template or Markdown).
     ``signer`` defaults to :func:`letters.signatory`."""
     signer = signer or letters.signatory(barometer)
-    update = barometer.update(assessment.update)
+    update = assessment.at
     indicators = barometer.indicators_of_committee(committee.id)
     rows = [_indicator_vars(barometer, assessment, narrative, ind) for ind in indicators]
     signals = [assessment.indicator(ind.id).signal for ind in indicators]

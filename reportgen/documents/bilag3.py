@@ -70,7 +70,7 @@ def build_bilag3(
         *_committee_section(barometer, facts),
         *advice_blocks(barometer, assessment, facts, project_dir=project_dir),
     ]
-    meta = common.report_meta(barometer, barometer.update(assessment.update), label=LABEL, title=title(barometer))
+    meta = common.report_meta(barometer, assessment.at, label=LABEL, title=title(barometer))
     return Document(SLUG, meta, tuple(blocks))
 
 
@@ -445,7 +445,7 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
     """Everything ``{{ … }}`` can reach in advice.md (documented in letters/README.md). Counts are
     whole numbers; lists of names print as ``A, B og C``."""
     config = barometer.config
-    update = barometer.update(assessment.update)
+    update = assessment.at
     owner = common.owner_name(barometer)
     others = [c for c in facts.committees if c.committee != config.owner]
     local, national = facts.age("local"), facts.age("national")

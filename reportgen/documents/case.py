@@ -51,7 +51,7 @@ def build_case(
     3 is built), ``[[underskrift]]`` by the signature (``[sag]`` in letters.toml, else the
     administration's name). Raises TemplateError for a faulty text.
     """
-    update = barometer.update(assessment.update)
+    update = assessment.at
     facts = lifetime_facts(barometer, history, update.id)
     source = letters.find_text(CASE_FILE, barometer_dir=barometer.folder, project_dir=project_dir)
     settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
@@ -102,7 +102,7 @@ def case_context(barometer: Barometer, assessment: Assessment, narrative: Narrat
                  settings: letters.LetterSettings, *, advice: bool = True) -> dict[str, Any]:
     """Everything ``{{ … }}`` can reach in case.md: the computed parts of the case."""
     config = barometer.config
-    update = barometer.update(assessment.update)
+    update = assessment.at
     previous = barometer.updates[update.index - 1] if update.index else None
     administration = config.administration or config.municipality
     built = appendices(barometer, advice=advice)

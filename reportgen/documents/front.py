@@ -19,7 +19,7 @@ _PART_WORDS = (
 
 def build_front(barometer: Barometer, assessment: Assessment, entries) -> Document:
     """``entries`` are pack.TocEntry: title, 1-based page in pack.pdf, level (1 = part, 2 = letter)."""
-    update = barometer.update(assessment.update)
+    update = assessment.at
     cfg = barometer.config
     rows = tuple(
         (Cell(("" if e.level == 1 else "\u2003") + e.title, bold=e.level == 1),  # em space: a letter under Bilag 2

@@ -34,7 +34,7 @@ def build_development_report(
     ``extra`` adds blocks (a map) after an area's table; ``appendix`` closes the report.
     """
     place = barometer.config.municipality
-    update = barometer.update(assessment.update)
+    update = assessment.at
     blocks: list[Block] = [
         Heading("Sammenfatning", 1, "sammenfatning"),
         Paragraph.of(

@@ -80,7 +80,7 @@ def newsworthy(barometer: Barometer, assessment: Assessment, changes: Diff | Non
         closer = "tættere på målet" if good else "længere fra målet"
         return NewsItem("indicator", f"{ind.name} {moved} {da.change_amount(r.change, ind.unit, ind.decimals)}"
                                      f" – {closer}", area=ind.area, indicator=ind.id)
-    month = da.month_year(barometer.update(assessment.update).date)
+    month = da.month_year(assessment.at.date)
     if assessment.previous_update is None:
         return NewsItem("none", f"{da.capitalize(name)} i {barometer.config.municipality} offentliggøres "
                                 "for første gang")
@@ -102,7 +102,7 @@ def _area_priority(before: Signal, after: Signal) -> tuple[int, int, int]:
 def lead_paragraph(barometer: Barometer, assessment: Assessment, narrative: Narrative, item: NewsItem) -> str:
     """``Integrationsbarometret i Københavns Kommune er opdateret den 3. december 2009: Beskæftigelse
     skifter fra grøn til rød. Der noteres tilbagegang på beskæftigelsesområdet.``"""
-    update = barometer.update(assessment.update)
+    update = assessment.at
     opener = (f"{da.capitalize(common.barometer_definite(barometer.config.title))} i "
               f"{barometer.config.municipality} er opdateret den {da.date(update.date)}")
     if item.kind == "area" and item.area is not None:
@@ -172,7 +172,7 @@ def fact_box(barometer: Barometer, assessment: Assessment) -> Note:
     """``Fakta om integrationsbarometret``: what the barometer is, how colours are set, how often."""
     cfg = barometer.config
     name = common.barometer_definite(cfg.title)
-    update = barometer.update(assessment.update)
+    update = assessment.at
     mains = sum(1 for i in barometer.indicators if i.main)
     first = da.month_year(barometer.updates[0].date)
     rounds = update.index + 1
@@ -208,7 +208,7 @@ def contact_line(barometer: Barometer, contact: letters.PressContact | None) -> 
 
 def embargo_date(barometer: Barometer, assessment: Assessment) -> str:
     """The meeting date (else the update's date) in Danish: ``3. december 2009``."""
-    return da.date(common.document_date(barometer.update(assessment.update)))
+    return da.date(common.document_date(assessment.at))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -218,7 +218,7 @@ def press_context(barometer: Barometer, assessment: Assessment, narrative: Narra
                   settings: letters.LetterSettings, contact: letters.PressContact | None) -> dict[str, Any]:
     """Everything ``{{ … }}`` can reach in press.md (documented in letters/README.md)."""
     cfg = barometer.config
-    update = barometer.update(assessment.update)
+    update = assessment.at
     return {
         "kommune": cfg.municipality,
         "forvaltning": cfg.administration or "",
@@ -263,7 +263,7 @@ def build_press(barometer: Barometer, history: Sequence[Assessment], assessment:
 
 
 def _meta(barometer: Barometer, assessment: Assessment, item: NewsItem) -> DocumentMeta:
-    update = barometer.update(assessment.update)
+    update = assessment.at
     date_text = da.date(update.date)
     return replace(
         common.report_meta(barometer, update, label=LABEL, title=item.headline),

@@ -224,6 +224,10 @@ class Barometer:
                 return u
         raise KeyError(update_id)
 
+    def as_of(self, update: Update | str) -> AsOf:
+        """The barometer as a document of ``update`` sees it (an id is resolved here, once)."""
+        return AsOf(self, update if isinstance(update, Update) else self.update(update))
+
     def indicator(self, indicator_id: str) -> Indicator:
         for i in self.indicators:
             if i.id == indicator_id:
@@ -316,3 +320,30 @@ def case_points(config: Config, committees: tuple[Committee, ...] | list[Committ
     """See Barometer.case_points."""
     letters = letter_committees(config, committees, indicators)
     return ("orientering", *(("breve",) if letters else ()), "raad")
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The barometer as of one update: the update resolved once, the one before it, and only what
+    was published up to it. Builders read these instead of looking an update id up again."""
+
+    barometer: Barometer
+    update: Update
+
+    @property
+    def previous(self) -> Update | None:
+        return self.barometer.updates[self.update.index - 1] if self.update.index > 0 else None
+
+    @property
+    def updates(self) -> tuple[Update, ...]:
+        """Every update up to and including this one, oldest first."""
+        return self.barometer.updates[: self.update.index + 1]
+
+    def published(self, measurement: Measurement) -> bool:
+        """Whether ``measurement`` was published at this update or before."""
+        return self.barometer.update(measurement.update).index <= self.update.index
+
+    def measurements_of(self, indicator_id: str, *, district: str | None = None) -> tuple[Measurement, ...]:
+        """:meth:`Barometer.measurements_of`, without what later updates published."""
+        known = {u.id for u in self.updates}
+        return tuple(m for m in self.barometer.measurements_of(indicator_id, district=district) if m.update in known)

@@ -85,7 +85,7 @@ def status_table(barometer: Barometer, assessment: Assessment):
     from rich.table import Table
     from rich.text import Text
 
-    update = barometer.update(assessment.update)
+    update = assessment.at
     table = Table(title=f"{barometer.config.title} – opdateringen {da.month_year(update.date)}",
                   title_justify="left")
     table.add_column("Område / indikator", max_width=48, no_wrap=True, overflow="ellipsis")

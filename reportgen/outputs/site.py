@@ -223,7 +223,7 @@ def build_site(
     lists the annual status reports already written there up to this update's year on the archive page.
     """
     links = _check_downloads(downloads)
-    year = barometer.update(assessment.update).date.year
+    year = assessment.at.date.year
     annual_reports = annual_report_links(archive_root, year) if archive_root is not None else {}
     used = [*charts.trends.values(), *charts.maps.values()]
     layout = SiteLayout.of(barometer, used)
@@ -280,7 +280,7 @@ class _SiteContext:
         self.n = narrative
         self.layout = layout
         self.downloads = downloads
-        self.update = barometer.update(assessment.update)
+        self.update = assessment.at
         cfg = barometer.config
         self.site = SiteInfo(cfg.title, cfg.municipality, cfg.administration, cfg.policy,
                              self.update.label, da.date(self.update.date), tuple(self._legend()))
@@ -406,10 +406,8 @@ class _SiteContext:
 
     def _figures(self, ind: Indicator, r: IndicatorResult) -> tuple[FigureRow, ...]:
         """Every municipal figure published up to this update, newest period first."""
-        upto = self.update.index
-        rows = [m for m in self.b.measurements_of(ind.id) if self.b.update(m.update).index <= upto]
         out = []
-        for m in reversed(rows):
+        for m in reversed(self.b.as_of(self.update).measurements_of(ind.id)):
             out.append(FigureRow(
                 period=da.period(m.period), value=common.level_short(ind, m.value),
                 published=self.b.update(m.update).label,

@@ -69,7 +69,7 @@ def _measurement_rows(barometer: Barometer) -> list[dict[str, Any]]:
 def _indicator_rows(barometer: Barometer, history: tuple[Assessment, ...]) -> list[dict[str, Any]]:
     rows = []
     for a in history:
-        update = barometer.update(a.update)
+        update = a.at
         for r in a.indicators:
             ind = barometer.indicator(r.indicator)
             rows.append({
@@ -96,7 +96,7 @@ def _indicator_rows(barometer: Barometer, history: tuple[Assessment, ...]) -> li
 def _area_rows(barometer: Barometer, history: tuple[Assessment, ...]) -> list[dict[str, Any]]:
     rows = []
     for a in history:
-        update = barometer.update(a.update)
+        update = a.at
         for r in a.areas:
             rows.append({
                 "Opdatering": a.update, "Opdateringsdato": update.date, "Område-id": r.area,

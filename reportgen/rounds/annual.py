@@ -45,14 +45,13 @@ def build_annual_report(folder: Path, year: int, *, out_root: Path, project_dir:
     history = assess_history(barometer)
     y = year_of(barometer, history, year)  # a year without updates fails here, before any drawing
     last = y.last
-    upto = barometer.update(last.update).index
-    updates = tuple(u for u in barometer.updates if u.index <= upto)
+    now = barometer.as_of(last.at)
     specs: dict[tuple[str, str], charts.ChartSpec] = {}
     for ind in barometer.indicators:
         if not ind.main:
             continue
-        rows = tuple(m for m in barometer.measurements_of(ind.id) if barometer.update(m.update).index <= upto)
-        specs[("trend", ind.id)] = charts.ChartSpec.of("trend", ind, rows, last.indicator(ind.id), updates=updates)
+        specs[("trend", ind.id)] = charts.ChartSpec.of("trend", ind, now.measurements_of(ind.id),
+                                                       last.indicator(ind.id), updates=now.updates)
     if barometer.map_path is not None and barometer.config.map_key:
         for ind in district_indicators(barometer, y):
             if ind.main:

@@ -341,8 +341,7 @@ def _draw(run: _Run, spec):
 def _overview(run: _Run, barometer: Barometer, assessment: Assessment):
     from ..charts.draw import ChartSpec
 
-    upto = barometer.update(assessment.update).index
-    updates = tuple(u for u in barometer.updates if u.index <= upto)
+    updates = barometer.as_of(assessment.at).updates
     return _draw(run, ChartSpec.of("overview", barometer.areas, assessment.areas, updates=updates))
 
 

@@ -44,18 +44,17 @@ def chart_specs(barometer: Barometer, assessment) -> dict[tuple[str, str], objec
     from ..charts import cache as charts  # specs and cache only: matplotlib loads when drawing
     from ..narrate.danish import definite_plural
 
-    upto = barometer.update(assessment.update).index
-    updates = tuple(u for u in barometer.updates if u.index <= upto)
+    now = barometer.as_of(assessment.at)
     specs: dict[tuple[str, str], charts.ChartSpec] = {}
     for ind in barometer.indicators:
         r = assessment.indicator(ind.id)
-        rows = tuple(m for m in barometer.measurements_of(ind.id) if barometer.update(m.update).index <= upto)
-        specs[("trend", ind.id)] = charts.ChartSpec.of("trend", ind, rows, r, updates=updates)
+        specs[("trend", ind.id)] = charts.ChartSpec.of("trend", ind, now.measurements_of(ind.id), r,
+                                                       updates=now.updates)
         if r.districts and barometer.map_path is not None and barometer.config.map_key:
             specs[("map", ind.id)] = charts.ChartSpec.of(
                 "district_map", ind, barometer.map_path, barometer.config.map_key, barometer.districts,
                 r.districts, places=definite_plural(barometer.config.district_plural))
-    specs[("overview", "")] = charts.ChartSpec.of("overview", barometer.areas, assessment.areas, updates=updates)
+    specs[("overview", "")] = charts.ChartSpec.of("overview", barometer.areas, assessment.areas, updates=now.updates)
     return specs
 
 
@@ -192,9 +191,10 @@ def build(
     steps = 7
     say("Læser og validerer data", 1, steps)
     barometer = read_barometer(folder)
-    update_id = resolve_update(barometer, update_id)
+    update = barometer.update(resolve_update(barometer, update_id))  # resolved once; builders read assessment.at
+    update_id = update.id
     history = assess_history(barometer)
-    assessment = history[barometer.update(update_id).index]
+    assessment = history[update.index]
     narrative = narrate(barometer, assessment, history)
     appendix = ()
     if barometer.config.method_sensitivity:

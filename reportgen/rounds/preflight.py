@@ -86,7 +86,7 @@ def _press(s: Subject) -> Sequence[Document]:
 def _annual(s: Subject) -> Sequence[Document]:
     from ..documents.annual import framing_blocks, year_of
 
-    update = s.barometer.update(s.assessment.update)
+    update = s.assessment.at
     framing_blocks(s.barometer, year_of(s.barometer, s.history, update.date.year), project_dir=s.project_dir)
     return ()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from statistics import NormalDist
 
-from ..inputs.model import Barometer, Indicator, Measurement, Override, Period, Signal
+from ..inputs.model import Barometer, Indicator, Measurement, Override, Period, Signal, Update
 
 
 @dataclass(frozen=True)
@@ -82,6 +82,8 @@ class Assessment:
     previous_update: str | None
     areas: tuple[AreaResult, ...]
     indicators: tuple[IndicatorResult, ...]
+    at: Update | None = None  # the update itself, resolved once (``update`` is its id)
+    previous_at: Update | None = None  # the update before it (``previous_update`` is its id)
 
     def area(self, area_id: str) -> AreaResult:
         return next(a for a in self.areas if a.area == area_id)
@@ -498,6 +500,8 @@ def _assess_all(barometer: Barometer, *, upto: int) -> tuple[Assessment, ...]:
             previous_update=updates[pos - 1].id if pos > 0 else None,
             areas=tuple(per_area[a.id][pos] for a in barometer.areas),
             indicators=tuple(per_indicator[i.id][pos] for i in barometer.indicators),
+            at=u,
+            previous_at=updates[pos - 1] if pos > 0 else None,
         )
         for pos, u in enumerate(updates)
     )

@@ -283,7 +283,7 @@ def target_misses(current: Assessment) -> tuple[TargetMiss, ...]:
 
 def data_age(barometer: Barometer, current: Assessment) -> tuple[DataAge, ...]:
     """The age of each indicator's newest figure known at ``current``'s update."""
-    update = barometer.update(current.update)
+    update = current.at
     out = []
     for ind in barometer.indicators:
         period = current.indicator(ind.id).period

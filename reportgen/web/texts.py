@@ -161,7 +161,7 @@ def _document(ws: Workspace, barometer_id: str, name: str, text: str):
         if name == ANNUAL:
             from ..documents.annual import build_annual
 
-            year = b.update(assessment.update).date.year
+            year = assessment.at.date.year
             return build_annual(b, history, year, project_dir=ws.project_dir)
         docs = list(build_letters(b, assessment, narrative, {}, project_dir=ws.project_dir))
         if not docs:
