@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 
+from reportgen import PROJECT_DIR
 from reportgen.errors import ReportgenError, TemplateError
 from reportgen.rounds import pipeline, preflight
 from tests.conftest import BASE_FILES
@@ -158,7 +159,7 @@ def test_a_new_text_is_one_line_in_the_registry(make_barometer, monkeypatch):
     folder = make_barometer({"letters/case.md": "{{ kommune }} {{ kommunen }}\n"}, name="aarhus")
     b = pipeline.read_barometer(folder)
     with pytest.raises(TemplateError, match=r"^aarhus/letters/case.md:1: ukendt variabel 'kommunen'"):
-        preflight.check_folder(b, project_dir=pipeline.PROJECT_DIR)
+        preflight.check_folder(b, project_dir=PROJECT_DIR)
 
 
 def test_check_on_the_demo_passes_quickly():
@@ -167,9 +168,9 @@ def test_check_on_the_demo_passes_quickly():
     from tests.conftest import DEMO
 
     b = pipeline.read_barometer(DEMO)
-    preflight.check_folder(b, project_dir=pipeline.PROJECT_DIR)  # imports warmed
+    preflight.check_folder(b, project_dir=PROJECT_DIR)  # imports warmed
     started = time.process_time()  # CPU time: the other processes on a busy machine don't count
-    preflight.check_folder(b, project_dir=pipeline.PROJECT_DIR)
+    preflight.check_folder(b, project_dir=PROJECT_DIR)
     assert time.process_time() - started < 0.5
 
 

@@ -14,6 +14,7 @@ import docx
 import pytest
 from web_helpers import BEARER, csrf_of, logged_in, make_client, make_workspace, workbook
 
+from reportgen.errors import ReportgenError
 from reportgen.narrate.status import status_json
 
 BAD_CELL = {"measurements.csv": """\
@@ -262,7 +263,7 @@ def test_a_build_waits_while_a_pdf_is_rendered_in_the_server(ws, monkeypatch):
 
     def quick_build(folder, *, out_root, update_id=None, progress=None, **kw):
         ran.append(folder)
-        raise pipeline.ReportgenError("stoppet af testen")
+        raise ReportgenError("stoppet af testen")
 
     monkeypatch.setattr(pipeline, "build", quick_build)
     client = make_client(ws)
@@ -291,7 +292,7 @@ def test_second_build_is_409_while_one_runs_and_data_cannot_change_meanwhile(ws,
         progress("Læser og validerer data", 1, 7)
         seen.append(folder)
         release.wait(30)
-        raise pipeline.ReportgenError("stoppet af testen")
+        raise ReportgenError("stoppet af testen")
 
     monkeypatch.setattr(pipeline, "build", slow_build)
     client = make_client(ws)
