@@ -483,3 +483,31 @@ def test_national_map_has_a_shape_per_municipality_and_no_key():
     assert palette.STYLES["green"].label in words
     assert "København" not in words and "0101" not in words  # no key beside the map
     assert chart.alt_text.startswith("Kort over kommunerne: ") and "København" in chart.alt_text
+
+
+def _change_map(direction: str) -> ET.Element:
+    changes = tuple(replace(DISTRICT_RESULTS[i], value=v, change=v) for i, v in enumerate((-2.8, 1.5, 0.0)))
+    ind = replace(B1, direction=direction, unit="value")
+    return parse(charts.district_map(ind, GEOJSON, "bydel_nr", BYDELE[:3], changes, style="change",
+                                     legend_title="Ændring i procentpoint"))
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def test_change_map_is_diverging_around_zero_and_follows_the_good_direction():
+    # Up is good: the fall (district 1) is red, the rise (district 2) blue, no change near white.
+    root = _change_map("up")
+    fall, rise, still = (_rgb(fill_of(group(root, f"district-{i}"))) for i in (1, 2, 3))
+    assert fall[0] > fall[2] + 60 and rise[2] > rise[0] + 60, (fall, rise)
+    assert min(still) > 225, still
+    # Where lower is better, the same fall is the right way: blue; the rise red.
+    root = _change_map("down")
+    fall, rise = (_rgb(fill_of(group(root, f"district-{i}"))) for i in (1, 2))
+    assert fall[2] > fall[0] + 60 and rise[0] > rise[2] + 60, (fall, rise)
+    words = texts(root)
+    assert "Ændring i procentpoint" in words  # the legend's title with the unit
+    assert any("rigtige vej" in w for w in words) and any("forkerte vej" in w for w in words)
+    assert "+1,5" in words and "\u22122,8" in words  # the key signs each change
+    assert not list(root.iter(f"{SVG}image"))  # the colour bar is vector too
