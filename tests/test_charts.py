@@ -160,7 +160,11 @@ def test_value_axis_includes_every_value_with_padding_and_stays_in_range():
     lo, hi = charts.value_limits([40.0, 55.0, 64.8], "percent")
     assert lo < 40.0 - 0.2 * 24.8 and hi > 64.8 + 0.2 * 24.8
     lo, hi = charts.value_limits([1.0], "percent")
-    assert lo == 0.0 and hi >= charts.MIN_PERCENT_SPAN  # shifted up, not below 0 %
+    assert lo == 0.0 and 2.0 <= hi < charts.MIN_PERCENT_SPAN  # shifted up, not below 0 %; to scale
+    lo, hi = charts.value_limits([0.1, 0.3, 0.5], "percent")
+    assert lo == 0.0 and 0.5 < hi <= 2.0  # shares under 1 %: not an axis of 0-7 (issue 26)
+    lo, hi = charts.value_limits([0.1, 0.5], "count", decimals=0)
+    assert lo == 0.0 and 0.5 < hi <= 2.0  # a rate of 0,1-0,5 counts in tenths, not in whole things
     lo, hi = charts.value_limits([99.5], "percent")
     assert hi == 100.0 and lo <= 100.0 - charts.MIN_PERCENT_SPAN
     lo, hi = charts.value_limits([2.0, 5.0], "count", decimals=0)
@@ -172,7 +176,7 @@ def test_value_axis_includes_every_value_with_padding_and_stays_in_range():
 def test_district_bars_start_at_zero_and_a_lone_small_bar_is_not_full_width():
     ind = replace(B1, unit="percent")
     lo, hi = charts.district_bar_limits(ind, [0.4])
-    assert lo == 0.0 and hi >= charts.MIN_PERCENT_SPAN
+    assert lo == 0.0 and hi >= 2 * 0.4
     lo, hi = charts.district_bar_limits(ind, [55.2, 68.4])
     assert lo == 0.0 and hi > 68.4 * 1.1  # room for the value labels
     lo, hi = charts.district_bar_limits(replace(B1, unit="value"), [-0.5, 0.3])

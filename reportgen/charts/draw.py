@@ -179,11 +179,20 @@ MIN_STEPS_SPAN = 5  # and at least five steps of the last decimal shown (5 for c
 
 
 def min_value_span(unit: str, magnitude: float, decimals: int = 1) -> float:
-    """The narrowest value axis that reads sensibly for a figure of this size and unit."""
-    if unit == "percent":
-        return MIN_PERCENT_SPAN
+    """The narrowest value axis that reads sensibly for a figure of this size and unit: five
+    percentage points, but no more than twice the figure (shares of a few percent keep their
+    scale: not 0–7 for 0,1–0,5 %); else a tenth of the figure; at least five steps of the last
+    decimal shown (of a whole for a count)."""
     step = 10.0 ** -(0 if unit == "count" else decimals)
+    if unit == "percent":
+        return min(MIN_PERCENT_SPAN, max(2 * abs(magnitude), MIN_STEPS_SPAN * step))
     return max(abs(magnitude) * MIN_RELATIVE_SPAN, MIN_STEPS_SPAN * step)
+
+
+def _decimals_of(values: Iterable[float]) -> int:
+    """The fewest decimals (up to 3) that show every value exactly."""
+    vals = list(values)
+    return next((d for d in range(4) if all(abs(round(v, d) - v) < 1e-9 for v in vals)), 3)
 
 
 def value_limits(values: Iterable[float], unit: str, *, decimals: int = 1, include_zero: bool = False,
@@ -195,7 +204,11 @@ def value_limits(values: Iterable[float], unit: str, *, decimals: int = 1, inclu
     if not vals:
         return 0.0, (100.0 if unit == "percent" else 1.0)
     lo, hi = min(vals), max(vals)
-    least = min_value_span(unit, max(abs(lo), abs(hi)), decimals)
+    # Figures finer than the unit's usual step (a count of 0,3 per 1.000) get the step they have.
+    finer = _decimals_of(vals)
+    if unit == "count" and finer:
+        unit = "value"
+    least = min_value_span(unit, max(abs(lo), abs(hi)), max(decimals, finer) if unit != "count" else 0)
     if hi - lo < least:
         extra = (least - (hi - lo)) / 2
         lo, hi = lo - extra, hi + extra
@@ -449,8 +462,8 @@ def overview_chart(areas: Sequence[Area], area_results: Iterable[AreaResult], *,
     for area in areas:
         r = results[area.id]
         note = "; ".join(_notes(r, updates))
-        rows.append((area, r, textwrap.wrap(note, 58) if note else []))
-    row_h = [0.75 + 0.38 * max(0, len(lines) - 1) for _, _, lines in rows]
+        rows.append((area, r, textwrap.wrap(note, 58) if note else [], textwrap.wrap(area.name, NAME_WRAP)))
+    row_h = [0.75 + 0.38 * max(0, len(lines) - 1, len(names) - 1) for _, _, lines, names in rows]
     margin = 0.25
     height = sum(row_h) + 2 * margin
     fig = _figure(height)
@@ -459,7 +472,7 @@ def overview_chart(areas: Sequence[Area], area_results: Iterable[AreaResult], *,
     ax.set_xlim(0, WIDTH_CM)
     ax.set_ylim(height, 0)  # y runs downwards, in cm
     y = margin
-    for (area, r, lines), h in zip(rows, row_h, strict=True):
+    for (area, r, lines, names), h in zip(rows, row_h, strict=True):
         s = palette.style(r.signal)
         mid = y + 0.375
         ax.add_patch(FancyBboxPatch((0.1, mid - 0.26), 0.9, 0.52, boxstyle="round,pad=0,rounding_size=0.08",
@@ -468,7 +481,8 @@ def overview_chart(areas: Sequence[Area], area_results: Iterable[AreaResult], *,
                                     linewidth=0.6, gid=f"tile-{_gid(area.id)}"))
         ax.text(0.55, mid, s.symbol, ha="center", va="center_baseline", color=s.text, fontsize=11,
                 fontweight="bold")
-        ax.text(1.35, mid, area.name, ha="left", va="center_baseline", fontsize=9.5, fontweight="bold")
+        for i, line in enumerate(names):  # a long name wraps within its column, never under the colour
+            ax.text(1.35, mid + 0.38 * i, line, ha="left", va="center_baseline", fontsize=9.5, fontweight="bold")
         ax.text(6.3, mid, f"{s.word} ({s.meaning})", ha="left", va="center_baseline", fontsize=9)
         for i, line in enumerate(lines):
             ax.text(9.6, mid + 0.38 * i, line, ha="left", va="center_baseline", fontsize=8.5,
@@ -477,6 +491,9 @@ def overview_chart(areas: Sequence[Area], area_results: Iterable[AreaResult], *,
         if y < height - margin - 0.01:
             ax.plot([0.1, WIDTH_CM - 0.1], [y, y], color=palette.GRID, linewidth=0.5)
     return _finish("overview", fig, overview_alt_text(areas, results, updates))
+
+
+NAME_WRAP = 27  # characters of a bold 9,5 pt area name that fit the 4,9 cm before the colour word
 
 
 def _gid(ident: str) -> str:
