@@ -297,7 +297,7 @@ def aggregation_text(barometer: Barometer) -> str:
         if a.name not in single:
             by_rule.setdefault(a.aggregation or barometer.config.aggregation, []).append(a.name)
     parts = []
-    if len(by_rule) == 1:
+    if len(by_rule) == 1 and not single:
         parts.append(f"Et indsatsområdes farve er {_AGGREGATION_TEXT[next(iter(by_rule))]}.")
     else:
         for rule, names in by_rule.items():

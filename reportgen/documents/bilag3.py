@@ -387,8 +387,9 @@ def age_sentence(barometer: Barometer, facts: LifetimeFacts, local: AgeSummary, 
     """``Ved opdateringen i december 2009 er det nyeste tal for de 22 indikatorer med lokale kilder
     typisk 12 måneder (1 år) gammelt, mens det for de 11 indikatorer med nationale kilder … er …``"""
     def part(a: AgeSummary, kind: str) -> str:
-        return (f"for {'den' if a.with_figures == 1 else 'de'} "
-                f"{da.plural(a.with_figures, 'indikator', 'indikatorer')} med {kind} kilder")
+        count = ("den ene indikator" if a.with_figures == 1
+                 else f"de {da.number_word(a.with_figures)} indikatorer")
+        return f"for {count} med {kind} kilder"
 
     when = f"Ved opdateringen i {_month(barometer, facts.update)}"
     if local.median is not None and national.median is not None:
@@ -486,7 +487,7 @@ def attention_points(barometer: Barometer, assessment: Assessment, facts: Lifeti
                 f"{d.name} har i alle {da.number_word(len(rows)) if len(rows) <= 12 else len(rows)} "
                 f"{'måling' if len(rows) == 1 else 'målinger'} haft under {min_n} observationer (højst "
                 f"{max(sizes)}), så dens tal er aldrig offentliggjort og bliver det heller ikke ved den "
-                f"størrelse. Tallene kan lægges sammen med en nabo-{barometer.config.district_singular} "
+                f"størrelse. Tallene kan lægges sammen med en nabo{barometer.config.district_singular} "
                 "eller opgøres over flere år.")
     return points
 
