@@ -452,26 +452,36 @@ def attention_points(barometer: Barometer, assessment: Assessment, facts: Lifeti
     months or older; districts whose every figure so far fell under ``min_n``. Empty: nothing."""
     update = assessment.at
     points: list[str] = []
+    soon: list[tuple[str, str, str, str]] = []  # near deadlines: name, deadline, how soon, what is missing
     for ind in barometer.indicators:
         r = assessment.indicator(ind.id)
         if ind.target_period is None or r.remaining is None or r.remaining <= 0:
             continue
         left = months_between(update, ind.target_period)
-        missing = _remaining(ind, r.remaining).replace("pct.-point", "procentpoint")
+        missing = da.change_amount(r.remaining, ind.unit, 0 if ind.unit == "count" else ind.decimals)
         if left < 0:
             points.append(f"Fristen for målet for »{ind.name}« var {da.period(ind.target_period)}, og målet er "
                           f"ikke nået: der mangler {missing}. Udvalget kan tage stilling til, om målet skal "
                           "fornyes med en ny frist.")
         elif left <= DEADLINE_MONTHS:
-            when = "i år" if left == 0 else f"om {da.number_word(left) if left <= 12 else left} " \
-                                            f"{'måned' if left == 1 else 'måneder'}"
-            points.append(f"Fristen for målet for »{ind.name}« er {da.period(ind.target_period)}, {when}, og der "
-                          f"mangler {missing}. Udvalget kan allerede nu drøfte, hvad der skal gælde efter fristen.")
+            when = "denne måned" if left == 0 else f"om {da.number_word(left)} {'måned' if left == 1 else 'måneder'}"
+            soon.append((ind.name, da.period(ind.target_period), when, missing))
+    if len(soon) == 1:
+        name, period, when, missing = soon[0]
+        points.append(f"Fristen for målet for »{name}« er {period}, {when}, og der mangler {missing}. Udvalget "
+                      "kan allerede nu drøfte, hvad der skal gælde efter fristen.")
+    elif soon:
+        listed = da.join_list([f"»{name}« ({period}; mangler {missing})" for name, period, _, missing in soon])
+        points.append(f"For {da.number_word(len(soon))} mål falder fristen inden for et år, uden at målet er nået: "
+                      f"{listed}. Udvalget kan allerede nu drøfte, hvad der skal gælde efter fristerne.")
     old = [a for a in facts.data_age if a.months is not None and a.months >= OLD_FIGURE_MONTHS]
     if old:
-        names = [f"»{barometer.indicator(a.indicator).name}« ({da.period(a.period)}, "
-                 f"{months_text(a.months)})" for a in old]
         n = len(old)
+        shown = sorted(old, key=lambda a: -(a.months or 0))[:3] if n > 4 else old  # many: the oldest three
+        names = [f"»{barometer.indicator(a.indicator).name}« ({da.period(a.period)}, "
+                 f"{da.number(a.months, 0)} måneder)" for a in shown]
+        if len(shown) < n:
+            names = [f"ældst {names[0]}", *names[1:], f"{da.number_word(n - len(shown))} andre"]
         points.append(
             f"Det nyeste tal er {OLD_FIGURE_MONTHS} måneder eller ældre for "
             f"{'én indikator' if n == 1 else f'{da.number_word(n)} indikatorer'}: {da.join_list(names)}. "
