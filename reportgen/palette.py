@@ -44,6 +44,12 @@ SUPPRESSED_HATCH_COLOUR = "#8C8C8C"
 SEQUENTIAL_CMAP = "Blues"
 SEQUENTIAL_RANGE = (0.15, 0.9)
 
+# For maps of a change: a diverging colormap centred on zero (near white), red for the wrong way and
+# blue for the right way (draw.py reverses it where lower is better). Red-blue, not red-green, so
+# it reads under deuteranopia and protanopia; both arms darken with the size of the change.
+DIVERGING_CMAP = "RdBu"
+DIVERGING_RANGE = (0.08, 0.92)
+
 TINT_SHARE = 0.3  # how much of the fill a table-cell tint keeps (rest white)
 HATCH_SHARE = 0.55  # how far the hatch colour moves from the fill towards the label colour
 

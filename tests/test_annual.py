@@ -57,7 +57,7 @@ def test_demo_2009_names_employment_red_in_december_turning_from_green(demo_2009
     text = flat(pdf_text(demo_2009.out_dir / "statusrapport.pdf"))
     assert "Beskæftigelse fra grøn til rød: Rød, fordi hovedindikatoren er rød." in text
     assert "Siden opdateringen i maj 2009 er Beskæftigelse gået fra grøn til rød" in text
-    assert "Ved årets sidste opdatering er Beskæftigelse rød." in text
+    assert "Ved årets sidste opdatering har ét indsatsområde rødt signal (Beskæftigelse)" in text
     # The colour grid: December 2008 (where the year began), May and December 2009.
     assert re.search(r"Beskæftigelse ↑ Grøn ↑ Grøn ↓ Rød", text)
 
@@ -163,3 +163,95 @@ def test_annual_text_of_the_barometer_wins_and_errors_name_file_and_line(tmp_pat
     with pytest.raises(TemplateError, match=r"own/letters/annual\.md:5: ukendt variabel 'aarr' \(mente du 'aar'\?\)"):
         check_annual_text(read_barometer(folder), project_dir=ROOT)
     check_annual_text(read_barometer(write_barometer(tmp_path / "plain")), project_dir=ROOT)
+
+
+# --- a report, not a table dump (issue 26, point 4) ----------------------------------------------
+
+def pdf_pages(path: Path) -> list[str]:
+    return pdf_text(path).split("\f")[:-1]
+
+
+def test_demo_2009_opens_with_a_summary_and_the_administrations_comments(demo_2009):
+    pages = [flat(p) for p in pdf_pages(demo_2009.out_dir / "statusrapport.pdf")]
+    first = pages[0]
+    assert "Sammenfatning af 2009" in first and "Indledning" not in first
+    assert "I 2009 blev integrationsbarometret opdateret to gange, i maj 2009 og december 2009." in first
+    assert "I løbet af året skiftede Beskæftigelse fra grøn til rød i december 2009" in first
+    assert "målene for Beskæftigelse, Uddannelse og Kultur og fritid nås ikke i det nuværende tempo" in first
+    # comments.csv, the administration's own words, stand in the summary
+    assert "Forvaltningens bemærkninger" in first
+    assert "Andel beskæftigede indvandrere/efterkommere i København (december 2009): Faldet skyldes " \
+           "utvivlsomt krisen." in first
+    assert "ikke længere er mulighed for at nå målet" in first
+    assert pages[1].lstrip().split("\n")[0] != "" and "Indledning" in pages[1]
+
+
+def test_demo_2009_charts_and_maps_are_vector(demo_2009):
+    def images(resources, seen) -> int:
+        count = 0
+        xobjects = resources.get("/XObject") if resources is not None else None
+        for _, xo in (xobjects.items() if xobjects is not None else ()):
+            if xo.objgen in seen:
+                continue
+            seen.add(xo.objgen)
+            if xo.get("/Subtype") == "/Image":
+                count += 1
+            elif xo.get("/Subtype") == "/Form":
+                count += images(xo.get("/Resources"), seen)
+        return count
+
+    with pikepdf.open(demo_2009.out_dir / "statusrapport.pdf") as pdf:
+        seen: set = set()
+        assert sum(images(page.obj.get("/Resources"), seen) for page in pdf.pages) == 0
+        assert len(seen) >= 12  # seven trend charts and five maps drawn as forms, not as pictures
+
+
+def test_demo_2009_each_map_stands_on_the_page_of_its_table(demo_2009):
+    pages = pdf_pages(demo_2009.out_dir / "statusrapport.pdf")
+    caption = "Ændring fra december 2008 til december 2009 fordelt på bydele"
+    with_map = [i for i, p in enumerate(pages) if caption in flat(p)]
+    assert len(with_map) == 6  # one page per main indicator with district figures
+    for i in with_map:
+        text = flat(pages[i])
+        assert text.count(caption) == 1, i
+        assert "Ændring i procentpoint" in text or "Ændring" in text  # the map's legend
+        after = text[text.index(caption):]
+        # the table's header and all ten bydele follow the map on the same page
+        assert re.search(r"Bydel December 2008 December 2009 Ændring", after), i
+        assert "Indre By" in after and "Amager Vest" in after, i
+
+
+def test_demo_2009_no_page_is_half_empty_except_before_a_chapter(demo_2009):
+    path = demo_2009.out_dir / "statusrapport.pdf"
+    with pikepdf.open(path) as pdf:
+        chapters = [item.title for item in pdf.open_outline().root]
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(path), "-"], capture_output=True, text=True,
+                         check=True).stdout
+    pages = re.findall(r"<page width=\"([\d.]+)\" height=\"([\d.]+)\">(.*?)</page>", xml, re.S)
+    mm = 72 / 25.4
+    top, bottom = 27 * mm, float(pages[0][1]) - 22 * mm  # the text area inside the page margins
+    starts = []
+    fills = []
+    for _, _, body in pages:
+        lines = [(float(y0), float(y1), re.sub(r"<[^>]+>|\s+", " ", words).strip()) for y0, y1, words in
+                 re.findall(r'<line xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</line>',
+                            body, re.S)]
+        inside = sorted((y0, y1, t) for y0, y1, t in lines if y0 > top and y1 < bottom)
+        first = re.sub(r"\s+", " ", inside[0][2]) if inside else ""
+        starts.append(any(first.startswith(c[:30]) for c in chapters))
+        fills.append((max(y1 for _, y1, _ in inside) - top) / (bottom - top) if inside else 0.0)
+    assert sum(starts) >= 5, starts  # five chapters start a page (sanity of the measure)
+    for i, fill in enumerate(fills[:-1]):
+        if not starts[i + 1]:
+            assert fill >= 0.5, f"page {i + 1} is {fill:.0%} full and the next page starts no chapter"
+
+
+def test_demo_2009_names_z_values_only_in_the_method_section(demo_2009):
+    text = flat(pdf_text(demo_2009.out_dir / "statusrapport.pdf"))
+    method = text.index(" Metode Signalregler")
+    for jargon in ("z =", "z-værdi", "z-test"):
+        assert jargon not in text[:method], jargon
+    assert "z-værdien er ændringen divideret med dens standardfejl" in text[method:]
+    # the sentences keep their verdict, without the statistic
+    assert "stigningen på 4,4 procentpoint fra 2007 til 2008 går den rigtige vej og er statistisk signifikant." \
+        in text

@@ -186,7 +186,7 @@ def test_discussion_themes_from_advice_md(doc):
     lists = [b for b in doc.blocks if isinstance(b, ListBlock)]
     assert ["".join(r.text for r in item) for item in lists[-1].items] == list(QUESTIONS)
     assert "som det nye Beskæftigelses- og Integrationsudvalg kan drøfte" in text
-    assert "Barometrets levetid på 2½ år med 6 opdateringer" in text
+    assert "Barometrets første 2½ år med 6 opdateringer" in text
     assert "typisk 18 måneder (1½ år) gammelt mod 12 måneder (1 år) for de lokale kilder" in text
     assert f"går udviklingen ikke hurtigt nok til at nå målet for 3 indikatorer: {BES1}," in text
 

@@ -160,7 +160,11 @@ def test_value_axis_includes_every_value_with_padding_and_stays_in_range():
     lo, hi = charts.value_limits([40.0, 55.0, 64.8], "percent")
     assert lo < 40.0 - 0.2 * 24.8 and hi > 64.8 + 0.2 * 24.8
     lo, hi = charts.value_limits([1.0], "percent")
-    assert lo == 0.0 and hi >= charts.MIN_PERCENT_SPAN  # shifted up, not below 0 %
+    assert lo == 0.0 and 2.0 <= hi < charts.MIN_PERCENT_SPAN  # shifted up, not below 0 %; to scale
+    lo, hi = charts.value_limits([0.1, 0.3, 0.5], "percent")
+    assert lo == 0.0 and 0.5 < hi <= 2.0  # shares under 1 %: not an axis of 0-7 (issue 26)
+    lo, hi = charts.value_limits([0.1, 0.5], "count", decimals=0)
+    assert lo == 0.0 and 0.5 < hi <= 2.0  # a rate of 0,1-0,5 counts in tenths, not in whole things
     lo, hi = charts.value_limits([99.5], "percent")
     assert hi == 100.0 and lo <= 100.0 - charts.MIN_PERCENT_SPAN
     lo, hi = charts.value_limits([2.0, 5.0], "count", decimals=0)
@@ -172,7 +176,7 @@ def test_value_axis_includes_every_value_with_padding_and_stays_in_range():
 def test_district_bars_start_at_zero_and_a_lone_small_bar_is_not_full_width():
     ind = replace(B1, unit="percent")
     lo, hi = charts.district_bar_limits(ind, [0.4])
-    assert lo == 0.0 and hi >= charts.MIN_PERCENT_SPAN
+    assert lo == 0.0 and hi >= 2 * 0.4
     lo, hi = charts.district_bar_limits(ind, [55.2, 68.4])
     assert lo == 0.0 and hi > 68.4 * 1.1  # room for the value labels
     lo, hi = charts.district_bar_limits(replace(B1, unit="value"), [-0.5, 0.3])
@@ -483,3 +487,31 @@ def test_national_map_has_a_shape_per_municipality_and_no_key():
     assert palette.STYLES["green"].label in words
     assert "København" not in words and "0101" not in words  # no key beside the map
     assert chart.alt_text.startswith("Kort over kommunerne: ") and "København" in chart.alt_text
+
+
+def _change_map(direction: str) -> ET.Element:
+    changes = tuple(replace(DISTRICT_RESULTS[i], value=v, change=v) for i, v in enumerate((-2.8, 1.5, 0.0)))
+    ind = replace(B1, direction=direction, unit="value")
+    return parse(charts.district_map(ind, GEOJSON, "bydel_nr", BYDELE[:3], changes, style="change",
+                                     legend_title="Ændring i procentpoint"))
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+
+
+def test_change_map_is_diverging_around_zero_and_follows_the_good_direction():
+    # Up is good: the fall (district 1) is red, the rise (district 2) blue, no change near white.
+    root = _change_map("up")
+    fall, rise, still = (_rgb(fill_of(group(root, f"district-{i}"))) for i in (1, 2, 3))
+    assert fall[0] > fall[2] + 60 and rise[2] > rise[0] + 60, (fall, rise)
+    assert min(still) > 225, still
+    # Where lower is better, the same fall is the right way: blue; the rise red.
+    root = _change_map("down")
+    fall, rise = (_rgb(fill_of(group(root, f"district-{i}"))) for i in (1, 2))
+    assert fall[2] > fall[0] + 60 and rise[0] > rise[2] + 60, (fall, rise)
+    words = texts(root)
+    assert "Ændring i procentpoint" in words  # the legend's title with the unit
+    assert any("rigtige vej" in w for w in words) and any("forkerte vej" in w for w in words)
+    assert "+1,5" in words and "\u22122,8" in words  # the key signs each change
+    assert not list(root.iter(f"{SVG}image"))  # the colour bar is vector too

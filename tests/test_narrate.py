@@ -152,7 +152,7 @@ def test_override_sentences():
     n = texts(b, U2)
     assert n.indicators["A1"].explanation == (
         "Gul efter forvaltningens vurdering (beregnet: rød): Faldet skyldes en ny opgørelsesmetode.")
-    assert "Forvaltningen har vurderet signalet som gul: Se indikatoren." in n.areas["A"].paragraphs
+    assert "Forvaltningen har vurderet signalet som gult: Se indikatoren." in n.areas["A"].paragraphs
     assert n.areas["A"].heading == "Bolig (gul)"
 
 

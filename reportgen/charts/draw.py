@@ -133,6 +133,12 @@ def value_text(value: float, indicator: Indicator) -> str:
     return f"{text} %" if indicator.unit == "percent" else text
 
 
+def signed_value_text(value: float, indicator: Indicator) -> str:
+    """A change with its sign: ``+1,2``, ``−2,8``, ``0,0``."""
+    text = value_text(value, indicator)
+    return "+" + text if value > 0 and any(c in "123456789" for c in text) else text
+
+
 _NICE_STEPS = (1, 2, 2.5, 5, 10)  # tick steps a reader counts in; no 300s or 1,5s
 _UNIT_LABEL = {"percent": "Procent", "count": "Antal", "value": "Værdi"}
 
@@ -173,11 +179,20 @@ MIN_STEPS_SPAN = 5  # and at least five steps of the last decimal shown (5 for c
 
 
 def min_value_span(unit: str, magnitude: float, decimals: int = 1) -> float:
-    """The narrowest value axis that reads sensibly for a figure of this size and unit."""
-    if unit == "percent":
-        return MIN_PERCENT_SPAN
+    """The narrowest value axis that reads sensibly for a figure of this size and unit: five
+    percentage points, but no more than twice the figure (shares of a few percent keep their
+    scale: not 0–7 for 0,1–0,5 %); else a tenth of the figure; at least five steps of the last
+    decimal shown (of a whole for a count)."""
     step = 10.0 ** -(0 if unit == "count" else decimals)
+    if unit == "percent":
+        return min(MIN_PERCENT_SPAN, max(2 * abs(magnitude), MIN_STEPS_SPAN * step))
     return max(abs(magnitude) * MIN_RELATIVE_SPAN, MIN_STEPS_SPAN * step)
+
+
+def _decimals_of(values: Iterable[float]) -> int:
+    """The fewest decimals (up to 3) that show every value exactly."""
+    vals = list(values)
+    return next((d for d in range(4) if all(abs(round(v, d) - v) < 1e-9 for v in vals)), 3)
 
 
 def value_limits(values: Iterable[float], unit: str, *, decimals: int = 1, include_zero: bool = False,
@@ -189,7 +204,11 @@ def value_limits(values: Iterable[float], unit: str, *, decimals: int = 1, inclu
     if not vals:
         return 0.0, (100.0 if unit == "percent" else 1.0)
     lo, hi = min(vals), max(vals)
-    least = min_value_span(unit, max(abs(lo), abs(hi)), decimals)
+    # Figures finer than the unit's usual step (a count of 0,3 per 1.000) get the step they have.
+    finer = _decimals_of(vals)
+    if unit == "count" and finer:
+        unit = "value"
+    least = min_value_span(unit, max(abs(lo), abs(hi)), max(decimals, finer) if unit != "count" else 0)
     if hi - lo < least:
         extra = (least - (hi - lo)) / 2
         lo, hi = lo - extra, hi + extra
@@ -443,8 +462,8 @@ def overview_chart(areas: Sequence[Area], area_results: Iterable[AreaResult], *,
     for area in areas:
         r = results[area.id]
         note = "; ".join(_notes(r, updates))
-        rows.append((area, r, textwrap.wrap(note, 58) if note else []))
-    row_h = [0.75 + 0.38 * max(0, len(lines) - 1) for _, _, lines in rows]
+        rows.append((area, r, textwrap.wrap(note, 58) if note else [], textwrap.wrap(area.name, NAME_WRAP)))
+    row_h = [0.75 + 0.38 * max(0, len(lines) - 1, len(names) - 1) for _, _, lines, names in rows]
     margin = 0.25
     height = sum(row_h) + 2 * margin
     fig = _figure(height)
@@ -453,7 +472,7 @@ def overview_chart(areas: Sequence[Area], area_results: Iterable[AreaResult], *,
     ax.set_xlim(0, WIDTH_CM)
     ax.set_ylim(height, 0)  # y runs downwards, in cm
     y = margin
-    for (area, r, lines), h in zip(rows, row_h, strict=True):
+    for (area, r, lines, names), h in zip(rows, row_h, strict=True):
         s = palette.style(r.signal)
         mid = y + 0.375
         ax.add_patch(FancyBboxPatch((0.1, mid - 0.26), 0.9, 0.52, boxstyle="round,pad=0,rounding_size=0.08",
@@ -462,7 +481,8 @@ def overview_chart(areas: Sequence[Area], area_results: Iterable[AreaResult], *,
                                     linewidth=0.6, gid=f"tile-{_gid(area.id)}"))
         ax.text(0.55, mid, s.symbol, ha="center", va="center_baseline", color=s.text, fontsize=11,
                 fontweight="bold")
-        ax.text(1.35, mid, area.name, ha="left", va="center_baseline", fontsize=9.5, fontweight="bold")
+        for i, line in enumerate(names):  # a long name wraps within its column, never under the colour
+            ax.text(1.35, mid + 0.38 * i, line, ha="left", va="center_baseline", fontsize=9.5, fontweight="bold")
         ax.text(6.3, mid, f"{s.word} ({s.meaning})", ha="left", va="center_baseline", fontsize=9)
         for i, line in enumerate(lines):
             ax.text(9.6, mid + 0.38 * i, line, ha="left", va="center_baseline", fontsize=8.5,
@@ -471,6 +491,9 @@ def overview_chart(areas: Sequence[Area], area_results: Iterable[AreaResult], *,
         if y < height - margin - 0.01:
             ax.plot([0.1, WIDTH_CM - 0.1], [y, y], color=palette.GRID, linewidth=0.5)
     return _finish("overview", fig, overview_alt_text(areas, results, updates))
+
+
+NAME_WRAP = 27  # characters of a bold 9,5 pt area name that fit the 4,9 cm before the colour word
 
 
 def _gid(ident: str) -> str:
@@ -618,7 +641,7 @@ def _map_shapes(path: Path, key: str, mtime_ns: int) -> tuple[tuple[_MapShape, .
     return shapes, geo.bounds(features)
 
 
-MapStyle = Literal["signal", "value"]
+MapStyle = Literal["signal", "value", "change"]
 MAP_KEY_MAX = 20  # up to this many districts, the map numbers them and names them in a key
 _ROW_CM = 0.45  # one line of legend or key beside a map
 
@@ -626,11 +649,13 @@ _ROW_CM = 0.45  # one line of legend or key beside a map
 @_drawing
 def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: Sequence[District],
                  district_results: Iterable[DistrictResult], *, style: MapStyle = "signal",
-                 places: str = "bydelene") -> Chart:
-    """The bydele coloured by signal with a hatch per signal (``style="signal"``) or shaded by value
-    (``style="value"``); suppressed districts carry a cross hatch. Numbers label the districts and a
-    key beside the map names them."""
-    if style not in ("signal", "value"):
+                 places: str = "bydelene", legend_title: str | None = None) -> Chart:
+    """The bydele coloured by signal with a hatch per signal (``style="signal"``), shaded by value
+    (``style="value"``) or by a change on a diverging scale centred on zero (``style="change"``:
+    ``value`` is the change; blue the indicator's good direction, red the wrong way, white no
+    change); suppressed districts carry a cross hatch. Numbers label the districts and a key beside
+    the map names them. ``legend_title`` heads the colour bar (the quantity and its unit)."""
+    if style not in ("signal", "value", "change"):
         raise ValueError(f"unknown map style {style!r}")
     path = Path(geojson_path)
     try:
@@ -647,6 +672,15 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
         norm = Normalize(lo, hi) if hi > lo else Normalize(lo - 1, hi + 1)
     cmap = matplotlib.colormaps[palette.SEQUENTIAL_CMAP]
     c0, c1 = palette.SEQUENTIAL_RANGE
+    if style == "change":
+        # Centred on zero and symmetric, so equal shades mean equal changes either way; the blue
+        # end is the indicator's good direction (a fall is blue where lower is better).
+        reach = max((abs(v) for v in values), default=0.0) or 1.0
+        norm = Normalize(-reach, reach)
+        cmap = matplotlib.colormaps[palette.DIVERGING_CMAP]
+        if indicator.direction == "down":
+            cmap = cmap.reversed()
+        c0, c1 = palette.DIVERGING_RANGE
 
     def shade(value: float) -> str:
         return to_hex(cmap(c0 + (c1 - c0) * float(norm(value))))
@@ -654,7 +688,7 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
     map_w = 9.2
     pad = (x1 - x0) * 0.02
     map_h = map_w * (y1 - y0 + 2 * pad) / (x1 - x0 + 2 * pad)
-    legend_rows = 5 if style == "signal" else 4
+    legend_rows = {"signal": 5, "value": 4, "change": 6}[style]
     # Many districts (a national map of 98 municipalities): no numbers on the map and no key beside
     # it, which would run to half a metre; the table under the map names them.
     compact = len(rows) > MAP_KEY_MAX
@@ -695,6 +729,26 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
     y = (height - side_h) / 2 + _ROW_CM / 2
     if style == "signal":
         entries = [_legend_patch(s) for s in ("green", "yellow", "red", "grey")]
+    elif style == "change":
+        entries = []
+        if legend_title:
+            side.text(0, y, legend_title, va="center_baseline", fontweight="bold", fontsize=8)
+        y += _ROW_CM
+        bar = fig.add_axes(_cm_box(side_x, height - y - 0.35, side_w * 0.8, 0.35, height))
+        ramp = ListedColormap([cmap(c0 + (c1 - c0) * i / 255) for i in range(256)])
+        cb = fig.colorbar(ScalarMappable(norm=norm, cmap=ramp), cax=bar, orientation="horizontal")
+        cb.solids.set_rasterized(False)  # matplotlib rasterizes bars of 50+ colours; the PDF stays vector
+        cb.outline.set_linewidth(0.4)
+        cb.ax.tick_params(length=2, width=0.4, labelsize=8)
+        cb.ax.xaxis.set_major_locator(MaxNLocator(5, steps=_NICE_STEPS, symmetric=True))
+        cb.ax.xaxis.set_major_formatter(_SignedFormatter())
+        y += 2.2 * _ROW_CM
+        worse, better = "forkerte vej", "rigtige vej"
+        left, right = (worse, better) if indicator.direction == "up" else (better, worse)
+        side.text(0, y, f"\u2190 {left}", va="center_baseline", fontsize=8, color=palette.MUTED)
+        side.text(side_w * 0.8, y, f"{right} \u2192", va="center_baseline", ha="right", fontsize=8,
+                  color=palette.MUTED)
+        y += 1.8 * _ROW_CM
     else:
         entries = []
         if norm is not None:
@@ -722,10 +776,21 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
     if style == "signal":
         alt = _sentences(f"Kort over {places}: {indicator.name}",
                          _signal_groups(rows, indicator, with_values=False))
+    elif style == "change":
+        alt = _sentences(f"Kort over {places}: {indicator.name}; blå er gået den rigtige vej, rød den forkerte "
+                         "vej, jo mørkere, desto større ændring", _value_groups(rows, indicator, signed=True))
     else:
         alt = _sentences(f"Kort over {places}: {indicator.name}, jo mørkere, desto højere",
                          _value_groups(rows, indicator))
-    return _finish(f"map-{indicator.id}" + ("-value" if style == "value" else ""), fig, alt)
+    return _finish(f"map-{indicator.id}" + ("" if style == "signal" else f"-{style}"), fig, alt)
+
+
+class _SignedFormatter(DanishFormatter):
+    """Colour-bar ticks of a change: ``−2``, ``0``, ``+2``."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        text = super().__call__(x, pos)
+        return "+" + text if x > 0 and text.strip("0,") else text
 
 
 def _cm_box(left: float, bottom: float, width: float, height: float, fig_height: float
@@ -734,14 +799,16 @@ def _cm_box(left: float, bottom: float, width: float, height: float, fig_height:
     return (left / WIDTH_CM, bottom / fig_height, width / WIDTH_CM, height / fig_height)
 
 
-def _value_groups(rows: Sequence[tuple[District, DistrictResult | None]], indicator: Indicator) -> list[str]:
+def _value_groups(rows: Sequence[tuple[District, DistrictResult | None]], indicator: Indicator, *,
+                  signed: bool = False) -> list[str]:
     """``Indre By 66,1 %, …; højest i Østerbro, lavest i Bispebjerg`` then the suppressed and missing."""
     shown = [(d, r.value) for d, r in rows if r is not None and not r.suppressed and r.value is not None]
     groups = []
+    text = signed_value_text if signed else value_text
     if shown:
         top = max(shown, key=lambda dv: dv[1])
         bottom = min(shown, key=lambda dv: dv[1])
-        groups.append(danish.join_list([f"{d.name} {value_text(v, indicator)}" for d, v in shown])
+        groups.append(danish.join_list([f"{d.name} {text(v, indicator)}" for d, v in shown])
                       + f"; højest i {top[0].name}, lavest i {bottom[0].name}")
     suppressed = [d.name for d, r in rows if r is not None and r.suppressed]
     if suppressed:
@@ -765,6 +832,8 @@ def _map_key_status(r: DistrictResult | None, indicator: Indicator, style: str) 
         return palette.SUPPRESSED_LABEL.lower()
     if style == "value" and r.value is not None:
         return value_text(r.value, indicator)
+    if style == "change" and r.value is not None:
+        return signed_value_text(r.value, indicator)
     s = palette.style(r.signal)
     return f"{s.symbol} {s.word}"
 

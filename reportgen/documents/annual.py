@@ -6,9 +6,11 @@ the sentences of narrate/, the diff's change sentences and Bilag 1's data and me
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 from ..document import Block, Cell, Document, DocumentMeta, Heading, ListBlock, PageBreak, Paragraph, Run, Table
@@ -129,6 +131,11 @@ def change_map_indicator(barometer: Barometer, y: Year, ind: Indicator) -> Indic
                    unit="value" if ind.unit == "percent" else ind.unit)
 
 
+def change_legend_title(ind: Indicator) -> str:
+    """The change map's colour-bar title: the quantity and its unit."""
+    return {"percent": "Ændring i procentpoint", "count": "Ændring i antal"}.get(ind.unit, "Ændring")
+
+
 def title(barometer: Barometer, year: int) -> str:
     return f"Statusrapport {year} for {common.barometer_definite(barometer.config.title)}"
 
@@ -146,6 +153,8 @@ def build_annual(barometer: Barometer, history: Sequence[Assessment], year: int,
     y = year_of(barometer, history, year)
     narratives = {a.update: narrate(barometer, a, tuple(history)) for a in y.assessments}
     blocks: list[Block] = [
+        *summary_section(barometer, y),
+        PageBreak(),
         *framing_blocks(barometer, y, project_dir=project_dir),
         *_colour_section(barometer, history, y, narratives),
         PageBreak(),
@@ -157,8 +166,21 @@ def build_annual(barometer: Barometer, history: Sequence[Assessment], year: int,
         PageBreak(),
         *data_section(barometer, y.last),
         *method_section(barometer),
+        *_significance_note(barometer),
     ]
     return Document(SLUG, _meta(barometer, y), tuple(blocks))
+
+
+def _significance_note(barometer: Barometer) -> list[Block]:
+    """How significance is tested: the one place in the report that names the z-value."""
+    alpha = barometer.config.significance
+    level = da.number(alpha * 100, 0 if float(alpha * 100).is_integer() else 1)
+    critical = da.number(NormalDist().inv_cdf(1 - alpha / 2), 2)
+    return [Paragraph.of(
+        "Hvor der er oplyst standardfejl, er en ændring testet med en z-test: z-værdien er ændringen "
+        "divideret med dens standardfejl, og ændringen er statistisk signifikant på "
+        f"{level}-procentniveauet, når z-værdien numerisk er over {critical}. Resten af rapporten nævner "
+        "kun, om en ændring er signifikant.")]
 
 
 def _meta(barometer: Barometer, y: Year) -> DocumentMeta:
@@ -231,6 +253,103 @@ def check_annual_text(barometer: Barometer, *, project_dir: Path) -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# The one-page summary: the year in a few sentences and the administration's comments
+
+_PLURAL_SIGNAL = {"green": "grønt", "yellow": "gult", "red": "rødt", "grey": "gråt"}
+
+
+def _count(n: int, singular: str, plural_form: str, *, neuter: bool = False) -> str:
+    """``ét indsatsområde``, ``tre indsatsområder``: counts in words, as running text has them."""
+    return f"{da.number_word(n, neuter=neuter)} {singular if n == 1 else plural_form}"
+
+
+def colour_changes(barometer: Barometer, y: Year) -> list[str]:
+    """``Beskæftigelse fra grøn til rød i december 2009``: each area's colour changes over the year,
+    in areas.csv order, then by update."""
+    out = []
+    for area in barometer.areas:
+        for before, after in zip(y.span, y.span[1:], strict=False):
+            a, b = before.area(area.id).signal, after.area(area.id).signal
+            if a != b:
+                out.append(f"{area.name} fra {da.signal_word(a)} til {da.signal_word(b)} i "
+                           f"{da.month_year(after.at.date)}")
+    return out
+
+
+def year_comments(barometer: Barometer, y: Year) -> list[tuple[str, str, str]]:
+    """(what, update month, text) for the administration's comments (comments.csv) at the year's
+    updates: areas and main indicators first, in the files' order."""
+    ids = {u.id: u for u in y.updates}
+    order = {a.id: i for i, a in enumerate(barometer.areas)}
+    order.update({i.id: len(order) + k for k, i in enumerate(barometer.indicators)})
+    out = []
+    for c in sorted((c for c in barometer.comments if c.update in ids),
+                    key=lambda c: (order.get(c.target, len(order)), ids[c.update].index)):
+        if c.target in {a.id for a in barometer.areas}:
+            what = barometer.area(c.target).name
+        else:
+            try:
+                what = barometer.indicator(c.target).name
+            except KeyError:
+                continue
+        out.append((what, da.month_year(ids[c.update].date), da.sentence(c.text)))
+    return out
+
+
+def summary_section(barometer: Barometer, y: Year) -> list[Block]:
+    """The year in a few sentences: updates, colours at the end, colour changes, targets, red
+    indicators; then the administration's comments at the year's updates."""
+    n = len(y.updates)
+    months = da.join_list([da.month_year(u.date) for u in y.updates])
+    sentences = [f"I {y.year} blev {common.barometer_definite(barometer.config.title)} opdateret "
+                 f"{'én gang, i' if n == 1 else f'{da.number_word(n)} gange, i'} {months}."]
+    groups = []
+    for signal in ("red", "yellow", "green", "grey"):
+        names = [barometer.area(a.area).name for a in y.last.areas if a.signal == signal]
+        if names:
+            count = (_count(len(names), "indsatsområde", "indsatsområder", neuter=True) if not groups
+                     else da.number_word(len(names), neuter=True))
+            groups.append(f"{count} {_PLURAL_SIGNAL[signal]}{' signal' if not groups else ''} "
+                          f"({da.join_list(names)})")
+    sentences.append(f"Ved årets sidste opdatering har {da.join_list(groups)}.")
+    changes = colour_changes(barometer, y)
+    sentences.append(f"I løbet af året skiftede {da.join_list(changes)}." if changes
+                     else "Intet indsatsområde skiftede farve i løbet af året.")
+    mains = [i for i in barometer.indicators if i.main and i.target_value is not None]
+    if mains:
+        verdict: dict[str, list[str]] = {}
+        for ind in mains:
+            names = verdict.setdefault(outlook(y.last.indicator(ind.id)), [])
+            if barometer.area(ind.area).name not in names:
+                names.append(barometer.area(ind.area).name)
+        parts = []
+        for key, words in ((_OUTLOOK["reached"], "er nået"), (_OUTLOOK["on"], "nås i det nuværende tempo"),
+                           (_OUTLOOK["off"], "nås ikke i det nuværende tempo"),
+                           (_OUTLOOK["unknown"], "kan endnu ikke vurderes")):
+            if verdict.get(key):
+                parts.append(f"{'målet' if len(verdict[key]) == 1 else 'målene'} for "
+                             f"{da.join_list(verdict[key])} {words}")
+        sentences.append(da.capitalize("; ".join(parts)) + ".")
+    red = red_during(barometer, y)
+    if red:
+        linked = sum(len(barometer.initiatives_of(i)) for i in red)
+        sentences.append(
+            f"{da.capitalize(_count(len(red), 'indikator', 'indikatorer'))} har været "
+            f"{'rød' if len(red) == 1 else 'røde'} ved mindst én af årets opdateringer, og "
+            + (f"{_count(linked, 'initiativ', 'initiativer', neuter=True)} er knyttet til "
+               f"{'den' if len(red) == 1 else 'dem'}." if linked
+               else f"der er ikke knyttet initiativer til {'den' if len(red) == 1 else 'dem'}."))
+    blocks: list[Block] = [Heading(f"Sammenfatning af {y.year}", 1, "sammenfatning"),
+                           Paragraph(tuple([Run(" ".join(sentences))]), style="lead")]
+    comments = year_comments(barometer, y)
+    if comments:
+        blocks.append(Heading("Forvaltningens bemærkninger", 2))
+        blocks.append(ListBlock(tuple((Run(f"{what} ({month}): ", bold=True), Run(text))
+                                      for what, month, text in comments)))
+    return blocks
+
+
+# --------------------------------------------------------------------------------------------------
 # 1. The areas' colours and why they changed
 
 def _colour_section(barometer: Barometer, history: Sequence[Assessment], y: Year,
@@ -263,7 +382,7 @@ def _colour_section(barometer: Barometer, history: Sequence[Assessment], y: Year
         items = []
         for c in d.area_changes:
             why = [explain_area(barometer, a.area(c.id))]
-            why += [f"{barometer.indicator(i.id).name}: {narrative.indicators[i.id].explanation}"
+            why += [f"{barometer.indicator(i.id).name}: {plain(narrative.indicators[i.id].explanation)}"
                     for i in barometer.indicators_of_area(c.id) if i.main]
             items.append((Run(f"{c.name} fra {da.signal_word(c.before)} til {da.signal_word(c.after)}: ",
                               bold=True), Run(" ".join(why))))
@@ -275,6 +394,15 @@ def _colour_section(barometer: Barometer, history: Sequence[Assessment], y: Year
 
 # --------------------------------------------------------------------------------------------------
 # 2. The main indicators over the year
+
+_TEST_STATISTIC = re.compile(r" \(z = [^)]*\)")
+
+
+def plain(text: str) -> str:
+    """A sentence without its test statistic: ``… er statistisk signifikant (z = 2,14)`` loses the
+    parenthesis. The report keeps z-values to its method section."""
+    return _TEST_STATISTIC.sub("", text)
+
 
 _OUTLOOK = {"reached": "Nået", "on": "Nås i det nuværende tempo", "off": "Nås ikke i det nuværende tempo",
             "unknown": "Kan ikke vurderes"}
@@ -353,9 +481,9 @@ def _indicator_text(barometer: Barometer, y: Year, ind: Indicator, c: YearChange
         first = development_sentence(ind, replace(
             r, value=c.last.value, period=c.last.period, reference_value=c.first.value,
             reference_period=c.first.period, change=c.change, significant=c.significant))
-    sentences = [first, text.target_sentence, text.pace_sentence]
+    sentences = [first, text.target_sentence, text.pace_sentence, *text.comments]
     blocks: list[Block] = [Heading(ind.name, 2),
-                           Paragraph.of(" ".join(s for s in sentences if s))]
+                           Paragraph.of(plain(" ".join(s for s in sentences if s)))]
     if ind.id in trends:
         blocks.append(common.figure_from(trends[ind.id], caption=f"Hovedindikator: {ind.name}", width_mm=150))
     return blocks
@@ -418,6 +546,7 @@ def _district_section(barometer: Barometer, y: Year, maps: Mapping[str, ChartLik
     ]
     names = {d.id: d.name for d in barometer.districts}
     summary = []
+    mapped = 0
     for ind in inds:
         changes = district_changes(barometer, y, ind)
         good = [d for d in changes if d.change and (d.change > 0) == (ind.direction == "up")]
@@ -427,10 +556,15 @@ def _district_section(barometer: Barometer, y: Year, maps: Mapping[str, ChartLik
                             Cell(da.number(len(bad), 0), align="right"),
                             Cell(da.number(len(changes) - len(good) - len(bad), 0), align="right")))
             continue
+        if ind.id in maps:
+            # One map with its table per page: the pair never parts, and the next pair would not fit.
+            if mapped:
+                blocks.append(PageBreak())
+            mapped += 1
         blocks.append(Heading(ind.name, 2))
         if ind.id in maps:
             blocks.append(common.figure_from(maps[ind.id], caption=f"Ændring fra {begin} til {end} fordelt på "
-                                                                   f"{many}", width_mm=140, raster=True))
+                                                                   f"{many}", width_mm=140))
         rows = []
         for d in changes:
             rows.append((

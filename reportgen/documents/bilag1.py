@@ -280,14 +280,40 @@ _RULE_TEXT = {
 }
 
 
+_AGGREGATION_TEXT = {
+    "worst": "den dårligste farve blandt hovedindikatorerne",
+    "majority": "den hyppigste farve blandt hovedindikatorerne (ved stemmelighed den dårligste)",
+}
+
+
+def aggregation_text(barometer: Barometer) -> str:
+    """How each area's colour is found, as the areas actually are: one sentence when every area
+    with several main indicators follows the same rule, else the rule named per area. An area with
+    one main indicator takes its colour, whatever the rule."""
+    single = [a.name for a in barometer.areas
+              if sum(1 for i in barometer.indicators_of_area(a.id) if i.main) == 1]
+    by_rule: dict[str, list[str]] = {}
+    for a in barometer.areas:
+        if a.name not in single:
+            by_rule.setdefault(a.aggregation or barometer.config.aggregation, []).append(a.name)
+    parts = []
+    if len(by_rule) == 1 and not single:
+        parts.append(f"Et indsatsområdes farve er {_AGGREGATION_TEXT[next(iter(by_rule))]}.")
+    else:
+        for rule, names in by_rule.items():
+            parts.append(f"For {da.join_list(names)} er indsatsområdets farve {_AGGREGATION_TEXT[rule]}.")
+    if single:
+        if not by_rule:
+            parts.append("Hvert indsatsområde har én hovedindikator, og indsatsområdet får dens farve.")
+        else:
+            parts.append(f"{da.join_list(single)} {'har' if len(single) == 1 else 'har hver'} én "
+                         "hovedindikator og får dens farve.")
+    return " ".join(parts)
+
+
 def method_section(barometer: Barometer) -> list[Block]:
     cfg = barometer.config
     level = da.number(cfg.significance * 100, 0 if (cfg.significance * 100).is_integer() else 1)
-    aggregation = (
-        "den dårligste farve blandt hovedindikatorerne"
-        if cfg.aggregation == "worst"
-        else "den hyppigste farve blandt hovedindikatorerne (ved stemmelighed den dårligste)"
-    )
     rules_used = [r for r in _RULE_TEXT if any(i.rule == r for i in barometer.indicators)]
     rule_items = tuple(
         (Run(da.capitalize(_rule_name(r)), bold=True),
@@ -302,7 +328,7 @@ def method_section(barometer: Barometer) -> list[Block]:
         (Run("Grå", bold=True), Run(" (kan ikke vurderes): der er endnu ikke tal nok at sammenligne.")),
     )
     closing = [
-        f"Et indsatsområdes farve er {aggregation}. Er der ingen nye tal for hovedindikatorerne, "
+        f"{aggregation_text(barometer)} Er der ingen nye tal for hovedindikatorerne, "
         "fastholdes farven fra den forrige opdatering, og det markeres som overført. Har forvaltningen "
         "fastsat en farve, står begrundelsen, hvor farven vises."
     ]

@@ -227,7 +227,7 @@ def _initiative_vars(initiative: Initiative, ind: Indicator) -> dict[str, str]:
     return {
         "id": initiative.id,
         "navn": initiative.name,
-        "status": initiative.status or "",
+        "status": da.status_word(initiative.status) if initiative.status else "",
         "beskrivelse": initiative.description or "",
         "indikator": ind.name,
     }
@@ -319,7 +319,7 @@ def initiative_list(barometer: Barometer, indicators: Sequence[Indicator]) -> tu
     items: list[tuple[Run, ...]] = []
     for ind in indicators:
         for x in barometer.initiatives_of(ind.id):
-            text = f" ({x.status.lower()})." if x.status else "."
+            text = f" ({da.status_word(x.status)})." if x.status else "."
             if x.description:
                 text += f" {x.description.rstrip('.')}."
             items.append((Run(x.name, bold=True), Run(f"{text} Knyttet til indikatoren »{ind.name}«.")))

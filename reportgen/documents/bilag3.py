@@ -5,12 +5,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..document import Block, Cell, Document, Heading, Paragraph, Run, Table
+from ..document import Block, Cell, Document, Heading, ListBlock, Paragraph, Run, Table
 from ..inputs.model import Barometer, Indicator
 from ..narrate import Narrative
 from ..narrate import danish as da
 from ..signals.assess import Assessment
-from ..signals.history import AgeSummary, AreaHistory, LifetimeFacts, lifetime_facts
+from ..signals.history import AgeSummary, AreaHistory, LifetimeFacts, lifetime_facts, months_between
 from . import common, letters
 from .common import ChartLike
 
@@ -68,6 +68,7 @@ def build_bilag3(
         *_target_section(barometer, assessment, narrative, facts, charts or {}),
         *_age_section(barometer, facts),
         *_committee_section(barometer, facts),
+        *_attention_section(barometer, assessment, facts),
         *advice_blocks(barometer, assessment, facts, project_dir=project_dir),
     ]
     meta = common.report_meta(barometer, assessment.at, label=LABEL, title=title(barometer))
@@ -386,8 +387,9 @@ def age_sentence(barometer: Barometer, facts: LifetimeFacts, local: AgeSummary, 
     """``Ved opdateringen i december 2009 er det nyeste tal for de 22 indikatorer med lokale kilder
     typisk 12 måneder (1 år) gammelt, mens det for de 11 indikatorer med nationale kilder … er …``"""
     def part(a: AgeSummary, kind: str) -> str:
-        return (f"for {'den' if a.with_figures == 1 else 'de'} "
-                f"{da.plural(a.with_figures, 'indikator', 'indikatorer')} med {kind} kilder")
+        count = ("den ene indikator" if a.with_figures == 1
+                 else f"de {da.number_word(a.with_figures)} indikatorer")
+        return f"for {count} med {kind} kilder"
 
     when = f"Ved opdateringen i {_month(barometer, facts.update)}"
     if local.median is not None and national.median is not None:
@@ -438,6 +440,78 @@ def _committee_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block
 
 
 # --------------------------------------------------------------------------------------------------
+# 6½. What this barometer's data ask the committee to look at
+
+DEADLINE_MONTHS = 12  # a target whose deadline is this close (or passed) and not reached
+OLD_FIGURE_MONTHS = 15  # a newest figure this old
+
+
+def attention_points(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts) -> list[str]:
+    """Advice that follows from the data at this update, one sentence group each: targets whose
+    deadline is within a year (or passed) and not reached; indicators whose newest figure is 15
+    months or older; districts whose every figure so far fell under ``min_n``. Empty: nothing."""
+    update = assessment.at
+    points: list[str] = []
+    soon: list[tuple[str, str, str, str]] = []  # near deadlines: name, deadline, how soon, what is missing
+    for ind in barometer.indicators:
+        r = assessment.indicator(ind.id)
+        if ind.target_period is None or r.remaining is None or r.remaining <= 0:
+            continue
+        left = months_between(update, ind.target_period)
+        missing = da.change_amount(r.remaining, ind.unit, 0 if ind.unit == "count" else ind.decimals)
+        if left < 0:
+            points.append(f"Fristen for målet for »{ind.name}« var {da.period(ind.target_period)}, og målet er "
+                          f"ikke nået: der mangler {missing}. Udvalget kan tage stilling til, om målet skal "
+                          "fornyes med en ny frist.")
+        elif left <= DEADLINE_MONTHS:
+            when = "denne måned" if left == 0 else f"om {da.number_word(left)} {'måned' if left == 1 else 'måneder'}"
+            soon.append((ind.name, da.period(ind.target_period), when, missing))
+    if len(soon) == 1:
+        name, period, when, missing = soon[0]
+        points.append(f"Fristen for målet for »{name}« er {period}, {when}, og der mangler {missing}. Udvalget "
+                      "kan allerede nu drøfte, hvad der skal gælde efter fristen.")
+    elif soon:
+        listed = da.join_list([f"»{name}« ({period}; mangler {missing})" for name, period, _, missing in soon])
+        points.append(f"For {da.number_word(len(soon))} mål falder fristen inden for et år, uden at målet er nået: "
+                      f"{listed}. Udvalget kan allerede nu drøfte, hvad der skal gælde efter fristerne.")
+    old = [a for a in facts.data_age if a.months is not None and a.months >= OLD_FIGURE_MONTHS]
+    if old:
+        n = len(old)
+        shown = sorted(old, key=lambda a: -(a.months or 0))[:3] if n > 4 else old  # many: the oldest three
+        names = [f"»{barometer.indicator(a.indicator).name}« ({da.period(a.period)}, "
+                 f"{da.number(a.months, 0)} måneder)" for a in shown]
+        if len(shown) < n:
+            names = [f"ældst {names[0]}", *names[1:], f"{da.number_word(n - len(shown))} andre"]
+        points.append(
+            f"Det nyeste tal er {OLD_FIGURE_MONTHS} måneder eller ældre for "
+            f"{'én indikator' if n == 1 else f'{da.number_word(n)} indikatorer'}: {da.join_list(names)}. "
+            f"{'Dens farve siger' if n == 1 else 'Deres farver siger'} mest om udviklingen for over et år "
+            "siden; udvalget kan spørge, om en hurtigere kilde findes.")
+    now = barometer.as_of(update)
+    min_n = barometer.config.min_n
+    for d in barometer.districts:
+        rows = [m for i in barometer.indicators if i.districts for m in now.measurements_of(i.id, district=d.id)]
+        sizes = [m.n for m in rows if m.n is not None]
+        if rows and len(sizes) == len(rows) and max(sizes) < min_n:
+            points.append(
+                f"{d.name} har i alle {da.number_word(len(rows)) if len(rows) <= 12 else len(rows)} "
+                f"{'måling' if len(rows) == 1 else 'målinger'} haft under {min_n} observationer (højst "
+                f"{max(sizes)}), så dens tal er aldrig offentliggjort og bliver det heller ikke ved den "
+                f"størrelse. Tallene kan lægges sammen med en nabo{barometer.config.district_singular} "
+                "eller opgøres over flere år.")
+    return points
+
+
+def _attention_section(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts) -> list[Block]:
+    points = attention_points(barometer, assessment, facts)
+    if not points:
+        return []
+    return [Heading(f"Opmærksomhedspunkter ved opdateringen i {_month(barometer, facts.update)}", 1,
+                    "opmaerksomhed"),
+            ListBlock(tuple((Run(p),) for p in points))]
+
+
+# --------------------------------------------------------------------------------------------------
 # 7. The discussion themes (letters/advice.md)
 
 def advice_context(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts,
@@ -476,6 +550,9 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         "maal_naas_ikke": NameList(barometer.indicator(m.indicator).name for m in facts.target_misses),
         "alder_lokal": months_text(local.median) if local.median is not None else "",
         "alder_national": months_text(national.median) if national.median is not None else "",
+        # the argument "current figures cost the surer national ones" holds only where they are older
+        "nationale_aeldre": (local.median is not None and national.median is not None
+                             and national.median > local.median),
     }
 
 

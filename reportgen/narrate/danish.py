@@ -181,3 +181,21 @@ def sentence(text: str) -> str:
     """End a free text (a comment, an override reason) with a full stop if it has none."""
     text = text.strip()
     return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
+# Short status codes an administration types into initiatives.csv, as running text says them.
+_STATUS_WORDS = {
+    "igang": "igangværende", "i gang": "igangværende", "igangsat": "igangværende", "aktiv": "igangværende",
+    "ongoing": "igangværende", "active": "igangværende",
+    "planlagt": "planlagt", "planned": "planlagt", "plan": "planlagt",
+    "afsluttet": "afsluttet", "slut": "afsluttet", "done": "afsluttet", "completed": "afsluttet",
+    "ide": "på idéstadiet", "idé": "på idéstadiet", "idea": "på idéstadiet",
+    "pause": "sat i bero", "paused": "sat i bero", "bero": "sat i bero",
+}
+
+
+def status_word(status: str) -> str:
+    """An initiative's status in running text: ``igang`` -> ``igangværende``; a word already
+    Danish (``Igangværende``) in lower case."""
+    text = status.strip()
+    return _STATUS_WORDS.get(text.lower(), text.lower())

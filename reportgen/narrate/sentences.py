@@ -283,8 +283,10 @@ def area_text(barometer: Barometer, assessment: Assessment, a: AreaResult,
     if not a.carried_over:
         paragraphs += [indicators[i.id].paragraph for i in barometer.indicators_of_area(a.area) if i.main]
     if a.overridden:
-        paragraphs.append(f"Forvaltningen har vurderet signalet som {da.signal_word(a.signal)}: "
-                          f"{da.sentence(a.override_reason or '')}")
+        computed = (f" (beregnet: {da.signal_word(a.computed_signal)})"
+                    if a.computed_signal and a.computed_signal != a.signal else "")
+        paragraphs.append(f"Forvaltningen har vurderet signalet som {da.signal_word(a.signal, neuter=True)}"
+                          f"{computed}: {da.sentence(a.override_reason or '')}")
     if comments:
         paragraphs.append(" ".join(comments))
     return AreaText(f"{area.name} ({da.signal_word(a.signal)})", area_summary(barometer, a),

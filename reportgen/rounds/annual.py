@@ -32,7 +32,14 @@ def build_annual_report(folder: Path, year: int, *, out_root: Path, project_dir:
     (ReportgenError for bad data or a year without updates, TemplateError for annual.md)."""
     from .. import PROJECT_DIR
     from ..charts import cache as charts
-    from ..documents.annual import build_annual, change_map_indicator, district_changes, district_indicators, year_of
+    from ..documents.annual import (
+        build_annual,
+        change_legend_title,
+        change_map_indicator,
+        district_changes,
+        district_indicators,
+        year_of,
+    )
     from ..inputs import read_barometer
     from ..narrate.danish import definite_plural
     from ..outputs.cache import RenderCache, tree_fingerprint
@@ -58,7 +65,8 @@ def build_annual_report(folder: Path, year: int, *, out_root: Path, project_dir:
                 specs[("map", ind.id)] = charts.ChartSpec.of(
                     "district_map", change_map_indicator(barometer, y, ind), barometer.map_path,
                     barometer.config.map_key, barometer.districts, district_changes(barometer, y, ind),
-                    style="value", places=definite_plural(barometer.config.district_plural))
+                    style="change", places=definite_plural(barometer.config.district_plural),
+                    legend_title=change_legend_title(ind))
     cache_root = Path(out_root) / ".cache" if use_cache else None
     from ..charts.draw import render_chart_cached
 

@@ -141,7 +141,7 @@ class LifetimeFacts:
     main_indicators: int
     district_indicators: int
     figures: int  # whole-municipality figures published up to this update
-    district_figures: int  # district figures published up to this update
+    district_figures: int  # district figures published up to this update (suppressed ones not counted)
     history: tuple[AreaHistory, ...]  # areas.csv order
     carried: tuple[CarriedIndicator, ...]  # indicators.csv order, runs of two or more
     targets: TargetCounts
@@ -200,7 +200,9 @@ def lifetime_facts(barometer: Barometer, history: Sequence[Assessment], update_i
         main_indicators=sum(1 for i in barometer.indicators if i.main),
         district_indicators=sum(1 for i in barometer.indicators if i.districts),
         figures=sum(1 for m in rows if m.district is None),
-        district_figures=sum(1 for m in rows if m.district is not None),
+        # published: a figure under min_n observations is held back, not published
+        district_figures=sum(1 for m in rows if m.district is not None
+                             and (m.n is None or m.n >= barometer.config.min_n)),
         history=area_history(barometer, past),
         carried=carried_runs(barometer, past),
         targets=target_counts(current),
