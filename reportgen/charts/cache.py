@@ -20,7 +20,7 @@ from ..errors import RenderError
 log = logging.getLogger(__name__)
 
 # Bump when the look of any chart changes: every cached chart is then drawn afresh.
-CHART_VERSION = "5"
+CHART_VERSION = "6"  # 6: vector change maps with a diverging scale, wrapped overview names, narrower value axes
 
 ChartKind = Literal["trend", "overview", "district_bar", "district_map"]
 CHART_KIND_NAMES = ("trend", "overview", "district_bar", "district_map")
