@@ -350,7 +350,7 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
     ),
     "duplicate-override": (
         {"overrides.csv": "update,target,signal,reason\n2009-06,A,red,Fordi\n2009-06,A,gul,Nej\n"},
-        ["overrides.csv:3: den manuelle farve for opdatering 2009-06 og A står der to gange (også i række 2)"],
+        ["overrides.csv:3: tilsidesættelsen for opdatering 2009-06 og A står der to gange (også i række 2)"],
     ),
     "comment-unknown-target": (
         {"comments.csv": "update,target,text\n2009-06,C,Faldet skyldes krisen.\n"},

@@ -954,7 +954,7 @@ def _overrides(v: _Validator, refs: _Refs) -> Rows[Override]:
     v.unique(
         "overrides",
         lambda c: (c.text("update"), c.text("target")) if c.text("target") else None,
-        lambda k: f"den manuelle farve for opdatering {k[0]} og {k[1]} står der to gange",
+        lambda k: f"tilsidesættelsen for opdatering {k[0]} og {k[1]} står der to gange",
     )
     return _collect(
         v,
