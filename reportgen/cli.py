@@ -10,8 +10,11 @@ from typing import Annotated
 
 import typer
 
+from . import clitext
 from .errors import DataValidationError, ReportgenError
 from .rounds.preflight import PreflightError
+
+clitext.install()  # the library's usage, error and --help lines in Danish
 
 app = typer.Typer(
     add_completion=False,
