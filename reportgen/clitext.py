@@ -13,6 +13,8 @@ from typing import IO, Any
 
 USAGE = "Brug: "
 _USAGE_WORDS = {"[OPTIONS]": "[TILVALG]", "COMMAND [ARGS]...": "KOMMANDO [ARGUMENTER]..."}
+# The kind of value an option takes, as the help list shows it after the option's name.
+_TYPE_WORDS = {"<path>": "<sti>", "<str>": "<tekst>", "<int>": "<heltal>", "<float>": "<tal>"}
 HELP_OPTION = "Vis denne hjælp og afslut."
 ERROR = "Fejl: "
 
@@ -77,6 +79,12 @@ def _value_problem(problem: str) -> str:
     return "værdien kan ikke bruges her"
 
 
+def _type_words(term: str) -> str:
+    for english, words in _TYPE_WORDS.items():
+        term = term.replace(english, words)
+    return term
+
+
 def install() -> None:
     """Make typer's usage, error and help lines Danish (idempotent)."""
     from typer import core as typer_core
@@ -98,6 +106,12 @@ def install() -> None:
         write_usage(self, prog, args, USAGE if prefix is None else prefix)
 
     formatting.HelpFormatter.write_usage = danish_usage
+    write_dl = formatting.HelpFormatter.write_dl
+
+    def danish_dl(self: Any, rows: Any, *args: Any, **kwargs: Any) -> None:
+        write_dl(self, [(_type_words(term), text) for term, text in rows], *args, **kwargs)
+
+    formatting.HelpFormatter.write_dl = danish_dl
 
     get_help_option: Callable[..., Any] = click_core.Command.get_help_option
 
