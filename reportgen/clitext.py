@@ -76,7 +76,7 @@ def _value_problem(problem: str) -> str:
         m = pattern.fullmatch(problem)
         if m:
             return m.expand(replacement)
-    return "værdien kan ikke bruges her"
+    return problem  # our own commands' reasons (typer.BadParameter) are Danish already
 
 
 def _type_words(term: str) -> str:

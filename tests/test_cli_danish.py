@@ -172,8 +172,8 @@ def test_help_is_danish(args):
 
 def test_unknown_library_messages_pass_through_unchanged():
     assert clitext.danish("Noget helt andet.") == "Noget helt andet."
-    assert clitext.danish("Invalid value for 'x': something new") == (
-        "Ugyldig værdi for 'x': værdien kan ikke bruges her")
+    assert clitext.danish("Invalid value for '--smtp': skriv VÆRT:PORT") == (
+        "Ugyldig værdi for '--smtp': skriv VÆRT:PORT")
 
 
 # --- no English slips back into the message templates ----------------------------------------------
