@@ -10,8 +10,11 @@ from typing import Annotated
 
 import typer
 
+from . import clitext
 from .errors import DataValidationError, ReportgenError
 from .rounds.preflight import PreflightError
+
+clitext.install()  # the library's usage, error and --help lines in Danish
 
 app = typer.Typer(
     add_completion=False,
@@ -20,7 +23,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 
-FolderArg = Annotated[Path, typer.Argument(help="Barometermappen, fx data/copenhagen")]
+FolderArg = Annotated[Path, typer.Argument(help="Barometermappen, fx data/copenhagen", metavar="mappe")]
 UpdateOpt = Annotated[str | None, typer.Option("--update", "-u", help="Opdatering, fx 2009-12 (standard: seneste)")]
 
 
@@ -300,7 +303,8 @@ def _interruptible():
 
 @app.command("init")
 def init_command(
-    folder: Annotated[Path, typer.Argument(help="Den nye barometermappe; den må ikke findes eller skal være tom")],
+    folder: Annotated[Path, typer.Argument(help="Den nye barometermappe; den må ikke findes eller skal være tom",
+                                           metavar="mappe")],
     municipality: Annotated[str, typer.Option("--municipality", help="Kommunens navn")] = "Eksempel Kommune",
     title: Annotated[str, typer.Option("--title", help="Barometrets navn")] = "Beskæftigelsesbarometer",
 ) -> None:
@@ -425,7 +429,8 @@ def build_all_command(
 
 @app.command("serve")
 def serve_command(
-    workspace: Annotated[Path, typer.Argument(help="Arbejdsmappen: en mappe med barometermapper")],
+    workspace: Annotated[Path, typer.Argument(help="Arbejdsmappen: en mappe med barometermapper",
+                                              metavar="arbejdsmappe")],
     host: Annotated[str, typer.Option("--host", help="Adressen (standard: kun denne maskine)")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Porten (0: en ledig)")] = 8000,
     users: Annotated[Path | None, typer.Option("--users", help="users.toml fra reportgen user add")] = None,
@@ -456,8 +461,8 @@ app.add_typer(user_app, name="user")
 
 @user_app.command("add")
 def user_add_command(
-    users: Annotated[Path, typer.Argument(help="users.toml (oprettes, hvis den ikke findes)")],
-    name: Annotated[str, typer.Argument(help="Brugernavnet")],
+    users: Annotated[Path, typer.Argument(help="users.toml (oprettes, hvis den ikke findes)", metavar="brugerfil")],
+    name: Annotated[str, typer.Argument(help="Brugernavnet", metavar="navn")],
     role: Annotated[str, typer.Option("--role", help="reader (læse) eller editor (rette og bygge)")] = "reader",
     password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Læs adgangskoden fra stdin")] = False,
 ) -> None:

@@ -16,7 +16,7 @@ class ConfigError(ReportgenError):
 
 @dataclass(frozen=True)
 class Issue:
-    """One located problem in the input: ``measurements.csv:14: value: "6,2,1" is not a number``.
+    """One located problem in the input: ``measurements.csv:14: value: "6,2,1" er ikke et tal: skriv …``.
 
     ``row`` is the row as a spreadsheet shows it (header = 1); ``None`` for file-level problems.
     ``column`` is ``None`` when the problem concerns a whole row or file.

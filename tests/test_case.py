@@ -377,11 +377,13 @@ def test_decisions_are_validated_with_located_errors(make_barometer):
     with pytest.raises(DataValidationError) as err:
         read_barometer(folder)
     lines = [str(i) for i in err.value.issues]
-    assert lines[0].startswith('decisions.csv:2: update: unknown update "2010-01"'), lines
-    assert lines[1] == "decisions.csv:3: point: the case has 3 at-points, so there is no point 4"
-    assert lines[2] == "decisions.csv:4: decision: is required but empty"
+    assert lines[0].startswith('decisions.csv:2: update: ukendt opdatering "2010-01"'), lines
+    assert lines[1] == ("decisions.csv:3: point: indstillingen har 3 at-punkter, så der er intet punkt 4: "
+                        "skriv et tal fra 1 til 3")
+    assert lines[2] == "decisions.csv:4: decision: skal udfyldes, men er tom"
     assert lines[3].startswith("decisions.csv:5: point:") and '"x"' in lines[3], lines
-    assert lines[4].startswith("decisions.csv:7: point: duplicate decision for update 2008-12 and point 2")
+    assert lines[4].startswith("decisions.csv:7: point: beslutningen for opdatering 2008-12 og punkt 2 står der "
+                               "to gange")
     assert len(lines) == 5
 
 
@@ -407,7 +409,7 @@ def test_without_letters_the_case_has_two_at_points(make_barometer):
         """
     folder = make_barometer({"indicators.csv": indicators,
                              "decisions.csv": "update,point,decision\n2009-06,3,blev drøftet\n"})
-    with pytest.raises(DataValidationError, match="the case has 2 at-points, so there is no point 3"):
+    with pytest.raises(DataValidationError, match="indstillingen har 2 at-punkter, så der er intet punkt 3"):
         read_barometer(folder)
     barometer = read_barometer(make_barometer({"indicators.csv": indicators}))
     doc = render_case_text(barometer, project_dir=ROOT)

@@ -349,7 +349,7 @@ def test_map_without_key_property_names_the_file(tmp_path):
     bad = tmp_path / "bad.geojson"
     bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},'
                    '"geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,0]]]}}]}')
-    with pytest.raises(charts.RenderError, match='bad.geojson: feature 1 has no property "nr"'):
+    with pytest.raises(charts.RenderError, match='bad.geojson: kortområde 1 mangler egenskaben "nr"'):
         charts.district_map(B1, bad, "nr", [District("1", "Et", "1")], [])
 
 

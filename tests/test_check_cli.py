@@ -45,8 +45,8 @@ def test_check_invalid_folder_lists_located_problems_on_stderr(make_barometer):
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        'updates.csv:2: date: "2.6.2008" is not a date (YYYY-MM-DD)',
-        'measurements.csv:2: value: "6,2,1" is not a number',
+        'updates.csv:2: date: "2.6.2008" er ikke en dato: skriv 2008-06-02 (ÅÅÅÅ-MM-DD)',
+        'measurements.csv:2: value: "6,2,1" er ikke et tal: skriv et tal med komma, fx 59,3',
         "Fejl: 2 problemer i data. Intet er skrevet.",
     ]
 
@@ -55,4 +55,4 @@ def test_check_missing_folder_exits_1(tmp_path):
     result = run_check(tmp_path / "nope")
     assert result.returncode == 1
     assert result.stdout == ""
-    assert f"{tmp_path / 'nope'}: is not a barometer folder (no such folder)" in result.stderr
+    assert f"{tmp_path / 'nope'}: er ikke en barometermappe (mappen findes ikke): ret stien" in result.stderr

@@ -185,22 +185,22 @@ def test_danish_locale_thousands_separator(make_barometer):
 def test_utf16_unicode_text_export_is_explained(make_barometer):
     data = textwrap.dedent(BASE_FILES["areas.csv"]).replace(",", "\t").encode("utf-16")
     assert messages(make_barometer({"areas.csv": data})) == [
-        'areas.csv: is UTF-16 text (Excel\'s "Unicode text" export); '
-        'save it as "CSV UTF-8 (kommasepareret)" instead'
+        'areas.csv: er gemt som "Unicode-tekst" fra Excel, som ikke kan læses: gem den som "CSV UTF-8 '
+        '(kommasepareret)" i stedet'
     ]
 
 
 def test_mojibake_is_refused_with_location(make_barometer):
     areas = "id,name\nA,BeskÃ¦ftigelse\nB,Uddannelse\n"
     assert messages(make_barometer({"areas.csv": areas})) == [
-        'areas.csv:2: name: "BeskÃ¦ftigelse" is garbled text ("Ã¦" should be "æ"): '
-        "the file has been saved in the wrong encoding; fix the text and save it as CSV UTF-8"
+        'areas.csv:2: name: "BeskÃ¦ftigelse" er forvansket tekst ("Ã¦" skulle være "æ"): filen er gemt med '
+        'forkert tegnsæt; ret teksten og gem den som "CSV UTF-8 (kommasepareret)"'
     ]
 
 
 def test_undecodable_bytes(make_barometer):
     assert messages(make_barometer({"areas.csv": b"id,name\nA,\x81\x8d\nB,x\n"})) == [
-        "areas.csv: cannot be decoded as UTF-8 or Windows-1252; save it as CSV UTF-8"
+        'areas.csv: tegnene i filen kan ikke læses: gem den som "CSV UTF-8 (kommasepareret)"'
     ]
 
 
@@ -208,33 +208,34 @@ def test_field_count_and_duplicate_header(make_barometer):
     areas = "id,name,ID\nA,Beskæftigelse,x\nB,Uddannelse\n"
     committees = "id,name,chair\nBIU,Beskæftigelsesudvalget,Anna\nBUU,Børneudvalget,,extra\n"
     assert messages(make_barometer({"areas.csv": areas, "committees.csv": committees})) == [
-        'areas.csv:1: column "id" appears more than once',
-        "areas.csv:3: has 2 fields, the header has 3",
-        "committees.csv:3: has 4 fields, the header has 3",
+        'areas.csv:1: kolonnen "id" står der mere end én gang: slet eller omdøb den ene',
+        "areas.csv:3: har 2 celler, men overskriften har 3",
+        "committees.csv:3: har 4 celler, men overskriften har 3",
     ]
 
 
 def test_missing_required_files_and_toml(make_barometer):
     assert messages(make_barometer({"barometer.toml": None, "measurements.csv": None})) == [
-        "barometer.toml: file is missing",
-        "measurements.csv: file is missing",
+        "barometer.toml: filen mangler: læg barometer.toml i mappen",
+        "measurements.csv: filen mangler",
     ]
 
 
 def test_toml_syntax_error_is_located(make_barometer):
     assert messages(make_barometer({"barometer.toml": 'title = "x"\nowner BIU\n'})) == [
-        "barometer.toml:2: not valid TOML: Expected '=' after a key in a key/value pair"
+        "barometer.toml:2: kan ikke læses: der mangler = mellem navn og værdi: skriv navn = værdi"
     ]
 
 
 def test_no_such_folder(tmp_path):
-    assert messages(tmp_path / "nope") == [f"{tmp_path / 'nope'}: is not a barometer folder (no such folder)"]
+    expected = f"{tmp_path / 'nope'}: er ikke en barometermappe (mappen findes ikke): ret stien"
+    assert messages(tmp_path / "nope") == [expected]
 
 
 def test_table_both_as_csv_and_sheet(make_barometer):
     book = workbook_bytes({"areas": [[excel_value(c) for c in row] for row in rows_of("areas.csv")]})
     assert messages(make_barometer({"barometer.xlsx": book})) == [
-        'areas.csv: the table is also given as sheet "areas" in barometer.xlsx; keep only one'
+        'areas.csv: tabellen findes også som arket "areas" i barometer.xlsx: behold kun den ene'
     ]
 
 
@@ -245,8 +246,8 @@ def test_xlsx_formula_without_cached_value(make_barometer):
     sheets["measurements"][2][2] = "=50+1"  # openpyxl writes the formula and no calculated value
     folder = make_barometer({**without_csv(), "barometer.xlsx": workbook_bytes(sheets)})
     assert messages(folder) == [
-        "barometer.xlsx[measurements]:3: value: the formula =50+1 has no calculated value (Excel never "
-        "calculated it); open the workbook in Excel and save it again"
+        "barometer.xlsx[measurements]:3: value: formlen =50+1 har ingen beregnet værdi (Excel har aldrig regnet "
+        "den ud): åbn projektmappen i Excel og gem den igen"
     ]
 
 
@@ -268,7 +269,8 @@ BILLION_LAUGHS = b"""<?xml version="1.0"?>
 def test_xlsx_with_xml_entities_is_refused(make_barometer):
     book = rewrite_zip(base_workbook(), {"xl/worksheets/sheet1.xml": BILLION_LAUGHS})
     assert messages(make_barometer({**without_csv(), "barometer.xlsx": book})) == [
-        "barometer.xlsx: the file contains a forbidden XML entity declaration"
+        "barometer.xlsx: indeholder en XML-erklæring, som ikke er tilladt i en projektmappe: gem den igen fra "
+        'Excel som "Excel-projektmappe (.xlsx)"'
     ]
 
 
@@ -279,14 +281,16 @@ def test_zip_bomb_is_refused_before_unpacking(make_barometer):
     assert len(out.getvalue()) < 100_000
     [message] = messages(make_barometer({"barometer.xlsx": out.getvalue()}))
     assert message.startswith(
-        'barometer.xlsx: is not a plausible XLSX workbook: entry "xl/worksheets/sheet1.xml" unpacks from '
+        'barometer.xlsx: ligner ikke en Excel-projektmappe: delen "xl/worksheets/sheet1.xml" vokser fra '
     )
-    assert message.endswith(" to 20971520 bytes (a ZIP bomb?)")
+    assert " til 20971520 byte, når den pakkes ud; " in message
 
 
 def test_not_a_zip(make_barometer):
     [message] = messages(make_barometer({"barometer.xlsx": b"id,name\n"}))
-    assert message.startswith("barometer.xlsx: is not a readable XLSX workbook (not a valid ZIP file")
+    assert message.startswith(
+        "barometer.xlsx: kan ikke læses som Excel-projektmappe (filen er ødelagt eller ikke en .xlsx-fil)"
+    )
 
 
 def test_sniff_separator():
@@ -301,7 +305,8 @@ def test_defusedxml_refusal_is_reported_too(make_barometer, monkeypatch):
     monkeypatch.setattr(load, "check_zip", lambda path: None)
     book = rewrite_zip(base_workbook(), {"xl/worksheets/sheet1.xml": BILLION_LAUGHS})
     assert messages(make_barometer({**without_csv(), "barometer.xlsx": book})) == [
-        "barometer.xlsx: the file contains a forbidden XML entity declaration"
+        "barometer.xlsx: indeholder en XML-erklæring, som ikke er tilladt i en projektmappe: gem den igen fra "
+        'Excel som "Excel-projektmappe (.xlsx)"'
     ]
 
 

@@ -138,7 +138,8 @@ def test_a_map_the_map_drawing_would_refuse_is_refused_by_check(make_barometer, 
         "bydele.geojson": json.dumps({"type": "GeometryCollection", "geometries": []}),
     }, name="aarhus")
     message = refused_by_both(folder, tmp_path, monkeypatch)
-    assert message == "bydele.geojson: the map is not a GeoJSON FeatureCollection"
+    assert message == ("bydele.geojson: kortet er ikke en samling af områder (GeoJSON FeatureCollection): "
+                       "gem kortet igen som GeoJSON")
 
 
 def test_every_text_check_has_a_label():

@@ -62,27 +62,31 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
     # numbers
     "not-a-number": (
         figure('A1,2008-03,"6,2,1",,,,2008-06'),
-        ['measurements.csv:2: value: "6,2,1" is not a number'],
+        ['measurements.csv:2: value: "6,2,1" er ikke et tal: skriv et tal med komma, fx 59,3'],
     ),
-    "nan": (figure("A1,2008-03,NaN,,,,2008-06"), ['measurements.csv:2: value: "NaN" is not a finite number']),
+    "nan": (
+        figure("A1,2008-03,NaN,,,,2008-06"),
+        ['measurements.csv:2: value: "NaN" er ikke et tal: skriv et tal med komma, fx 59,3'],
+    ),
     "infinity": (
         figure("A1,2008-03,-inf,,,,2008-06"),
-        ['measurements.csv:2: value: "-inf" is not a finite number'],
+        ['measurements.csv:2: value: "-inf" er ikke et tal: skriv et tal med komma, fx 59,3'],
     ),
     "percent-sign": (
         figure("A1,2008-03,50 %,,,,2008-06"),
-        ['measurements.csv:2: value: "50 %" is not a number: write it without the percent sign'],
+        ['measurements.csv:2: value: "50 %" er ikke et tal: skriv det uden procenttegn, fx 59,3'],
     ),
     "ambiguous-thousands": (
         figure('A1,2008-03,"4,793",,,,2008-06'),
         [
-            'measurements.csv:2: value: "4,793" is ambiguous (4.793 or 4793?): write it with a '
-            "decimal point and without thousands separators"
+            'measurements.csv:2: value: "4,793" kan læses på to måder (4 komma 793 eller 4793): skriv tallet '
+            "uden tusindtalspunktum eller -komma, og med punktum som decimaltegn, fx 4793 eller 4.793"
         ],
     ),
     "excel-error": (
         figure("A1,2008-03,#DIV/0!,,,,2008-06"),
-        ['measurements.csv:2: value: "#DIV/0!" is an Excel error value, not a number'],
+        ['measurements.csv:2: value: "#DIV/0!" er en fejl fra en formel i Excel, ikke et tal: ret formlen, '
+         "eller skriv et tal med komma, fx 59,3"],
     ),
     "point-in-danish-file": (
         {
@@ -90,62 +94,62 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
             "A1;2008-09;51,0;;;;2008-12\nA1;2009-03;50,5;;;;2009-06\nB1;2007;0,50;;;;2008-06\n"
         },
         [
-            'measurements.csv:2: value: "50.25" is not a number: this file (";"-separated) uses '
-            'decimal comma and "." only between thousands; write 50,25'
+            'measurements.csv:2: value: "50.25" er ikke et tal i denne fil: filen er adskilt med semikolon (;), '
+            "så komma er decimaltegn, og punktum står kun mellem tusinder; skriv 50,25"
         ],
     ),
     "negative-se": (
         figure("A1,2008-03,50.0,-0.5,,,2008-06"),
-        ['measurements.csv:2: se: "-0.5" must not be negative'],
+        ['measurements.csv:2: se: "-0.5" er negativt: skriv et tal, der er 0 eller større'],
     ),
     "negative-n": (
         figure("A1,2008-03,50.0,,-3,,2008-06"),
-        ['measurements.csv:2: n: "-3" must not be negative'],
+        ['measurements.csv:2: n: "-3" er negativt: skriv et tal, der er 0 eller større'],
     ),
     "n-not-whole": (
         figure("A1,2008-03,50.0,,12.5,,2008-06"),
-        ['measurements.csv:2: n: "12.5" is not a whole number'],
+        ['measurements.csv:2: n: "12.5" er ikke et helt tal: skriv fx 120'],
     ),
     "negative-tolerance": (
         indicator("0", "-0.1"),
-        ['indicators.csv:2: tolerance: "-0.1" must not be negative'],
+        ['indicators.csv:2: tolerance: "-0.1" er negativt: skriv et tal, der er 0 eller større'],
     ),
     # periods and dates
     "period-month-13": (
         figure("A1,2009-13,50.0,,,,2008-06"),
-        ['measurements.csv:2: period: "2009-13" has no month 13'],
+        ['measurements.csv:2: period: "2009-13" har ingen måned 13: skriv en måned fra 01 til 12, fx 2009-09'],
     ),
     "period-day-first": (
         figure("A1,09-2009,50.0,,,,2008-06"),
-        ['measurements.csv:2: period: "09-2009" is not a period (YYYY-MM or YYYY)'],
+        ['measurements.csv:2: period: "09-2009" er ikke en periode: skriv 2009-09 (ÅÅÅÅ-MM)'],
     ),
     "update-before-period": (
         edit(M, "A1,2008-09,51.0,,,,2008-12", "A1,2008-09,51.0,,,,2008-06"),
         [
-            "measurements.csv:3: update: update 2008-06 is dated 2008-06-02, before the period "
-            "2008-09 begins (2008-09-01)"
+            "measurements.csv:3: update: opdatering 2008-06 er dateret 2008-06-02, før perioden 2008-09 "
+            "begynder (2008-09-01): ret perioden eller opdateringen"
         ],
     ),
     "bad-iso-date": (
         edit("updates.csv", "2008-12-01", "03-12-2008"),
-        ['updates.csv:3: date: "03-12-2008" is not a date (YYYY-MM-DD)'],
+        ['updates.csv:3: date: "03-12-2008" er ikke en dato: skriv 2008-12-03 (ÅÅÅÅ-MM-DD)'],
     ),
     "impossible-date": (
         edit("updates.csv", "2008-12-01", "2008-02-30"),
-        ['updates.csv:3: date: "2008-02-30" is not a date (YYYY-MM-DD)'],
+        ['updates.csv:3: date: "2008-02-30" er ikke en dato: skriv fx 2009-12-03 (ÅÅÅÅ-MM-DD)'],
     ),
     "update-dates-not-increasing": (
         edit("updates.csv", "2009-06-01", "2008-11-30"),
         [
-            "updates.csv:4: date: 2008-11-30 is not after 2008-12-01, the date of update 2008-12 "
-            "(updates are listed oldest first)",
-            "measurements.csv:4: update: update 2009-06 is dated 2008-11-30, "
-            "before the period 2009-03 begins (2009-03-01)",
+            "updates.csv:4: date: 2008-11-30 er ikke efter 2008-12-01, datoen for opdatering 2008-12: "
+            "opdateringerne skal stå med den ældste først",
+            "measurements.csv:4: update: opdatering 2009-06 er dateret 2008-11-30, før perioden 2009-03 "
+            "begynder (2009-03-01): ret perioden eller opdateringen",
         ],
     ),
     "duplicate-update-id": (
         append("updates.csv", "2009-06,2009-12-01,December 2009"),
-        ['updates.csv:5: id: duplicate id "2009-06" (also on row 4)'],
+        ['updates.csv:5: id: id "2009-06" står der to gange (også i række 4)'],
     ),
     "bad-meeting-date": (
         edit(
@@ -159,55 +163,57 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
             "Juni 2009\n",
             "Juni 2009,\n",
         ),
-        ['updates.csv:2: meeting_date: "2/6-2008" is not a date (YYYY-MM-DD)'],
+        ['updates.csv:2: meeting_date: "2/6-2008" er ikke en dato: skriv 2008-06-02 (ÅÅÅÅ-MM-DD)'],
     ),
     # references
     "unknown-indicator": (
         figure("Z9,2008-03,50.0,,,,2008-06"),
-        ['measurements.csv:2: indicator: unknown indicator "Z9" (not in indicators.csv)'],
+        ['measurements.csv:2: indicator: ukendt indikator "Z9" (findes ikke i indicators.csv)'],
     ),
     "unknown-update": (
         figure("A1,2008-03,50.0,,,,2010-01"),
-        ['measurements.csv:2: update: unknown update "2010-01" (not in updates.csv)'],
+        ['measurements.csv:2: update: ukendt opdatering "2010-01" (findes ikke i updates.csv)'],
     ),
     "unknown-district": (
         figure("A1,2008-03,50.0,,,0101,2008-06"),
-        ['measurements.csv:2: district: unknown district "0101" (not in districts.csv)'],
+        ['measurements.csv:2: district: ukendt distrikt "0101" (findes ikke i districts.csv)'],
     ),
     "district-figure-without-districts": (
         {**append(M, "A1,2008-03,50.0,,,0101,2008-06"), "districts.csv": DISTRICTS},
-        ["measurements.csv:7: district: indicator A1 has districts = no"],
+        ["measurements.csv:7: district: indikator A1 har ikke tal for distrikter (districts = nej): lad "
+         "district stå tom, eller skriv ja i districts for indikatoren"],
     ),
     "unknown-area": (
         indicator("A", "X"),
         [
-            'indicators.csv:2: area: unknown area "X" (not in areas.csv)',
-            'areas.csv:2: area "A" has no main indicator (main = yes in indicators.csv)',
+            'indicators.csv:2: area: ukendt indsatsområde "X" (findes ikke i areas.csv)',
+            'areas.csv:2: indsatsområde "A" har ingen hovedindikator: skriv ja i main for en af dets '
+            "indikatorer i indicators.csv",
         ],
     ),
     "unknown-committee": (
         indicator("BIU", "XYZ"),
-        ['indicators.csv:2: committee: unknown committee "XYZ" (not in committees.csv)'],
+        ['indicators.csv:2: committee: ukendt udvalg "XYZ" (findes ikke i committees.csv)'],
     ),
     # duplicates
-    "duplicate-area": (append("areas.csv", "A,Andet"), ['areas.csv:4: id: duplicate id "A" (also on row 2)']),
+    "duplicate-area": (append("areas.csv", "A,Andet"), ['areas.csv:4: id: id "A" står der to gange (også i række 2)']),
     "duplicate-committee": (
         append("committees.csv", "BUU,Andet udvalg,"),
-        ['committees.csv:4: id: duplicate id "BUU" (also on row 3)'],
+        ['committees.csv:4: id: id "BUU" står der to gange (også i række 3)'],
     ),
-    "duplicate-indicator": (append(IND, A1), ['indicators.csv:4: id: duplicate id "A1" (also on row 2)']),
+    "duplicate-indicator": (append(IND, A1), ['indicators.csv:4: id: id "A1" står der to gange (også i række 2)']),
     "duplicate-figure": (
         append(M, "A1,2008-03,49.0,,,,2008-12"),
         [
-            "measurements.csv:7: duplicate figure for indicator A1, period 2008-03, the whole "
-            "municipality (also on row 2)"
+            "measurements.csv:7: tallet for indikator A1, periode 2008-03, hele kommunen står der to gange "
+            "(også i række 2)"
         ],
     ),
     "year-and-december-figure": (
         append(M, "B1,2008-12,0.30,,,,2009-06"),
         [
-            "measurements.csv:7: duplicate figure for indicator B1, period 2008-12, the whole "
-            "municipality (also on row 6)"
+            "measurements.csv:7: tallet for indikator B1, periode 2008-12, hele kommunen står der to gange "
+            "(også i række 6)"
         ],
     ),
     "duplicate-district-figure": (
@@ -217,150 +223,155 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
             "districts.csv": DISTRICTS,
         },
         [
-            "measurements.csv:8: duplicate figure for indicator A1, period 2008-03, district 0101 "
-            "(also on row 7)"
+            "measurements.csv:8: tallet for indikator A1, periode 2008-03, distrikt 0101 står der to gange "
+            "(også i række 7)"
         ],
     ),
     # indicators
     "area-without-main-indicator": (
         indicator("yes", "no", B1),
-        ['areas.csv:3: area "B" has no main indicator (main = yes in indicators.csv)'],
+        ['areas.csv:3: indsatsområde "B" har ingen hovedindikator: skriv ja i main for en af dets indikatorer i '
+         "indicators.csv"],
     ),
     "baseline-rule-without-baseline": (
         indicator("previous", "baseline"),
         [
-            'indicators.csv:2: baseline_value: is required by rule "baseline"',
-            'indicators.csv:2: baseline_period: is required by rule "baseline"',
+            'indicators.csv:2: baseline_value: skal udfyldes, når rule er "baseline"',
+            'indicators.csv:2: baseline_period: skal udfyldes, når rule er "baseline"',
         ],
     ),
     "national-rule-without-baseline": (
         indicator("previous", "national"),
         [
-            'indicators.csv:2: baseline_value: is required by rule "national"',
-            'indicators.csv:2: baseline_period: is required by rule "national"',
+            'indicators.csv:2: baseline_value: skal udfyldes, når rule er "national"',
+            'indicators.csv:2: baseline_period: skal udfyldes, når rule er "national"',
         ],
     ),
     "trajectory-without-baseline-and-target": (
         indicator("previous", "trajectory"),
         [
-            'indicators.csv:2: baseline_value: is required by rule "trajectory"',
-            'indicators.csv:2: baseline_period: is required by rule "trajectory"',
-            'indicators.csv:2: target_value: is required by rule "trajectory"',
-            'indicators.csv:2: target_period: is required by rule "trajectory"',
+            'indicators.csv:2: baseline_value: skal udfyldes, når rule er "trajectory"',
+            'indicators.csv:2: baseline_period: skal udfyldes, når rule er "trajectory"',
+            'indicators.csv:2: target_value: skal udfyldes, når rule er "trajectory"',
+            'indicators.csv:2: target_period: skal udfyldes, når rule er "trajectory"',
         ],
     ),
     "gauge-without-target": (
         indicator("previous,0,,", "gauge,0,48.0,2007-06"),
         [
-            'indicators.csv:2: target_value: is required by rule "gauge"',
-            'indicators.csv:2: target_period: is required by rule "gauge"',
+            'indicators.csv:2: target_value: skal udfyldes, når rule er "gauge"',
+            'indicators.csv:2: target_period: skal udfyldes, når rule er "gauge"',
         ],
     ),
     "target-value-without-period": (
         indicator("0,,,,", "0,,,55.0,"),
-        ["indicators.csv:2: target_period: is required when target_value is given"],
+        ["indicators.csv:2: target_period: skal udfyldes, når target_value er udfyldt"],
     ),
     "target-before-baseline": (
         indicator("previous,0,,,,", "trajectory,0,48.0,2009-01,55.0,2008-12"),
-        ["indicators.csv:2: target_period: must be after baseline_period (2009-01)"],
+        ["indicators.csv:2: target_period: skal ligge efter baseline_period (2009-01)"],
     ),
     "unknown-rule": (
         indicator("previous", "trend"),
-        ['indicators.csv:2: rule: "trend" is not one of previous, baseline, trajectory, national, gauge'],
+        ['indicators.csv:2: rule: "trend" kan ikke bruges her: skriv en af previous, baseline, trajectory, '
+         "national, gauge"],
     ),
     "unknown-direction": (
         indicator("up", "sideways"),
-        ['indicators.csv:2: direction: "sideways" is not one of up, down'],
+        ['indicators.csv:2: direction: "sideways" kan ikke bruges her: skriv en af up, down'],
     ),
     "unknown-unit": (
         indicator("percent", "procent"),
-        ['indicators.csv:2: unit: "procent" is not one of percent, count, value'],
+        ['indicators.csv:2: unit: "procent" kan ikke bruges her: skriv en af percent, count, value'],
     ),
     "unknown-source-type": (
         edit(IND, "districts\n", "districts,source_type\n", A1, A1 + ",regional", B1, B1 + ","),
-        ['indicators.csv:2: source_type: "regional" is not one of local, national'],
+        ['indicators.csv:2: source_type: "regional" kan ikke bruges her: skriv en af local, national'],
     ),
     "main-not-yes-no": (
         indicator("yes", "maybe"),
-        ['indicators.csv:2: main: "maybe" is not yes or no (also ja/nej, true/false, 1/0)'],
+        ['indicators.csv:2: main: "maybe" er hverken ja eller nej: skriv ja eller nej (også yes/no, true/false, 1/0)'],
     ),
     "districts-not-yes-no": (
         edit(IND, A1, A1[:-2] + "2"),
-        ['indicators.csv:2: districts: "2" is not yes or no (also ja/nej, true/false, 1/0)'],
+        ['indicators.csv:2: districts: "2" er hverken ja eller nej: skriv ja eller nej (også yes/no, true/false, 1/0)'],
     ),
     "decimals-negative": (
         indicator("1", "-1"),
-        ['indicators.csv:2: decimals: "-1" is not a whole number from 0 to 6'],
+        ['indicators.csv:2: decimals: "-1" er ikke et helt tal fra 0 til 6: skriv fx 1'],
     ),
     "decimals-fraction": (
         indicator("1", "1.5"),
-        ['indicators.csv:2: decimals: "1.5" is not a whole number from 0 to 6'],
+        ['indicators.csv:2: decimals: "1.5" er ikke et helt tal fra 0 til 6: skriv fx 1'],
     ),
     "decimals-too-many": (
         indicator("1", "12"),
-        ['indicators.csv:2: decimals: "12" is not a whole number from 0 to 6'],
+        ['indicators.csv:2: decimals: "12" er ikke et helt tal fra 0 til 6: skriv fx 1'],
     ),
     "districts-without-districts-csv": (
         edit(IND, A1, A1[:-2] + "yes"),
-        ["indicators.csv:2: districts: is yes, but no districts.csv is given"],
+        ["indicators.csv:2: districts: er ja, men der er ingen districts.csv: skriv nej, eller tilføj districts.csv"],
     ),
     "unknown-area-aggregation": (
         {"areas.csv": "id,name,aggregation\nA,Beskæftigelse,best\nB,Uddannelse,\n"},
-        ['areas.csv:2: aggregation: "best" is not one of worst, majority'],
+        ['areas.csv:2: aggregation: "best" kan ikke bruges her: skriv en af worst, majority'],
     ),
     # structure
     "missing-column": (
         {M: "indicator,period,value\nA1,2008-03,50.0\n"},
-        ['measurements.csv:1: required column "update" is missing'],
+        ['measurements.csv:1: kolonnen "update" mangler: tilføj den i første række (overskriften)'],
     ),
     "empty-required-cell": (
         edit("updates.csv", "Juni 2008", ""),
-        ["updates.csv:2: label: is required but empty"],
+        ["updates.csv:2: label: skal udfyldes, men er tom"],
     ),
     "empty-required-id": (
         figure(",2008-03,50.0,,,,2008-06"),
-        ["measurements.csv:2: indicator: is required but empty"],
+        ["measurements.csv:2: indicator: skal udfyldes, men er tom"],
     ),
     # overrides, comments, initiatives
     "override-bad-signal": (
         {"overrides.csv": "update,target,signal,reason\n2009-06,A1,blue,Fordi\n"},
-        ['overrides.csv:2: signal: "blue" is not one of green, yellow, red, grey (grøn, gul, rød, grå)'],
+        ['overrides.csv:2: signal: "blue" kan ikke bruges her: skriv en af green, yellow, red, grey (eller '
+         "grøn, gul, rød, grå)"],
     ),
     "override-without-reason": (
         {"overrides.csv": "update,target,signal,reason\n2009-06,A1,red,\n"},
-        ["overrides.csv:2: reason: is required but empty"],
+        ["overrides.csv:2: reason: skal udfyldes, men er tom"],
     ),
     "override-unknown-target": (
         {"overrides.csv": "update,target,signal,reason\n2009-06,Z9,red,Fordi\n"},
-        ['overrides.csv:2: target: unknown indicator or area "Z9" (not in indicators.csv or areas.csv)'],
+        ['overrides.csv:2: target: ukendt indikator eller indsatsområde "Z9" (findes ikke i indicators.csv '
+         "eller areas.csv)"],
     ),
     "override-unknown-update": (
         {"overrides.csv": "update,target,signal,reason\n2010-06,A,red,Fordi\n"},
-        ['overrides.csv:2: update: unknown update "2010-06" (not in updates.csv)'],
+        ['overrides.csv:2: update: ukendt opdatering "2010-06" (findes ikke i updates.csv)'],
     ),
     "duplicate-override": (
         {"overrides.csv": "update,target,signal,reason\n2009-06,A,red,Fordi\n2009-06,A,gul,Nej\n"},
-        ["overrides.csv:3: duplicate override for update 2009-06 and A (also on row 2)"],
+        ["overrides.csv:3: tilsidesættelsen for opdatering 2009-06 og A står der to gange (også i række 2)"],
     ),
     "comment-unknown-target": (
         {"comments.csv": "update,target,text\n2009-06,C,Faldet skyldes krisen.\n"},
-        ['comments.csv:2: target: unknown indicator or area "C" (not in indicators.csv or areas.csv)'],
+        ['comments.csv:2: target: ukendt indikator eller indsatsområde "C" (findes ikke i indicators.csv eller '
+         "areas.csv)"],
     ),
     "comment-without-text": (
         {"comments.csv": "update,target,text\n2009-06,A1,\n"},
-        ["comments.csv:2: text: is required but empty"],
+        ["comments.csv:2: text: skal udfyldes, men er tom"],
     ),
     "initiative-unknown-indicator": (
         {"initiatives.csv": "id,name,indicator,committee,status,description\nP1,Job nu,Z9,BIU,,\n"},
-        ['initiatives.csv:2: indicator: unknown indicator "Z9" (not in indicators.csv)'],
+        ['initiatives.csv:2: indicator: ukendt indikator "Z9" (findes ikke i indicators.csv)'],
     ),
     "initiative-unknown-committee": (
         {"initiatives.csv": "id,name,indicator,committee,status,description\nP1,Job nu,A1,XYZ,,\n"},
-        ['initiatives.csv:2: committee: unknown committee "XYZ" (not in committees.csv)'],
+        ['initiatives.csv:2: committee: ukendt udvalg "XYZ" (findes ikke i committees.csv)'],
     ),
     "duplicate-initiative": (
         {"initiatives.csv": "id,name,indicator\nP1,Job nu,A1\nP1,Job igen,B1\n"},
-        ['initiatives.csv:3: id: duplicate id "P1" (also on row 2)'],
+        ['initiatives.csv:3: id: id "P1" står der to gange (også i række 2)'],
     ),
     # districts
     "district-without-geo-id": (
@@ -369,92 +380,98 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
             TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP,
             "bydele.geojson": "{}",
         },
-        ["districts.csv:2: geo_id: is required when barometer.toml has a [map]"],
+        ["districts.csv:2: geo_id: skal udfyldes, når barometer.toml har et kort ([map])"],
     ),
     "duplicate-district": (
         {"districts.csv": "id,name\n0101,Indre By\n0101,Østerbro\n"},
-        ['districts.csv:3: id: duplicate id "0101" (also on row 2)'],
+        ['districts.csv:3: id: id "0101" står der to gange (også i række 2)'],
     ),
     # barometer.toml
-    "toml-title-missing": (toml('title = "Testbarometer"\n', ""), ["barometer.toml: title: is required"]),
+    "toml-title-missing": (
+        toml('title = "Testbarometer"\n', ""),
+        ["barometer.toml: title: mangler: tilføj den i barometer.toml"],
+    ),
     "toml-title-not-text": (
         toml('title = "Testbarometer"', "title = 5"),
-        ["barometer.toml:1: title: must be text in quotes, not 5"],
+        ['barometer.toml:1: title: skal være tekst i anførselstegn, fx "…", ikke 5'],
     ),
     "toml-title-empty": (
         toml('title = "Testbarometer"', 'title = " "'),
-        ["barometer.toml:1: title: is required but empty"],
+        ["barometer.toml:1: title: skal udfyldes, men er tom"],
     ),
     "toml-municipality-missing": (
         toml('municipality = "Testrup Kommune"\n', ""),
-        ["barometer.toml: municipality: is required"],
+        ["barometer.toml: municipality: mangler: tilføj den i barometer.toml"],
     ),
     "toml-policy-missing": (
         toml('policy = "Testpolitikken 2007-2010"\n', ""),
-        ["barometer.toml: policy: is required"],
+        ["barometer.toml: policy: mangler: tilføj den i barometer.toml"],
     ),
     "toml-owner-unknown": (
         toml('owner = "BIU"', 'owner = "XYZ"'),
-        ['barometer.toml:4: owner: unknown committee "XYZ" (not in committees.csv)'],
+        ['barometer.toml:4: owner: ukendt udvalg "XYZ" (findes ikke i committees.csv)'],
     ),
     "toml-language": (
         toml('language = "da"', 'language = "de"'),
-        ['barometer.toml:5: language: must be one of da, en, not "de"'],
+        ['barometer.toml:5: language: skal være en af da, en, ikke "de"'],
     ),
     "toml-aggregation": (
         toml('aggregation = "worst"', 'aggregation = "best"'),
-        ['barometer.toml:8: assessment.aggregation: must be one of worst, majority, not "best"'],
+        ['barometer.toml:8: assessment.aggregation: skal være en af worst, majority, ikke "best"'],
     ),
     "toml-significance-range": (
         toml("significance = 0.05", "significance = 1.5"),
-        ["barometer.toml:9: assessment.significance: must be a number between 0 and 1, not 1.5"],
+        ["barometer.toml:9: assessment.significance: skal være et tal mellem 0 og 1 med punktum, fx 0.05, ikke 1.5"],
     ),
     "toml-significance-zero": (
         toml("significance = 0.05", "significance = 0"),
-        ["barometer.toml:9: assessment.significance: must be a number between 0 and 1, not 0"],
+        ["barometer.toml:9: assessment.significance: skal være et tal mellem 0 og 1 med punktum, fx 0.05, ikke 0"],
     ),
     "toml-significance-text": (
         toml("significance = 0.05", 'significance = "0,05"'),
-        ['barometer.toml:9: assessment.significance: must be a number between 0 and 1, not "0,05"'],
+        ['barometer.toml:9: assessment.significance: skal være et tal mellem 0 og 1 med punktum, fx 0.05, ikke "0,05"'],
     ),
     "toml-min-n-negative": (
         toml("min_n = 20", "min_n = -1"),
-        ["barometer.toml:10: assessment.min_n: must be a whole number, 0 or more, not -1"],
+        ["barometer.toml:10: assessment.min_n: skal være et helt tal, 0 eller større, fx 30, ikke -1"],
     ),
     "toml-min-n-fraction": (
         toml("min_n = 20", "min_n = 2.5"),
-        ["barometer.toml:10: assessment.min_n: must be a whole number, 0 or more, not 2.5"],
+        ["barometer.toml:10: assessment.min_n: skal være et helt tal, 0 eller større, fx 30, ikke 2.5"],
     ),
     "toml-assessment-not-table": (
         toml("\n[assessment]\naggregation", '\nassessment = "worst"\n[x]\naggregation'),
-        ['barometer.toml:7: assessment: must be a table ([assessment]), not "worst"'],
+        ['barometer.toml:7: assessment: skal være en sektion ([assessment]), ikke "worst"'],
     ),
     "toml-administration": (
         toml('owner = "BIU"', 'owner = "BIU"\nadministration = 7'),
-        ["barometer.toml:5: administration: must be text in quotes, not 7"],
+        ['barometer.toml:5: administration: skal være tekst i anførselstegn, fx "…", ikke 7'],
     ),
     "toml-method-sensitivity": (
         {TOML: textwrap.dedent(BASE_FILES[TOML]) + '[documents]\nmethod_sensitivity = "ja"\n'},
-        ['barometer.toml:12: documents.method_sensitivity: must be true or false, not "ja"'],
+        ['barometer.toml:12: documents.method_sensitivity: skal være true eller false, ikke "ja"'],
     ),
     "map-outside-folder": (
         {TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP.replace("bydele", "../bydele")},
-        ['barometer.toml:12: map.file: "../bydele.geojson" must be a path inside the barometer folder'],
+        ['barometer.toml:12: map.file: "../bydele.geojson" skal være en fil i barometermappen: skriv stien fra '
+         "mappen med /, fx kort/bydele.geojson"],
     ),
     "map-absolute": (
         {TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP.replace("bydele", "/etc/bydele")},
-        ['barometer.toml:12: map.file: "/etc/bydele.geojson" must be a path inside the barometer folder'],
+        ['barometer.toml:12: map.file: "/etc/bydele.geojson" skal være en fil i barometermappen: skriv stien '
+         "fra mappen med /, fx kort/bydele.geojson"],
     ),
     "map-missing-file": (
         {TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP},
-        ['barometer.toml:12: map.file: "bydele.geojson" does not exist in the barometer folder'],
+        ['barometer.toml:12: map.file: "bydele.geojson" findes ikke i barometermappen: læg filen i mappen, '
+         "eller ret navnet"],
     ),
     "map-without-key": (
         {
             TOML: textwrap.dedent(BASE_FILES[TOML]) + '[map]\nfile = "bydele.geojson"\n',
             "bydele.geojson": "{}",
         },
-        ["barometer.toml: map.key: is required"],
+        ["barometer.toml: map.key: mangler: tilføj den i barometer.toml"],
     ),
 }
 
@@ -471,7 +488,8 @@ def test_map_symlink_leaving_the_folder_is_refused(make_barometer, tmp_path):
     folder = make_barometer({TOML: textwrap.dedent(BASE_FILES[TOML]) + MAP})
     (folder / "bydele.geojson").symlink_to(outside)
     assert messages(folder) == [
-        'barometer.toml:12: map.file: "bydele.geojson" must be a path inside the barometer folder'
+        'barometer.toml:12: map.file: "bydele.geojson" skal være en fil i barometermappen: skriv stien fra mappen '
+        "med /, fx kort/bydele.geojson"
     ]
 
 
@@ -487,13 +505,14 @@ def test_all_problems_are_listed_grouped_by_file(make_barometer):
         "overrides.csv": "update,target,signal,reason\n2009-06,A1,lilla,\n",
     }
     assert messages(make_barometer(files)) == [
-        'barometer.toml:4: owner: unknown committee "XYZ" (not in committees.csv)',
-        'indicators.csv:2: unit: "procent" is not one of percent, count, value',
-        'measurements.csv:2: value: "6,2,1" is not a number',
-        'measurements.csv:2: se: "-1" must not be negative',
-        'measurements.csv:3: update: unknown update "2010-01" (not in updates.csv)',
-        'overrides.csv:2: signal: "lilla" is not one of green, yellow, red, grey (grøn, gul, rød, grå)',
-        "overrides.csv:2: reason: is required but empty",
+        'barometer.toml:4: owner: ukendt udvalg "XYZ" (findes ikke i committees.csv)',
+        'indicators.csv:2: unit: "procent" kan ikke bruges her: skriv en af percent, count, value',
+        'measurements.csv:2: value: "6,2,1" er ikke et tal: skriv et tal med komma, fx 59,3',
+        'measurements.csv:2: se: "-1" er negativt: skriv et tal, der er 0 eller større',
+        'measurements.csv:3: update: ukendt opdatering "2010-01" (findes ikke i updates.csv)',
+        'overrides.csv:2: signal: "lilla" kan ikke bruges her: skriv en af green, yellow, red, grey '
+        "(eller grøn, gul, rød, grå)",
+        "overrides.csv:2: reason: skal udfyldes, men er tom",
     ]
 
 
@@ -501,8 +520,8 @@ def test_error_text_is_one_line_per_problem(make_barometer):
     with pytest.raises(DataValidationError) as info:
         read_barometer(make_barometer({**figure("A1,2008-03,x,,,,2008-06"), **indicator("up", "op")}))
     assert str(info.value) == (
-        'indicators.csv:2: direction: "op" is not one of up, down\n'
-        'measurements.csv:2: value: "x" is not a number'
+        'indicators.csv:2: direction: "op" kan ikke bruges her: skriv en af up, down\n'
+        'measurements.csv:2: value: "x" er ikke et tal: skriv et tal med komma, fx 59,3'
     )
 
 

@@ -49,7 +49,7 @@ def _canonical(value: Any) -> Any:
         try:
             return {"__file__": hashlib.sha256(value.read_bytes()).hexdigest()}
         except OSError as exc:
-            raise RenderError(f"{value.name}: cannot read chart input: {exc}") from exc
+            raise RenderError(f"{value.name}: filen til en figur kan ikke læses: filen kan ikke åbnes") from exc
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):

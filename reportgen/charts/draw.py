@@ -75,7 +75,7 @@ def _register_fonts() -> None:
     """Add the project's Carlito faces to matplotlib once per process."""
     faces = sorted(FONT_DIR.glob("Carlito-*.ttf")) + sorted(FONT_DIR.glob("NotoSans*-*.ttf"))
     if not faces:
-        raise RenderError(f"the chart font is missing: no Carlito-*.ttf in {FONT_DIR}")
+        raise RenderError(f"skrifttypen til figurerne mangler: ingen Carlito-*.ttf i {FONT_DIR}")
     for face in faces:
         font_manager.fontManager.addfont(str(face))
 
@@ -456,7 +456,7 @@ def overview_chart(areas: Sequence[Area], area_results: Iterable[AreaResult], *,
     results = {r.area: r for r in area_results}
     missing = [a.id for a in areas if a.id not in results]
     if missing:
-        raise RenderError(f"overview chart: no result for area {', '.join(missing)}")
+        raise RenderError(f"oversigtsfiguren: ingen vurdering af indsatsområde {', '.join(missing)}")
     updates = tuple(updates or ())
     rows = []
     for area in areas:
@@ -661,7 +661,7 @@ def district_map(indicator: Indicator, geojson_path: Path, key: str, districts: 
     try:
         shapes, (x0, y0, x1, y1) = _map_shapes(path.resolve(), key, path.stat().st_mtime_ns)
     except OSError as exc:
-        raise RenderError(f"{path.name}: cannot read the map: {exc}") from exc
+        raise RenderError(f"{path.name}: kortet kan ikke læses: filen kan ikke åbnes") from exc
     by_geo = {d.geo_id: d for d in districts if d.geo_id is not None}
     results = {r.district: r for r in district_results}
     rows = _district_rows(districts, results.values())

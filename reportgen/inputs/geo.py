@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import RenderError
 
+_EXPORT_AGAIN = "gem kortet igen som GeoJSON"
 Ring = tuple[tuple[float, float], ...]
 Polygon = tuple[Ring, ...]  # exterior ring first, then holes
 
@@ -30,19 +31,25 @@ def read_features(path: Path, key: str) -> tuple[GeoFeature, ...]:
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RenderError(f"{path.name}: cannot read the map: {exc}") from exc
+    except OSError as exc:
+        raise RenderError(f"{path.name}: kortet kan ikke læses: filen kan ikke åbnes") from exc
+    except UnicodeDecodeError as exc:
+        raise RenderError(f"{path.name}: kortet kan ikke læses: gem filen med tegnsættet UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise RenderError(f"{path.name}: kortet kan ikke læses: linje {exc.lineno} er ikke gyldig GeoJSON; "
+                          f"{_EXPORT_AGAIN}") from exc
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise RenderError(f"{path.name}: the map is not a GeoJSON FeatureCollection")
+        raise RenderError(f"{path.name}: kortet er ikke en samling af områder (GeoJSON FeatureCollection): "
+                          f"{_EXPORT_AGAIN}")
     features: list[GeoFeature] = []
     seen: set[str] = set()
     for number, feature in enumerate(data.get("features") or [], start=1):
         props = feature.get("properties") or {}
         if props.get(key) in (None, ""):
-            raise RenderError(f'{path.name}: feature {number} has no property "{key}"')
+            raise RenderError(f'{path.name}: kortområde {number} mangler egenskaben "{key}"')
         ident = _key_text(props[key])
         if ident in seen:
-            raise RenderError(f'{path.name}: feature {number}: "{key}" {ident} occurs twice')
+            raise RenderError(f'{path.name}: kortområde {number}: "{key}" {ident} står der to gange')
         seen.add(ident)
         name = props.get("name")
         features.append(GeoFeature(ident, str(name) if name is not None else None,
@@ -65,7 +72,8 @@ def _polygons(geometry: dict, file: str, number: int) -> tuple[Polygon, ...]:
     elif kind == "MultiPolygon":
         parts = coords
     else:
-        raise RenderError(f"{file}: feature {number}: geometry {kind!r} is not a (Multi)Polygon")
+        raise RenderError(f"{file}: kortområde {number}: formen {kind!r} er ikke en flade (Polygon eller "
+                          "MultiPolygon)")
     return tuple(tuple(tuple((float(p[0]), float(p[1])) for p in ring) for ring in part if ring)
                  for part in parts or [] if part)
 
@@ -75,7 +83,7 @@ def bounds(features: tuple[GeoFeature, ...]) -> tuple[float, float, float, float
     xs = [x for f in features for poly in f.polygons for x, _ in poly[0]]
     ys = [y for f in features for poly in f.polygons for _, y in poly[0]]
     if not xs:
-        raise RenderError("the map has no polygons")
+        raise RenderError("kortet har ingen flader (Polygon eller MultiPolygon)")
     return min(xs), min(ys), max(xs), max(ys)
 
 

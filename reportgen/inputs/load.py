@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import errno
 import io
 import re
 import tomllib
@@ -52,7 +53,13 @@ _MOJIBAKE_RE = re.compile(
     "\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a"
     "\u20ac\u2122]+"
 )
-_FORBIDDEN_XML = "the file contains a forbidden XML entity declaration"
+_FORBIDDEN_XML = ('indeholder en XML-erklæring, som ikke er tilladt i en projektmappe: gem den igen fra Excel '
+                  'som "Excel-projektmappe (.xlsx)"')
+_SAVE_XLSX = 'gem den igen fra Excel som "Excel-projektmappe (.xlsx)"'
+_SAVE_CSV = 'gem den som "CSV UTF-8 (kommasepareret)"'
+# What an operating system's reason for an unreadable file means, in the words an administrator uses.
+_OS_REASONS = {errno.EACCES: "du har ikke adgang til filen", errno.EPERM: "du har ikke adgang til filen",
+               errno.EISDIR: "det er en mappe, ikke en fil", errno.ENOENT: "filen findes ikke længere"}
 # Invisible characters no document format can hold (XML 1.0 refuses most of them): C0 and C1
 # controls other than tab and line breaks, DEL, and the non-characters U+FFFE and U+FFFF.
 _CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
@@ -108,7 +115,7 @@ def load_folder(folder: Path) -> RawBarometer:
     """Read barometer.toml and every table of ``folder``; problems are collected, never raised."""
     folder = Path(folder)
     if not folder.is_dir():
-        issue = Issue(str(folder), None, None, "is not a barometer folder (no such folder)")
+        issue = Issue(str(folder), None, None, "er ikke en barometermappe (mappen findes ikke): ret stien")
         return RawBarometer(folder, None, {}, (), (issue,))
     issues: list[Issue] = []
     inputs: list[Path] = []
@@ -119,7 +126,7 @@ def load_folder(folder: Path) -> RawBarometer:
         inputs.append(entries[TOML_FILE])
         toml, toml_lines = _read_toml(entries[TOML_FILE], issues)
     else:
-        issues.append(Issue(TOML_FILE, None, None, "file is missing"))
+        issues.append(Issue(TOML_FILE, None, None, "filen mangler: læg barometer.toml i mappen"))
     tables, unreadable = _read_tables(entries, inputs, issues)
     return RawBarometer(folder, toml, tables, tuple(sorted(inputs)), tuple(issues), frozenset(unreadable),
                         toml_lines)
@@ -141,7 +148,7 @@ def _read_tables(
             continue
         inputs.append(path)
         if name in tables or name in unreadable:  # a sheet, read or refused
-            message = f'the table is also given as sheet "{name}" in {WORKBOOK_FILE}; keep only one'
+            message = f'tabellen findes også som arket "{name}" i {WORKBOOK_FILE}: behold kun den ene'
             issues.append(Issue(path.name, None, None, message))
             continue
         table = _read_csv(path, issues)
@@ -161,13 +168,25 @@ def _missing_tables(
 ) -> Iterator[Issue]:
     for name in REQUIRED_TABLES:
         if name not in tables and name not in unreadable:
-            where = f' (or sheet "{name}" in {WORKBOOK_FILE})' if has_workbook else ""
-            yield Issue(f"{name}.csv", None, None, f"file is missing{where}")
+            where = f' (eller arket "{name}" i {WORKBOOK_FILE})' if has_workbook else ""
+            yield Issue(f"{name}.csv", None, None, f"filen mangler{where}")
 
 
 # --- barometer.toml -------------------------------------------------------------------------------
 
-_TOML_AT_RE = re.compile(r"\s*\(at line (\d+), column \d+\)$")
+_TOML_AT_RE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
+# tomllib's reasons (English) as what is wrong and what to write instead; matched at their start.
+_TOML_REASONS = (
+    ("Expected '=' after a key", "der mangler = mellem navn og værdi: skriv navn = værdi"),
+    ("Invalid value", 'værdien kan ikke læses: skriv tekst i anførselstegn, fx title = "Barometer", '
+                      "tal med punktum, fx 0.05, og true eller false"),
+    ("Unterminated string", 'et anførselstegn (") lukkes aldrig: afslut teksten med "'),
+    ("Illegal character", 'teksten indeholder et tegn, der ikke er tilladt: skriv teksten i anførselstegn'),
+    ("Cannot overwrite", "det samme navn står to gange: slet den ene linje"),
+    ("Cannot declare", "den samme sektion står to gange: slet den ene"),
+    ("Expected ']'", "en sektion lukkes ikke: skriv [navn]"),
+    ("Expected newline", "der står mere efter værdien: skriv én værdi pr. linje"),
+)
 
 
 def _read_toml(path: Path, issues: list[Issue]) -> tuple[dict[str, Any] | None, dict[str, int]]:
@@ -178,7 +197,7 @@ def _read_toml(path: Path, issues: list[Issue]) -> tuple[dict[str, Any] | None, 
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        issues.append(Issue(path.name, None, None, "is not UTF-8 text; save it as UTF-8"))
+        issues.append(Issue(path.name, None, None, "er ikke gemt med tegnsættet UTF-8: gem filen som UTF-8"))
         return None, {}
     try:
         return tomllib.loads(text), toml_key_lines(text)
@@ -186,8 +205,16 @@ def _read_toml(path: Path, issues: list[Issue]) -> tuple[dict[str, Any] | None, 
         message = str(err)
         at = _TOML_AT_RE.search(message)
         line = int(at.group(1)) if at else None
-        issues.append(Issue(path.name, line, None, f"not valid TOML: {_TOML_AT_RE.sub('', message)}"))
+        issues.append(Issue(path.name, line, None, f"kan ikke læses: {_toml_reason(_TOML_AT_RE.sub('', message))}"))
         return None, {}
+
+
+def _toml_reason(reason: str) -> str:
+    """tomllib's English reason in Danish, with what to write instead."""
+    for start, danish in _TOML_REASONS:
+        if reason.startswith(start):
+            return danish
+    return "skrivemåden er forkert: hver linje skal være navn = værdi, eller [sektion]"
 
 
 _TOML_TABLE_RE = re.compile(r"\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
@@ -229,7 +256,8 @@ def _read_bytes(path: Path, issues: list[Issue]) -> bytes | None:
     try:
         return path.read_bytes()
     except OSError as err:
-        issues.append(Issue(path.name, None, None, f"cannot be read: {err.strerror or err}"))
+        reason = _OS_REASONS.get(err.errno, "filen kan ikke åbnes")
+        issues.append(Issue(path.name, None, None, f"kan ikke læses: {reason}"))
         return None
 
 
@@ -245,12 +273,13 @@ def _read_csv(path: Path, issues: list[Issue]) -> RawTable | None:
         return None
     header_line = text.split("\n", 1)[0]
     if not header_line.strip():
-        issues.append(Issue(path.name, 1, None, "the first line must be the header (column names)"))
+        issues.append(Issue(path.name, 1, None, "den første linje skal være overskriften (kolonnernes navne)"))
         return None
     separator = sniff_separator(header_line)
     if separator not in header_line:
         shown = header_line.strip()[:60]
-        message = f'the header "{shown}" is a single column: separate the column names with ; or , or tab'
+        message = (f'overskriften "{shown}" er kun én kolonne: adskil kolonnernes navne med semikolon (;), '
+                   "komma (,) eller tabulator")
         issues.append(Issue(path.name, 1, None, message))
         return None
     lines = io.StringIO(text, newline="").readlines()  # split as the csv module does: \n, \r, \r\n
@@ -283,11 +312,14 @@ def _csv_error(name: str, records: list[list[str]], line: str, separator: str, e
     column = header[index] if index < len(header) and header[index] else None
     limit = csv.field_size_limit()
     if "field larger than field limit" in str(err):
-        message = f"a cell is longer than {limit} characters (is a quote left open?)"
+        message = f'en celle er længere end {limit} tegn: mangler der et afsluttende anførselstegn (")?'
     elif "unexpected end of data" in str(err):
-        message = 'a quote (") opens a cell here and is never closed'
+        message = 'et anførselstegn (") åbner en celle her og lukkes aldrig: tilføj det afsluttende " eller slet det'
+    elif "expected after" in str(err):
+        message = ('efter et afsluttende anførselstegn (") skal cellen slutte: skriv "" for et anførselstegn '
+                   "inde i en celle")
     else:
-        message = f"is not readable as CSV: {err}"
+        message = 'rækken kan ikke læses: tjek anførselstegnene (") i den'
     return Issue(name, len(records) + 1, column, message)
 
 
@@ -324,8 +356,7 @@ def _decode(name: str, data: bytes, issues: list[Issue]) -> str | None:
                 name,
                 None,
                 None,
-                'is UTF-16 text (Excel\'s "Unicode text" export); '
-                'save it as "CSV UTF-8 (kommasepareret)" instead',
+                f'er gemt som "Unicode-tekst" fra Excel, som ikke kan læses: {_SAVE_CSV} i stedet',
             )
         )
         return None
@@ -334,7 +365,7 @@ def _decode(name: str, data: bytes, issues: list[Issue]) -> str | None:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    issues.append(Issue(name, None, None, "cannot be decoded as UTF-8 or Windows-1252; save it as CSV UTF-8"))
+    issues.append(Issue(name, None, None, f"tegnene i filen kan ikke læses: {_SAVE_CSV}"))
     return None
 
 
@@ -357,14 +388,15 @@ def _table(
     """
     numbered = list(records)
     if not numbered:
-        issues.append(Issue(label, None, None, "is empty: the first row must be the header (column names)"))
+        issues.append(Issue(label, None, None, "er tom: den første række skal være overskriften (kolonnernes navne)"))
         return None
     header_row, header = numbered[0]
     columns = tuple(name.strip().lower() for name in header)
     seen: set[str] = set()
     for name in columns:
         if name and name in seen:
-            issues.append(Issue(label, header_row, None, f'column "{name}" appears more than once'))
+            issues.append(Issue(label, header_row, None, f'kolonnen "{name}" står der mere end én gang: '
+                                "slet eller omdøb den ene"))
         seen.add(name)
     width = len(columns)
     rows: list[RawRow] = []
@@ -373,8 +405,8 @@ def _table(
         if not any(cell.strip() for cell in record):
             continue  # a blank row, as spreadsheets leave at the end
         if width > 1 and tuple(cell.strip().lower() for cell in record) == columns:
-            issues.append(Issue(label, number, None, "repeats the header row (two exports pasted "
-                                "together?); delete the row"))
+            issues.append(Issue(label, number, None, "gentager overskriftsrækken (to udtræk sat "
+                                "sammen?): slet rækken"))
             continue
         cells: dict[str, str] = {}
         for name, value in zip(columns, record, strict=False):
@@ -382,7 +414,7 @@ def _table(
                 cells.setdefault(name, value)
         if len(record) != width and not (ragged_ok and _fits(record, width)):
             hint = _other_separator(record, width, separator)
-            message = f"has {len(record)} fields, the header has {width}{hint}"
+            message = f"har {len(record)} celler, men overskriften har {width}{hint}"
             issues.append(Issue(label, number, None, message))
             broken.append(RawRow(number, cells))
         else:
@@ -400,8 +432,8 @@ def _other_separator(record: list[str], width: int, separator: str | None) -> st
     line = separator.join(record)
     for other in _SEPARATORS:
         if other != separator and line.count(other) >= width - 1:
-            shown = "tab" if other == "\t" else f'"{other}"'
-            return f" (this row seems to be separated by {shown})"
+            shown = "tabulator" if other == "\t" else f'"{other}"'
+            return f" (rækken ser ud til at være adskilt med {shown})"
     return ""
 
 
@@ -418,7 +450,7 @@ def _text_issues(table: RawTable) -> Iterator[Issue]:
             if control:
                 code = f"U+{ord(control.group()):04X}"
                 yield Issue(table.file, raw.row, column,
-                            f"contains the invisible control character {code}; delete it")
+                            f"indeholder et usynligt styretegn ({code}): slet det")
                 continue
             garbled = _mojibake(value)
             if garbled:
@@ -427,8 +459,8 @@ def _text_issues(table: RawTable) -> Iterator[Issue]:
                     table.file,
                     raw.row,
                     column,
-                    f'"{value}" is garbled text ("{bad}" should be "{good}"): the file has been '
-                    "saved in the wrong encoding; fix the text and save it as CSV UTF-8",
+                    f'"{value}" er forvansket tekst ("{bad}" skulle være "{good}"): filen er gemt med '
+                    f"forkert tegnsæt; ret teksten og {_SAVE_CSV}",
                 )
 
 
@@ -467,8 +499,7 @@ def _read_workbook(
         if any(isinstance(e, DefusedXmlException) for e in _chain(err)):
             issues.append(Issue(path.name, None, None, _FORBIDDEN_XML))
         else:
-            reason = " ".join(str(err).split())
-            issues.append(Issue(path.name, None, None, f"is not a readable XLSX workbook ({reason})"))
+            issues.append(Issue(path.name, None, None, f"kan ikke læses som Excel-projektmappe: {_SAVE_XLSX}"))
     return {}, False
 
 
@@ -499,7 +530,7 @@ def _read_sheets(path: Path, issues: list[Issue], unreadable: set[str]) -> dict[
                 sheet = formulas[sheet_name]
                 if sheet.sheet_state != "visible":
                     message = (
-                        "the sheet is hidden; show it (or delete it) so that what is read is what you see"
+                        "arket er skjult: vis det (eller slet det), så det, der læses, er det, du ser"
                     )
                     issues.append(Issue(label, None, None, message))
                     unreadable.add(name)
@@ -517,31 +548,33 @@ def check_zip(path: Path) -> str | None:
         head = fh.read(_CFB_SCAN)
         if head.startswith(_CFB_MAGIC):
             if "EncryptedPackage".encode("utf-16-le") in head:
-                return "is protected with a password (encrypted); save a copy without a password"
-            return 'is an old Excel 97-2003 workbook (.xls); save it as "Excel-projektmappe (.xlsx)"'
+                return "er beskyttet med adgangskode: gem en kopi uden adgangskode"
+            return 'er en gammel Excel 97-2003-projektmappe (.xls): gem den som "Excel-projektmappe (.xlsx)"'
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
             if len(entries) > MAX_ZIP_ENTRIES:
                 return (
-                    f"is not a plausible XLSX workbook: {len(entries)} ZIP entries (limit {MAX_ZIP_ENTRIES})"
+                    f"ligner ikke en Excel-projektmappe: den består af {len(entries)} dele (højst "
+                    f"{MAX_ZIP_ENTRIES}); {_SAVE_XLSX}"
                 )
             total = sum(e.file_size for e in entries)
             if total > MAX_ZIP_TOTAL:
-                return f"is too large to read safely: {total} bytes unpacked (limit {MAX_ZIP_TOTAL})"
+                return (f"er for stor til at blive læst sikkert: {total} byte udpakket (højst {MAX_ZIP_TOTAL}); "
+                        "slet ark og rækker, der ikke bruges")
             for entry in entries:
                 if entry.file_size > RATIO_MIN_SIZE and entry.file_size > MAX_ZIP_RATIO * max(
                     entry.compress_size, 1
                 ):
                     return (
-                        f'is not a plausible XLSX workbook: entry "{entry.filename}" unpacks from '
-                        f"{entry.compress_size} to {entry.file_size} bytes (a ZIP bomb?)"
+                        f'ligner ikke en Excel-projektmappe: delen "{entry.filename}" vokser fra '
+                        f"{entry.compress_size} til {entry.file_size} byte, når den pakkes ud; {_SAVE_XLSX}"
                     )
             for entry in entries:
                 if _declares_dtd(archive, entry):
                     return _FORBIDDEN_XML
-    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError) as err:
-        return f"is not a readable XLSX workbook (not a valid ZIP file: {err})"
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+        return f"kan ikke læses som Excel-projektmappe (filen er ødelagt eller ikke en .xlsx-fil): {_SAVE_XLSX}"
     return None
 
 
@@ -583,14 +616,14 @@ def _read_sheet(label: str, values: Any, formulas: Any, issues: list[Issue]) -> 
                         label,
                         number,
                         _column_name(header, column),
-                        f"the formula {formula} has no calculated value (Excel never calculated "
-                        "it); open the workbook in Excel and save it again",
+                        f"formlen {formula} har ingen beregnet værdi (Excel har aldrig regnet den "
+                        "ud): åbn projektmappen i Excel og gem den igen",
                     )
                 )
         records.append((number, record))
     for cells in sorted(formulas.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
         # Only a merged range's first cell holds a value; the others would read as empty.
-        message = f"cells {cells.coord} are merged; unmerge them and fill in every cell"
+        message = f"cellerne {cells.coord} er flettet: ophæv fletningen og udfyld hver celle"
         issues.append(Issue(label, cells.min_row, _column_name(header, cells.min_col), message))
         uncalculated.update((row, _column_name(header, col)) for row, col in cells.cells)
     return _table(label, records, issues, ragged_ok=True, reported=frozenset(uncalculated))
@@ -601,7 +634,7 @@ def _column_name(header: list[str], column: int) -> str:
     from openpyxl.utils import get_column_letter
 
     name = header[column - 1] if column <= len(header) else ""
-    return name or f"column {get_column_letter(column)}"
+    return name or f"kolonne {get_column_letter(column)}"
 
 
 def cell_text(value: object) -> str:

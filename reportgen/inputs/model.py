@@ -24,6 +24,15 @@ AGGREGATIONS: tuple[str, ...] = ("worst", "majority")
 SourceType = Literal["local", "national"]
 
 _PERIOD_RE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+_MONTH_FIRST_RE = re.compile(r"(\d{1,2})[-/.](\d{4})")
+
+
+def _period_example(text: str) -> str:
+    """What to write instead of ``text``: ``09-2009`` -> ``2009-09 (ÅÅÅÅ-MM)``, else both forms."""
+    m = _MONTH_FIRST_RE.fullmatch(text.strip())
+    if m and 1 <= int(m.group(1)) <= 12:
+        return f"{m.group(2)}-{int(m.group(1)):02d} (ÅÅÅÅ-MM)"
+    return "fx 2009-09 (ÅÅÅÅ-MM) eller 2009 (ÅÅÅÅ)"
 
 
 @dataclass(frozen=True, order=True)
@@ -36,16 +45,16 @@ class Period:
 
     @classmethod
     def parse(cls, text: str) -> Period:
-        """Parse ``YYYY-MM`` or ``YYYY``; raises ValueError with a short Danish-free reason."""
+        """Parse ``YYYY-MM`` or ``YYYY``; raises ValueError with the reason in Danish and what to write."""
         m = _PERIOD_RE.match(text.strip())
         if not m:
-            raise ValueError(f'"{text}" is not a period (YYYY-MM or YYYY)')
+            raise ValueError(f'"{text}" er ikke en periode: skriv {_period_example(text)}')
         year = int(m.group(1))
         if m.group(2) is None:
             return cls(year, 12, True)
         month = int(m.group(2))
         if not 1 <= month <= 12:
-            raise ValueError(f'"{text}" has no month {month:02d}')
+            raise ValueError(f'"{text}" har ingen måned {month:02d}: skriv en måned fra 01 til 12, fx {year}-09')
         return cls(year, month, False)
 
     @property

@@ -51,8 +51,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "comments": ("update", "target", "text"),
     "decisions": ("update", "point", "decision"),
 }
-_NOT_EMPTY = {"updates": "update", "areas": "area", "committees": "committee",
-              "indicators": "indicator", "measurements": "figure"}
+_NOT_EMPTY = {"updates": "én opdatering", "areas": "ét indsatsområde", "committees": "ét udvalg",
+              "indicators": "én indikator", "measurements": "ét tal"}
 NEEDS_BASELINE: tuple[str, ...] = ("baseline", "trajectory", "national", "gauge")
 NEEDS_TARGET: tuple[str, ...] = ("trajectory", "gauge")
 MAX_DECIMALS = 6
@@ -80,6 +80,8 @@ _LONE_COMMA_RE = re.compile(r"[+-]?\d+,\d+")
 _THOUSANDS_LIKE_RE = re.compile(r"[+-]?[1-9]\d{0,2},\d{3}")
 _DANISH_RE = re.compile(r"[+-]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
 _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DAY_FIRST_RE = re.compile(r"(\d{1,2})[./-](\d{1,2})[./-](\d{4})")
+NUMBER_HINT = "skriv et tal med komma, fx 59,3"
 
 
 def parse_number(text: str, *, decimal_comma: bool = False) -> float:
@@ -88,14 +90,14 @@ def parse_number(text: str, *, decimal_comma: bool = False) -> float:
     decimal comma is accepted (``59,3``) unless it could be a thousands group (``4,793``)."""
     s = text.strip().replace("\u2212", "-")
     if "%" in s:
-        raise ValueError(f'"{text}" is not a number: write it without the percent sign')
+        raise ValueError(f'"{text}" er ikke et tal: skriv det uden procenttegn, fx 59,3')
     if s.lstrip("+-").lower() in _NON_FINITE:
-        raise ValueError(f'"{text}" is not a finite number')
+        raise ValueError(f'"{text}" er ikke et tal: {NUMBER_HINT}')
     if s.upper() in _EXCEL_ERRORS:
-        raise ValueError(f'"{text}" is an Excel error value, not a number')
+        raise ValueError(f'"{text}" er en fejl fra en formel i Excel, ikke et tal: ret formlen, eller {NUMBER_HINT}')
     value = float(_danish_number(text, s) if decimal_comma else _point_number(text, s))
     if not math.isfinite(value):
-        raise ValueError(f'"{text}" is not a finite number')
+        raise ValueError(f'"{text}" er ikke et tal, som kan bruges (det er alt for stort): {NUMBER_HINT}')
     return value
 
 
@@ -104,23 +106,25 @@ def _danish_number(text: str, s: str) -> str:
         return s.replace(".", "").replace(",", ".")
     if _POINT_RE.fullmatch(s):
         raise ValueError(
-            f'"{text}" is not a number: this file (";"-separated) uses decimal comma and "." '
-            f"only between thousands; write {s.replace('.', ',')}"
+            f'"{text}" er ikke et tal i denne fil: filen er adskilt med semikolon (;), så komma er '
+            f"decimaltegn, og punktum står kun mellem tusinder; skriv {s.replace('.', ',')}"
         )
-    raise ValueError(f'"{text}" is not a number')
+    raise ValueError(f'"{text}" er ikke et tal: {NUMBER_HINT}')
 
 
 def _point_number(text: str, s: str) -> str:
     if _POINT_RE.fullmatch(s):
         return s
     if _THOUSANDS_LIKE_RE.fullmatch(s):
+        whole, part = s.split(",")
         raise ValueError(
-            f'"{text}" is ambiguous ({s.replace(",", ".")} or {s.replace(",", "")}?): write it '
-            "with a decimal point and without thousands separators"
+            f'"{text}" kan læses på to måder ({whole} komma {part} eller {s.replace(",", "")}): skriv '
+            f'tallet uden tusindtalspunktum eller -komma, og med punktum som decimaltegn, fx {s.replace(",", "")} '
+            f'eller {s.replace(",", ".")}'
         )
     if _LONE_COMMA_RE.fullmatch(s):
         return s.replace(",", ".")
-    raise ValueError(f'"{text}" is not a number')
+    raise ValueError(f'"{text}" er ikke et tal: {NUMBER_HINT}')
 
 
 def parse_bool(text: str) -> bool:
@@ -128,7 +132,8 @@ def parse_bool(text: str) -> bool:
     try:
         return _BOOLS[text.strip().lower()]
     except KeyError:
-        raise ValueError(f'"{text}" is not yes or no (also ja/nej, true/false, 1/0)') from None
+        raise ValueError(f'"{text}" er hverken ja eller nej: skriv ja eller nej '
+                         "(også yes/no, true/false, 1/0)") from None
 
 
 def parse_date(text: str) -> dt.date:
@@ -138,15 +143,26 @@ def parse_date(text: str) -> dt.date:
             return dt.date.fromisoformat(text)
         except ValueError:
             pass
-    raise ValueError(f'"{text}" is not a date (YYYY-MM-DD)')
+    raise ValueError(f'"{text}" er ikke en dato: skriv {_date_example(text)} (ÅÅÅÅ-MM-DD)')
+
+
+def _date_example(text: str) -> str:
+    """The ISO form of a day-first date such as ``2.6.2008`` (``2008-06-02``), else an example."""
+    m = _DAY_FIRST_RE.fullmatch(text.strip())
+    if m:
+        try:
+            return dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1))).isoformat()
+        except ValueError:
+            pass
+    return "fx 2009-12-03"
 
 
 def parse_period(text: str) -> Period:
     """``YYYY-MM`` or ``YYYY``; a full date (what Excel makes of a typed ``2008-09``) gets a hint."""
     if _DATE_RE.fullmatch(text.strip()):
         raise ValueError(
-            f'"{text}" is a date, not a period: write {text.strip()[:7]} (YYYY-MM) or {text.strip()[:4]} '
-            "(YYYY); in Excel, format the column as text first"
+            f'"{text}" er en dato, ikke en periode: skriv {text.strip()[:7]} (ÅÅÅÅ-MM) eller {text.strip()[:4]} '
+            "(ÅÅÅÅ); i Excel skal kolonnen først formateres som tekst"
         )
     return Period.parse(text)
 
@@ -154,20 +170,20 @@ def parse_period(text: str) -> Period:
 def parse_decimals(text: str) -> int:
     if text.isascii() and text.isdigit() and int(text) <= MAX_DECIMALS:
         return int(text)
-    raise ValueError(f'"{text}" is not a whole number from 0 to {MAX_DECIMALS}')
+    raise ValueError(f'"{text}" er ikke et helt tal fra 0 til {MAX_DECIMALS}: skriv fx 1')
 
 
 def choice(options: Iterable[str], aliases: dict[str, str] | None = None) -> Callable[[str], str]:
     """A parser accepting one of ``options`` (any case) or an alias of one."""
     allowed = tuple(options)
     table = {o: o for o in allowed} | (aliases or {})
-    hint = f" ({', '.join(aliases)})" if aliases else ""
+    hint = f" (eller {', '.join(aliases)})" if aliases else ""
 
     def parse(text: str) -> str:
         try:
             return table[text.strip().lower()]
         except KeyError:
-            raise ValueError(f'"{text}" is not one of {", ".join(allowed)}{hint}') from None
+            raise ValueError(f'"{text}" kan ikke bruges her: skriv en af {", ".join(allowed)}{hint}') from None
 
     return parse
 
@@ -193,13 +209,14 @@ def parse_emails(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for piece in (p for p in pieces if p):
         if "<" in piece or ">" in piece:
-            raise ValueError(f'"{piece}": write only the address (name@example.org), without a name or <>')
+            raise ValueError(f'"{piece}": skriv kun adressen (navn@eksempel.dk), uden navn og <>')
         if "," in piece or " " in piece:
-            raise ValueError(f'"{piece}" is not one address; separate several addresses with ";"')
+            raise ValueError(f'"{piece}" er ikke én adresse: adskil flere adresser med ";"')
         if not _EMAIL_RE.fullmatch(piece) or len(piece) > 254:
-            raise ValueError(f'"{piece}" is not an e-mail address (name@example.org, letters a-z without æ, ø, å)')
+            raise ValueError(f'"{piece}" er ikke en e-mailadresse: skriv fx navn@eksempel.dk '
+                             "(bogstaverne a-z, uden æ, ø og å)")
         if piece.lower() in (o.lower() for o in out):
-            raise ValueError(f'"{piece}" is given twice')
+            raise ValueError(f'"{piece}" står der to gange: skriv hver adresse én gang')
         out.append(piece)
     return tuple(out)
 
@@ -217,7 +234,7 @@ def _loose(text: str) -> str:
 
 @dataclass(frozen=True)
 class _Ids:
-    """The ids of one table, for reference checks: ``unknown area "X" (not in areas.csv)``.
+    """The ids of one table, for reference checks: ``ukendt indsatsområde "X" (findes ikke i areas.csv)``.
     ``known`` is False when the table could not be read: then every reference passes."""
 
     what: str
@@ -228,8 +245,8 @@ class _Ids:
     def check(self, text: str) -> str:
         if self.known and text not in self.ids:
             near = sorted(i for i in self.ids if _loose(i) == _loose(text))
-            hint = f'; did you mean "{near[0]}"? (ids must match exactly)' if near else ""
-            raise ValueError(f'unknown {self.what} "{text}" (not in {self.file}){hint}')
+            hint = f'; mente du "{near[0]}"? (id\'et skal skrives præcis ens)' if near else ""
+            raise ValueError(f'ukendt {self.what} "{text}" (findes ikke i {self.file}){hint}')
         return text
 
 
@@ -261,7 +278,7 @@ class _Cells:
             if not required:
                 return None
             if column in self.table.columns:  # a missing column is reported once, on the header row
-                self.issue(column, "is required but empty")
+                self.issue(column, "skal udfyldes, men er tom")
             return BAD
         if parse is None:
             return text
@@ -280,7 +297,7 @@ class _Cells:
         def parse(text: str) -> int:
             value = self._number(text, non_negative=True)
             if not value.is_integer():
-                raise ValueError(f'"{text}" is not a whole number')
+                raise ValueError(f'"{text}" er ikke et helt tal: skriv fx 120')
             return int(value)
 
         return self.get(column, parse)
@@ -288,7 +305,7 @@ class _Cells:
     def _number(self, text: str, *, non_negative: bool) -> float:
         value = parse_number(text, decimal_comma=self.table.decimal_comma)
         if non_negative and value < 0:
-            raise ValueError(f'"{text}" must not be negative')
+            raise ValueError(f'"{text}" er negativt: skriv et tal, der er 0 eller større')
         return value
 
 
@@ -321,7 +338,8 @@ class _Validator:
         for name, table in self.raw.tables.items():
             for column in REQUIRED_COLUMNS[name]:
                 if column not in table.columns:
-                    self.issues.append(Issue(table.file, 1, None, f'required column "{column}" is missing'))
+                    self.issues.append(Issue(table.file, 1, None, f'kolonnen "{column}" mangler: tilføj den '
+                                             "i første række (overskriften)"))
 
     def unique(
         self,
@@ -337,14 +355,14 @@ class _Validator:
             if k is None:
                 continue
             if k in first:
-                cells.issue(column, f"{message(k)} (also on row {first[k]})")
+                cells.issue(column, f"{message(k)} (også i række {first[k]})")
             else:
                 first[k] = cells.row
 
     def unique_ids(self, name: str, column: str = "id") -> None:
         """Ids must be unique, also ignoring case: ``a1`` and ``A1`` would name the same output file
         on Windows and macOS."""
-        self.unique(name, lambda c: c.text(column), lambda k: f'duplicate {column} "{k}"', column)
+        self.unique(name, lambda c: c.text(column), lambda k: f'{column} "{k}" står der to gange', column)
         first: dict[str, tuple[str, int]] = {}
         reported: set[str] = set()
         for cells in self.rows(name):
@@ -353,14 +371,15 @@ class _Validator:
                 continue
             seen, row = first.setdefault(text.casefold(), (text, cells.row))
             if seen != text and text not in reported:
-                cells.issue(column, f'{column} "{text}" differs only in case from "{seen}" on row {row}')
+                cells.issue(column, f'{column} "{text}" adskiller sig kun ved store og små bogstaver fra '
+                                    f'"{seen}" i række {row}: skriv det præcis ens, eller brug et andet {column}')
                 reported.add(text)
 
     def not_empty(self, name: str, what: str) -> None:
         """A required table with only its header has nothing to report on."""
         table = self.table(name)
         if table is not None and not table.rows and not table.broken:
-            message = f"has only the header row; at least one {what} is needed"
+            message = f"har kun overskriftsrækken: tilføj mindst {what}"
             self.issues.append(Issue(table.file, None, None, message))
 
 
@@ -373,7 +392,7 @@ def _toml_repr(value: Any) -> str:
     if isinstance(value, str):
         return f'"{value}"'
     if isinstance(value, dict):
-        return "a table"
+        return "en sektion"
     return str(value)
 
 
@@ -390,7 +409,7 @@ class _Toml:
         value = self.data.get(name, {})
         if isinstance(value, dict):
             return value
-        self.issue(name, f"must be a table ([{name}]), not {_toml_repr(value)}")
+        self.issue(name, f"skal være en sektion ([{name}]), ikke {_toml_repr(value)}")
         return {}
 
     def get(self, key: str, check: Callable[[Any], bool], expected: str, *, required: bool = False) -> Any:
@@ -401,24 +420,24 @@ class _Toml:
             table = table.get(name, {}) if isinstance(table.get(name, {}), dict) else {}
         if last not in table:
             if required:
-                self.issue(key, "is required")
+                self.issue(key, "mangler: tilføj den i barometer.toml")
                 return BAD
             return None
         value = table[last]
         if check(value):
             return value
-        self.issue(key, f"must be {expected}, not {_toml_repr(value)}")
+        self.issue(key, f"skal være {expected}, ikke {_toml_repr(value)}")
         return BAD
 
     def text(self, key: str, *, required: bool = False) -> Any:
-        value = self.get(key, lambda v: isinstance(v, str), "text in quotes", required=required)
+        value = self.get(key, lambda v: isinstance(v, str), 'tekst i anførselstegn, fx "…"', required=required)
         if isinstance(value, str) and not value.strip():
-            self.issue(key, "is required but empty" if required else "must not be empty")
+            self.issue(key, "skal udfyldes, men er tom" if required else "må ikke være tom")
             return BAD
         return value.strip() if isinstance(value, str) else value
 
     def choice(self, key: str, options: tuple[str, ...]) -> Any:
-        return self.get(key, lambda v: v in options, f"one of {', '.join(options)}")
+        return self.get(key, lambda v: v in options, f"en af {', '.join(options)}")
 
 
 def _is_number(value: Any) -> bool:
@@ -449,18 +468,19 @@ def _config(v: _Validator, committees: _Ids) -> tuple[Config | None, Path | None
         language=t.choice("language", LANGUAGES),
         aggregation=t.choice("assessment.aggregation", AGGREGATIONS),
         significance=t.get(
-            "assessment.significance", lambda x: _is_number(x) and 0 < x < 1, "a number between 0 and 1"
+            "assessment.significance", lambda x: _is_number(x) and 0 < x < 1,
+            "et tal mellem 0 og 1 med punktum, fx 0.05"
         ),
         min_n=t.get(
             "assessment.min_n",
             lambda x: isinstance(x, int) and not isinstance(x, bool) and x >= 0,
-            "a whole number, 0 or more",
+            "et helt tal, 0 eller større, fx 30",
         ),
         map_file=map_file,
         map_key=map_key,
         administration=t.text("administration"),
         method_sensitivity=t.get(
-            "documents.method_sensitivity", lambda x: isinstance(x, bool), "true or false"
+            "documents.method_sensitivity", lambda x: isinstance(x, bool), "true eller false"
         ),
         district_singular=t.text("districts.singular"),
         district_plural=t.text("districts.plural"),
@@ -493,13 +513,14 @@ def resolve_inside(folder: Path, name: str) -> Path:
     """``folder/name`` resolved, refusing absolute paths, ``..`` and symlinks that leave the folder."""
     relative = PurePath(name)
     root = Path(folder).resolve()
+    outside = f'"{name}" skal være en fil i barometermappen: skriv stien fra mappen med /, fx kort/bydele.geojson'
     if relative.is_absolute() or ".." in relative.parts or "\\" in name:
-        raise ValueError(f'"{name}" must be a path inside the barometer folder')
+        raise ValueError(outside)
     path = (root / relative).resolve()
     if not path.is_relative_to(root):
-        raise ValueError(f'"{name}" must be a path inside the barometer folder')
+        raise ValueError(outside)
     if not path.is_file():
-        raise ValueError(f'"{name}" does not exist in the barometer folder')
+        raise ValueError(f'"{name}" findes ikke i barometermappen: læg filen i mappen, eller ret navnet')
     return path
 
 
@@ -507,13 +528,14 @@ def resolve_inside(folder: Path, name: str) -> Path:
 
 MAX_MAP_BYTES = 20 * 1024 * 1024
 MAX_MAP_VERTICES = 250_000  # Denmark's 98 municipalities, simplified for print, need about 40 000
-_SIMPLIFY = "simplify the map, e.g. with mapshaper"
+_SIMPLIFY = "forenkl kortet, fx med mapshaper"
+_EXPORT_AGAIN = "gem kortet igen som GeoJSON"
 
 
 @dataclass
 class _MapCheck:
     """Reads a GeoJSON map just enough to know every feature has the key and a closed, finite
-    (Multi)Polygon outline, within size limits; problems are located as ``file: feature N: ...``.
+    (Multi)Polygon outline, within size limits; problems are located as ``file: kortområde N: ...``.
     Whether the file is a FeatureCollection at all is left to the map reader (geo.py)."""
 
     v: _Validator
@@ -528,7 +550,7 @@ class _MapCheck:
         """The feature number of each key value, or None when the map could not be read."""
         size = path.stat().st_size
         if size > MAX_MAP_BYTES:
-            self.issue(None, f"is {size} bytes (limit {MAX_MAP_BYTES}); {_SIMPLIFY}")
+            self.issue(None, f"fylder {_megabytes(size)} MB (højst {_megabytes(MAX_MAP_BYTES)} MB): {_SIMPLIFY}")
             return None
         data = self.parse(path.read_bytes())
         if data is None:
@@ -538,24 +560,25 @@ class _MapCheck:
             return None  # not a FeatureCollection: the map reader says so when it draws the map
         keys: dict[str, int] = {}
         for number, feature in enumerate(features, start=1):
-            if not self.feature(f"feature {number}", feature, number, keys):
+            if not self.feature(f"kortområde {number}", feature, number, keys):
                 return None
         return keys
 
     def parse(self, data: bytes) -> Any:
         def refuse(name: str) -> Any:
-            raise ValueError(f"{name} is not a number in JSON; GeoJSON coordinates must be finite numbers")
+            raise ValueError(f'kortet indeholder "{name}", som ikke er et tal: alle koordinater skal være tal')
 
         try:
             return json.loads(data.decode("utf-8-sig"), parse_constant=refuse)
         except UnicodeDecodeError:
-            self.issue(None, "is not UTF-8 text; save it as UTF-8")
+            self.issue(None, "er ikke gemt med tegnsættet UTF-8: gem filen som UTF-8")
         except json.JSONDecodeError as err:
-            self.issue(None, f"is not valid JSON: {err.msg} (column {err.colno})", err.lineno)
+            self.issue(None, f"er ikke en gyldig GeoJSON-fil (fejl ved tegn {err.colno} i linjen): {_EXPORT_AGAIN}",
+                       err.lineno)
         except ValueError as err:
             self.issue(None, str(err))
         except RecursionError:
-            self.issue(None, "is nested too deeply to be GeoJSON")
+            self.issue(None, f"er ikke et kort: der er for mange lag inden i hinanden; {_EXPORT_AGAIN}")
         return None
 
     def feature(self, where: str, feature: Any, number: int, keys: dict[str, int]) -> bool:
@@ -564,19 +587,22 @@ class _MapCheck:
 
         props = feature.get("properties") if isinstance(feature, dict) else None
         if not isinstance(props, dict):
-            self.issue(where, "is not a GeoJSON Feature with properties")
+            self.issue(where, f"er ikke et GeoJSON-område (Feature) med egenskaber (properties): {_EXPORT_AGAIN}")
             return True
         if props.get(self.key) in (None, ""):
-            self.issue(where, f'has no property "{self.key}" (barometer.toml [map] key)')
+            self.issue(where, f'mangler egenskaben "{self.key}" (nøglen fra barometer.toml [map] key): '
+                              "giv hvert område sin nøgle")
         else:
             ident = _key_text(props[self.key])
             if ident in keys:
-                self.issue(where, f'{self.key} {ident} is also the key of feature {keys[ident]}')
+                self.issue(where, f'{self.key} {ident} er også nøglen for kortområde {keys[ident]}: '
+                                  "hvert område skal have sin egen")
             keys.setdefault(ident, number)
         geometry = feature.get("geometry")
         kind = geometry.get("type") if isinstance(geometry, dict) else None
         if kind not in ("Polygon", "MultiPolygon"):
-            self.issue(where, f"the geometry is {json.dumps(kind)}, not a Polygon or MultiPolygon")
+            self.issue(where, f"formen er {json.dumps(kind)}, ikke en flade (Polygon eller MultiPolygon): "
+                              "tegn området som en flade")
             return True
         coordinates = geometry.get("coordinates")
         polygons = [coordinates] if kind == "Polygon" else coordinates
@@ -584,16 +610,16 @@ class _MapCheck:
         if problem:
             self.issue(where, problem)
         if self.vertices > MAX_MAP_VERTICES:
-            self.issue(None, f"has more than {MAX_MAP_VERTICES} points; {_SIMPLIFY}")
+            self.issue(None, f"har mere end {MAX_MAP_VERTICES} punkter: {_SIMPLIFY}")
             return False
         return True
 
     def polygons(self, polygons: Any) -> str | None:
         if not isinstance(polygons, list) or not polygons:
-            return "the coordinates are not a list of polygons"
+            return f"koordinaterne er ikke en liste af flader: {_EXPORT_AGAIN}"
         for polygon in polygons:
             if not isinstance(polygon, list) or not polygon:
-                return "a polygon is not a list of rings"
+                return f"en flade er ikke en liste af omrids: {_EXPORT_AGAIN}"
             for ring in polygon:
                 problem = self.ring(ring)
                 if problem:
@@ -602,7 +628,7 @@ class _MapCheck:
 
     def ring(self, ring: Any) -> str | None:
         if not isinstance(ring, list) or len(ring) < 4:
-            return "a ring has fewer than 4 points (a closed ring repeats its first point last)"
+            return "et omrids har færre end 4 punkter (et lukket omrids gentager sit første punkt til sidst)"
         self.vertices += len(ring)
         for point in ring:
             if (
@@ -610,12 +636,19 @@ class _MapCheck:
                 or len(point) not in (2, 3)
                 or not all(_is_number(c) and math.isfinite(c) for c in point)
             ):
-                return f"the point {json.dumps(point)[:60]} is not [longitude, latitude]"
+                return f"punktet {json.dumps(point)[:60]} er ikke [længdegrad, breddegrad]"
             if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
-                return f"the point {json.dumps(point)} is not a longitude and latitude in degrees"
+                return (f"punktet {json.dumps(point)} er ikke en længde- og breddegrad i grader: "
+                        "gem kortet med længde- og breddegrader (WGS 84)")
         if ring[0][:2] != ring[-1][:2]:
-            return f"a ring is not closed: it starts at {ring[0]} and ends at {ring[-1]}"
+            return (f"et omrids er ikke lukket: det begynder i {ring[0]} og slutter i {ring[-1]}; "
+                    "det sidste punkt skal være det samme som det første")
         return None
+
+
+def _megabytes(size: int) -> str:
+    """``20971520`` -> ``"20"``, ``1572864`` -> ``"1,5"``: megabytes as a Danish number."""
+    return f"{size / (1024 * 1024):.1f}".replace(".0", "").replace(".", ",")
 
 
 def _check_map(
@@ -634,7 +667,8 @@ def _check_map(
         if district.geo_id is not None and district.geo_id not in keys:
             v.issues.append(
                 Issue(v.raw.label("districts"), row, "geo_id",
-                      f'"{district.geo_id}" is not the {config.map_key} of any feature in {config.map_file}')
+                      f'"{district.geo_id}" er ikke {config.map_key} for noget område i {config.map_file}: '
+                      f"skriv en {config.map_key}, som kortet har")
             )
 
 
@@ -654,17 +688,17 @@ class _Refs:
 
 
 def _refs(v: _Validator) -> _Refs:
-    indicators = v.ids("indicators", "indicator")
-    areas = v.ids("areas", "area")
+    indicators = v.ids("indicators", "indikator")
+    areas = v.ids("areas", "indsatsområde")
     return _Refs(
-        updates=v.ids("updates", "update"),
+        updates=v.ids("updates", "opdatering"),
         areas=areas,
-        committees=v.ids("committees", "committee"),
-        districts=v.ids("districts", "district"),
+        committees=v.ids("committees", "udvalg"),
+        districts=v.ids("districts", "distrikt"),
         indicators=indicators,
         targets=_Ids(
-            "indicator or area",
-            f"{indicators.file} or {areas.file}",
+            "indikator eller indsatsområde",
+            f"{indicators.file} eller {areas.file}",
             indicators.ids | areas.ids,
             indicators.known and areas.known,
         ),
@@ -708,8 +742,8 @@ def _updates(v: _Validator) -> Rows[Update]:
                     v.raw.label("updates"),
                     row,
                     "date",
-                    f"{update.date} is not after {previous.date}, the date of update {previous.id} "
-                    "(updates are listed oldest first)",
+                    f"{update.date} er ikke efter {previous.date}, datoen for opdatering {previous.id}: "
+                    "opdateringerne skal stå med den ældste først",
                 )
             )
     return [(row, replace(u, index=i)) for i, (row, u) in enumerate(rows)]
@@ -762,7 +796,7 @@ def _districts(v: _Validator, *, has_map: bool) -> Rows[District]:
 def _geo_id(cells: _Cells) -> Any:
     value = cells.text("geo_id")
     if value is None:
-        cells.issue("geo_id", "is required when barometer.toml has a [map]")
+        cells.issue("geo_id", "skal udfyldes, når barometer.toml har et kort ([map])")
         return BAD
     return value
 
@@ -784,7 +818,7 @@ def _indicator(c: _Cells, refs: _Refs, *, has_districts: bool) -> Indicator | No
     _check_rule_needs(c, rule or "previous", fields)
     districts = c.get("districts", parse_bool)
     if districts is True and not has_districts:
-        c.issue("districts", "is yes, but no districts.csv is given")
+        c.issue("districts", "er ja, men der er ingen districts.csv: skriv nej, eller tilføj districts.csv")
         districts = BAD
     source = c.get("source")
     return _build(
@@ -814,14 +848,14 @@ def _check_rule_needs(c: _Cells, rule: Any, fields: dict[str, Any]) -> None:
             if fields[column] is not None:
                 continue
             if rule in rules:
-                c.issue(column, f'is required by rule "{rule}"')
+                c.issue(column, f'skal udfyldes, når rule er "{rule}"')
                 fields[column] = BAD
             elif fields[other] is not None:
-                c.issue(column, f"is required when {other} is given")
+                c.issue(column, f"skal udfyldes, når {other} er udfyldt")
                 fields[column] = BAD
     start, end = fields["baseline_period"], fields["target_period"]
     if rule in NEEDS_TARGET and isinstance(start, Period) and isinstance(end, Period) and end <= start:
-        c.issue("target_period", f"must be after baseline_period ({start})")
+        c.issue("target_period", f"skal ligge efter baseline_period ({start})")
         fields["target_period"] = BAD
 
 
@@ -846,8 +880,8 @@ def _figure_key(c: _Cells) -> tuple[str, Period, str | None] | None:
 
 def _duplicate_figure(key: tuple[str, Period, str | None]) -> str:
     indicator, period, district = key
-    where = "the whole municipality" if district is None else f"district {district}"
-    return f"duplicate figure for indicator {indicator}, period {period}, {where}"
+    where = "hele kommunen" if district is None else f"distrikt {district}"
+    return f"tallet for indikator {indicator}, periode {period}, {where} står der to gange"
 
 
 def _measurement(
@@ -863,11 +897,13 @@ def _measurement(
     if isinstance(period, Period) and date is not None and date < period.first_day:
         c.issue(
             "update",
-            f"update {update} is dated {date}, before the period {period} begins ({period.first_day})",
+            f"opdatering {update} er dateret {date}, før perioden {period} begynder ({period.first_day}): "
+            "ret perioden eller opdateringen",
         )
         update = BAD
     if isinstance(district, str) and has_districts.get(indicator) is False:
-        c.issue("district", f"indicator {indicator} has districts = no")
+        c.issue("district", f"indikator {indicator} har ikke tal for distrikter (districts = nej): "
+                            "lad district stå tom, eller skriv ja i districts for indikatoren")
         district = BAD
     return _build(
         Measurement,
@@ -893,7 +929,8 @@ def _check_main_indicators(v: _Validator) -> None:
     for c in v.rows("areas"):
         area = c.text("id")
         if area and area not in with_main:
-            c.issue(None, f'area "{area}" has no main indicator (main = yes in {v.raw.label("indicators")})')
+            c.issue(None, f'indsatsområde "{area}" har ingen hovedindikator: skriv ja i main for en af dets '
+                          f'indikatorer i {v.raw.label("indicators")}')
 
 
 def _initiatives(v: _Validator, refs: _Refs) -> Rows[Initiative]:
@@ -917,7 +954,7 @@ def _overrides(v: _Validator, refs: _Refs) -> Rows[Override]:
     v.unique(
         "overrides",
         lambda c: (c.text("update"), c.text("target")) if c.text("target") else None,
-        lambda k: f"duplicate override for update {k[0]} and {k[1]}",
+        lambda k: f"tilsidesættelsen for opdatering {k[0]} og {k[1]} står der to gange",
     )
     return _collect(
         v,
@@ -951,13 +988,13 @@ def _decisions(v: _Validator, refs: _Refs) -> Rows[Decision]:
     v.unique(
         "decisions",
         lambda c: (c.text("update"), c.text("point")) if c.text("update") and c.text("point") else None,
-        lambda k: f"duplicate decision for update {k[0]} and point {k[1]}",
+        lambda k: f"beslutningen for opdatering {k[0]} og punkt {k[1]} står der to gange",
         "point",
     )
 
     def point(text: str) -> int:
         if not text.isdigit() or int(text) < 1:
-            raise ValueError(f'"{text}" is not the number of an at-point (1, 2, 3 …)')
+            raise ValueError(f'"{text}" er ikke nummeret på et at-punkt: skriv 1, 2, 3 …')
         return int(text)
 
     return _collect(
@@ -984,7 +1021,8 @@ def _check_decision_points(v: _Validator, decisions: Rows[Decision], config: Con
     for row, d in decisions:
         if d.point > points:
             v.issues.append(Issue(v.raw.label("decisions"), row, "point",
-                                  f"the case has {points} at-points, so there is no point {d.point}"))
+                                  f"indstillingen har {points} at-punkter, så der er intet punkt {d.point}: "
+                                  f"skriv et tal fra 1 til {points}"))
 
 
 def _objects(rows: Rows[T]) -> tuple[T, ...]:

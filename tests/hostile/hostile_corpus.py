@@ -186,172 +186,197 @@ def case(name: str, files: Files | Callable[[Path], Files], *expected: Expected)
 
 
 def uk(what: str, value: str, file: str) -> str:
-    return f'unknown {what} "{value}" (not in {file})'
+    return f'ukendt {what} "{value}" (findes ikke i {file})'
 
 
 CORPUS: tuple[Case, ...] = (
     # --- CSV structure
     case("unterminated-quote", edit(M, "A1,2008-09,51.0", 'A1,2008-09,"51.0'),
-         'measurements.csv:3: value: a quote (") opens a cell here and is never closed'),
+         'measurements.csv:3: value: et anførselstegn (") åbner en celle her og lukkes aldrig: tilføj det '
+         'afsluttende " eller slet det'),
     case("truncated-file", {M: base(M)[:-12]},
-         "measurements.csv:6: has 3 fields, the header has 7"),
+         "measurements.csv:6: har 3 celler, men overskriften har 7"),
     case("cell-too-long", edit("areas.csv", "Uddannelse", "U" * 200_000),
-         "areas.csv:3: name: a cell is longer than 131072 characters (is a quote left open?)"),
+         'areas.csv:3: name: en celle er længere end 131072 tegn: mangler der et afsluttende anførselstegn (")?'),
     case("pipe-separated", {M: base(M).replace(",", "|")},
-         'measurements.csv:1: the header "indicator|period|value|se|n|district|update" is a single column: '
-         "separate the column names with ; or , or tab"),
+         'measurements.csv:1: overskriften "indicator|period|value|se|n|district|update" er kun én kolonne: '
+         "adskil kolonnernes navne med semikolon (;), komma (,) eller tabulator"),
     case("rows-use-other-separator", {M: base(M).split("\n", 1)[0] + "\n" + SEMICOLON_M.split("\n", 1)[1]},
-         *(f'measurements.csv:{row}: has 2 fields, the header has 7 (this row seems to be separated by ";")'
+         *(f'measurements.csv:{row}: har 2 celler, men overskriften har 7 (rækken ser ud til at være adskilt med ";")'
            for row in range(2, 7))),
     case("mixed-decimal-comma-and-point", {M: SEMICOLON_M.replace("51,0", "51.0")},
-         'measurements.csv:3: value: "51.0" is not a number: this file (";"-separated) uses decimal comma '
-         'and "." only between thousands; write 51,0'),
+         'measurements.csv:3: value: "51.0" er ikke et tal i denne fil: filen er adskilt med semikolon (;), så '
+         "komma er decimaltegn, og punktum står kun mellem tusinder; skriv 51,0"),
     case("thousands-comma", edit(M, "50.0", '"1,050"'),
-         'measurements.csv:2: value: "1,050" is ambiguous (1.050 or 1050?): write it with a decimal point '
-         "and without thousands separators"),
-    case("thousands-space", edit(M, "50.0", "1 050"), 'measurements.csv:2: value: "1 050" is not a number'),
+         'measurements.csv:2: value: "1,050" kan læses på to måder (1 komma 050 eller 1050): skriv tallet uden '
+         "tusindtalspunktum eller -komma, og med punktum som decimaltegn, fx 1050 eller 1.050"),
+    case("thousands-space", edit(M, "50.0", "1 050"), 'measurements.csv:2: value: "1 050" er ikke et tal: skriv '
+                                                      "et tal med komma, fx 59,3"),
     case("danish-number-in-comma-file", edit(M, "50.0", '"1.050,5"'),
-         'measurements.csv:2: value: "1.050,5" is not a number'),
+         'measurements.csv:2: value: "1.050,5" er ikke et tal: skriv et tal med komma, fx 59,3'),
     case("utf16-export", {M: base(M).replace(",", "\t").encode("utf-16")},
-         'measurements.csv: is UTF-16 text (Excel\'s "Unicode text" export); save it as "CSV UTF-8 '
-         '(kommasepareret)" instead'),
+         'measurements.csv: er gemt som "Unicode-tekst" fra Excel, som ikke kan læses: gem den som "CSV UTF-8 '
+         '(kommasepareret)" i stedet'),
     case("mojibake", edit("areas.csv", "Beskæftigelse", "BeskÃ¦ftigelse"),
-         'areas.csv:2: name: "BeskÃ¦ftigelse" is garbled text ("Ã¦" should be "æ"): the file has been saved '
-         "in the wrong encoding; fix the text and save it as CSV UTF-8"),
+         'areas.csv:2: name: "BeskÃ¦ftigelse" er forvansket tekst ("Ã¦" skulle være "æ"): filen er gemt med '
+         'forkert tegnsæt; ret teksten og gem den som "CSV UTF-8 (kommasepareret)"'),
     case("utf8-with-one-cp1252-line",
          {"areas.csv": "id,name\nA,Beskæftigelse\n".encode() + "B,Uddannelse for Ørestad\n".encode("cp1252")},
-         'areas.csv:2: name: "BeskÃ¦ftigelse" is garbled text ("Ã¦" should be "æ"): the file has been saved '
-         "in the wrong encoding; fix the text and save it as CSV UTF-8"),
+         'areas.csv:2: name: "BeskÃ¦ftigelse" er forvansket tekst ("Ã¦" skulle være "æ"): filen er gemt med '
+         'forkert tegnsæt; ret teksten og gem den som "CSV UTF-8 (kommasepareret)"'),
     case("nul-byte", edit(M, "50.0", "50\x00.0"),
-         "measurements.csv:2: value: contains the invisible control character U+0000; delete it"),
+         "measurements.csv:2: value: indeholder et usynligt styretegn (U+0000): slet det"),
     case("control-character-in-name", edit(IND, "Karaktergab", "Karakter\x07gab"),
-         "indicators.csv:3: name: contains the invisible control character U+0007; delete it"),
+         "indicators.csv:3: name: indeholder et usynligt styretegn (U+0007): slet det"),
     case("noncharacter-in-name", edit("areas.csv", "Uddannelse", "Udd\ufffeannelse"),
-         "areas.csv:3: name: contains the invisible control character U+FFFE; delete it"),
-    case("empty-file", {M: ""}, "measurements.csv:1: the first line must be the header (column names)"),
+         "areas.csv:3: name: indeholder et usynligt styretegn (U+FFFE): slet det"),
+    case("empty-file", {M: ""}, "measurements.csv:1: den første linje skal være overskriften (kolonnernes navne)"),
     case("header-only-measurements", {M: base(M).split("\n", 1)[0] + "\n"},
-         "measurements.csv: has only the header row; at least one figure is needed"),
+         "measurements.csv: har kun overskriftsrækken: tilføj mindst ét tal"),
     case("header-only-updates", {"updates.csv": "id,date,label\n"},
-         "updates.csv: has only the header row; at least one update is needed",
-         *(f'measurements.csv:{row}: update: {uk("update", u, "updates.csv")}'
+         "updates.csv: har kun overskriftsrækken: tilføj mindst én opdatering",
+         *(f'measurements.csv:{row}: update: {uk("opdatering", u, "updates.csv")}'
            for row, u in enumerate(("2008-06", "2008-12", "2009-06", "2008-06", "2009-06"), start=2))),
     case("duplicated-header-column", edit(M, "district,update", "district,value"),
-         'measurements.csv:1: column "value" appears more than once',
-         'measurements.csv:1: required column "update" is missing'),
+         'measurements.csv:1: kolonnen "value" står der mere end én gang: slet eller omdøb den ene',
+         'measurements.csv:1: kolonnen "update" mangler: tilføj den i første række (overskriften)'),
     case("repeated-header-row", edit(M, add=base(M).split("\n", 1)[0] + "\n"),
-         "measurements.csv:7: repeats the header row (two exports pasted together?); delete the row"),
+         "measurements.csv:7: gentager overskriftsrækken (to udtræk sat sammen?): slet rækken"),
     case("extra-field", edit(M, "A1,2008-09,51.0,,,,2008-12", "A1,2008-09,51.0,,,,2008-12,x"),
-         "measurements.csv:3: has 8 fields, the header has 7"),
+         "measurements.csv:3: har 8 celler, men overskriften har 7"),
     case("missing-column", {M: "\n".join(line.rsplit(",", 1)[0] for line in base(M).splitlines()) + "\n"},
-         'measurements.csv:1: required column "update" is missing'),
+         'measurements.csv:1: kolonnen "update" mangler: tilføj den i første række (overskriften)'),
     case("duplicate-row", edit(M, add="A1,2008-09,51.0,,,,2008-12\n"),
-         "measurements.csv:7: duplicate figure for indicator A1, period 2008-09, the whole municipality "
-         "(also on row 3)"),
+         "measurements.csv:7: tallet for indikator A1, periode 2008-09, hele kommunen står der to gange (også i "
+         "række 3)"),
     # --- ids
     case("id-with-space", edit(M, "A1,2008-03", "A 1,2008-03"),
-         f'measurements.csv:2: indicator: {uk("indicator", "A 1", IND)}; did you mean "A1"? (ids must match '
-         "exactly)"),
+         f'measurements.csv:2: indicator: {uk("indikator", "A 1", IND)}; mente du "A1"? (id\'et skal skrives '
+         "præcis ens)"),
     case("id-case", edit(M, "B1,2007", "b1,2007"),
-         f'measurements.csv:5: indicator: {uk("indicator", "b1", IND)}; did you mean "B1"? (ids must match '
-         "exactly)"),
+         f'measurements.csv:5: indicator: {uk("indikator", "b1", IND)}; mente du "B1"? (id\'et skal skrives '
+         "præcis ens)"),
     case("ids-differ-only-in-case", edit("areas.csv", add="a,Andet\n"),
-         'areas.csv:4: area "a" has no main indicator (main = yes in indicators.csv)',
-         'areas.csv:4: id: id "a" differs only in case from "A" on row 2'),
+         'areas.csv:4: indsatsområde "a" har ingen hovedindikator: skriv ja i main for en af dets indikatorer i '
+         "indicators.csv",
+         'areas.csv:4: id: id "a" adskiller sig kun ved store og små bogstaver fra "A" i række 2: skriv det '
+         "præcis ens, eller brug et andet id"),
     # --- unknown references, one of every kind
-    case("unknown-area", edit(IND, "B1,B,", "B1,X,"), f'indicators.csv:3: area: {uk("area", "X", "areas.csv")}',
-         'areas.csv:3: area "B" has no main indicator (main = yes in indicators.csv)'),
+    case("unknown-area", edit(IND, "B1,B,", "B1,X,"),
+         f'indicators.csv:3: area: {uk("indsatsområde", "X", "areas.csv")}',
+         'areas.csv:3: indsatsområde "B" har ingen hovedindikator: skriv ja i main for en af dets indikatorer i '
+         "indicators.csv"),
     case("unknown-committee", edit(IND, ",BUU,", ",KFU,"),
-         f'indicators.csv:3: committee: {uk("committee", "KFU", "committees.csv")}'),
+         f'indicators.csv:3: committee: {uk("udvalg", "KFU", "committees.csv")}'),
     case("unknown-owner", edit(TOML, 'owner = "BIU"', 'owner = "ØU"'),
-         f'barometer.toml:4: owner: {uk("committee", "ØU", "committees.csv")}'),
+         f'barometer.toml:4: owner: {uk("udvalg", "ØU", "committees.csv")}'),
     case("unknown-indicator", edit(M, "B1,2008,", "Z9,2008,"),
-         f'measurements.csv:6: indicator: {uk("indicator", "Z9", IND)}'),
+         f'measurements.csv:6: indicator: {uk("indikator", "Z9", IND)}'),
     case("unknown-update", edit(M, "B1,2008,0.40,,,,2009-06", "B1,2008,0.40,,,,2010-06"),
-         f'measurements.csv:6: update: {uk("update", "2010-06", "updates.csv")}'),
+         f'measurements.csv:6: update: {uk("opdatering", "2010-06", "updates.csv")}'),
     case("unknown-district", edit(M, "B1,2008,0.40,,,,", "B1,2008,0.40,,,7,"),
-         f'measurements.csv:6: district: {uk("district", "7", "districts.csv")}'),
+         f'measurements.csv:6: district: {uk("distrikt", "7", "districts.csv")}'),
     case("unknown-initiative-indicator", {"initiatives.csv": "id,name,indicator\nP1,Job nu,C7\n"},
-         f'initiatives.csv:2: indicator: {uk("indicator", "C7", IND)}'),
+         f'initiatives.csv:2: indicator: {uk("indikator", "C7", IND)}'),
     case("unknown-override-target", {"overrides.csv": "update,target,signal,reason\n2009-06,Q,red,Fordi.\n"},
-         f'overrides.csv:2: target: {uk("indicator or area", "Q", "indicators.csv or areas.csv")}'),
+         f'overrides.csv:2: target: {uk("indikator eller indsatsområde", "Q", "indicators.csv eller areas.csv")}'),
     case("unknown-comment-update", {"comments.csv": "update,target,text\n2007-01,A1,Tekst.\n"},
-         f'comments.csv:2: update: {uk("update", "2007-01", "updates.csv")}'),
+         f'comments.csv:2: update: {uk("opdatering", "2007-01", "updates.csv")}'),
     case("unknown-map-key", with_map(geojson(*good_features()), "id,name,geo_id\nN,Nord,1\nS,Syd,3\n"),
-         'districts.csv:3: geo_id: "3" is not the bydel_nr of any feature in bydele.geojson'),
+         'districts.csv:3: geo_id: "3" er ikke bydel_nr for noget område i bydele.geojson: skriv en bydel_nr, '
+         "som kortet har"),
     # --- numbers
-    case("nan", edit(M, "50.0", "NaN"), 'measurements.csv:2: value: "NaN" is not a finite number'),
-    case("infinity", edit(M, "50.0", "inf"), 'measurements.csv:2: value: "inf" is not a finite number'),
+    case("nan", edit(M, "50.0", "NaN"), 'measurements.csv:2: value: "NaN" er ikke et tal: skriv et tal med '
+                                        "komma, fx 59,3"),
+    case("infinity", edit(M, "50.0", "inf"), 'measurements.csv:2: value: "inf" er ikke et tal: skriv et tal med '
+                                             "komma, fx 59,3"),
     case("percent-sign", edit(M, "50.0", "50%"),
-         'measurements.csv:2: value: "50%" is not a number: write it without the percent sign'),
+         'measurements.csv:2: value: "50%" er ikke et tal: skriv det uden procenttegn, fx 59,3'),
     case("excel-error-value", edit(M, "50.0", "#DIV/0!"),
-         'measurements.csv:2: value: "#DIV/0!" is an Excel error value, not a number'),
-    case("negative-se", edit(M, "50.0,,", "50.0,-0.5,"), 'measurements.csv:2: se: "-0.5" must not be negative'),
-    case("negative-n", edit(M, "50.0,,,", "50.0,,-40,"), 'measurements.csv:2: n: "-40" must not be negative'),
-    case("fractional-n", edit(M, "50.0,,,", "50.0,,40.5,"), 'measurements.csv:2: n: "40.5" is not a whole number'),
+         'measurements.csv:2: value: "#DIV/0!" er en fejl fra en formel i Excel, ikke et tal: ret formlen, '
+         "eller skriv et tal med komma, fx 59,3"),
+    case("negative-se", edit(M, "50.0,,", "50.0,-0.5,"), 'measurements.csv:2: se: "-0.5" er negativt: skriv et '
+                                                         "tal, der er 0 eller større"),
+    case("negative-n", edit(M, "50.0,,,", "50.0,,-40,"), 'measurements.csv:2: n: "-40" er negativt: skriv et '
+                                                         "tal, der er 0 eller større"),
+    case("fractional-n", edit(M, "50.0,,,", "50.0,,40.5,"), 'measurements.csv:2: n: "40.5" er ikke et helt tal: '
+                                                            "skriv fx 120"),
     # --- periods and updates
-    case("period-month-13", edit(M, "2009-03", "2009-13"), 'measurements.csv:4: period: "2009-13" has no month 13'),
+    case("period-month-13", edit(M, "2009-03", "2009-13"), 'measurements.csv:4: period: "2009-13" har ingen '
+                                                           "måned 13: skriv en måned fra 01 til 12, fx 2009-09"),
     case("period-month-first", edit(M, "2009-03", "03-2009"),
-         'measurements.csv:4: period: "03-2009" is not a period (YYYY-MM or YYYY)'),
+         'measurements.csv:4: period: "03-2009" er ikke en periode: skriv 2009-03 (ÅÅÅÅ-MM)'),
     case("period-as-date", edit(M, "2009-03", "2009-03-01"),
-         'measurements.csv:4: period: "2009-03-01" is a date, not a period: write 2009-03 (YYYY-MM) or 2009 '
-         "(YYYY); in Excel, format the column as text first"),
+         'measurements.csv:4: period: "2009-03-01" er en dato, ikke en periode: skriv 2009-03 (ÅÅÅÅ-MM) eller '
+         "2009 (ÅÅÅÅ); i Excel skal kolonnen først formateres som tekst"),
     case("published-before-period", edit(M, "A1,2009-03", "A1,2009-09"),
-         "measurements.csv:4: update: update 2009-06 is dated 2009-06-01, before the period 2009-09 begins "
-         "(2009-09-01)"),
+         "measurements.csv:4: update: opdatering 2009-06 er dateret 2009-06-01, før perioden 2009-09 begynder "
+         "(2009-09-01): ret perioden eller opdateringen"),
     case("missing-update", edit("updates.csv", "2008-12,2008-12-01,December 2008\n", ""),
-         f'measurements.csv:3: update: {uk("update", "2008-12", "updates.csv")}'),
+         f'measurements.csv:3: update: {uk("opdatering", "2008-12", "updates.csv")}'),
     case("updates-out-of-order", edit("updates.csv", "2009-06-01", "2008-06-01"),
-         "updates.csv:4: date: 2008-06-01 is not after 2008-12-01, the date of update 2008-12 (updates are "
-         "listed oldest first)",
-         "measurements.csv:4: update: update 2009-06 is dated 2008-06-01, before the period 2009-03 begins "
-         "(2009-03-01)"),
+         "updates.csv:4: date: 2008-06-01 er ikke efter 2008-12-01, datoen for opdatering 2008-12: "
+         "opdateringerne skal stå med den ældste først",
+         "measurements.csv:4: update: opdatering 2009-06 er dateret 2008-06-01, før perioden 2009-03 begynder "
+         "(2009-03-01): ret perioden eller opdateringen"),
     case("duplicate-update", edit("updates.csv", add="2008-12,2009-12-01,December 2009\n"),
-         'updates.csv:5: id: duplicate id "2008-12" (also on row 3)'),
+         'updates.csv:5: id: id "2008-12" står der to gange (også i række 3)'),
     # --- barometer.toml
     case("toml-syntax-error", edit(TOML, 'min_n = 20', 'min_n = 20 20'),
-         re.compile(r"barometer\.toml:10: not valid TOML: .+")),
+         "barometer.toml:10: kan ikke læses: der står mere efter værdien: skriv én værdi pr. linje"),
     case("toml-wrong-type", edit(TOML, "significance = 0.05", 'significance = "5 %"'),
-         'barometer.toml:9: assessment.significance: must be a number between 0 and 1, not "5 %"'),
+         "barometer.toml:9: assessment.significance: skal være et tal mellem 0 og 1 med punktum, fx 0.05, ikke "
+         '"5 %"'),
     case("toml-wrong-table", edit(TOML, 'language = "da"', 'language = "da"\nassessment = "worst"', "[assessment]\n",
                                   "[vurdering]\n"),
-         'barometer.toml:6: assessment: must be a table ([assessment]), not "worst"'),
+         'barometer.toml:6: assessment: skal være en sektion ([assessment]), ikke "worst"'),
     # --- XLSX
     case("xlsx-uncalculated-formula", xlsx(workbook(lambda b: b["measurements"].__setitem__("C3", "=C2+1"))),
-         "barometer.xlsx[measurements]:3: value: the formula =C2+1 has no calculated value (Excel never "
-         "calculated it); open the workbook in Excel and save it again"),
+         "barometer.xlsx[measurements]:3: value: formlen =C2+1 har ingen beregnet værdi (Excel har aldrig "
+         "regnet den ud): åbn projektmappen i Excel og gem den igen"),
     case("xlsx-merged-cells", xlsx(workbook(lambda b: b["measurements"].merge_cells("A2:A4"))),
-         "barometer.xlsx[measurements]:2: indicator: cells A2:A4 are merged; unmerge them and fill in every cell"),
+         "barometer.xlsx[measurements]:2: indicator: cellerne A2:A4 er flettet: ophæv fletningen og udfyld hver "
+         "celle"),
     case("xlsx-hidden-sheet", xlsx(workbook(lambda b: setattr(b["indicators"], "sheet_state", "hidden"))),
-         "barometer.xlsx[indicators]: the sheet is hidden; show it (or delete it) so that what is read is what "
-         "you see"),
+         "barometer.xlsx[indicators]: arket er skjult: vis det (eller slet det), så det, der læses, er det, du ser"),
     case("xlsx-encrypted", xlsx(compound_file("Root Entry", "EncryptionInfo", "EncryptedPackage")),
-         "barometer.xlsx: is protected with a password (encrypted); save a copy without a password"),
+         "barometer.xlsx: er beskyttet med adgangskode: gem en kopi uden adgangskode"),
     case("xlsx-is-old-xls", xlsx(compound_file("Root Entry", "Workbook")),
-         'barometer.xlsx: is an old Excel 97-2003 workbook (.xls); save it as "Excel-projektmappe (.xlsx)"'),
+         'barometer.xlsx: er en gammel Excel 97-2003-projektmappe (.xls): gem den som "Excel-projektmappe (.xlsx)"'),
     case("xlsx-not-a-zip", xlsx(base(M).encode()),
-         "barometer.xlsx: is not a readable XLSX workbook (not a valid ZIP file: File is not a zip file)"),
+         "barometer.xlsx: kan ikke læses som Excel-projektmappe (filen er ødelagt eller ikke en .xlsx-fil): gem "
+         'den igen fra Excel som "Excel-projektmappe (.xlsx)"'),
     case("xlsx-zip-bomb", lambda tmp: xlsx(zip_bomb(tmp / "bomb.xlsx").read_bytes()),
-         f"barometer.xlsx: is too large to read safely: {ZIP_BOMB_BYTES} bytes unpacked (limit 209715200)"),
-    case("xlsx-xxe", xlsx(with_sheet_xml(XXE)), "barometer.xlsx: the file contains a forbidden XML entity declaration"),
+         f"barometer.xlsx: er for stor til at blive læst sikkert: {ZIP_BOMB_BYTES} byte udpakket (højst 209715200); "
+         "slet ark og rækker, der ikke bruges"),
+    case("xlsx-xxe", xlsx(with_sheet_xml(XXE)), "barometer.xlsx: indeholder en XML-erklæring, som ikke er "
+                                                "tilladt i en projektmappe: gem den igen fra Excel som "
+                                                '"Excel-projektmappe (.xlsx)"'),
     case("xlsx-billion-laughs", xlsx(with_sheet_xml(BILLION_LAUGHS)),
-         "barometer.xlsx: the file contains a forbidden XML entity declaration"),
+         "barometer.xlsx: indeholder en XML-erklæring, som ikke er tilladt i en projektmappe: gem den igen fra "
+         'Excel som "Excel-projektmappe (.xlsx)"'),
     case("xlsx-xxe-utf16", xlsx(with_sheet_xml(XXE, encoding="utf-16")),
-         "barometer.xlsx: the file contains a forbidden XML entity declaration"),
+         "barometer.xlsx: indeholder en XML-erklæring, som ikke er tilladt i en projektmappe: gem den igen fra "
+         'Excel som "Excel-projektmappe (.xlsx)"'),
     # --- GeoJSON map
     case("map-ring-not-closed", second_feature({"type": "Polygon", "coordinates": [square(12.5, 55.68)[:-1]
                                                                                    + [[12.5, 55.681]]]}),
-         "bydele.geojson: feature 2: a ring is not closed: it starts at [12.5, 55.68] and ends at [12.5, 55.681]"),
+         "bydele.geojson: kortområde 2: et omrids er ikke lukket: det begynder i [12.5, 55.68] og slutter i "
+         "[12.5, 55.681]; det sidste punkt skal være det samme som det første"),
     case("map-wrong-geometry", second_feature({"type": "Point", "coordinates": [12.5, 55.68]}),
-         'bydele.geojson: feature 2: the geometry is "Point", not a Polygon or MultiPolygon'),
+         'bydele.geojson: kortområde 2: formen er "Point", ikke en flade (Polygon eller MultiPolygon): tegn '
+         "området som en flade"),
     case("map-nan-coordinates", with_map(geojson(*good_features()).replace("[12.5, 55.68]", "[NaN, 55.68]", 1)),
-         "bydele.geojson: NaN is not a number in JSON; GeoJSON coordinates must be finite numbers"),
+         'bydele.geojson: kortet indeholder "NaN", som ikke er et tal: alle koordinater skal være tal'),
     case("map-not-degrees", second_feature({"type": "Polygon", "coordinates": [square(725000.0, 6176000.0)]}),
-         "bydele.geojson: feature 2: the point [725000.0, 6176000.0] is not a longitude and latitude in degrees"),
+         "bydele.geojson: kortområde 2: punktet [725000.0, 6176000.0] er ikke en længde- og breddegrad i "
+         "grader: gem kortet med længde- og breddegrader (WGS 84)"),
     case("map-huge", lambda _tmp: huge_map(),
-         "bydele.geojson: has more than 250000 points; simplify the map, e.g. with mapshaper"),
+         "bydele.geojson: har mere end 250000 punkter: forenkl kortet, fx med mapshaper"),
     case("map-deeply-nested", with_map('{"type": "FeatureCollection", "features": ' + "[" * 100_000 + "]" * 100_000
                                        + "}"),
-         "bydele.geojson: is nested too deeply to be GeoJSON"),
+         "bydele.geojson: er ikke et kort: der er for mange lag inden i hinanden; gem kortet igen som GeoJSON"),
     case("map-json-syntax", with_map(geojson(*good_features())[:-3]),
-         re.compile(r"bydele\.geojson:1: is not valid JSON: Expecting .+ \(column \d+\)")),
+         re.compile(r"bydele\.geojson:1: er ikke en gyldig GeoJSON-fil \(fejl ved tegn \d+ i linjen\): "
+                    "gem kortet igen som GeoJSON")),
 )
