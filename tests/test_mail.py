@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 import hashlib
 import json
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -158,7 +160,7 @@ def test_send_without_smtp_writes_one_ready_draft_per_letter(case):
     assert [a.addr_spec for a in msg["To"].addresses] == list(BUU)
     assert {a.display_name for a in msg["To"].addresses} == {"Børne- og Ungdomsudvalget"}
     assert msg["Subject"] == "Opfølgning på sundhedsbarometret, juni 2009"
-    assert msg["Date"] == "Mon, 01 Jun 2009 09:00:00 +0000"
+    assert msg["Date"] == "Mon, 01 Jun 2009 09:00:00 +0200"  # Danish summer time
     assert msg["X-Unsent"] == "1"  # Outlook opens it as a message ready to send
     assert msg["Message-ID"].startswith("<2009-06.BUU.") and msg["Message-ID"].endswith("@example.org>")
 
@@ -174,6 +176,18 @@ def test_send_without_smtp_writes_one_ready_draft_per_letter(case):
          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ]
     assert b"filename*0*=utf-8''Borgmesterbrev%20til%20B%C3%B8rne" in raw  # RFC 2231
+    # ... and beside it the RFC 2047 name= in Content-Type that Outlook and Exchange read: quoted,
+    # encoded words of at most 75 characters, decoding to the same file name.
+    headers = raw.decode("ascii").split("\r\n--")
+    types = [re.search(r"\r\nContent-Type: (application/[^;]+);\r\n name=\"((?:[^\"]|\r\n )+)\"", "\r\n" + h)
+             for h in headers if "Content-Disposition: attachment" in h]
+    assert [t[1] for t in types] == ["application/pdf",
+                                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
+    for t, a in zip(types, attachments, strict=True):
+        words = t[2].split("\r\n ")
+        assert all(w.startswith("=?utf-8?q?") and w.endswith("?=") and len(w) <= 75 for w in words)
+        assert str(email.header.make_header(email.header.decode_header(" ".join(words)))) == a.get_filename()
+        assert a.get_param("name") == a.get_filename()
     assert attachments[0].get_content() == (update / "bilag2" / "BUU.pdf").read_bytes()
     assert attachments[1].get_content() == (update / "bilag2" / "BUU.docx").read_bytes()
 
@@ -210,6 +224,7 @@ def test_sends_each_letter_once_and_a_second_run_sends_nothing(case, smtp):
     draft = parse((update / "mail" / "BUU.eml").read_bytes())
     assert sent["Message-ID"] == draft["Message-ID"] and sent["Subject"] == draft["Subject"]
     assert sent["X-Unsent"] is None and sent["Date"] != draft["Date"]  # sent now, not a draft
+    assert str(sent["Date"]).endswith((" +0100", " +0200"))  # the time of sending, in Danish time
     for a in sent.iter_attachments():
         built_file = update / "bilag2" / ("BUU" + Path(a.get_filename()).suffix)
         assert a.get_content() == built_file.read_bytes()

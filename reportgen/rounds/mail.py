@@ -19,10 +19,12 @@ import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .. import PROJECT_DIR
 from ..documents import letters
@@ -49,6 +51,9 @@ from ..outputs.writer import atomic_write, output_lock
 
 log = logging.getLogger(__name__)
 
+# Headers stored as text (the attachments' Content-Type, see _legacy_name) are written as they are.
+_RAW_KEPT = policy.SMTP.clone(refold_source="none")
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")  # the Date header: +0100 in winter, +0200 in summer
 MAIL_DIR = "mail"
 LOG_FILE = "sendelog.jsonl"
 PASSWORD_VARIABLE = "REPORTGEN_SMTP_PASSWORD"
@@ -185,7 +190,7 @@ class MailPlan:
         """The message as CRLF bytes. Without ``sent`` it is the draft (``X-Unsent: 1``: Outlook opens
         it ready to send), dated from the update so the same inputs give the same bytes."""
         assert self.sender is not None
-        return _message(self, mail, self.sender, sent=sent).as_bytes(policy=policy.SMTP)
+        return _message(self, mail, self.sender, sent=sent).as_bytes(policy=_RAW_KEPT)
 
 
 @dataclass(frozen=True)
@@ -300,7 +305,7 @@ def plan_mail(
         except TemplateError as err:
             problems.append(_template_issue(err))
             continue
-        draft_date = dt.datetime.combine(letter_date(update), dt.time(9, 0), tzinfo=dt.UTC)
+        draft_date = dt.datetime.combine(letter_date(update), dt.time(9, 0), tzinfo=DANISH_TIME)
         mails.append(Mail(committee, stem, committee.email, subject, text, html, tuple(attachments), draft_date))
     return MailPlan(barometer.folder, update_id, out_dir, sender, tuple(mails), tuple(_unique(problems)))
 
@@ -367,7 +372,7 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
         msg["Reply-To"] = sender.reply_to
     msg["To"] = ", ".join(_address(mail.committee.name, a) for a in mail.recipients)
     msg["Subject"] = _one_line(mail.subject)
-    msg["Date"] = format_datetime(sent or mail.draft_date)
+    msg["Date"] = format_datetime((sent or mail.draft_date).astimezone(DANISH_TIME))  # +0100 / +0200
     msg["Message-ID"] = plan.message_id(mail)
     if sent is None:
         msg["X-Unsent"] = "1"
@@ -376,6 +381,7 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
     for a in mail.attachments:
         maintype, subtype = MIME_TYPES[Path(a.path).suffix]
         msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+        _legacy_name(list(msg.iter_attachments())[-1], a.filename)
     # Fixed boundaries ("=_" never occurs in quoted-printable or base64): same content, same bytes.
     key = mail.content_key[:24]
     msg.set_boundary(f"=_reportgen_mixed_{key}")
@@ -383,6 +389,19 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
         if part.is_multipart():
             part.set_boundary(f"=_reportgen_alt_{key}")
     return msg
+
+
+def _legacy_name(part: EmailMessage, filename: str) -> None:
+    """Beside RFC 2231's ``filename*`` in Content-Disposition, the RFC 2047 encoded-word ``name=`` in
+    Content-Type that Outlook and Exchange read (without it they show "ATT00001" or "Untitled
+    attachment"; MimeKit #186, MailKit #1041). The email package would turn any ``name`` it folds
+    into RFC 2231 again, so the header is stored already folded (one encoded word of at most 75
+    characters a line) and written as it is (:data:`_RAW_KEPT`)."""
+    words = Header(filename, "utf-8", maxlinelen=75).encode(splitchars="", maxlinelen=75).split()
+    raw = f"{part.get_content_type()};\n name=\"" + "\n ".join(words) + '"'
+    for index, (key, _) in enumerate(part._headers):  # noqa: SLF001 - the only way to keep raw text
+        if key.lower() == "content-type":
+            part._headers[index] = (key, raw)  # noqa: SLF001
 
 
 def _address(name: str, address: str) -> str:
