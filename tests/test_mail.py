@@ -36,10 +36,10 @@ SENDER_TOML = """\
     """
 FILES = {
     "committees.csv": """\
-        id,name,chair,email
-        BIU,Beskæftigelses- og Integrationsudvalget,Anna Andersen,biu@example.org
-        BUU,Børne- og Ungdomsudvalget,,buu@example.org; buu-formand@example.org
-        SÆU,Sundheds- og Ældreudvalget,,saeu@example.org
+        id,name,chair,email,chair_email
+        BIU,Beskæftigelses- og Integrationsudvalget,Anna Andersen,biu@example.org,
+        BUU,Børne- og Ungdomsudvalget,Bo Ærø,buu@example.org,buu-formand@example.org
+        SÆU,Sundheds- og Ældreudvalget,,saeu@example.org,
         """,
     "indicators.csv": textwrap.dedent(BASE_FILES["indicators.csv"]) + (
         "C1,B,Andel ældre med hjemmehjælp,no,percent,up,1,previous,0,,,,,SÆU,Kommunens egne data,no\n"),
@@ -158,7 +158,9 @@ def test_send_without_smtp_writes_one_ready_draft_per_letter(case):
     assert msg["From"].addresses[0].addr_spec == "barometer@example.org"
     assert str(msg["Reply-To"]) == "svar@example.org"
     assert [a.addr_spec for a in msg["To"].addresses] == list(BUU)
-    assert {a.display_name for a in msg["To"].addresses} == {"Børne- og Ungdomsudvalget"}
+    # Each recipient its own name: the chair's address (chair_email) shows the chair.
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [
+        ("Børne- og Ungdomsudvalget", "buu@example.org"), ("Bo Ærø", "buu-formand@example.org")]
     assert msg["Subject"] == "Opfølgning på sundhedsbarometret, juni 2009"
     assert msg["Date"] == "Mon, 01 Jun 2009 09:00:00 +0200"  # Danish summer time
     assert msg["X-Unsent"] == "1"  # Outlook opens it as a message ready to send
@@ -376,7 +378,8 @@ def test_a_committee_name_stays_one_display_name(case, name):
     assert any("bygget ud fra andre data" in p.message for p in plan.problems)  # so it would not go
     msg = parse(plan.message_bytes(plan.mails[0]))
     assert msg["Bcc"] is None
-    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [(" ".join(name.split()), a) for a in BUU]
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [
+        (" ".join(name.split()), BUU[0]), ("Bo Ærø", BUU[1])]
 
 
 def test_no_sender_table_is_a_located_error(case):
@@ -464,6 +467,27 @@ def test_a_malformed_address_is_a_located_error(make_barometer, cell, message):
     (issue,) = err.value.issues
     assert (issue.file, issue.row, issue.column) == ("committees.csv", 3, "email")
     assert message in issue.message
+
+
+def test_chair_email_is_one_address_and_joins_the_recipients_once(make_barometer):
+    folder = make_barometer({"committees.csv": """\
+        id,name,chair,email,chair_email
+        BIU,Beskæftigelses- og Integrationsudvalget,Anna Andersen,biu@example.org,BIU@example.org
+        BUU,Børne- og Ungdomsudvalget,,buu@example.org,"a@example.org;b@example.org"
+        """})
+    with pytest.raises(DataValidationError) as err:
+        read_barometer(folder)
+    (issue,) = err.value.issues
+    assert (issue.file, issue.row, issue.column) == ("committees.csv", 3, "chair_email")
+    assert "exactly one address" in issue.message
+    folder = make_barometer({"committees.csv": """\
+        id,name,chair,email,chair_email
+        BIU,Beskæftigelses- og Integrationsudvalget,Anna Andersen,biu@example.org,BIU@example.org
+        BUU,Børne- og Ungdomsudvalget,,buu@example.org,
+        """})
+    biu = read_barometer(folder).committee("BIU")
+    assert mail.recipients(biu) == ("biu@example.org",)  # the same address once, with the chair's name
+    assert mail.display_name(biu, "biu@example.org") == "Anna Andersen"
 
 
 def test_the_demo_has_illustrative_addresses_and_a_sender():

@@ -288,7 +288,7 @@ def plan_mail(
     mails: list[Mail] = []
     for committee in receivers:
         stem = stems[committee.id]
-        if not committee.email:
+        if not recipients(committee):
             problems.append(Issue("committees.csv", None, "email",
                                   f"{committee.id} ({committee.name}) får et brev, men har ingen e-mailadresse"))
         attachments = []
@@ -306,7 +306,8 @@ def plan_mail(
             problems.append(_template_issue(err))
             continue
         draft_date = dt.datetime.combine(letter_date(update), dt.time(9, 0), tzinfo=DANISH_TIME)
-        mails.append(Mail(committee, stem, committee.email, subject, text, html, tuple(attachments), draft_date))
+        mails.append(Mail(committee, stem, recipients(committee), subject, text, html, tuple(attachments),
+                          draft_date))
     return MailPlan(barometer.folder, update_id, out_dir, sender, tuple(mails), tuple(_unique(problems)))
 
 
@@ -370,7 +371,7 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
     msg["From"] = _address(sender.name, sender.address)
     if sender.reply_to:
         msg["Reply-To"] = sender.reply_to
-    msg["To"] = ", ".join(_address(mail.committee.name, a) for a in mail.recipients)
+    msg["To"] = ", ".join(_address(display_name(mail.committee, a), a) for a in mail.recipients)
     msg["Subject"] = _one_line(mail.subject)
     msg["Date"] = format_datetime((sent or mail.draft_date).astimezone(DANISH_TIME))  # +0100 / +0200
     msg["Message-ID"] = plan.message_id(mail)
@@ -389,6 +390,23 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
         if part.is_multipart():
             part.set_boundary(f"=_reportgen_alt_{key}")
     return msg
+
+
+def recipients(committee: Committee) -> tuple[str, ...]:
+    """The committee's addresses (committees.csv ``email``), then its chair's (``chair_email``)
+    unless it is one of them already."""
+    chair = committee.chair_email
+    if chair is None or chair.lower() in (a.lower() for a in committee.email):
+        return committee.email
+    return (*committee.email, chair)
+
+
+def display_name(committee: Committee, address: str) -> str:
+    """Each recipient's own name in To: the chair (committees.csv ``chair``) at ``chair_email``,
+    the committee at its secretariat's addresses."""
+    if committee.chair and committee.chair_email and address.lower() == committee.chair_email.lower():
+        return committee.chair
+    return committee.name
 
 
 def _legacy_name(part: EmailMessage, filename: str) -> None:
