@@ -85,6 +85,10 @@ def check(folder: FolderArg) -> None:
     for u in b.updates:
         typer.echo(f"    {u.id}  {da.number(per_update[u.id], 0):>7}")
     typer.echo("Data er gyldige.")
+    from .documents.press import press_warnings
+
+    for warning in press_warnings(b, project_dir=PROJECT_DIR):  # placeholders that would be printed
+        typer.echo(f"Advarsel: {warning}", err=True)
 
 
 @app.command()

@@ -11,7 +11,8 @@ from tests.conftest import ROOT
 
 # Pinned, never imported by us: they decide the bytes of what matplotlib and WeasyPrint draw.
 PINNED_FOR_OTHERS = {"numpy": "matplotlib's arrays", "pillow": "matplotlib's and WeasyPrint's images",
-                     "python-multipart": "Starlette's form and upload parser (the workbench's request.form())"}
+                     "python-multipart": "Starlette's form and upload parser (the workbench's request.form())",
+                     "tzdata": "zoneinfo's time zones where the system has none (the e-mails' Date)"}
 
 
 def pinned(section: list[str]) -> set[str]:

@@ -647,3 +647,44 @@ def test_an_edited_or_overridden_text_is_rendered_anew(tmp_path):
     assert render() == "Egen del 2"  # the barometer's own text, including the project's part
     (barometer / "letters" / "del.md").write_text("egen del\n", encoding="utf-8")
     assert render() == "Egen egen del"  # its own part now shadows the project's
+
+
+# --- the closing never stands alone on a page (issue 26, point 5) ----------------------------------
+
+CLOSING = ("Med venlig hilsen", "Jakob Hougaard", "Beskæftigelses- og Integrationsborgmester")
+
+
+def test_every_demo_letter_ends_on_a_page_with_more_than_its_closing(demo_build):
+    import subprocess
+
+    letters_dir = demo_build.out_dir / "bilag2"
+    pdfs = sorted(letters_dir.glob("*.pdf"))
+    assert len(pdfs) == 6
+    pages_of = {}
+    for pdf in pdfs:
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True, timeout=60).stdout
+        pages = int(next(line.split()[1] for line in info.splitlines() if line.startswith("Pages:")))
+        last = subprocess.run(["pdftotext", "-f", str(pages), "-l", str(pages), str(pdf), "-"],
+                              capture_output=True, text=True, check=True, timeout=60).stdout
+        assert all(part in last for part in CLOSING), pdf.name
+        # Beyond the closing, the running header and the footer: a paragraph of the letter's own.
+        body = last
+        for frame in (*CLOSING, "Bilag 2 · Københavns Kommune", f"Side {pages} af {pages}"):
+            body = body.replace(frame, "")
+        body = "\n".join(line for line in body.splitlines() if not line.startswith("Til ") or "·" not in line)
+        assert len(body.split()) >= 15, f"{pdf.name}: the closing stands almost alone on page {pages}"
+        pages_of[pdf.stem] = pages
+    # As short as the content allows: keeping the closing with its paragraph adds no page.
+    assert pages_of == {"BUU": 4, "KFU": 2, "OEU": 2, "SOU": 3, "SUU": 3, "TMU": 3}
+
+
+def test_docx_letters_keep_the_closing_with_the_paragraph_before_it(demo_build):
+    from docx import Document as Docx
+
+    for path in sorted((demo_build.out_dir / "bilag2").glob("*.docx")):
+        paragraphs = Docx(str(path)).paragraphs
+        at = next(i for i, p in enumerate(paragraphs) if p.text == CLOSING[0])
+        before, closing, signer, title = paragraphs[at - 1], *paragraphs[at:at + 3]
+        assert before.text.strip(), path.name  # the letter's last paragraph, not an empty one
+        assert [p.paragraph_format.keep_with_next for p in (before, closing, signer)] == [True] * 3, path.name
+        assert (signer.text, title.text) == CLOSING[1:]

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 import hashlib
 import json
+import re
 import shutil
 import textwrap
 from pathlib import Path
@@ -34,10 +36,10 @@ SENDER_TOML = """\
     """
 FILES = {
     "committees.csv": """\
-        id,name,chair,email
-        BIU,Beskæftigelses- og Integrationsudvalget,Anna Andersen,biu@example.org
-        BUU,Børne- og Ungdomsudvalget,,buu@example.org; buu-formand@example.org
-        SÆU,Sundheds- og Ældreudvalget,,saeu@example.org
+        id,name,chair,email,chair_email
+        BIU,Beskæftigelses- og Integrationsudvalget,Anna Andersen,biu@example.org,
+        BUU,Børne- og Ungdomsudvalget,Bo Ærø,buu@example.org,buu-formand@example.org
+        SÆU,Sundheds- og Ældreudvalget,,saeu@example.org,
         """,
     "indicators.csv": textwrap.dedent(BASE_FILES["indicators.csv"]) + (
         "C1,B,Andel ældre med hjemmehjælp,no,percent,up,1,previous,0,,,,,SÆU,Kommunens egne data,no\n"),
@@ -156,9 +158,11 @@ def test_send_without_smtp_writes_one_ready_draft_per_letter(case):
     assert msg["From"].addresses[0].addr_spec == "barometer@example.org"
     assert str(msg["Reply-To"]) == "svar@example.org"
     assert [a.addr_spec for a in msg["To"].addresses] == list(BUU)
-    assert {a.display_name for a in msg["To"].addresses} == {"Børne- og Ungdomsudvalget"}
+    # Each recipient its own name: the chair's address (chair_email) shows the chair.
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [
+        ("Børne- og Ungdomsudvalget", "buu@example.org"), ("Bo Ærø", "buu-formand@example.org")]
     assert msg["Subject"] == "Opfølgning på sundhedsbarometret, juni 2009"
-    assert msg["Date"] == "Mon, 01 Jun 2009 09:00:00 +0000"
+    assert msg["Date"] == "Mon, 01 Jun 2009 09:00:00 +0200"  # Danish summer time
     assert msg["X-Unsent"] == "1"  # Outlook opens it as a message ready to send
     assert msg["Message-ID"].startswith("<2009-06.BUU.") and msg["Message-ID"].endswith("@example.org>")
 
@@ -174,6 +178,18 @@ def test_send_without_smtp_writes_one_ready_draft_per_letter(case):
          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ]
     assert b"filename*0*=utf-8''Borgmesterbrev%20til%20B%C3%B8rne" in raw  # RFC 2231
+    # ... and beside it the RFC 2047 name= in Content-Type that Outlook and Exchange read: quoted,
+    # encoded words of at most 75 characters, decoding to the same file name.
+    headers = raw.decode("ascii").split("\r\n--")
+    types = [re.search(r"\r\nContent-Type: (application/[^;]+);\r\n name=\"((?:[^\"]|\r\n )+)\"", "\r\n" + h)
+             for h in headers if "Content-Disposition: attachment" in h]
+    assert [t[1] for t in types] == ["application/pdf",
+                                     "application/vnd.openxmlformats-officedocument.wordprocessingml.document"]
+    for t, a in zip(types, attachments, strict=True):
+        words = t[2].split("\r\n ")
+        assert all(w.startswith("=?utf-8?q?") and w.endswith("?=") and len(w) <= 75 for w in words)
+        assert str(email.header.make_header(email.header.decode_header(" ".join(words)))) == a.get_filename()
+        assert a.get_param("name") == a.get_filename()
     assert attachments[0].get_content() == (update / "bilag2" / "BUU.pdf").read_bytes()
     assert attachments[1].get_content() == (update / "bilag2" / "BUU.docx").read_bytes()
 
@@ -210,6 +226,7 @@ def test_sends_each_letter_once_and_a_second_run_sends_nothing(case, smtp):
     draft = parse((update / "mail" / "BUU.eml").read_bytes())
     assert sent["Message-ID"] == draft["Message-ID"] and sent["Subject"] == draft["Subject"]
     assert sent["X-Unsent"] is None and sent["Date"] != draft["Date"]  # sent now, not a draft
+    assert str(sent["Date"]).endswith((" +0100", " +0200"))  # the time of sending, in Danish time
     for a in sent.iter_attachments():
         built_file = update / "bilag2" / ("BUU" + Path(a.get_filename()).suffix)
         assert a.get_content() == built_file.read_bytes()
@@ -361,7 +378,8 @@ def test_a_committee_name_stays_one_display_name(case, name):
     assert any("bygget ud fra andre data" in p.message for p in plan.problems)  # so it would not go
     msg = parse(plan.message_bytes(plan.mails[0]))
     assert msg["Bcc"] is None
-    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [(" ".join(name.split()), a) for a in BUU]
+    assert [(a.display_name, a.addr_spec) for a in msg["To"].addresses] == [
+        (" ".join(name.split()), BUU[0]), ("Bo Ærø", BUU[1])]
 
 
 def test_no_sender_table_is_a_located_error(case):
@@ -449,6 +467,27 @@ def test_a_malformed_address_is_a_located_error(make_barometer, cell, message):
     (issue,) = err.value.issues
     assert (issue.file, issue.row, issue.column) == ("committees.csv", 3, "email")
     assert message in issue.message
+
+
+def test_chair_email_is_one_address_and_joins_the_recipients_once(make_barometer):
+    folder = make_barometer({"committees.csv": """\
+        id,name,chair,email,chair_email
+        BIU,Beskæftigelses- og Integrationsudvalget,Anna Andersen,biu@example.org,BIU@example.org
+        BUU,Børne- og Ungdomsudvalget,,buu@example.org,"a@example.org;b@example.org"
+        """})
+    with pytest.raises(DataValidationError) as err:
+        read_barometer(folder)
+    (issue,) = err.value.issues
+    assert (issue.file, issue.row, issue.column) == ("committees.csv", 3, "chair_email")
+    assert "exactly one address" in issue.message
+    folder = make_barometer({"committees.csv": """\
+        id,name,chair,email,chair_email
+        BIU,Beskæftigelses- og Integrationsudvalget,Anna Andersen,biu@example.org,BIU@example.org
+        BUU,Børne- og Ungdomsudvalget,,buu@example.org,
+        """})
+    biu = read_barometer(folder).committee("BIU")
+    assert mail.recipients(biu) == ("biu@example.org",)  # the same address once, with the chair's name
+    assert mail.display_name(biu, "biu@example.org") == "Anna Andersen"
 
 
 def test_the_demo_has_illustrative_addresses_and_a_sender():

@@ -66,43 +66,59 @@ def doc_text(doc) -> str:
 
 # --- the December 2009 release ------------------------------------------------------------------
 
-def test_december_2009_leads_with_employment_turning_red(december):
+def lead_text(doc) -> str:
+    return "".join(r.text for r in next(b for b in doc.blocks if isinstance(b, Paragraph)).runs)
+
+
+def test_december_2009_headline_and_lead_tell_the_news_with_the_crisis_and_the_good_news(december):
     _, doc = december
-    assert doc.meta.title == "Beskæftigelse skifter fra grøn til rød i integrationsbarometret"
-    lead = next(b for b in doc.blocks if isinstance(b, Paragraph))
-    assert "Beskæftigelse skifter fra grøn til rød" in "".join(r.text for r in lead.runs)
-    assert "i Københavns Kommune er opdateret den 3. december 2009:" in "".join(r.text for r in lead.runs)
+    assert doc.meta.title == ("Integrationsbarometret: Tilbagegang på beskæftigelsesområdet – "
+                              "fremgang på boligområdet")
+    lead = lead_text(doc)
+    # The fall in plain words, the administration's own comment on it (comments.csv), the colour ...
+    assert lead.startswith("Andelen af beskæftigede indvandrere/efterkommere i København er faldet med 3,0 "
+                           "procentpoint fra februar 2009 til august 2009. Faldet skyldes utvivlsomt krisen. "
+                           "Dermed skifter Beskæftigelse fra grøn til rød i integrationsbarometret, som "
+                           "Københavns Kommune har opdateret den 3. december 2009.")
+    # ... and the good news: five vulnerable housing areas became two.
+    assert lead.endswith("Til gengæld går det frem på boligområdet: antallet af udsatte boligområder på "
+                         "Indenrigs- og Velfærdsministeriets liste er faldet fra 5 til 2 siden januar 2007.")
     facts = next(b for b in doc.blocks if isinstance(b, ListBlock))
-    first = "".join(r.text for r in facts.items[0])
-    assert "»Andel beskæftigede indvandrere/efterkommere i København«" in first
-    assert "fald på 3,0 procentpoint fra februar 2009 til august 2009" in first
-    assert 3 <= len(facts.items) <= 5
-    text = doc_text(doc)
-    assert "5,5 procentpoint til målet for december 2010 på 64,8 procent" in text
-    assert "ét indsatsområde på rødt, tre på gult og to på grønt" in text
+    items = ["".join(r.text for r in item) for item in facts.items]
+    assert 3 <= len(items) <= 5
+    assert items[0].startswith("Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent.")
+    assert items[1].startswith("Beskæftigelses- og Integrationsforvaltningen vurderer, at der ikke længere")
+    assert "»Andel modtagere af overførselsindkomst i udsatte boligområder« viser et fald på 0,8" in items[2]
+    assert "ét indsatsområde på rødt, tre på gult og to på grønt" in doc_text(doc)
+    box = next(b for b in doc.blocks if isinstance(b, Note))
+    assert "33 indikatorer fordelt på seks indsatsområder" in "".join(r.text for r in box.runs)
 
 
-def test_december_2009_frame_embargo_quote_fact_box_and_contact(december):
+def test_december_2009_frame_embargo_with_time_draft_quote_fact_box_and_contact(december):
     _, doc = december
-    assert doc.meta.label == "Pressemeddelelse"
-    assert ("Embargo", "Må ikke offentliggøres før 3. december 2009") in doc.meta.header_pairs
+    # The demo has no quote yet: a visible draft with the placeholder.
+    assert doc.meta.label == "Pressemeddelelse – UDKAST"
+    assert ("Embargo", "Må ikke offentliggøres før 3. december 2009 kl. 17.00") in doc.meta.header_pairs
     text = doc_text(doc)
     assert QUOTE_PLACEHOLDER in text
     quote = next(b for b in doc.blocks if isinstance(b, Paragraph) and b.style == "quote")
     assert QUOTE_PLACEHOLDER in "".join(r.text for r in quote.runs if r.bold)
     box = next(b for b in doc.blocks if isinstance(b, Note))
     assert box.title == "Fakta om integrationsbarometret"
-    assert "33 indikatorer fordelt på 6 indsatsområder" in "".join(r.text for r in box.runs)
-    # The demo's own letters.toml [presse]; nothing of it in the project's letters/.
-    assert "Mette Eksempel" in text and "telefon 33 66 00 00" in text
+    # The demo's own letters.toml [presse]: the head of office who attended the meeting (the seed);
+    # nothing of it in the project's letters/.
+    assert ("Jacob Eberholst, kontorchef, Beskæftigelses- og Integrationsforvaltningen, "
+            "telefon 33\u00a066\u00a033\u00a066") in text
     assert "presse" not in (ROOT / "letters" / "letters.toml").read_text(encoding="utf-8")
 
 
 def test_may_2009_headline_puts_the_worse_change_first():
     barometer, doc = press_at(DEMO, "2009-05")
-    # Sundhed went green -> yellow and Tryghed yellow -> green: the worse change leads.
-    assert doc.meta.title == "Sundhed skifter fra grøn til gul i integrationsbarometret"
-    assert ("Embargo", "Må ikke offentliggøres før 28. maj 2009") in doc.meta.header_pairs
+    # Sundhed went green -> yellow and Tryghed yellow -> green: the worse change leads, the better
+    # one is the good news.
+    assert doc.meta.title == "Integrationsbarometret: Stilstand på sundhedsområdet – fremgang på tryghedsområdet"
+    assert "Dermed skifter Sundhed fra grøn til gul" in lead_text(doc)
+    assert ("Embargo", "Må ikke offentliggøres før 28. maj 2009 kl. 17.00") in doc.meta.header_pairs
 
 
 def test_without_a_colour_change_the_largest_move_against_the_target_leads(make_barometer):
@@ -157,10 +173,12 @@ def test_fixture_release_reads_as_danish_with_a_generic_contact(fixture_build):
     text = flat(pdf_text(fixture_build.out_dir / "pressemeddelelse.pdf"))
     assert "Pressemeddelelse" in text and QUOTE_PLACEHOLDER in text
     assert "Fakta om testbarometret" in text
-    assert "Må ikke offentliggøres før 1. juni 2009" in text
-    # No [presse] of its own and no administration in barometer.toml: the municipality answers.
-    assert "Yderligere oplysninger: Testrup Kommune" in text
-    assert "Mette Eksempel" not in text and "København" not in text
+    assert "Må ikke offentliggøres før 1. juni 2009 kl. 17.00" in text
+    # No [presse] of its own and no administration in barometer.toml: the municipality and a visible
+    # placeholder for the person, and the release is a draft.
+    assert "Yderligere oplysninger: Testrup Kommune, [navn og telefon på pressekontakten]" in text
+    assert text.count("UDKAST") == 2
+    assert "Eberholst" not in text and "København" not in text
     assert not FOREIGN.search(text), FOREIGN.search(text)
 
 
@@ -183,7 +201,7 @@ def test_libreoffice_opens_the_release_docx(fixture_build, december, tmp_path):
         capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     demo = flat(pdf_text(tmp_path / "lo" / "demo-pressemeddelelse.pdf"))
-    assert "Beskæftigelse skifter fra grøn til rød" in demo and QUOTE_PLACEHOLDER in demo
+    assert "Tilbagegang på beskæftigelsesområdet" in demo and QUOTE_PLACEHOLDER in demo
     assert "Fakta om integrationsbarometret" in demo
     fixture = flat(pdf_text(tmp_path / "lo" / "pressemeddelelse.pdf"))
     assert "Testrup Kommune" in fixture and not FOREIGN.search(fixture)
@@ -198,7 +216,11 @@ def test_demo_release_pdf_is_one_page_of_danish(december, tmp_path):
     with pikepdf.open(__import__("io").BytesIO(data)) as pdf:
         assert len(pdf.pages) == 1
     text = flat(pdf_text(data, tmp_path))
-    assert "Beskæftigelse skifter fra grøn til rød i integrationsbarometret" in text
+    assert "Integrationsbarometret: Tilbagegang på beskæftigelsesområdet – fremgang på boligområdet" in text
+    assert "Faldet skyldes utvivlsomt krisen." in text and "faldet fra 5 til 2 siden januar 2007" in text
+    # A draft says so in the heading and in the footer.
+    assert text.startswith("Pressemeddelelse – UDKAST ") and "Pressemeddelelse – UDKAST · Københavns Kommune" in text
+    assert "Må ikke offentliggøres før 3. december 2009 kl. 17.00" in text
     assert not FOREIGN.search(text), FOREIGN.search(text)
 
 
@@ -224,7 +246,7 @@ def test_barometer_press_text_wins_and_check_reports_errors_with_file_and_line(m
 def test_press_contact_comes_only_from_the_barometers_own_letters_toml(make_barometer, project):
     own = make_barometer({"letters/letters.toml": '[presse]\nnavn = "Ida Test"\ntelefon = "11 22 33 44"\n'})
     _, doc = press_at(own, "2009-06", project)
-    assert "Ida Test, telefon 11 22 33 44" in doc_text(doc)
+    assert "Ida Test, telefon 11\u00a022\u00a033\u00a044" in doc_text(doc)
     with open(project / "letters" / "letters.toml", "a", encoding="utf-8") as fh:
         fh.write('\n[presse]\nnavn = "Lånt Navn"\n')
     with pytest.raises(TemplateError, match=r"^letters/letters\.toml: \[presse\] hører ikke til projektets fælles "
@@ -259,3 +281,68 @@ def test_press_page_passes_axe_in_chromium(fixture_build, tmp_path):
     assert result["console"] == [] and result["failed"] == []
     for width, shot in result["widths"].items():
         assert shot["scrollWidth"] <= int(width), f"presse.html scrolls sideways at {width} px"
+
+
+# --- a municipality with only its data: headline and lead ------------------------------------------
+
+def test_fixture_headline_and_lead_name_the_setback_and_the_progress(tmp_path):
+    from tests.conftest import write_barometer
+
+    _, doc = press_at(write_barometer(tmp_path / "testrup"), "2009-06")
+    assert doc.meta.title == "Testbarometret: Tilbagegang på beskæftigelsesområdet – fremgang på uddannelsesområdet"
+    assert lead_text(doc) == (
+        "Andelen af beskæftigede er faldet med 0,5 procentpoint fra september 2008 til marts 2009. "
+        "Dermed skifter Beskæftigelse fra grøn til rød i testbarometret, som Testrup Kommune har opdateret "
+        "den 1. juni 2009. Til gengæld går det frem på uddannelsesområdet: hovedindikatoren »Karaktergab« "
+        "er faldet fra 0,50 til 0,40 siden 2007.")
+
+
+def test_sparse_first_update_leads_with_its_largest_move_in_plain_words(tmp_path):
+    from tests.conftest import write_barometer
+    from tests.test_sparse import SPARSE_FILES
+
+    folder = write_barometer(tmp_path / "sparse", SPARSE_FILES)
+    _, doc = press_at(folder, read_barometer(folder).latest_update.id)
+    assert doc.meta.title == "Andel med en ungdomsuddannelse stiger 6,4 procentpoint – tættere på målet"
+    assert lead_text(doc) == ("Integrationsbarometret i Testrup Kommune er offentliggjort for første gang den "
+                              "1. juni 2022. Andelen med en ungdomsuddannelse er steget med 6,4 procentpoint "
+                              "fra 2012 til 2021.")
+
+
+# --- the quote, the draft, the embargo's time and check's warnings ---------------------------------
+
+def test_with_the_quote_and_a_contact_there_is_no_placeholder_and_no_draft(make_barometer, project, tmp_path):
+    folder = make_barometer({"letters/letters.toml": (
+        '[underskrift]\nnavn = "Ida Borgmester"\ntitel = "Borgmester"\n'
+        '[presse]\nnavn = "Ida Test"\ntelefon = "11 22 33 44"\nembargo_kl = "9:30"\n'
+        'citat = "Vi er på rette vej, men der er langt igen."\n')})
+    _, doc = press_at(folder, "2009-06", project)
+    assert doc.meta.label == "Pressemeddelelse" and "UDKAST" not in doc.meta.running_header
+    text = doc_text(doc)
+    assert QUOTE_PLACEHOLDER not in text and "[navn og telefon" not in text
+    assert "»Vi er på rette vej, men der er langt igen«, siger borgmester Ida Borgmester." in text
+    assert ("Embargo", "Må ikke offentliggøres før 1. juni 2009 kl. 09.30") in doc.meta.header_pairs
+    pdf = flat(pdf_text(render_pdf(doc), tmp_path))
+    assert "UDKAST" not in pdf and "[" not in pdf and "kl. 09.30" in pdf
+
+
+def test_embargo_time_that_is_no_time_of_day_is_an_error(make_barometer, project):
+    folder = make_barometer({"letters/letters.toml": '[presse]\nnavn = "Ida"\nembargo_kl = "om aftenen"\n'})
+    with pytest.raises(TemplateError, match=r"\[presse\] embargo_kl skal være et klokkeslæt som \"17\.00\""):
+        press_at(folder, "2009-06", project)
+
+
+def test_check_warns_of_a_missing_quote_and_contact_but_does_not_refuse(make_barometer):
+    run = [str(ROOT / ".venv" / "bin" / "python"), "-m", "reportgen.cli", "check"]
+    done = subprocess.run([*run, str(DEMO)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Data er gyldige." in done.stdout
+    assert ("Advarsel: copenhagen/letters/letters.toml: [presse] citat mangler: pressemeddelelsen er et UDKAST"
+            in done.stderr)
+    assert "navn mangler" not in done.stderr and "telefon mangler" not in done.stderr
+    bare = make_barometer()
+    done = subprocess.run([*run, str(bare)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "[presse] navn mangler" in done.stderr and "[presse] telefon mangler" in done.stderr
+    full = make_barometer({"letters/letters.toml": '[presse]\nnavn = "Ida"\ntelefon = "1"\ncitat = "Godt."\n'})
+    done = subprocess.run([*run, str(full)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "Advarsel" not in done.stderr

@@ -461,3 +461,32 @@ def test_the_real_server_started_with_smtp_sends_through_the_api_once(ws, smtp):
             assert r.status_code == 200, r.text
         assert len(smtp.messages) == 2
         assert r.json()["result"]["lines"][-1]["text"] == "Intet at sende."
+
+
+def test_the_mayors_quote_is_written_in_the_workbench_and_the_release_is_no_longer_a_draft(ws):
+    root, _ = ws
+    client = logged_in(client_for(root))
+    assert 'href="/b/testrup/texts/letters.toml"' in client.get("/b/testrup/texts").text
+    page = client.get("/b/testrup/texts/letters.toml")
+    assert page.status_code == 200
+    token = _CSRF.search(page.text).group(1)
+    base = re.search(r'name="base" value="([^"]+)"', page.text).group(1)
+    original = unescape(re.search(r'<textarea[^>]*>\n(.*?)</textarea>', page.text, re.S).group(1))
+    assert "[presse]" not in original
+    own = root / "testrup" / "letters" / "letters.toml"
+    before = own.read_bytes() if own.exists() else None
+    text = original.rstrip("\n") + ('\n\n[presse]\nnavn = "Ida Test"\ntelefon = "11 22 33 44"\n'
+                                    'citat = "Vi holder fast i målene."\n')
+    r = client.post("/b/testrup/texts/letters.toml", data={"csrf": token, "base": base, "action": "preview",
+                                                           "text": text})
+    assert r.status_code == 200, text_of(r.text)[-1500:]
+    frame = client.get(re.search(r'src="(/b/testrup/texts/[^"]+/preview/[^"]+)"', r.text).group(1)).text
+    assert "»Vi holder fast i målene«" in frame and "UDKAST" not in frame
+    r = client.post("/b/testrup/texts/letters.toml", data={"csrf": token, "base": base, "action": "save",
+                                                           "text": text.replace('"11 22 33 44"', "11")})
+    assert r.status_code == 422 and "[presse] telefon skal være en tekst" in r.text
+    assert (own.read_bytes() if own.exists() else None) == before  # refused: nothing written
+    r = client.post("/b/testrup/texts/letters.toml", data={"csrf": token, "base": base, "action": "save",
+                                                           "text": text}, follow_redirects=False)
+    assert r.status_code == 303
+    assert 'citat = "Vi holder fast i målene."' in own.read_text("utf-8")

@@ -171,7 +171,8 @@ _SETTINGS_KEYS: dict[tuple[str, str], str] = {
 PERSON_KEYS: dict[str, tuple[str, ...]] = {
     "underskrift": ("navn", "titel"),
     "sag": ("direktoer", "chef"),  # the committee case's signatories (documents/case.py)
-    "presse": ("navn", "titel", "telefon", "e-mail"),  # the press release's contact (documents/press.py)
+    # the press release's contact, the mayor's quote and the embargo's time of day (documents/press.py)
+    "presse": ("navn", "titel", "telefon", "e-mail", "citat", "embargo_kl"),
     "afsender": ("navn", "adresse", "svar_til"),  # the e-mail sender (reportgen send, mail.py)
 }
 
@@ -391,28 +392,38 @@ def committee_definite(name: str) -> str:
 # letters.toml [presse]: the press release's contact, from the barometer's own file only
 
 PRESS_SECTION = "presse"
-_PRESS_KEYS: dict[str, str] = {"navn": "name", "titel": "title", "telefon": "phone", "e-mail": "email"}
+_PRESS_KEYS: dict[str, str] = {"navn": "name", "titel": "title", "telefon": "phone", "e-mail": "email",
+                               "citat": "quote", "embargo_kl": "embargo_time"}
+_CLOCK = re.compile(r"(\d{1,2})[.:](\d{2})")
 
 
 @dataclass(frozen=True)
 class PressContact:
-    """Who answers the press about an update (``[presse]`` in the barometer's letters.toml)."""
+    """Who answers the press about an update, the mayor's quote and the embargo's time of day
+    (``[presse]`` in the barometer's letters.toml); empty: not given."""
 
     name: str = ""
     title: str = ""
     phone: str = ""
     email: str = ""
+    quote: str = ""
+    embargo_time: str = ""  # "17.00"
 
 
 def load_press_contact(*, barometer_dir: Path | None, project_dir: Path) -> PressContact | None:
     """The ``[presse]`` table of ``<barometer>/letters/letters.toml`` (:func:`own_section`); None
     when it has none. A contact belongs to one municipality, so the project's letters.toml may not
-    carry one; a table without ``navn`` is an error too."""
+    carry one. A missing name, telephone or quote is no error (``reportgen check`` warns, and the
+    release is a draft); ``embargo_kl`` that is no time of day is."""
     values = own_section(barometer_dir, PRESS_SECTION, project_dir=project_dir)
     if not values:
         return None
-    if "navn" not in values:
-        raise missing_setting(barometer_dir, PRESS_SECTION, "navn", "skriv navnet på pressekontakten")
+    if "embargo_kl" in values:
+        clock = _CLOCK.fullmatch(values["embargo_kl"])
+        if clock is None or int(clock[1]) > 23 or int(clock[2]) > 59:
+            raise TemplateError(f"{own_settings_path(barometer_dir)}: [presse] embargo_kl skal være et "
+                                f'klokkeslæt som "17.00", ikke "{values["embargo_kl"]}"')
+        values["embargo_kl"] = f"{int(clock[1]):02d}.{clock[2]}"
     return PressContact(**{_PRESS_KEYS[key]: value for key, value in values.items()})
 
 

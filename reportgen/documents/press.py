@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..document import Block, Document, DocumentMeta, ListBlock, Note, Run
-from ..inputs.model import Barometer, Signal
+from ..inputs.model import Barometer, Indicator, Signal
 from ..narrate import Narrative, narrate
 from ..narrate import danish as da
 from ..narrate.diff import Diff, diff
+from ..narrate.sentences import subject
 from ..signals.assess import Assessment
 from ..signals.history import rank
 from . import common, letters
@@ -25,6 +26,10 @@ SLUG = "pressemeddelelse"
 PRESS_FILE = "press.md"
 SLOTS = ("fakta", "faktaboks")
 QUOTE_PLACEHOLDER = "[Citat fra borgmesteren]"
+CONTACT_PLACEHOLDER = "[navn og telefon på pressekontakten]"
+DRAFT = "UDKAST"
+NBSP = "\u00a0"  # a telephone number never breaks across lines
+EMBARGO_TIME = "17.00"  # [presse] embargo_kl overrides it
 MIN_FACTS, MAX_FACTS = 3, 5
 
 
@@ -42,6 +47,16 @@ class NewsItem:
     indicator: str | None = None
     before: Signal | None = None
     after: Signal | None = None
+    good: GoodNews | None = None
+
+
+@dataclass(frozen=True)
+class GoodNews:
+    """Progress beside a worse headline: an area with new figures that improved (``area``) and, where
+    one of its indicators improved since its first figure, that fact (``sentence``)."""
+
+    area: str
+    sentence: str | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -62,9 +77,19 @@ def newsworthy(barometer: Barometer, assessment: Assessment, changes: Diff | Non
     if changes is not None and changes.area_changes:
         order = {a.id: i for i, a in enumerate(barometer.areas)}
         best = min(changes.area_changes, key=lambda c: (_area_priority(c.before, c.after), order[c.id]))
-        return NewsItem("area", f"{best.name} skifter fra {da.signal_word(best.before)} til "
-                                f"{da.signal_word(best.after)} i {name}",
-                        area=best.id, before=best.before, after=best.after)
+        was, now = rank(best.before), rank(best.after)
+        if was is None or now is None:  # to or from grey: say the colours
+            return NewsItem("area", f"{best.name} skifter fra {da.signal_word(best.before)} til "
+                                    f"{da.signal_word(best.after)} i {name}",
+                            area=best.id, before=best.before, after=best.after)
+        worse = now < was
+        move = ("Tilbagegang" if best.after == "red" else "Stilstand") if worse else "Fremgang"
+        headline = f"{da.capitalize(name)}: {move} på {da.area_domain(best.name)}"
+        good = good_news(barometer, assessment, changes, exclude=best.id) if worse else None
+        if good is not None:
+            headline += f" – fremgang på {da.area_domain(barometer.area(good.area).name)}"
+        return NewsItem("area", headline, area=best.id, before=best.before, after=best.after, good=good)
+    good = good_news(barometer, assessment, changes)
     scored = []
     for pos, ind in enumerate(barometer.indicators):
         r = assessment.indicator(ind.id)
@@ -76,15 +101,79 @@ def newsworthy(barometer: Barometer, assessment: Assessment, changes: Diff | Non
     if scored:
         _, _, ind, r = max(scored, key=lambda s: (s[0], s[1]))
         moved = "stiger" if r.change > 0 else "falder"
-        good = (r.change > 0) == (ind.direction == "up")
-        closer = "tættere på målet" if good else "længere fra målet"
+        good_move = (r.change > 0) == (ind.direction == "up")
+        closer = "tættere på målet" if good_move else "længere fra målet"
         return NewsItem("indicator", f"{ind.name} {moved} {da.change_amount(r.change, ind.unit, ind.decimals)}"
-                                     f" – {closer}", area=ind.area, indicator=ind.id)
+                                     f" – {closer}", area=ind.area, indicator=ind.id,
+                        good=None if good_move or (good and good.area == ind.area) else good)
     month = da.month_year(assessment.at.date)
     if assessment.previous_update is None:
         return NewsItem("none", f"{da.capitalize(name)} i {barometer.config.municipality} offentliggøres "
                                 "for første gang")
-    return NewsItem("none", f"Ingen indsatsområder skifter farve i {name} i {month}")
+    return NewsItem("none", f"Ingen indsatsområder skifter farve i {name} i {month}", good=good)
+
+
+def good_news(barometer: Barometer, assessment: Assessment, changes: Diff | None, *,
+              exclude: str | None = None) -> GoodNews | None:
+    """The progress to tell beside the headline: the area that changed colour for the better (the
+    biggest step; areas.csv order on a tie), else the first green area with new figures; never
+    ``exclude``. Its sentence is the indicator of that area that improved most since its first
+    figure, as a share of that figure (``Antallet af udsatte boligområder … er faldet fra 5 til 2
+    siden januar 2007.``)."""
+    order = {a.id: i for i, a in enumerate(barometer.areas)}
+    better = []
+    for c in changes.area_changes if changes is not None else ():
+        was, now = rank(c.before), rank(c.after)
+        if c.id != exclude and was is not None and now is not None and now > was:
+            better.append((was - now, order[c.id], c.id))
+    if better:
+        area = min(better)[2]
+    else:
+        fresh = [a.area for a in assessment.areas
+                 if a.area != exclude and a.signal == "green" and not a.carried_over]
+        if not fresh:
+            return None
+        area = fresh[0]
+    return GoodNews(area, _longest_improvement(barometer, assessment, area))
+
+
+def _longest_improvement(barometer: Barometer, assessment: Assessment, area: str) -> str | None:
+    as_of = barometer.as_of(assessment.at)
+    best: tuple[float, int, str] | None = None
+    for pos, ind in enumerate(barometer.indicators_of_area(area)):
+        latest: dict[Any, float] = {}
+        for m in as_of.measurements_of(ind.id):  # the last published figure of each period
+            latest[m.period] = m.value
+        if len(latest) < 2:
+            continue
+        periods = sorted(latest, key=lambda p: p.ordinal)
+        first, last = latest[periods[0]], latest[periods[-1]]
+        if first == 0 or first == last or (last > first) != (ind.direction == "up"):
+            continue
+        share = abs(last - first) / abs(first)
+        moved = "steget" if last > first else "faldet"
+        text = (f"{da.capitalize(plain_subject(ind))} er {moved} fra {da.level(first, ind.unit, ind.decimals)} "
+                f"til {da.level(last, ind.unit, ind.decimals)} siden {da.period(periods[0])}.")
+        if best is None or (share, -pos) > (best[0], best[1]):
+            best = (share, -pos, text)
+    return best[2] if best else None
+
+
+_PREPOSITIONS = frozenset({"af", "med", "uden", "i", "på", "under", "over", "som", "der", "blandt", "for"})
+
+
+def plain_subject(ind: Indicator) -> str:
+    """An indicator as the subject of a news sentence: ``Andel X`` -> ``andelen af X``, ``Antal X``
+    -> ``antallet af X``, a definite name (``Gabet mellem …``) lower-cased; else
+    ``hovedindikatoren »…«``."""
+    head, _, rest = ind.name.partition(" ")
+    if rest and head in ("Andel", "Antal"):
+        noun = "andelen" if head == "Andel" else "antallet"
+        joined = rest.split(" ", 1)[0] in _PREPOSITIONS  # "Andel med en uddannelse": no "af"
+        return f"{noun} {rest}" if joined else f"{noun} af {rest}"
+    if rest and head.lower().endswith(("et", "en")) and head[:1].isupper() and head[1:].islower():
+        return head.lower() + " " + rest
+    return subject(ind, capital=False)
 
 
 def _area_priority(before: Signal, after: Signal) -> tuple[int, int, int]:
@@ -100,18 +189,59 @@ def _area_priority(before: Signal, after: Signal) -> tuple[int, int, int]:
 # The parts
 
 def lead_paragraph(barometer: Barometer, assessment: Assessment, narrative: Narrative, item: NewsItem) -> str:
-    """``Integrationsbarometret i Københavns Kommune er opdateret den 3. december 2009: Beskæftigelse
-    skifter fra grøn til rød. Der noteres tilbagegang på beskæftigelsesområdet.``"""
+    """The news in plain words: what the story's main indicators did, with the administration's own
+    comments on them (comments.csv), the colour it gave, and the good news beside a worse story:
+
+    ``Andelen af beskæftigede … er faldet med 3,0 procentpoint fra februar 2009 til august 2009.
+    Faldet skyldes utvivlsomt krisen. Dermed skifter Beskæftigelse fra grøn til rød i
+    integrationsbarometret, som Københavns Kommune har opdateret den 3. december 2009. Til gengæld går
+    det frem på boligområdet: antallet af udsatte boligområder … er faldet fra 5 til 2 siden januar 2007.``
+    """
     update = assessment.at
-    opener = (f"{da.capitalize(common.barometer_definite(barometer.config.title))} i "
-              f"{barometer.config.municipality} er opdateret den {da.date(update.date)}")
+    name = common.barometer_definite(barometer.config.title)
+    updated = f"{name}, som {barometer.config.municipality} har opdateret den {da.date(update.date)}"
+    parts: list[str] = []
     if item.kind == "area" and item.area is not None:
         area = barometer.area(item.area)
-        return (f"{opener}: {area.name} skifter fra {da.signal_word(item.before)} til "
-                f"{da.signal_word(item.after)}. {narrative.areas[item.area].summary}")
-    if item.kind == "indicator" and item.indicator is not None:
-        return f"{opener}. {narrative.indicators[item.indicator].sentence}"
-    return f"{opener}. {narrative.intro}"
+        for ind in barometer.indicators_of_area(item.area):
+            if ind.main:
+                parts += _plain_development(ind, assessment, narrative)
+        colours = f"{area.name} fra {da.signal_word(item.before)} til {da.signal_word(item.after)}"
+        parts.append(f"Dermed skifter {colours} i {updated}." if parts else f"{colours} skifter i {updated}.")
+    else:
+        opener = (f"{da.capitalize(name)} i {barometer.config.municipality} er "
+                  f"{'opdateret' if assessment.previous_update else 'offentliggjort for første gang'} "
+                  f"den {da.date(update.date)}.")
+        parts.append(opener)
+        if item.kind == "indicator" and item.indicator is not None:
+            parts += _plain_development(barometer.indicator(item.indicator), assessment, narrative)
+        else:
+            parts.append(narrative.intro)
+    if item.good is not None:
+        domain = da.area_domain(barometer.area(item.good.area).name)
+        opener = "Til gengæld går det frem" if item.kind != "none" else "Der er fremgang"
+        if item.good.sentence:
+            sentence = item.good.sentence
+            parts.append(f"{opener} på {domain}: {sentence[:1].lower()}{sentence[1:]}")
+        else:
+            parts.append(f"{opener} på {domain}.")
+    return " ".join(parts)
+
+
+def _plain_development(ind: Indicator, assessment: Assessment, narrative: Narrative) -> list[str]:
+    """``Andelen af … er faldet med 3,0 procentpoint fra februar 2009 til august 2009.`` and the
+    administration's comments on the indicator; nothing for an indicator without new figures."""
+    r = assessment.indicator(ind.id)
+    if r.carried_over or r.change is None or r.reference_period is None or r.value is None:
+        return []
+    span = da.period_span(r.reference_period, r.period)
+    if r.change == 0:
+        text = f"{da.capitalize(plain_subject(ind))} er uændret {span}."
+    else:
+        moved = "steget" if r.change > 0 else "faldet"
+        text = (f"{da.capitalize(plain_subject(ind))} er {moved} med "
+                f"{da.change_amount(r.change, ind.unit, ind.decimals)} {span}.")
+    return [text, *narrative.indicators[ind.id].comments]
 
 
 def tally_sentence(barometer: Barometer, assessment: Assessment) -> str:
@@ -129,9 +259,11 @@ def tally_sentence(barometer: Barometer, assessment: Assessment) -> str:
 
 def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, item: NewsItem,
           changes: Diff | None) -> tuple[str, ...]:
-    """Three to five facts with numbers: the story's main indicators and target, the areas' colour
-    changes, the colour tally and the new figures (as many as apply, in this order); fewer than
-    three are filled up with the development of main indicators with new figures, red areas first."""
+    """Three to five facts with numbers, as many as apply, in this order: the story's main
+    indicators (their development, unless the lead told it) with target and pace, the
+    administration's comments on the story's area, the good-news area's main indicators, the colour
+    tally, the new figures and the areas' colour changes; fewer than three are filled up with the
+    development of main indicators with new figures, red areas first."""
     out: list[str] = []
     if item.indicator is not None:
         about = [barometer.indicator(item.indicator)]
@@ -141,17 +273,23 @@ def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, it
         about = []
     for ind in about:
         text = narrative.indicators[ind.id]
-        if item.kind == "area":
+        told = bool(_plain_development(ind, assessment, narrative))
+        if item.kind == "area" and not told:
             out.append(text.sentence)
         target = " ".join(p for p in (text.target_sentence, text.pace_sentence) if p)
         if target:
             out.append(target)
-    if changes is not None:
-        since = f"opdateringen i {da.month_year(barometer.update(changes.from_update).date)}"
-        out.append(area_sentence(barometer, changes, since))
+    if item.area is not None:
+        out += [da.sentence(c.text) for c in barometer.comments
+                if c.update == assessment.update and c.target == item.area]
+    if item.good is not None:
+        out += [narrative.indicators[i.id].sentence for i in barometer.indicators_of_area(item.good.area)
+                if i.main and not assessment.indicator(i.id).carried_over]
     out.append(tally_sentence(barometer, assessment))
     if changes is not None:
         out.append(indicator_sentence(barometer, changes))
+        since = f"opdateringen i {da.month_year(barometer.update(changes.from_update).date)}"
+        out.append(area_sentence(barometer, changes, since))
     elif item.kind != "none":  # a "none" story's lead already is the intro
         out.append(narrative.intro)
     facts_so_far = list(dict.fromkeys(s for s in out if s))
@@ -178,8 +316,8 @@ def fact_box(barometer: Barometer, assessment: Assessment) -> Note:
     rounds = update.index + 1
     text = (
         f"{da.capitalize(name)} følger udviklingen i {cfg.policy} i {cfg.municipality}. Der måles på "
-        f"{da.plural(len(barometer.indicators), 'indikator', 'indikatorer')} fordelt på "
-        f"{da.plural(len(barometer.areas), 'indsatsområde', 'indsatsområder')}. Hvert indsatsområde får "
+        f"{_count(len(barometer.indicators), 'indikator', 'indikatorer', neuter=False)} fordelt på "
+        f"{_count(len(barometer.areas), 'indsatsområde', 'indsatsområder', neuter=True)}. Hvert indsatsområde får "
         f"en signalfarve ud fra {'sin hovedindikator' if mains == 1 else 'sine hovedindikatorer'}: grøn "
         f"betyder {da.SIGNAL_MEANING['green']}, gul {da.SIGNAL_MEANING['yellow']} og rød "
         f"{da.SIGNAL_MEANING['red']} i forhold til målene. Er der ingen nye tal, fastholdes farven fra "
@@ -189,26 +327,64 @@ def fact_box(barometer: Barometer, assessment: Assessment) -> Note:
         text += f"Barometret er offentliggjort første gang i {da.month_year(update.date)}."
     else:
         text += (f"Barometret gik i luften i {first}, og opdateringen i {da.month_year(update.date)} er "
-                 f"nummer {da.number(rounds, 0)}.")
+                 f"nummer {da.number_word(rounds, neuter=True) if rounds > 1 else 'ét'}.")
     return Note((Run(text),), title=f"Fakta om {name}")
 
 
+def _count(n: int, singular: str, plural: str, *, neuter: bool) -> str:
+    """``33 indikatorer``, ``seks indsatsområder``, ``én indikator``: one to twelve in words."""
+    return f"{da.number_word(n, neuter=neuter)} {singular if n == 1 else plural}"
+
+
 def contact_line(barometer: Barometer, contact: letters.PressContact | None) -> str:
-    """``Jens Hansen, pressechef, telefon 33 66 33 66, e-mail …``; without a ``[presse]`` table in the
-    barometer's letters.toml, the administration (or municipality) from barometer.toml."""
-    if contact is None:
-        return barometer.config.administration or barometer.config.municipality
-    parts = [contact.name, contact.title]
-    if contact.phone:
-        parts.append(f"telefon {contact.phone}")
+    """``Jacob Eberholst, kontorchef, …, telefon 33 66 33 66``. A missing name or telephone number
+    stands as a visible placeholder after the administration (or municipality) from barometer.toml,
+    and the release is a draft (:func:`is_draft`); ``reportgen check`` warns (:func:`press_warnings`)."""
+    if contact is None or not contact.name:
+        return f"{barometer.config.administration or barometer.config.municipality}, {CONTACT_PLACEHOLDER}"
+    phone = f"telefon {contact.phone.replace(' ', NBSP)}" if contact.phone else "[telefonnummer]"
+    parts = [contact.name, contact.title, phone]
     if contact.email:
         parts.append(f"e-mail {contact.email}")
     return ", ".join(p for p in parts if p)
 
 
-def embargo_date(barometer: Barometer, assessment: Assessment) -> str:
-    """The meeting date (else the update's date) in Danish: ``3. december 2009``."""
-    return da.date(common.document_date(assessment.at))
+def is_draft(contact: letters.PressContact | None) -> bool:
+    """A release without the mayor's quote or a contact with name and telephone is a draft."""
+    return contact is None or not (contact.quote and contact.name and contact.phone)
+
+
+def quote_text(contact: letters.PressContact | None) -> str:
+    """The mayor's quote without a closing full stop (``»…«, siger …`` adds the sentence's end), else
+    the placeholder."""
+    if contact is None or not contact.quote:
+        return QUOTE_PLACEHOLDER
+    quote = contact.quote.strip().strip("»«\"")
+    return quote[:-1] if quote.endswith(".") and not quote.endswith("..") else quote
+
+
+def embargo_date(barometer: Barometer, assessment: Assessment,
+                 contact: letters.PressContact | None = None) -> str:
+    """The meeting date (else the update's date) in Danish with the time of day: ``3. december 2009
+    kl. 17.00`` (``[presse] embargo_kl``, else 17.00)."""
+    clock = contact.embargo_time if contact is not None and contact.embargo_time else EMBARGO_TIME
+    return f"{da.date(common.document_date(assessment.at))} kl. {clock}"
+
+
+def press_warnings(barometer: Barometer, *, project_dir: Path) -> tuple[str, ...]:
+    """What ``reportgen check`` warns about (without refusing): a placeholder that would stand in
+    the release – the mayor's quote, the contact's name or telephone number."""
+    contact = letters.load_press_contact(barometer_dir=barometer.folder, project_dir=project_dir)
+    where = letters.own_settings_path(barometer.folder)
+    out = []
+    if contact is None or not contact.quote:
+        out.append(f"{where}: [presse] citat mangler: pressemeddelelsen er et {DRAFT} med pladsholderen "
+                   f"»{QUOTE_PLACEHOLDER}«, indtil borgmesterens citat er skrevet")
+    if contact is None or not contact.name:
+        out.append(f"{where}: [presse] navn mangler: pressemeddelelsen nævner ingen kontaktperson")
+    if contact is None or not contact.phone:
+        out.append(f"{where}: [presse] telefon mangler: pressemeddelelsen giver intet telefonnummer")
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -226,10 +402,12 @@ def press_context(barometer: Barometer, assessment: Assessment, narrative: Narra
                       "udvalg": common.owner_name(barometer)},
         "opdatering": {"id": update.id, "label": update.label, "dato": da.date(update.date),
                        "maaned": da.month_year(update.date)},
-        "embargo": embargo_date(barometer, assessment),
+        "embargo": embargo_date(barometer, assessment, contact),
         "overskrift": item.headline,
         "indledning": lead_paragraph(barometer, assessment, narrative, item),
-        "citat": QUOTE_PLACEHOLDER,
+        "citat": quote_text(contact),
+        "citat_mangler": contact is None or not contact.quote,
+        "udkast": is_draft(contact),
         "borgmester": {"navn": letters.own_setting(barometer.folder, "underskrift", "navn") or "",
                        "titel": letters.own_setting(barometer.folder, "underskrift", "titel") or ""},
         "kontakt": contact_line(barometer, contact),
@@ -259,18 +437,21 @@ def build_press(barometer: Barometer, history: Sequence[Assessment], assessment:
         "faktaboks": (fact_box(barometer, assessment),),
     }
     blocks = letters.fill_slots(body, parts)
-    return Document(SLUG, _meta(barometer, assessment, item), blocks)
+    return Document(SLUG, _meta(barometer, assessment, item, contact), blocks)
 
 
-def _meta(barometer: Barometer, assessment: Assessment, item: NewsItem) -> DocumentMeta:
+def _meta(barometer: Barometer, assessment: Assessment, item: NewsItem,
+          contact: letters.PressContact | None) -> DocumentMeta:
     update = assessment.at
     date_text = da.date(update.date)
+    # A draft says so in the heading and in every page's footer (both print the label).
+    label = f"{LABEL} – {DRAFT}" if is_draft(contact) else LABEL
     return replace(
-        common.report_meta(barometer, update, label=LABEL, title=item.headline),
+        common.report_meta(barometer, update, label=label, title=item.headline),
         date_text=date_text,
-        running_header=f"{LABEL} · {barometer.config.title} · {update.label}",
+        running_header=f"{label} · {barometer.config.title} · {update.label}",
         header_pairs=(("Dato", date_text),
-                      ("Embargo", f"Må ikke offentliggøres før {embargo_date(barometer, assessment)}")),
+                      ("Embargo", f"Må ikke offentliggøres før {embargo_date(barometer, assessment, contact)}")),
     )
 
 

@@ -124,6 +124,7 @@ class Committee:
     name: str
     chair: str | None = None
     email: tuple[str, ...] = ()  # the secretariat's address(es), for ``reportgen send``
+    chair_email: str | None = None  # the chair's own address (reportgen send), shown with the chair's name
 
 
 @dataclass(frozen=True)

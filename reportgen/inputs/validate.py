@@ -221,6 +221,14 @@ def parse_emails(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def parse_email(text: str) -> str:
+    """Exactly one address, checked as :func:`parse_emails` checks each."""
+    found = parse_emails(text)
+    if len(found) != 1:
+        raise ValueError(f'"{text.strip()}": write exactly one address (name@example.org)')
+    return found[0]
+
+
 # --- located rows ---------------------------------------------------------------------------------
 
 
@@ -774,6 +782,7 @@ def _committees(v: _Validator) -> Rows[Committee]:
             name=c.get("name", required=True),
             chair=c.get("chair"),
             email=c.get("email", parse_emails),
+            chair_email=c.get("chair_email", parse_email),
         ),
     )
 

@@ -244,9 +244,29 @@ class _Writer:
         self.para("", "Normal")
 
     def signature(self, block: Signature) -> None:
-        self.para(block.closing, "Closing")
-        self.para(block.name, "Signer")
-        self.para(block.title, "Normal")
+        """Closing, name and title, kept on one page with the paragraph (or table row) before them:
+        keep-with-next on that and on every signature line but the last, so the closing never
+        stands alone on a page."""
+        self._keep_last_with_next()
+        lines = [self.para(block.closing, "Closing"), self.para(block.name, "Signer"),
+                 self.para(block.title, "Normal")]
+        for line in lines[:-1]:
+            line.paragraph_format.keep_with_next = True
+
+    def _keep_last_with_next(self) -> None:
+        from docx.table import Table as DocxTable
+        from docx.text.paragraph import Paragraph as DocxParagraph
+
+        items = list(self.docx.iter_inner_content())
+        if not items:
+            return
+        last = items[-1]
+        if isinstance(last, DocxParagraph):
+            last.paragraph_format.keep_with_next = True
+        elif isinstance(last, DocxTable):
+            for cell in last.rows[-1].cells:
+                for paragraph in cell.paragraphs:
+                    paragraph.paragraph_format.keep_with_next = True
 
 
 def _set_widths(table, widths_mm: list[float]) -> None:

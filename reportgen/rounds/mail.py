@@ -19,10 +19,12 @@ import ssl
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email import policy
+from email.header import Header
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .. import PROJECT_DIR
 from ..documents import letters
@@ -49,6 +51,9 @@ from ..outputs.writer import atomic_write, output_lock
 
 log = logging.getLogger(__name__)
 
+# Headers stored as text (the attachments' Content-Type, see _legacy_name) are written as they are.
+_RAW_KEPT = policy.SMTP.clone(refold_source="none")
+DANISH_TIME = ZoneInfo("Europe/Copenhagen")  # the Date header: +0100 in winter, +0200 in summer
 MAIL_DIR = "mail"
 LOG_FILE = "sendelog.jsonl"
 PASSWORD_VARIABLE = "REPORTGEN_SMTP_PASSWORD"
@@ -185,7 +190,7 @@ class MailPlan:
         """The message as CRLF bytes. Without ``sent`` it is the draft (``X-Unsent: 1``: Outlook opens
         it ready to send), dated from the update so the same inputs give the same bytes."""
         assert self.sender is not None
-        return _message(self, mail, self.sender, sent=sent).as_bytes(policy=policy.SMTP)
+        return _message(self, mail, self.sender, sent=sent).as_bytes(policy=_RAW_KEPT)
 
 
 @dataclass(frozen=True)
@@ -283,7 +288,7 @@ def plan_mail(
     mails: list[Mail] = []
     for committee in receivers:
         stem = stems[committee.id]
-        if not committee.email:
+        if not recipients(committee):
             problems.append(Issue("committees.csv", None, "email",
                                   f"{committee.id} ({committee.name}) får et brev, men har ingen e-mailadresse"))
         attachments = []
@@ -300,8 +305,9 @@ def plan_mail(
         except TemplateError as err:
             problems.append(_template_issue(err))
             continue
-        draft_date = dt.datetime.combine(letter_date(update), dt.time(9, 0), tzinfo=dt.UTC)
-        mails.append(Mail(committee, stem, committee.email, subject, text, html, tuple(attachments), draft_date))
+        draft_date = dt.datetime.combine(letter_date(update), dt.time(9, 0), tzinfo=DANISH_TIME)
+        mails.append(Mail(committee, stem, recipients(committee), subject, text, html, tuple(attachments),
+                          draft_date))
     return MailPlan(barometer.folder, update_id, out_dir, sender, tuple(mails), tuple(_unique(problems)))
 
 
@@ -365,9 +371,9 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
     msg["From"] = _address(sender.name, sender.address)
     if sender.reply_to:
         msg["Reply-To"] = sender.reply_to
-    msg["To"] = ", ".join(_address(mail.committee.name, a) for a in mail.recipients)
+    msg["To"] = ", ".join(_address(display_name(mail.committee, a), a) for a in mail.recipients)
     msg["Subject"] = _one_line(mail.subject)
-    msg["Date"] = format_datetime(sent or mail.draft_date)
+    msg["Date"] = format_datetime((sent or mail.draft_date).astimezone(DANISH_TIME))  # +0100 / +0200
     msg["Message-ID"] = plan.message_id(mail)
     if sent is None:
         msg["X-Unsent"] = "1"
@@ -376,6 +382,7 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
     for a in mail.attachments:
         maintype, subtype = MIME_TYPES[Path(a.path).suffix]
         msg.add_attachment(a.data, maintype=maintype, subtype=subtype, filename=a.filename)
+        _legacy_name(list(msg.iter_attachments())[-1], a.filename)
     # Fixed boundaries ("=_" never occurs in quoted-printable or base64): same content, same bytes.
     key = mail.content_key[:24]
     msg.set_boundary(f"=_reportgen_mixed_{key}")
@@ -383,6 +390,36 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
         if part.is_multipart():
             part.set_boundary(f"=_reportgen_alt_{key}")
     return msg
+
+
+def recipients(committee: Committee) -> tuple[str, ...]:
+    """The committee's addresses (committees.csv ``email``), then its chair's (``chair_email``)
+    unless it is one of them already."""
+    chair = committee.chair_email
+    if chair is None or chair.lower() in (a.lower() for a in committee.email):
+        return committee.email
+    return (*committee.email, chair)
+
+
+def display_name(committee: Committee, address: str) -> str:
+    """Each recipient's own name in To: the chair (committees.csv ``chair``) at ``chair_email``,
+    the committee at its secretariat's addresses."""
+    if committee.chair and committee.chair_email and address.lower() == committee.chair_email.lower():
+        return committee.chair
+    return committee.name
+
+
+def _legacy_name(part: EmailMessage, filename: str) -> None:
+    """Beside RFC 2231's ``filename*`` in Content-Disposition, the RFC 2047 encoded-word ``name=`` in
+    Content-Type that Outlook and Exchange read (without it they show "ATT00001" or "Untitled
+    attachment"; MimeKit #186, MailKit #1041). The email package would turn any ``name`` it folds
+    into RFC 2231 again, so the header is stored already folded (one encoded word of at most 75
+    characters a line) and written as it is (:data:`_RAW_KEPT`)."""
+    words = Header(filename, "utf-8", maxlinelen=75).encode(splitchars="", maxlinelen=75).split()
+    raw = f"{part.get_content_type()};\n name=\"" + "\n ".join(words) + '"'
+    for index, (key, _) in enumerate(part._headers):  # noqa: SLF001 - the only way to keep raw text
+        if key.lower() == "content-type":
+            part._headers[index] = (key, raw)  # noqa: SLF001
 
 
 def _address(name: str, address: str) -> str:

@@ -19,6 +19,7 @@ ADVICE = "advice.md"
 CASE = "case.md"  # the committee case (reportgen/documents/case.py), where this reportgen has it
 PRESS = "press.md"  # the press release (reportgen/documents/press.py)
 ANNUAL = "annual.md"  # the annual report's framing text (reportgen/documents/annual.py)
+SETTINGS = letters.SETTINGS_FILE  # signature, press contact, the mayor's quote; previewed as the press release
 MAIL = "mail.md"  # the e-mail that carries the letters (reportgen/rounds/mail.py); previewed as the e-mail, no PDF
 _LINE = re.compile(r":(\d+): ")
 # One PDF preview at a time in the server process: WeasyPrint's renders share one font
@@ -72,6 +73,8 @@ OTHER_TEXTS = {
     PRESS: ("Pressemeddelelsen", "documents.press"),
     ANNUAL: ("Indledningen til den årlige statusrapport (reportgen annual)", "documents.annual"),
     MAIL: ("E-mailen, der følger brevene (Send brevene, reportgen send)", "documents.mailtext"),
+    SETTINGS: ("Indstillingerne: underskrift, pressekontakt og borgmesterens citat til pressemeddelelsen "
+               "([presse] citat)", "documents.press"),
 }
 
 
@@ -154,7 +157,7 @@ def _document(ws: Workspace, barometer_id: str, name: str, text: str):
             from ..documents import case  # listed only where the module exists (text_names)
 
             return case.build_case(b, history, assessment, narrative, project_dir=ws.project_dir)
-        if name == PRESS:
+        if name in (PRESS, SETTINGS):
             from ..documents.press import build_press
 
             return build_press(b, history, assessment, narrative, project_dir=ws.project_dir)
