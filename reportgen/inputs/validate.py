@@ -225,7 +225,7 @@ def parse_email(text: str) -> str:
     """Exactly one address, checked as :func:`parse_emails` checks each."""
     found = parse_emails(text)
     if len(found) != 1:
-        raise ValueError(f'"{text.strip()}": write exactly one address (name@example.org)')
+        raise ValueError(f'"{text.strip()}": skriv netop én e-mailadresse, fx navn@eksempel.dk')
     return found[0]
 
 
