@@ -479,7 +479,7 @@ def test_chair_email_is_one_address_and_joins_the_recipients_once(make_barometer
         read_barometer(folder)
     (issue,) = err.value.issues
     assert (issue.file, issue.row, issue.column) == ("committees.csv", 3, "chair_email")
-    assert "exactly one address" in issue.message
+    assert "skriv netop én e-mailadresse" in issue.message
     folder = make_barometer({"committees.csv": """\
         id,name,chair,email,chair_email
         BIU,Beskæftigelses- og Integrationsudvalget,Anna Andersen,biu@example.org,BIU@example.org
