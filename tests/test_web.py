@@ -14,6 +14,7 @@ import docx
 import pytest
 from web_helpers import BEARER, csrf_of, logged_in, make_client, make_workspace, workbook
 
+from reportgen.errors import ReportgenError
 from reportgen.narrate.status import status_json
 
 BAD_CELL = {"measurements.csv": """\
@@ -225,6 +226,20 @@ def test_build_through_the_api_is_byte_identical_to_the_cli(ws, tmp_path):
     thumb = client.get(f"/builds/{build_id}/thumbs/bilag1.pdf")
     assert thumb.status_code == 200 and thumb.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert client.get(f"/builds/{build_id}/thumbs/pack.zip").status_code == 404
+    # The documents by title, in the pack's order, each with PDF, Word and pages; downloads named for people.
+    docs = client.get(f"/api/builds/{build_id}", headers=BEARER).json()["documents"]
+    assert [d["title"] for d in docs] == ["Indstilling", "Bilag 1", "Bilag 2 Børne- og Ungdomsudvalget",
+                                          "Bilag 3", "Pressemeddelelse", "Samlet pakke"]
+    assert docs[1] == {"title": "Bilag 1", "pdf": "bilag1.pdf", "docx": "bilag1.docx", "pages": docs[1]["pages"]}
+    assert all(d["pages"] >= 1 for d in docs) and docs[-1]["docx"] == "pack.zip"
+    for title in (d["title"] for d in docs):
+        assert title in page
+    assert "bilag2/BUU.docx</a>" not in page and "ygning" not in page
+    got = client.get(f"/builds/{build_id}/files/bilag1.pdf")
+    assert got.headers["content-disposition"] == (
+        "attachment; filename*=utf-8''Testbarometer%20" + info["update"] + "%20Bilag%201.pdf")
+    got = client.get(f"/builds/{build_id}/files/bilag2/BUU.docx")
+    assert "Bilag%202%20B%C3%B8rne-%20og%20Ungdomsudvalget.docx" in got.headers["content-disposition"]
     site = client.get(f"/builds/{build_id}/files/site/index.html")
     assert site.status_code == 200 and site.headers["content-disposition"].startswith("inline")
     assert "default-src 'none'" in site.headers["content-security-policy"]
@@ -262,7 +277,7 @@ def test_a_build_waits_while_a_pdf_is_rendered_in_the_server(ws, monkeypatch):
 
     def quick_build(folder, *, out_root, update_id=None, progress=None, **kw):
         ran.append(folder)
-        raise pipeline.ReportgenError("stoppet af testen")
+        raise ReportgenError("stoppet af testen")
 
     monkeypatch.setattr(pipeline, "build", quick_build)
     client = make_client(ws)
@@ -270,7 +285,7 @@ def test_a_build_waits_while_a_pdf_is_rendered_in_the_server(ws, monkeypatch):
         build_id = client.post("/api/barometers/testrup/builds", headers=BEARER).json()["build"]
         for _ in range(100):
             info = client.get(f"/api/builds/{build_id}", headers=BEARER).json()
-            if info["stage"] == "Venter på en anden bygning eller forhåndsvisning":
+            if info["stage"] == "Venter på en anden dannelse eller forhåndsvisning":
                 break
             time.sleep(0.05)
         assert info["state"] == "running" and info["stage"].startswith("Venter") and ran == []
@@ -291,7 +306,7 @@ def test_second_build_is_409_while_one_runs_and_data_cannot_change_meanwhile(ws,
         progress("Læser og validerer data", 1, 7)
         seen.append(folder)
         release.wait(30)
-        raise pipeline.ReportgenError("stoppet af testen")
+        raise ReportgenError("stoppet af testen")
 
     monkeypatch.setattr(pipeline, "build", slow_build)
     client = make_client(ws)

@@ -151,10 +151,10 @@ class Workspace:
         with self._guard:
             lock = self._locks.setdefault(barometer_id, threading.Lock())
         if barometer_id in self.busy or not lock.acquire(blocking=False):
-            raise Busy("barometret bygges eller ændres lige nu; prøv igen om lidt")
+            raise Busy("barometrets dokumenter dannes, eller dets data ændres lige nu; prøv igen om lidt")
         try:
             if barometer_id in self.busy:
-                raise Busy("barometret bygges lige nu; prøv igen, når bygningen er færdig")
+                raise Busy("barometrets dokumenter dannes lige nu; prøv igen, når de er færdige")
             yield
         finally:
             lock.release()

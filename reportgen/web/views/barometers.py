@@ -20,9 +20,32 @@ def barometers_data(w: Web) -> dict[str, Any]:
     return {"barometers": [w.ws.info(bid) for bid in w.ws.barometer_ids()]}
 
 
+def overview(w: Web, barometer_id: str) -> dict[str, Any]:
+    """What the list shows of one barometer: its latest update, the areas' colours then, its last build."""
+    from ...narrate.status import status_json
+    from ...signals.assess import assess
+
+    out: dict[str, Any] = {"latest": None, "areas": [], "invalid": False, "build": None}
+    try:
+        b = w.ws.barometer(barometer_id)
+        latest = b.latest_update.id
+        doc = w.ws.derived(barometer_id, f"status:{latest}", lambda bar: status_json(bar, assess(bar, latest)))
+        out["latest"] = {"id": latest, "label": b.latest_update.label}
+        out["areas"] = [{"name": a["name"], "signal": a["signal"]} for a in doc["areas"]]
+    except DataValidationError:
+        out["invalid"] = True
+    builds = w.builds.of(barometer_id)
+    out["build"] = builds[0] if builds else None
+    return out
+
+
 async def index(request: Request) -> Response:
     auth = require(request)
-    data = barometers_data(web(request))
+    w = web(request)
+    data = barometers_data(w)
+    if not request.url.path.startswith("/api/"):
+        overviews = await run_in_threadpool(lambda: {b["id"]: overview(w, b["id"]) for b in data["barometers"]})
+        data = {**data, "overviews": overviews}
     return json_or_page(request, data["barometers"], "index.html", data, auth=auth, title="Barometre")
 
 
