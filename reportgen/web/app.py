@@ -15,9 +15,10 @@ from ..errors import DataValidationError, ReportgenError
 from ..rounds.mail import SmtpSettings
 from .builds import Builds
 from .http import LoginRequired, Web, is_api, page, redirect
+from .review import Changed
 from .security import BodyTooLarge, Guard, Security, authenticate
 from .texts import Conflict
-from .views import analysis, barometers, builds, data, sending, special, texts
+from .views import analysis, barometers, builds, data, excel, review, sending, special, texts
 from .workspace import Busy, NotFound, Rejected, Workspace
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,13 @@ def routes() -> list[Route]:
         Route("/b/{bid}/history", barometers.history),
         Route("/b/{bid}/compare", analysis.compare_page),
         Route("/b/{bid}/diff", analysis.diff_page),
+        Route("/b/{bid}/data.xlsx", excel.data_xlsx),
+        Route("/b/{bid}/template.xlsx", excel.template_xlsx),
+        Route("/b/{bid}/data/review", review.review, methods=["POST"]),
+        Route("/b/{bid}/data/review/{review}", review.confirm, methods=["POST"]),
         Route("/b/{bid}/data", data.upload_form, methods=["GET"]),
         Route("/b/{bid}/data", data.upload, methods=["POST"]),
+        Route("/b/{bid}/data/restore", review.restore_ask, methods=["GET"]),
         Route("/b/{bid}/data/restore", data.restore, methods=["POST"]),
         Route("/b/{bid}/override", data.override_form, methods=["GET"]),
         Route("/b/{bid}/override", data.override, methods=["POST"]),
@@ -71,6 +77,10 @@ def routes() -> list[Route]:
         Route("/api/barometers/{bid}/compare", analysis.compare_page),
         Route("/api/barometers/{bid}/diff", analysis.diff_page),
         Route("/api/barometers/{bid}/data", data.upload, methods=["POST"]),
+        Route("/api/barometers/{bid}/data.xlsx", excel.data_xlsx),
+        Route("/api/barometers/{bid}/data/review", review.review, methods=["POST"]),
+        Route("/api/barometers/{bid}/data/review/{review}", review.confirm, methods=["POST"]),
+        Route("/api/barometers/{bid}/history", barometers.history),
         Route("/api/barometers/{bid}/builds", builds.start, methods=["POST"]),
         Route("/api/builds/{build}", builds.show),
         Route("/api/builds/{build}/files/{path:path}", builds.download),
@@ -143,6 +153,7 @@ def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJE
     app = Starlette(routes=routes(), exception_handlers={
         LoginRequired: _login_required, HTTPException: _http, NotFound: _not_found, Busy: _busy,
         Rejected: _rejected, DataValidationError: _invalid, Conflict: _conflict, BodyTooLarge: _too_large,
+        Changed: _conflict,
         ReportgenError: _other,
     })
     app.state.web = Web(ws, Builds(ws), security, smtp)

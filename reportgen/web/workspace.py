@@ -181,6 +181,11 @@ class Workspace:
 
         The whole folder is checked in a staging copy first; Rejected (nothing changed) if invalid.
         Returns the new files' SHA-256 by name."""
+        writes, removes = self.plan_upload(files)
+        return self._change(barometer_id, writes, removes, who=who, action="data")
+
+    def plan_upload(self, files: Mapping[str, bytes]) -> tuple[dict[str, bytes], set[str]]:
+        """The files an upload writes and removes (Rejected for a wrong name or mix); nothing changes."""
         files = {Path(n).name.lower(): data for n, data in files.items()}  # Excel on Windows: "Areas.CSV"
         names = list(files)
         problems = [Problem(n, "", None, "", "", "filnavnet skal være barometer.xlsx eller en af "
@@ -197,7 +202,7 @@ class Workspace:
         removes: set[str] = set()
         if WORKBOOK_FILE in writes:  # the workbook's sheets replace the CSV files of the same tables
             removes = {f"{s}.csv" for s in _sheet_names(writes[WORKBOOK_FILE])} & DATA_FILES
-        return self._change(barometer_id, writes, removes, who=who, action="data")
+        return writes, removes
 
     def set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
                      who: str) -> dict[str, str]:

@@ -158,27 +158,18 @@ NOTICES = {
 }
 
 
-def history_data(w: Web, barometer_id: str) -> dict[str, Any]:
-    """The audit log of a barometer, newest first; data changes with their files' hashes split out."""
-    import json
+def history_data(w: Web, barometer_id: str, kind: str | None = None) -> dict[str, Any]:
+    """The audit log of a barometer in words, newest first (web/history.py)."""
+    from ..history import KINDS, events
 
-    events = []
-    for e in w.ws.audit.events(barometer_id):
-        note, files = e.detail, []
-        start = e.detail.find("{")
-        if e.action in ("data", "override", "restore") and start >= 0:
-            try:
-                changed = json.loads(e.detail[start:])["files"]
-                note = e.detail[:start]
-                files = [{"name": n, "before": (h["before"] or "")[:12], "after": (h["after"] or "")[:12]}
-                         for n, h in changed.items()]
-            except (ValueError, KeyError, TypeError, AttributeError):
-                pass
-        events.append({"event": e, "note": note, "files": files})
-    return {"barometer": w.ws.info(barometer_id), "events": events}
+    w.ws.folder(barometer_id)
+    kind = kind if kind in KINDS else None
+    return {"barometer": w.ws.info(barometer_id), "events": events(w.ws.audit, barometer_id, kind=kind),
+            "kinds": KINDS, "kind": kind or ""}
 
 
 async def history(request: Request) -> Response:
     auth = require(request)
-    data = history_data(web(request), request.path_params["bid"])
-    return page(request, "history.html", data, auth=auth, title="Historik")
+    data = history_data(web(request), request.path_params["bid"], request.query_params.get("kind"))
+    return json_or_page(request, [{k: e[k] for k in ("time", "user", "action", "summary", "lines")}
+                                  for e in data["events"]], "history.html", data, auth=auth, title="Historik")
