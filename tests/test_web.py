@@ -15,6 +15,7 @@ import pytest
 from web_helpers import BEARER, csrf_of, logged_in, make_client, make_workspace, workbook
 
 from reportgen.errors import ReportgenError
+from reportgen.narrate import danish as da
 from reportgen.narrate.status import status_json
 
 BAD_CELL = {"measurements.csv": """\
@@ -130,7 +131,9 @@ def test_override_needs_a_reason_and_shows_on_the_status(client, ws):
     assert r.status_code == 422 and "Begrundelse skal udfyldes" in r.text and _files(ws) == before
     r = client.post("/b/testrup/override", data={"csrf": csrf, "update": "2009-06", "target": "A1",
                                                  "signal": "red", "reason": "Tallet er usikkert."})
-    assert r.status_code == 200 and "Forvaltningens vurdering:</strong> Tallet er usikkert." in r.text
+    assert r.status_code == 200 and r.text.count("Tallet er usikkert.") == 1  # the reason once
+    row = re.search(r'<tr id="ind-A1".*?</tr>', r.text, re.S).group(0)
+    assert "tilsidesat" in row and "beregnet:" in row and "Fjern vurderingen" in row
     assert "Forvaltningens vurdering er gemt i overrides.csv." in r.text
     text = (ws / "testrup" / "overrides.csv").read_text(encoding="utf-8")
     assert text == "update,target,signal,reason\n2009-06,A1,red,Tallet er usikkert.\n"
@@ -139,6 +142,36 @@ def test_override_needs_a_reason_and_shows_on_the_status(client, ws):
     assert a1["signal"] == "red" and a1["overridden"] and a1["override_reason"] == "Tallet er usikkert."
     event = client.app.state.web.ws.audit.events("testrup")[0]
     assert event.action == "override" and json.loads(event.after)["reason"] == "Tallet er usikkert."
+    computed = json.loads(event.after)["computed"]
+    assert computed in ("green", "yellow", "red", "grey")
+    # "Ret": the form comes filled in with the override as it is now.
+    form = client.get("/b/testrup/override?update=2009-06&target=A1").text
+    assert "Tallet er usikkert.</textarea>" in form and 'value="red" checked' in form
+    # Removed from the status row: audited, and the computed colour is back.
+    r = client.post("/b/testrup/override/remove", data={"csrf": csrf, "update": "2009-06", "target": "A1"})
+    assert r.status_code == 200 and "Den tilsidesatte farve er fjernet" in r.text
+    assert (ws / "testrup" / "overrides.csv").read_text(encoding="utf-8") == "update,target,signal,reason\n"
+    event = client.app.state.web.ws.audit.events("testrup")[0]
+    assert event.action == "override-removed"
+    history = client.get("/api/barometers/testrup/history", headers=BEARER).json()
+    expected = f"A1 2009-06: sat til rød (beregnet {da.signal_word(computed)}) – Tallet er usikkert."
+    assert history[1]["summary"] == expected
+    assert history[0]["summary"].startswith("A1 2009-06: tilsidesættelsen er fjernet")
+
+
+def test_overrides_through_the_api(ws):
+    client = make_client(ws)
+    body = {"indicator": "B1", "update": "2009-06", "signal": "yellow"}
+    r = client.post("/api/barometers/testrup/overrides", headers=BEARER, json=body)
+    assert r.status_code == 422 and "reason" in r.json()["errors"][0]
+    r = client.post("/api/barometers/testrup/overrides", headers=BEARER, json={**body, "reason": "Ny prøve."})
+    assert r.status_code == 200 and r.json()["signal"] == "yellow"
+    status = client.get("/api/barometers/testrup/status", headers=BEARER).json()
+    assert next(x for x in status["indicators"] if x["id"] == "B1")["signal"] == "yellow"
+    r = client.delete("/api/barometers/testrup/overrides/B1?update=2009-06", headers=BEARER)
+    assert r.status_code == 200
+    assert client.delete("/api/barometers/testrup/overrides/B1?update=2009-06", headers=BEARER).status_code == 404
+    assert [e.action for e in client.app.state.web.ws.audit.events("testrup")][:2] == ["override-removed", "override"]
 
 
 def test_text_preview_shows_template_errors_at_their_line_before_saving(client, ws):

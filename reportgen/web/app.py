@@ -18,7 +18,7 @@ from .http import LoginRequired, Web, is_api, page, redirect
 from .review import Changed
 from .security import BodyTooLarge, Guard, Security, authenticate
 from .texts import Conflict
-from .views import analysis, barometers, builds, data, excel, review, sending, special, texts
+from .views import analysis, barometers, builds, data, excel, overrides, review, sending, special, texts
 from .workspace import Busy, NotFound, Rejected, Workspace
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def routes() -> list[Route]:
         Route("/b/{bid}/data/restore", data.restore, methods=["POST"]),
         Route("/b/{bid}/override", data.override_form, methods=["GET"]),
         Route("/b/{bid}/override", data.override, methods=["POST"]),
+        Route("/b/{bid}/override/remove", overrides.remove, methods=["POST"]),
         Route("/b/{bid}/builds", builds.start, methods=["POST"]),
         Route("/b/{bid}/texts", texts.index),
         Route("/b/{bid}/texts/{name}", texts.edit, methods=["GET"]),
@@ -81,6 +82,8 @@ def routes() -> list[Route]:
         Route("/api/barometers/{bid}/data/review", review.review, methods=["POST"]),
         Route("/api/barometers/{bid}/data/review/{review}", review.confirm, methods=["POST"]),
         Route("/api/barometers/{bid}/history", barometers.history),
+        Route("/api/barometers/{bid}/overrides", overrides.api_set, methods=["POST"]),
+        Route("/api/barometers/{bid}/overrides/{target}", overrides.api_remove, methods=["DELETE"]),
         Route("/api/barometers/{bid}/builds", builds.start, methods=["POST"]),
         Route("/api/builds/{build}", builds.show),
         Route("/api/builds/{build}/files/{path:path}", builds.download),

@@ -205,14 +205,22 @@ class Workspace:
         return writes, removes
 
     def set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
-                     who: str) -> dict[str, str]:
-        """Add (or replace) the override of ``target`` at ``update`` in overrides.csv, checked as a whole."""
+                     who: str, computed: str | None = None) -> dict[str, str]:
+        """Add (or replace) the override of ``target`` at ``update`` in overrides.csv, checked as a whole.
+        ``computed``: the colour the rules give, kept in the audit so the history can say it."""
         with self.lock(barometer_id):  # read and write overrides.csv under one lock: no lost update
             return self._set_override(barometer_id, update=update, target=target, signal=signal, reason=reason,
-                                      who=who)
+                                      who=who, computed=computed)
+
+    def remove_override(self, barometer_id: str, *, update: str, target: str, who: str,
+                        computed: str | None = None) -> dict[str, str]:
+        """Remove the override of ``target`` at ``update``; NotFound if there is none."""
+        with self.lock(barometer_id):
+            return self._set_override(barometer_id, update=update, target=target, signal="", reason="", who=who,
+                                      computed=computed, remove=True)
 
     def _set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
-                      who: str) -> dict[str, str]:
+                      who: str, computed: str | None = None, remove: bool = False) -> dict[str, str]:
         from ..inputs.load import load_folder
 
         folder = self.folder(barometer_id)
@@ -225,17 +233,21 @@ class Workspace:
         rows = [] if table is None else [tuple(r.cells.get(c, "") for c in OVERRIDE_COLUMNS) for r in table.rows]
         before = [r for r in rows if (r[0], r[1]) == (update, target)]
         rows = [r for r in rows if (r[0], r[1]) != (update, target)]
-        rows.append((update, target, signal, reason.strip()))
+        if remove and not before:
+            raise NotFound(f"{target} har ingen tilsidesat farve i opdateringen {update}")
+        if not remove:
+            rows.append((update, target, signal, reason.strip()))
+        after = {"update": update, "target": target, **({} if remove else {"signal": signal, "reason": reason.strip()}),
+                 **({"computed": computed} if computed else {})}
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(OVERRIDE_COLUMNS)
         writer.writerows(rows)
         hashes = self._change_locked(barometer_id, {"overrides.csv": out.getvalue().encode("utf-8")}, set(),
-                                     who=who, action="override", audit_extra={
+                                     who=who, action="override-removed" if remove else "override", audit_extra={
                                   "before": json.dumps([dict(zip(OVERRIDE_COLUMNS, r, strict=True)) for r in before],
                                                        ensure_ascii=False),
-                                  "after": json.dumps(dict(zip(OVERRIDE_COLUMNS, rows[-1], strict=True)),
-                                                      ensure_ascii=False)})
+                                  "after": json.dumps(after, ensure_ascii=False)})
         return hashes
 
     def versions(self, barometer_id: str) -> list[Version]:

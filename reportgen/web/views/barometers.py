@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ... import palette
 from ...errors import DataValidationError
 from ...inputs.model import Period
 from ...narrate import danish as da
@@ -121,18 +122,28 @@ def status_data(w: Web, barometer_id: str, update: str | None) -> dict[str, Any]
     if update not in known:
         raise NotFound(f'opdateringen "{update}" findes ikke (kendte: {", ".join(known)})')
     doc = w.ws.derived(barometer_id, f"status:{update}", lambda bar: status_json(bar, assess(bar, update)))
+    assessed = w.ws.derived(barometer_id, f"assess:{update}", lambda bar: assess(bar, update))
+    computed = {r.indicator: r.computed_signal for r in assessed.indicators if r.overridden}
+    computed |= {a.area: a.computed_signal for a in assessed.areas if a.overridden}
+    labels = {u.id: u.label for u in b.updates}
     rows: dict[str, list[dict[str, Any]]] = {}
     for r in doc["indicators"]:
         ind = b.indicator(r["id"])
         dec = 0 if ind.unit == "count" else ind.decimals
         rows.setdefault(r["area"], []).append({
-            **r, "value_text": "" if r["value"] is None else da.number(r["value"], dec),
-            "change_text": "" if r["change"] is None else da.number(r["change"], dec),
+            **r, "value_text": "" if r["value"] is None else da.number(r["value"], dec) + (
+                " %" if ind.unit == "percent" else ""),
+            # As the PDFs write a change: with its sign and unit ("+2,7 pct.-point").
+            "change_text": "" if r["change"] is None else da.signed_change(r["change"], ind.unit, ind.decimals,
+                                                                           short=True),
             "period_text": "" if r["period"] is None else da.period_short(Period.parse(r["period"])),
+            "computed": computed.get(r["id"]),
+            "carried_label": labels.get(r["carried_from"] or "", r["carried_from"]) if r["carried_over"] else "",
         })
-    areas = [{**a, "indicators": rows.get(a["id"], [])} for a in doc["areas"]]
+    areas = [{**a, "indicators": rows.get(a["id"], []), "computed": computed.get(a["id"])} for a in doc["areas"]]
     updates = [{"id": u.id, "label": u.label} for u in reversed(b.updates)]
-    return {"barometer": info, "status": doc, "areas": areas, "update": b.update(update), "updates": updates}
+    return {"barometer": info, "status": doc, "areas": areas, "update": b.update(update), "updates": updates,
+            "legend": [{"signal": s, "meaning": palette.style(s).meaning} for s in ("green", "yellow", "red", "grey")]}
 
 
 async def status(request: Request) -> Response:
@@ -155,6 +166,7 @@ NOTICES = {
     "data": "De nye data er kontrolleret og taget i brug. Den tidligere version er gemt og kan gendannes.",
     "gendannet": "Den tidligere version af data er gendannet.",
     "farve": "Forvaltningens vurdering er gemt i overrides.csv.",
+    "fjernet": "Den tilsidesatte farve er fjernet; den beregnede farve gælder igen.",
 }
 
 
