@@ -145,7 +145,10 @@ async def _other(request: Request, exc: Exception) -> Response:
 
 async def _too_large(request: Request, exc: Exception) -> Response:
     cap = request.app.state.web.security.max_upload // (1024 * 1024)
-    return PlainTextResponse(f"Filen er for stor: grænsen er {cap} MB. Intet er gemt.", status_code=413)
+    message = f"Filen er for stor: grænsen er {cap} MB. Intet er gemt."
+    if is_api(request):
+        return JSONResponse({"error": message}, status_code=413)
+    return PlainTextResponse(message, status_code=413)
 
 
 def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJECT_DIR,
