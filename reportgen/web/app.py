@@ -18,7 +18,7 @@ from .http import LoginRequired, Web, is_api, page, redirect
 from .review import Changed
 from .security import BodyTooLarge, Guard, Security, authenticate
 from .texts import Conflict
-from .views import analysis, barometers, builds, data, excel, overrides, review, sending, special, texts
+from .views import additions, analysis, barometers, builds, data, excel, overrides, review, sending, special, texts
 from .workspace import Busy, NotFound, Rejected, Workspace
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ def routes() -> list[Route]:
         Route("/b/{bid}/override", data.override, methods=["POST"]),
         Route("/b/{bid}/override/remove", overrides.remove, methods=["POST"]),
         Route("/b/{bid}/builds", builds.start, methods=["POST"]),
+        Route("/b/{bid}/letters/{committee}", additions.show, methods=["GET"]),
+        Route("/b/{bid}/letters/{committee}", additions.submit, methods=["POST"]),
         Route("/b/{bid}/texts", texts.index),
         Route("/b/{bid}/texts/{name}", texts.edit, methods=["GET"]),
         Route("/b/{bid}/texts/{name}", texts.submit, methods=["POST"]),
@@ -82,6 +84,7 @@ def routes() -> list[Route]:
         Route("/api/barometers/{bid}/data/review", review.review, methods=["POST"]),
         Route("/api/barometers/{bid}/data/review/{review}", review.confirm, methods=["POST"]),
         Route("/api/barometers/{bid}/history", barometers.history),
+        Route("/api/barometers/{bid}/letters/{committee}/addition", additions.api_put, methods=["PUT"]),
         Route("/api/barometers/{bid}/overrides", overrides.api_set, methods=["POST"]),
         Route("/api/barometers/{bid}/overrides/{target}", overrides.api_remove, methods=["DELETE"]),
         Route("/api/barometers/{bid}/builds", builds.start, methods=["POST"]),
