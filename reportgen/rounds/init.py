@@ -385,10 +385,12 @@ def _fill_sheet(ws, name: str, rows: tuple[tuple[Value, ...], ...] | None = None
     ws.freeze_panes = "A2"
 
 
-def workbook_bytes(*, title: str, tables: dict[str, tuple[tuple[Value, ...], ...]] | None = None) -> bytes:
+def workbook_bytes(*, title: str, tables: dict[str, tuple[tuple[Value, ...], ...]] | None = None,
+                   skip: frozenset[str] = frozenset()) -> bytes:
     """barometer-skabelon.xlsx: a guide sheet and one sheet per table; the same bytes on every run.
     With ``tables`` (rows in SCHEMA's column order, by table name) the sheets hold those rows instead
-    of the examples, a table not given only its headers: a barometer's data in the upload format."""
+    of the examples, a table not given only its headers: a barometer's data in the upload format.
+    ``skip``: tables left out (the workbench keeps the overrides in overrides.csv, beside the workbook)."""
     import openpyxl
     from openpyxl.styles import Font
 
@@ -400,7 +402,8 @@ def workbook_bytes(*, title: str, tables: dict[str, tuple[tuple[Value, ...], ...
     guide["A1"].font = Font(bold=True, size=14)
     guide.column_dimensions["A"].width = 110
     for name in TABLES:
-        _fill_sheet(wb.create_sheet(name), name, None if tables is None else tables.get(name, ()))
+        if name not in skip:
+            _fill_sheet(wb.create_sheet(name), name, None if tables is None else tables.get(name, ()))
     props = wb.properties
     props.creator = "reportgen"
     props.title = f"{title} – skabelon" if tables is None else f"{title} – data"

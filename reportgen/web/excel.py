@@ -31,9 +31,19 @@ def _typed(text: str, kind: str, decimal_comma: bool):
     return text
 
 
+# Set and removed from the status page, kept in overrides.csv: a workbook that held them would take
+# them over (a table may be in one place only) and the workbench could no longer change them.
+WORKBENCH_TABLES = frozenset({"overrides"})
+
+
 def data_workbook(folder: Path, *, title: str) -> bytes:
-    """The tables of ``folder`` (from CSV files or its workbook) as one workbook in the upload format."""
+    """The tables of ``folder`` (from CSV files or its workbook) as one workbook in the upload format:
+    every sheet of ``init``'s template but the overrides, which the workbench keeps in overrides.csv
+    (when the folder's own workbook holds them, they stay in the workbook)."""
     raw = load_folder(folder)
+    overrides = raw.tables.get("overrides")
+    in_workbook = overrides is not None and overrides.file.startswith("barometer.xlsx")
+    skip = frozenset() if in_workbook else WORKBENCH_TABLES
     tables = {}
     for name, columns in SCHEMA.items():
         table = raw.tables.get(name)
@@ -41,7 +51,7 @@ def data_workbook(folder: Path, *, title: str) -> bytes:
             continue
         tables[name] = tuple(tuple(_typed(r.cells.get(c.name, ""), c.kind, table.decimal_comma) for c in columns)
                              for r in table.rows)
-    return workbook_bytes(title=title, tables=tables)
+    return workbook_bytes(title=title, tables=tables, skip=skip)
 
 
 def template_workbook(*, title: str) -> bytes:
