@@ -141,5 +141,6 @@ def test_whole_round_in_chromium(tmp_path):
     for page, violations in out["axe"].items():
         assert violations == [], f"{page}: {violations}"
     # The page with the problem table answers 422 on purpose; Chromium logs that status, nothing else.
+    assert out["notFound"] == []
     unexpected = [c for c in out["console"] if "status of 422" not in c]
     assert unexpected == [] and out["failed"] == []

@@ -30,7 +30,7 @@ async function submitWithKeyboard(page, selector) {
 
 async function main() {
   const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-  const out = { steps: {}, axe: {}, console: [], failed: [] };
+  const out = { steps: {}, axe: {}, console: [], failed: [], notFound: [] };
   const browser = await puppeteer.launch({
     executablePath: job.chromium, headless: true, userDataDir: job.userDataDir,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -40,6 +40,9 @@ async function main() {
     const page = await browser.newPage();
     page.on("console", (msg) => { if (msg.type() === "error") out.console.push(msg.text()); });
     page.on("pageerror", (err) => out.console.push(String(err)));
+    page.on("response", (res) => {
+      if (res.status() === 404) out.notFound.push(res.url());
+    });
     page.on("requestfailed", (req) => {
       if (!req.url().includes("/files/")) out.failed.push(`${req.url()} ${req.failure().errorText}`);
     });

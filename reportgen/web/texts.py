@@ -71,7 +71,7 @@ OTHER_TEXTS = {
     CASE: ("Sagsfremstillingen til udvalget (indstillingen)", "documents.case"),
     PRESS: ("Pressemeddelelsen", "documents.press"),
     ANNUAL: ("Indledningen til den årlige statusrapport (reportgen annual)", "documents.annual"),
-    MAIL: ("E-mailen, der følger brevene (Send brevene, reportgen send)", "mail"),
+    MAIL: ("E-mailen, der følger brevene (Send brevene, reportgen send)", "documents.mailtext"),
 }
 
 
