@@ -15,6 +15,7 @@ import pytest
 from web_helpers import BEARER, csrf_of, logged_in, make_client, make_workspace, workbook
 
 from reportgen.errors import ReportgenError
+from reportgen.narrate import danish as da
 from reportgen.narrate.status import status_json
 
 BAD_CELL = {"measurements.csv": """\
@@ -84,8 +85,9 @@ def test_bad_workbook_is_located_and_changes_nothing_then_a_good_one_applies_and
     r = client.post("/b/testrup/data", data={"csrf": csrf},
                     files={"files": ("barometer.xlsx", bad, "application/octet-stream")})
     assert r.status_code == 422
-    row = re.search(r"<tr><td>barometer\.xlsx</td><td>measurements</td><td class=\"num\">3</td><td>value</td>"
-                    r"<td><code>fem</code></td><td>([^<]+)</td></tr>", r.text)
+    cells = re.sub(r' (?:data-label|class)="[^"]*"', "", r.text)
+    row = re.search(r"<tr><td>barometer\.xlsx</td><td>measurements</td><td>3</td><td>value</td>"
+                    r"<td><code>fem</code></td><td>([^<]+)</td></tr>", cells)
     assert row, r.text[-3000:]
     assert _files(ws) == before
     api = client.post("/api/barometers/testrup/data", headers=BEARER,
@@ -130,7 +132,9 @@ def test_override_needs_a_reason_and_shows_on_the_status(client, ws):
     assert r.status_code == 422 and "Begrundelse skal udfyldes" in r.text and _files(ws) == before
     r = client.post("/b/testrup/override", data={"csrf": csrf, "update": "2009-06", "target": "A1",
                                                  "signal": "red", "reason": "Tallet er usikkert."})
-    assert r.status_code == 200 and "Forvaltningens vurdering:</strong> Tallet er usikkert." in r.text
+    assert r.status_code == 200 and r.text.count("Tallet er usikkert.") == 1  # the reason once
+    row = re.search(r'<tr id="ind-A1".*?</tr>', r.text, re.S).group(0)
+    assert "tilsidesat" in row and "beregnet:" in row and "Fjern vurderingen" in row
     assert "Forvaltningens vurdering er gemt i overrides.csv." in r.text
     text = (ws / "testrup" / "overrides.csv").read_text(encoding="utf-8")
     assert text == "update,target,signal,reason\n2009-06,A1,red,Tallet er usikkert.\n"
@@ -139,6 +143,36 @@ def test_override_needs_a_reason_and_shows_on_the_status(client, ws):
     assert a1["signal"] == "red" and a1["overridden"] and a1["override_reason"] == "Tallet er usikkert."
     event = client.app.state.web.ws.audit.events("testrup")[0]
     assert event.action == "override" and json.loads(event.after)["reason"] == "Tallet er usikkert."
+    computed = json.loads(event.after)["computed"]
+    assert computed in ("green", "yellow", "red", "grey")
+    # "Ret": the form comes filled in with the override as it is now.
+    form = client.get("/b/testrup/override?update=2009-06&target=A1").text
+    assert "Tallet er usikkert.</textarea>" in form and 'value="red" checked' in form
+    # Removed from the status row: audited, and the computed colour is back.
+    r = client.post("/b/testrup/override/remove", data={"csrf": csrf, "update": "2009-06", "target": "A1"})
+    assert r.status_code == 200 and "Den tilsidesatte farve er fjernet" in r.text
+    assert (ws / "testrup" / "overrides.csv").read_text(encoding="utf-8") == "update,target,signal,reason\n"
+    event = client.app.state.web.ws.audit.events("testrup")[0]
+    assert event.action == "override-removed"
+    history = client.get("/api/barometers/testrup/history", headers=BEARER).json()
+    expected = f"A1 2009-06: sat til rød (beregnet {da.signal_word(computed)}) – Tallet er usikkert."
+    assert history[1]["summary"] == expected
+    assert history[0]["summary"].startswith("A1 2009-06: tilsidesættelsen er fjernet")
+
+
+def test_overrides_through_the_api(ws):
+    client = make_client(ws)
+    body = {"indicator": "B1", "update": "2009-06", "signal": "yellow"}
+    r = client.post("/api/barometers/testrup/overrides", headers=BEARER, json=body)
+    assert r.status_code == 422 and "reason" in r.json()["errors"][0]
+    r = client.post("/api/barometers/testrup/overrides", headers=BEARER, json={**body, "reason": "Ny prøve."})
+    assert r.status_code == 200 and r.json()["signal"] == "yellow"
+    status = client.get("/api/barometers/testrup/status", headers=BEARER).json()
+    assert next(x for x in status["indicators"] if x["id"] == "B1")["signal"] == "yellow"
+    r = client.delete("/api/barometers/testrup/overrides/B1?update=2009-06", headers=BEARER)
+    assert r.status_code == 200
+    assert client.delete("/api/barometers/testrup/overrides/B1?update=2009-06", headers=BEARER).status_code == 404
+    assert [e.action for e in client.app.state.web.ws.audit.events("testrup")][:2] == ["override-removed", "override"]
 
 
 def test_text_preview_shows_template_errors_at_their_line_before_saving(client, ws):
@@ -226,6 +260,20 @@ def test_build_through_the_api_is_byte_identical_to_the_cli(ws, tmp_path):
     thumb = client.get(f"/builds/{build_id}/thumbs/bilag1.pdf")
     assert thumb.status_code == 200 and thumb.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert client.get(f"/builds/{build_id}/thumbs/pack.zip").status_code == 404
+    # The documents by title, in the pack's order, each with PDF, Word and pages; downloads named for people.
+    docs = client.get(f"/api/builds/{build_id}", headers=BEARER).json()["documents"]
+    assert [d["title"] for d in docs] == ["Indstilling", "Bilag 1", "Bilag 2 Børne- og Ungdomsudvalget",
+                                          "Bilag 3", "Pressemeddelelse", "Samlet pakke"]
+    assert docs[1] == {"title": "Bilag 1", "pdf": "bilag1.pdf", "docx": "bilag1.docx", "pages": docs[1]["pages"]}
+    assert all(d["pages"] >= 1 for d in docs) and docs[-1]["docx"] == "pack.zip"
+    for title in (d["title"] for d in docs):
+        assert title in page
+    assert "bilag2/BUU.docx</a>" not in page and "ygning" not in page
+    got = client.get(f"/builds/{build_id}/files/bilag1.pdf")
+    assert got.headers["content-disposition"] == (
+        "attachment; filename*=utf-8''Testbarometer%20" + info["update"] + "%20Bilag%201.pdf")
+    got = client.get(f"/builds/{build_id}/files/bilag2/BUU.docx")
+    assert "Bilag%202%20B%C3%B8rne-%20og%20Ungdomsudvalget.docx" in got.headers["content-disposition"]
     site = client.get(f"/builds/{build_id}/files/site/index.html")
     assert site.status_code == 200 and site.headers["content-disposition"].startswith("inline")
     assert "default-src 'none'" in site.headers["content-security-policy"]
@@ -271,7 +319,7 @@ def test_a_build_waits_while_a_pdf_is_rendered_in_the_server(ws, monkeypatch):
         build_id = client.post("/api/barometers/testrup/builds", headers=BEARER).json()["build"]
         for _ in range(100):
             info = client.get(f"/api/builds/{build_id}", headers=BEARER).json()
-            if info["stage"] == "Venter på en anden bygning eller forhåndsvisning":
+            if info["stage"] == "Venter på en anden dannelse eller forhåndsvisning":
                 break
             time.sleep(0.05)
         assert info["state"] == "running" and info["stage"].startswith("Venter") and ran == []

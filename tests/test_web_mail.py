@@ -198,10 +198,10 @@ def test_every_problem_is_listed_before_anything_goes(ws, smtp):
     assert "Det skal rettes, før noget kan sendes" in shown
     assert "[afsender]: mangler" in shown
     assert "SÆU (Sundheds- og Ældreudvalget) får et brev, men har ingen e-mailadresse" in shown
-    assert "committees.csv er ændret); byg opdateringen igen" in shown  # built from other data than now
+    assert "committees.csv er ændret); dan dokumenterne igen" in shown  # built from other data than now
     assert "kør reportgen" not in shown  # the page names its own button, not the CLI
     assert "/mail/BUU.eml" not in page.text and 'value="send"' not in page.text
-    assert 'action="/b/testrup/builds"' in page.text and "Byg opdatering 2009-06 igen" in page.text
+    assert 'action="/b/testrup/builds"' in page.text and "Dan dokumenterne for 2009-06 igen" in page.text
     r = client.post(f"/api/builds/{build_id}/mail", headers=BEARER, json={"send": True})
     assert r.status_code == 422 and any("[afsender]" in p for p in r.json()["problems"])
     assert not any("kør reportgen" in p for p in r.json()["problems"])
@@ -357,11 +357,11 @@ def test_the_barometer_page_shows_what_check_finds_before_a_build(ws):
     root, _ = ws
     client = logged_in(client_for(root))
     page = text_of(client.get("/b/testrup").text)
-    assert "Alt, hvad en bygning ville afvise, er kontrolleret" in page
+    assert "Ingen problemer. Alt, hvad der ville stoppe dannelsen af dokumenterne, er kontrolleret" in page
     (root / "testrup" / "letters" / "press.md").write_text("# Overskrift\n\n{{ findes_ikke }}\n", "utf-8")
     (root / "testrup" / "letters" / "advice.md").write_text("{% if %}\n", "utf-8")
     page = text_of(client.get("/b/testrup").text)
-    assert "En bygning ville blive afvist af 2 problemer" in page
+    assert "Dokumenterne kan ikke dannes på grund af 2 problemer" in page
     assert "letters/press.md:3" in page and "letters/advice.md:1" in page
     cli = subprocess.run([sys.executable, "-m", "reportgen.cli", "check", str(root / "testrup")],
                          capture_output=True, text=True, timeout=300)

@@ -127,7 +127,9 @@ def test_access_log_hides_the_token():
 def test_foreign_host_header_is_refused(ws, host):
     client = make_client(ws)
     r = client.get("/api/barometers", headers={**BEARER, "host": host})
-    assert r.status_code == 403
+    assert r.status_code == 403 and r.json() == {"error": "Ukendt værtsnavn i Host-headeren."}
+    page = client.get("/login", headers={"host": host})
+    assert page.status_code == 403 and page.headers["content-type"].startswith("text/plain")
     assert client.get("/api/health", headers={"host": host}).status_code == 403
 
 
@@ -195,7 +197,7 @@ def test_upload_over_the_cap_gets_413_and_nothing_is_written(ws):
     before = _data(ws)
     big = CSV_OK.encode() + b"C,Fyld\n" * 3000
     r = client.post("/api/barometers/testrup/data", headers=BEARER, files={"files": ("areas.csv", big, "text/csv")})
-    assert r.status_code == 413 and _data(ws) == before
+    assert r.status_code == 413 and _data(ws) == before and r.json()["error"].startswith("Filen er for stor")
 
 
 def test_streamed_body_over_the_cap_is_cut_off_while_streaming(ws):
@@ -210,7 +212,7 @@ def test_streamed_body_over_the_cap_is_cut_off_while_streaming(ws):
 
     headers = {**BEARER, "content-type": "multipart/form-data; boundary=b"}
     r = client.post("/api/barometers/testrup/data", headers=headers, content=chunks())
-    assert r.status_code == 413 and _data(ws) == before
+    assert r.status_code == 413 and _data(ws) == before and "grænsen er" in r.json()["error"]
     assert "content-length" not in r.request.headers
 
 

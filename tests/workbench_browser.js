@@ -3,7 +3,8 @@
 // violations per page, console errors (a CSP violation would be one) and the downloaded pack.zip.
 // Used by tests/test_web_browser.py:  node tests/workbench_browser.js <job.json>
 //   job = {"chromium", "userDataDir", "downloadDir", "base", "token", "barometer",
-//          "badWorkbook", "goodWorkbook", "oldSentence", "newSentence", "reason"}
+//          "badWorkbook", "goodWorkbook", "oldSentence", "newSentence", "reason", "addition", "packName",
+//          "screenshotDir"}
 "use strict";
 
 const fs = require("fs");
@@ -29,7 +30,7 @@ async function submitWithKeyboard(page, selector) {
 
 async function main() {
   const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-  const out = { steps: {}, axe: {}, console: [], failed: [] };
+  const out = { steps: {}, axe: {}, console: [], failed: [], notFound: [] };
   const browser = await puppeteer.launch({
     executablePath: job.chromium, headless: true, userDataDir: job.userDataDir,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -39,6 +40,9 @@ async function main() {
     const page = await browser.newPage();
     page.on("console", (msg) => { if (msg.type() === "error") out.console.push(msg.text()); });
     page.on("pageerror", (err) => out.console.push(String(err)));
+    page.on("response", (res) => {
+      if (res.status() === 404) out.notFound.push(res.url());
+    });
     page.on("requestfailed", (req) => {
       if (!req.url().includes("/files/")) out.failed.push(`${req.url()} ${req.failure().errorText}`);
     });
@@ -74,26 +78,53 @@ async function main() {
     out.steps.filesAfterBad = await page.$$eval("main ul li code", (els) => els.map((e) => e.textContent));
     out.steps.noVersionsAfterBad = (await text()).includes("Ingen tidligere versioner endnu.");
 
-    // 2. The fixed workbook: applied, new colours.
+    // 2. The data as Excel (downloaded by the link), one figure changed, reviewed, then confirmed.
+    const cdp = await page.createCDPSession();
+    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: job.downloadDir });
     await page.goto(`${b}/data`, { waitUntil: "load" });
+    await page.click("a[href$='/data.xlsx']");
+    const xlsx = path.join(job.downloadDir, "barometer.xlsx");
+    let until = Date.now() + 60000;
+    while (!fs.existsSync(xlsx) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    out.steps.dataXlsx = fs.existsSync(xlsx) ? xlsx : null;
     await (await page.$("#files")).uploadFile(job.goodWorkbook);
     await submitWithKeyboard(page, "form[enctype] button[type=submit]");
+    out.steps.review = { h1: await page.$eval("h1", (e) => e.textContent),
+      lines: await page.$$eval(".change-lines li", (els) => els.map((e) => e.textContent.trim())),
+      colours: await page.$$eval("tr.colour-change", (rows) => rows.map((r) => r.innerText.replace(/\s+/g, " ").trim())) };
+    out.axe.review = await axe(page);
+    await submitWithKeyboard(page, "form[action*='/data/review/'] button[type=submit]");
     out.steps.afterGood = { url: page.url(), a1: await page.$eval("#ind-A1 .signal", (e) => e.className) };
 
-    // 3. An override with a reason.
-    await page.goto(`${b}/override`, { waitUntil: "load" });
+    // 3. An override with a reason, from the status row; then removed from it.
+    await page.goto(`${b}/status?update=${job.overrideUpdate}`, { waitUntil: "load" });
+    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("#ind-B1 .row-actions a")]);
+    out.steps.overrideForm = { update: await page.$eval("#update", (e) => e.value),
+      target: await page.$eval("#target", (e) => e.value) };
     out.axe.override = await axe(page);
-    await page.select("#update", job.overrideUpdate);
-    await page.select("#target", "B1");
     await page.focus("input[name=signal][value=yellow]");
     await page.keyboard.press("Space");
     await page.focus("#reason");
     await page.keyboard.type(job.reason);
     await submitWithKeyboard(page, "form.stack button[type=submit]");
+    if (!(await page.$("#ind-B1"))) throw new Error(`after the override: ${page.url()} ${(await text()).slice(0, 1500)}`);
     out.steps.afterOverride = {
       url: page.url(),
       b1: await page.$eval("#ind-B1", (e) => ({ signal: e.querySelector(".signal").className, text: e.innerText })),
     };
+    out.axe.statusOverridden = await axe(page);
+    await submitWithKeyboard(page, "#ind-B1 form[action$='/override/remove'] button[type=submit]");
+    out.steps.afterRemove = await page.$eval("#ind-B1", (e) => e.innerText);
+
+    // 3b. A plain addition to BUU's letter, previewed, then saved.
+    await page.goto(`${b}/letters/BUU?update=${job.overrideUpdate}`, { waitUntil: "load" });
+    await page.focus("#addition");
+    await page.keyboard.type(job.addition);
+    await submitWithKeyboard(page, "button[value=preview]");
+    out.steps.additionPreview = await page.$eval(".addition-preview", (e) => e.innerText).catch(() => "");
+    out.axe.addition = await axe(page);
+    await submitWithKeyboard(page, "button[value=save]");
+    out.steps.additionSaved = (await text()).includes("Tilføjelsen er gemt.");
 
     // 4. One sentence of the letter, previewed, then saved.
     await page.goto(`${b}/texts`, { waitUntil: "load" });
@@ -127,14 +158,14 @@ async function main() {
     }
     out.steps.buildDone = (await text()).includes("Færdig");
     out.axe.build = await axe(page);
-    const cdp = await page.createCDPSession();
-    await cdp.send("Browser.setDownloadBehavior", { behavior: "allow", downloadPath: job.downloadDir });
+    out.steps.documents = await page.$$eval("table.documents tbody th", (els) => els.map((e) => e.textContent.trim()));
     await page.focus("a[href$='/files/pack.zip']");
     await page.keyboard.press("Enter");
-    const zip = path.join(job.downloadDir, "pack.zip");
-    const until = Date.now() + 60000;
+    const zip = path.join(job.downloadDir, job.packName);
+    until = Date.now() + 60000;
     while (!fs.existsSync(zip) && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
     out.steps.download = fs.existsSync(zip) ? zip : null;
+    out.steps.downloads = fs.readdirSync(job.downloadDir).sort();
 
     // 6. The build's "Send brevene" page (no SMTP server here: the plan, its problems, the drafts).
     await page.goto(`${out.steps.buildUrl}/mail`, { waitUntil: "load" });
@@ -147,6 +178,22 @@ async function main() {
     await page.goto(`${b}/history`, { waitUntil: "load" });
     out.steps.history = await text();
     out.axe.history = await axe(page);
+    await page.goto(`${b}/texts`, { waitUntil: "load" });
+    out.axe.textsAdvanced = await axe(page);
+
+    // 7. A phone, 390 px wide: no page wider than the screen; a screenshot of the status page.
+    await page.setViewport({ width: 390, height: 844 });
+    out.widths = {};
+    for (const [name, url] of [["index", `${job.base}/`], ["barometer", b], ["status", `${b}/status?update=${job.overrideUpdate}`],
+      ["data", `${b}/data`], ["override", `${b}/override`], ["texts", `${b}/texts`], ["addition", `${b}/letters/BUU`],
+      ["history", `${b}/history`], ["build", out.steps.buildUrl], ["mail", `${out.steps.buildUrl}/mail`]]) {
+      await page.goto(url, { waitUntil: "load" });
+      out.widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
+      out.axe[`narrow-${name}`] = await axe(page);
+      if (name === "status" || name === "build") {
+        await page.screenshot({ path: path.join(job.screenshotDir, `${name}-390.png`), fullPage: true });
+      }
+    }
   } finally {
     await browser.close();
   }

@@ -90,6 +90,8 @@ def build_letters(
             "indikatortabel": (indicator_table(barometer, assessment, indicators),),
             "figurer": figures(barometer, assessment, indicators, charts),
             "initiativer": initiative_list(barometer, indicators),
+            # The administrator's own addition for this update (plain Markdown, never a template).
+            "tilfoejelse": letters.addition_blocks(barometer.folder, update.id, stems[committee.id]),
         }
         blocks = (*letters.fill_slots(body, parts),
                   Signature(settings.closing, signer.name, signer.title))

@@ -28,7 +28,8 @@ from ..templating import make_environment, template_location
 LETTERS_DIR = "letters"
 DEFAULT_LETTER = "default.md"
 SETTINGS_FILE = "letters.toml"
-SLOT_NAMES: tuple[str, ...] = ("indikatortabel", "figurer", "initiativer")
+SLOT_NAMES: tuple[str, ...] = ("indikatortabel", "figurer", "initiativer", "tilfoejelse")
+ADDITIONS_DIR = "tilfoejelser"  # <barometer>/letters/tilfoejelser/<update>/<committee stem>.md
 
 # Limits for arithmetic in templates: the sandbox guards attributes, not the size of results.
 _MAX_EXPONENT = 100
@@ -738,7 +739,7 @@ def markdown_to_blocks(text: str, *, display: str = "brevteksten",
 
 def _paragraph_or_slot(inline: Token, quoted: bool, display: str, slots: Sequence[str]) -> Paragraph | Slot:
     m = _SLOT_LINE.match(inline.content.strip())
-    if m and not quoted:
+    if m and not quoted and slots:  # without placeholders (an addition) the line is plain text
         name = m.group(1)
         if name not in slots:
             known = ", ".join(f"[[{s}]]" for s in slots) or "ingen"
@@ -868,3 +869,26 @@ def fill_slots(
     if pending:
         out.extend(missing)
     return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------------
+# Additions: plain Markdown per committee and update, written in the workbench
+
+def addition_path(barometer_dir: Path, update_id: str, file_stem: str) -> Path:
+    """Where the addition to one committee's letter at one update is kept, in the barometer folder."""
+    return Path(barometer_dir) / LETTERS_DIR / ADDITIONS_DIR / update_id / f"{file_stem}.md"
+
+
+def addition_blocks(barometer_dir: Path | None, update_id: str, file_stem: str) -> tuple[Block, ...]:
+    """The addition as blocks: plain Markdown, never run as a template (``{{ }}`` and ``{% %}`` stay
+    as written), and no placeholders of its own. Empty when there is none."""
+    if barometer_dir is None:
+        return ()
+    path = addition_path(barometer_dir, update_id, file_stem)
+    if not path.is_file() or path.is_symlink():
+        return ()
+    text = path.read_text(encoding="utf-8").strip()
+    if not text:
+        return ()
+    display = f"{LETTERS_DIR}/{ADDITIONS_DIR}/{update_id}/{file_stem}.md"
+    return tuple(b for b in markdown_to_blocks(text, display=display, slots=()) if not isinstance(b, Slot))

@@ -351,7 +351,7 @@ def _list_validation(formula: str, allowed: str):
     )
 
 
-def _fill_sheet(ws, name: str) -> None:
+def _fill_sheet(ws, name: str, rows: tuple[tuple[Value, ...], ...] | None = None) -> None:
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
 
@@ -369,7 +369,7 @@ def _fill_sheet(ws, name: str) -> None:
         fmt = {"text": "@", "date": "yyyy-mm-dd", "number": "General"}[column.kind]
         ws.column_dimensions[letter].number_format = fmt
         ws.column_dimensions[letter].width = max(12, min(40, len(column.name) + 6))
-        for row, values in enumerate(EXAMPLES[name], start=2):
+        for row, values in enumerate(EXAMPLES[name] if rows is None else rows, start=2):
             target = ws.cell(row=row, column=col, value=cell_value(values[col - 1]))
             target.number_format = fmt
         cells = f"{letter}2:{letter}{MAX_ROWS}"
@@ -385,8 +385,12 @@ def _fill_sheet(ws, name: str) -> None:
     ws.freeze_panes = "A2"
 
 
-def workbook_bytes(*, title: str) -> bytes:
-    """barometer-skabelon.xlsx: a guide sheet and one sheet per table; the same bytes on every run."""
+def workbook_bytes(*, title: str, tables: dict[str, tuple[tuple[Value, ...], ...]] | None = None,
+                   skip: frozenset[str] = frozenset()) -> bytes:
+    """barometer-skabelon.xlsx: a guide sheet and one sheet per table; the same bytes on every run.
+    With ``tables`` (rows in SCHEMA's column order, by table name) the sheets hold those rows instead
+    of the examples, a table not given only its headers: a barometer's data in the upload format.
+    ``skip``: tables left out (the workbench keeps the overrides in overrides.csv, beside the workbook)."""
     import openpyxl
     from openpyxl.styles import Font
 
@@ -398,10 +402,11 @@ def workbook_bytes(*, title: str) -> bytes:
     guide["A1"].font = Font(bold=True, size=14)
     guide.column_dimensions["A"].width = 110
     for name in TABLES:
-        _fill_sheet(wb.create_sheet(name), name)
+        if name not in skip:
+            _fill_sheet(wb.create_sheet(name), name, None if tables is None else tables.get(name, ()))
     props = wb.properties
     props.creator = "reportgen"
-    props.title = f"{title} – skabelon"
+    props.title = f"{title} – skabelon" if tables is None else f"{title} – data"
     props.language = "da-DK"
     props.created = props.modified = FIXED_TIME
     buf = io.BytesIO()

@@ -15,9 +15,10 @@ from ..errors import DataValidationError, ReportgenError
 from ..rounds.mail import SmtpSettings
 from .builds import Builds
 from .http import LoginRequired, Web, is_api, page, redirect
+from .review import Changed
 from .security import BodyTooLarge, Guard, Security, authenticate
 from .texts import Conflict
-from .views import analysis, barometers, builds, data, sending, special, texts
+from .views import additions, analysis, barometers, builds, data, excel, overrides, review, sending, special, texts
 from .workspace import Busy, NotFound, Rejected, Workspace
 
 log = logging.getLogger(__name__)
@@ -48,12 +49,20 @@ def routes() -> list[Route]:
         Route("/b/{bid}/history", barometers.history),
         Route("/b/{bid}/compare", analysis.compare_page),
         Route("/b/{bid}/diff", analysis.diff_page),
+        Route("/b/{bid}/data.xlsx", excel.data_xlsx),
+        Route("/b/{bid}/template.xlsx", excel.template_xlsx),
+        Route("/b/{bid}/data/review", review.review, methods=["POST"]),
+        Route("/b/{bid}/data/review/{review}", review.confirm, methods=["POST"]),
         Route("/b/{bid}/data", data.upload_form, methods=["GET"]),
         Route("/b/{bid}/data", data.upload, methods=["POST"]),
+        Route("/b/{bid}/data/restore", review.restore_ask, methods=["GET"]),
         Route("/b/{bid}/data/restore", data.restore, methods=["POST"]),
         Route("/b/{bid}/override", data.override_form, methods=["GET"]),
         Route("/b/{bid}/override", data.override, methods=["POST"]),
+        Route("/b/{bid}/override/remove", overrides.remove, methods=["POST"]),
         Route("/b/{bid}/builds", builds.start, methods=["POST"]),
+        Route("/b/{bid}/letters/{committee}", additions.show, methods=["GET"]),
+        Route("/b/{bid}/letters/{committee}", additions.submit, methods=["POST"]),
         Route("/b/{bid}/texts", texts.index),
         Route("/b/{bid}/texts/{name}", texts.edit, methods=["GET"]),
         Route("/b/{bid}/texts/{name}", texts.submit, methods=["POST"]),
@@ -71,6 +80,13 @@ def routes() -> list[Route]:
         Route("/api/barometers/{bid}/compare", analysis.compare_page),
         Route("/api/barometers/{bid}/diff", analysis.diff_page),
         Route("/api/barometers/{bid}/data", data.upload, methods=["POST"]),
+        Route("/api/barometers/{bid}/data.xlsx", excel.data_xlsx),
+        Route("/api/barometers/{bid}/data/review", review.review, methods=["POST"]),
+        Route("/api/barometers/{bid}/data/review/{review}", review.confirm, methods=["POST"]),
+        Route("/api/barometers/{bid}/history", barometers.history),
+        Route("/api/barometers/{bid}/letters/{committee}/addition", additions.api_put, methods=["PUT"]),
+        Route("/api/barometers/{bid}/overrides", overrides.api_set, methods=["POST"]),
+        Route("/api/barometers/{bid}/overrides/{target}", overrides.api_remove, methods=["DELETE"]),
         Route("/api/barometers/{bid}/builds", builds.start, methods=["POST"]),
         Route("/api/builds/{build}", builds.show),
         Route("/api/builds/{build}/files/{path:path}", builds.download),
@@ -132,7 +148,10 @@ async def _other(request: Request, exc: Exception) -> Response:
 
 async def _too_large(request: Request, exc: Exception) -> Response:
     cap = request.app.state.web.security.max_upload // (1024 * 1024)
-    return PlainTextResponse(f"Filen er for stor: grænsen er {cap} MB. Intet er gemt.", status_code=413)
+    message = f"Filen er for stor: grænsen er {cap} MB. Intet er gemt."
+    if is_api(request):
+        return JSONResponse({"error": message}, status_code=413)
+    return PlainTextResponse(message, status_code=413)
 
 
 def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJECT_DIR,
@@ -143,6 +162,7 @@ def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJE
     app = Starlette(routes=routes(), exception_handlers={
         LoginRequired: _login_required, HTTPException: _http, NotFound: _not_found, Busy: _busy,
         Rejected: _rejected, DataValidationError: _invalid, Conflict: _conflict, BodyTooLarge: _too_large,
+        Changed: _conflict,
         ReportgenError: _other,
     })
     app.state.web = Web(ws, Builds(ws), security, smtp)

@@ -40,7 +40,7 @@ class Builds:
         for path in self.root.glob(f"*/{INFO}"):  # a build the previous server never finished
             info = json.loads(path.read_text(encoding="utf-8"))
             if info.get("state") == "running":
-                info.update(state="failed", error="afbrudt: serveren stoppede under bygningen")
+                info.update(state="failed", error="afbrudt: serveren stoppede under dannelsen")
                 atomic_write(path, _dump(info))
 
     def ids(self) -> list[str]:
@@ -51,7 +51,7 @@ class Builds:
         folder = self.ws.folder(barometer_id)
         with self._lock, self.ws.lock(barometer_id):
             if barometer_id in self.ws.busy:
-                raise Busy("der kører allerede en bygning af dette barometer")
+                raise Busy("dokumenterne til dette barometer dannes allerede")
             self.ws.busy.add(barometer_id)
         try:
             build_id = self._prepare(barometer_id, update=update, who=who)
@@ -97,7 +97,7 @@ class Builds:
             # rendering in this process): a worker forked then would inherit a held lock and hang.
             # So builds and PDF previews take turns on one lock.
             if not texts.PDF_LOCK.acquire(blocking=False):
-                info.update(stage="Venter på en anden bygning eller forhåndsvisning")
+                info.update(stage="Venter på en anden dannelse eller forhåndsvisning")
                 texts.PDF_LOCK.acquire()
             try:
                 result = build(folder, out_root=place / "out", update_id=update, progress=progress,
@@ -129,7 +129,7 @@ class Builds:
     def get(self, build_id: str) -> dict[str, Any]:
         """A build's info (live while running); NotFound unless the id is in the listing."""
         if build_id not in self.ids():
-            raise NotFound(f'bygningen "{build_id}" findes ikke')
+            raise NotFound(f'dannelsen "{build_id}" findes ikke')
         live = self._live.get(build_id)
         if live is not None:
             return dict(live)
@@ -149,11 +149,11 @@ class Builds:
         """A file of a finished build: ``path`` must be in the build's written list (never joined raw)."""
         info = self.get(build_id)
         if info["state"] != "done" or path not in info["files"]:
-            raise NotFound(f'filen "{path}" findes ikke i bygningen')
+            raise NotFound(f'filen "{path}" findes ikke i dannelsen')
         out = (self.root / build_id / info["out"]).resolve()
         target = (out / info["files"][info["files"].index(path)]).resolve()
         if not target.is_relative_to(out) or not target.is_file():
-            raise NotFound(f'filen "{path}" findes ikke i bygningen')
+            raise NotFound(f'filen "{path}" findes ikke i dannelsen')
         return target
 
     def thumbnail(self, build_id: str, path: str) -> bytes:
@@ -164,7 +164,7 @@ class Builds:
         import pypdfium2 as pdfium
 
         if not path.endswith(".pdf"):
-            raise NotFound(f'"{path}" er ikke en PDF i bygningen')
+            raise NotFound(f'"{path}" er ikke en PDF i dannelsen')
         source = self.file(build_id, path)
         cached = self.root / build_id / "thumbs" / (hashlib.sha256(path.encode()).hexdigest()[:24] + ".png")
         if cached.is_file():

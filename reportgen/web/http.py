@@ -36,6 +36,9 @@ class Web:
         self.sending = Sending(self.ws, self.builds, self.smtp)
         self.env = make_environment([WEB_TEMPLATES, SITE_TEMPLATES])
         self.env.globals.update(signal_style=palette.style, da_number=da.number)
+        from . import documents, wording
+
+        self.env.filters.update(da_time=wording.da_time, who=wording.who, size_text=documents.size_text)
 
 
 class LoginRequired(Exception):

@@ -16,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import json
 import re
 import secrets
 import threading
@@ -305,11 +306,11 @@ class Guard:
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if host_name(headers.get("host", "")) not in self.security.hosts:
-            return await _plain(send, 403, "Ukendt værtsnavn i Host-headeren.")
+            return await _plain(send, 403, "Ukendt værtsnavn i Host-headeren.", scope)
         cap = self.security.max_upload
         length = headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > cap):
-            return await _plain(send, 413, _too_large(cap))
+            return await _plain(send, 413, _too_large(cap), scope)
         started = False
         seen = 0
 
@@ -335,7 +336,7 @@ class Guard:
             await self.app(scope, counted_receive, secured_send)
         except BodyTooLarge:
             if not started:
-                await _plain(send, 413, _too_large(cap))
+                await _plain(send, 413, _too_large(cap), scope)
         finally:
             for form in scope.get(FORMS_KEY, ()):
                 await form.close()
@@ -345,9 +346,12 @@ def _too_large(cap: int) -> str:
     return f"Filen er for stor: grænsen er {cap // (1024 * 1024)} MB. Intet er gemt."
 
 
-async def _plain(send, status: int, text: str) -> None:
-    body = text.encode("utf-8")
+async def _plain(send, status: int, text: str, scope=None) -> None:
+    """The guard's own answer: plain text, or ``{"error": …}`` on the API's paths (as documented)."""
+    api = scope is not None and str(scope.get("path", "")).startswith("/api/")
+    body = json.dumps({"error": text}, ensure_ascii=False).encode("utf-8") if api else text.encode("utf-8")
+    kind = b"application/json" if api else b"text/plain; charset=utf-8"
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                "headers": [(b"content-type", kind),
                             (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
     await send({"type": "http.response.body", "body": body})

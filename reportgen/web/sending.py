@@ -28,7 +28,7 @@ MAIL_STATE = "mail"
 # reportgen.rounds.mail's lines and problems name the CLI's commands; the page names its own buttons.
 WORDING = mail.Wording(held="sendes kun igen med »Send igen«", resend="brug »Send igen« nedenfor",
                        retry="hvad der mangler, står ovenfor. Send resten med knappen nedenfor.")
-REMEDIES = {mail.BUILD: "byg opdateringen igen", mail.REBUILD: "byg opdateringen igen"}
+REMEDIES = {mail.BUILD: "dan dokumenterne igen", mail.REBUILD: "dan dokumenterne igen"}
 
 
 def problem_text(issue: Issue) -> str:
@@ -73,7 +73,7 @@ class Sending:
     def _finished(self, build_id: str) -> dict:
         info = self.builds.get(build_id)
         if info["state"] != "done":
-            raise NotFound("bygningen er ikke færdig; brevene kan sendes, når den er")
+            raise NotFound("dannelsen af dokumenterne er ikke færdig; brevene kan sendes, når den er")
         return info
 
     def log_path(self, barometer_id: str, update: str) -> Path:
@@ -124,7 +124,7 @@ class Sending:
         for m in p.plan.mails:
             if m.stem == stem:
                 return f"{m.stem}.eml", p.plan.message_bytes(m)
-        raise NotFound(f'intet brev "{stem}" i denne bygning')
+        raise NotFound(f'intet brev "{stem}" i denne dannelse')
 
     def send(self, build_id: str, *, who: str, resend: bool = False) -> tuple[Planned, mail.SendResult]:
         """``mail.send_mail`` for a finished build: only what the server has not yet accepted goes;
@@ -150,11 +150,11 @@ class Sending:
                 result = mail.send_mail(p.plan, self.smtp, resend=resend)
             except mail.MailSendError as err:
                 self.ws.audit.record(who=who, barometer=barometer_id, action=action,
-                                     detail=f"bygning {build_id}: {err}")
+                                     detail=f"dannelse {build_id}: {err}")
                 raise
             lines = mail.result_lines(result, p.plan, wording=WORDING)
             self.ws.audit.record(who=who, barometer=barometer_id, action=action,
-                                 detail=f"bygning {build_id}, opdatering {p.plan.update}, "
+                                 detail=f"dannelse {build_id}, opdatering {p.plan.update}, "
                                         f"over {self.smtp.display}{again}",
                                  after="\n".join(line for line, _ in lines))
             return Planned(info, p.plan, mail_statuses(p.plan), ()), result

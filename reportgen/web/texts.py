@@ -251,10 +251,26 @@ def save_text(ws: Workspace, barometer_id: str, name: str, text: str, *, base_ha
             raise Conflict(current, other_change(ws, barometer_id, name, base_hash, current.text, text))
         target = ws.folder(barometer_id) / letters.LETTERS_DIR / current.name
         target.parent.mkdir(exist_ok=True)
+        if not target.is_file():  # the first save copies the project's text: its header must not claim otherwise
+            text = own_copy_header(text, ws.folder(barometer_id).name)
         atomic_write(target, text.encode("utf-8"))
         ws.audit.record(who=who, barometer=barometer_id, action="text", detail=current.name, before=current.text,
                         after=text)
     return read_text(ws, barometer_id, name)
+
+
+def own_copy_header(text: str, barometer: str) -> str:
+    """A first ``{# … #}`` comment saying the text is the shipped default (``Standardbrevet …``) is
+    replaced by one saying this is the barometer's own copy."""
+    import re
+
+    m = re.match(r"\{#\s*Standard(.*?)#\}\n?", text, re.S)
+    if m is None:
+        return text
+    note = (f"{{# Barometrets egen tekst i {barometer}/letters/, kopieret fra projektets standardtekst og\n"
+            f"   rettet i arbejdsbænken. Den bruges i stedet for standardteksten. Se letters/README.md for de\n"
+            f"   navne, der kan stå i {{{{ }}}}. #}}\n")
+    return note + text[m.end():]
 
 
 def other_change(ws: Workspace, barometer_id: str, name: str, base_hash: str, current: str, mine: str) -> str:

@@ -151,10 +151,10 @@ class Workspace:
         with self._guard:
             lock = self._locks.setdefault(barometer_id, threading.Lock())
         if barometer_id in self.busy or not lock.acquire(blocking=False):
-            raise Busy("barometret bygges eller ændres lige nu; prøv igen om lidt")
+            raise Busy("barometrets dokumenter dannes, eller dets data ændres lige nu; prøv igen om lidt")
         try:
             if barometer_id in self.busy:
-                raise Busy("barometret bygges lige nu; prøv igen, når bygningen er færdig")
+                raise Busy("barometrets dokumenter dannes lige nu; prøv igen, når de er færdige")
             yield
         finally:
             lock.release()
@@ -181,6 +181,11 @@ class Workspace:
 
         The whole folder is checked in a staging copy first; Rejected (nothing changed) if invalid.
         Returns the new files' SHA-256 by name."""
+        writes, removes = self.plan_upload(files)
+        return self._change(barometer_id, writes, removes, who=who, action="data")
+
+    def plan_upload(self, files: Mapping[str, bytes]) -> tuple[dict[str, bytes], set[str]]:
+        """The files an upload writes and removes (Rejected for a wrong name or mix); nothing changes."""
         files = {Path(n).name.lower(): data for n, data in files.items()}  # Excel on Windows: "Areas.CSV"
         names = list(files)
         problems = [Problem(n, "", None, "", "", "filnavnet skal være barometer.xlsx eller en af "
@@ -197,17 +202,25 @@ class Workspace:
         removes: set[str] = set()
         if WORKBOOK_FILE in writes:  # the workbook's sheets replace the CSV files of the same tables
             removes = {f"{s}.csv" for s in _sheet_names(writes[WORKBOOK_FILE])} & DATA_FILES
-        return self._change(barometer_id, writes, removes, who=who, action="data")
+        return writes, removes
 
     def set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
-                     who: str) -> dict[str, str]:
-        """Add (or replace) the override of ``target`` at ``update`` in overrides.csv, checked as a whole."""
+                     who: str, computed: str | None = None) -> dict[str, str]:
+        """Add (or replace) the override of ``target`` at ``update`` in overrides.csv, checked as a whole.
+        ``computed``: the colour the rules give, kept in the audit so the history can say it."""
         with self.lock(barometer_id):  # read and write overrides.csv under one lock: no lost update
             return self._set_override(barometer_id, update=update, target=target, signal=signal, reason=reason,
-                                      who=who)
+                                      who=who, computed=computed)
+
+    def remove_override(self, barometer_id: str, *, update: str, target: str, who: str,
+                        computed: str | None = None) -> dict[str, str]:
+        """Remove the override of ``target`` at ``update``; NotFound if there is none."""
+        with self.lock(barometer_id):
+            return self._set_override(barometer_id, update=update, target=target, signal="", reason="", who=who,
+                                      computed=computed, remove=True)
 
     def _set_override(self, barometer_id: str, *, update: str, target: str, signal: str, reason: str,
-                      who: str) -> dict[str, str]:
+                      who: str, computed: str | None = None, remove: bool = False) -> dict[str, str]:
         from ..inputs.load import load_folder
 
         folder = self.folder(barometer_id)
@@ -220,17 +233,21 @@ class Workspace:
         rows = [] if table is None else [tuple(r.cells.get(c, "") for c in OVERRIDE_COLUMNS) for r in table.rows]
         before = [r for r in rows if (r[0], r[1]) == (update, target)]
         rows = [r for r in rows if (r[0], r[1]) != (update, target)]
-        rows.append((update, target, signal, reason.strip()))
+        if remove and not before:
+            raise NotFound(f"{target} har ingen tilsidesat farve i opdateringen {update}")
+        if not remove:
+            rows.append((update, target, signal, reason.strip()))
+        after = {"update": update, "target": target, **({} if remove else {"signal": signal, "reason": reason.strip()}),
+                 **({"computed": computed} if computed else {})}
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(OVERRIDE_COLUMNS)
         writer.writerows(rows)
         hashes = self._change_locked(barometer_id, {"overrides.csv": out.getvalue().encode("utf-8")}, set(),
-                                     who=who, action="override", audit_extra={
+                                     who=who, action="override-removed" if remove else "override", audit_extra={
                                   "before": json.dumps([dict(zip(OVERRIDE_COLUMNS, r, strict=True)) for r in before],
                                                        ensure_ascii=False),
-                                  "after": json.dumps(dict(zip(OVERRIDE_COLUMNS, rows[-1], strict=True)),
-                                                      ensure_ascii=False)})
+                                  "after": json.dumps(after, ensure_ascii=False)})
         return hashes
 
     def versions(self, barometer_id: str) -> list[Version]:

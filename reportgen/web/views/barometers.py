@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ... import palette
 from ...errors import DataValidationError
 from ...inputs.model import Period
 from ...narrate import danish as da
@@ -20,9 +21,32 @@ def barometers_data(w: Web) -> dict[str, Any]:
     return {"barometers": [w.ws.info(bid) for bid in w.ws.barometer_ids()]}
 
 
+def overview(w: Web, barometer_id: str) -> dict[str, Any]:
+    """What the list shows of one barometer: its latest update, the areas' colours then, its last build."""
+    from ...narrate.status import status_json
+    from ...signals.assess import assess
+
+    out: dict[str, Any] = {"latest": None, "areas": [], "invalid": False, "build": None}
+    try:
+        b = w.ws.barometer(barometer_id)
+        latest = b.latest_update.id
+        doc = w.ws.derived(barometer_id, f"status:{latest}", lambda bar: status_json(bar, assess(bar, latest)))
+        out["latest"] = {"id": latest, "label": b.latest_update.label}
+        out["areas"] = [{"name": a["name"], "signal": a["signal"]} for a in doc["areas"]]
+    except DataValidationError:
+        out["invalid"] = True
+    builds = w.builds.of(barometer_id)
+    out["build"] = builds[0] if builds else None
+    return out
+
+
 async def index(request: Request) -> Response:
     auth = require(request)
-    data = barometers_data(web(request))
+    w = web(request)
+    data = barometers_data(w)
+    if not request.url.path.startswith("/api/"):
+        overviews = await run_in_threadpool(lambda: {b["id"]: overview(w, b["id"]) for b in data["barometers"]})
+        data = {**data, "overviews": overviews}
     return json_or_page(request, data["barometers"], "index.html", data, auth=auth, title="Barometre")
 
 
@@ -98,18 +122,28 @@ def status_data(w: Web, barometer_id: str, update: str | None) -> dict[str, Any]
     if update not in known:
         raise NotFound(f'opdateringen "{update}" findes ikke (kendte: {", ".join(known)})')
     doc = w.ws.derived(barometer_id, f"status:{update}", lambda bar: status_json(bar, assess(bar, update)))
+    assessed = w.ws.derived(barometer_id, f"assess:{update}", lambda bar: assess(bar, update))
+    computed = {r.indicator: r.computed_signal for r in assessed.indicators if r.overridden}
+    computed |= {a.area: a.computed_signal for a in assessed.areas if a.overridden}
+    labels = {u.id: u.label for u in b.updates}
     rows: dict[str, list[dict[str, Any]]] = {}
     for r in doc["indicators"]:
         ind = b.indicator(r["id"])
         dec = 0 if ind.unit == "count" else ind.decimals
         rows.setdefault(r["area"], []).append({
-            **r, "value_text": "" if r["value"] is None else da.number(r["value"], dec),
-            "change_text": "" if r["change"] is None else da.number(r["change"], dec),
+            **r, "value_text": "" if r["value"] is None else da.number(r["value"], dec) + (
+                " %" if ind.unit == "percent" else ""),
+            # As the PDFs write a change: with its sign and unit ("+2,7 pct.-point").
+            "change_text": "" if r["change"] is None else da.signed_change(r["change"], ind.unit, ind.decimals,
+                                                                           short=True),
             "period_text": "" if r["period"] is None else da.period_short(Period.parse(r["period"])),
+            "computed": computed.get(r["id"]),
+            "carried_label": labels.get(r["carried_from"] or "", r["carried_from"]) if r["carried_over"] else "",
         })
-    areas = [{**a, "indicators": rows.get(a["id"], [])} for a in doc["areas"]]
+    areas = [{**a, "indicators": rows.get(a["id"], []), "computed": computed.get(a["id"])} for a in doc["areas"]]
     updates = [{"id": u.id, "label": u.label} for u in reversed(b.updates)]
-    return {"barometer": info, "status": doc, "areas": areas, "update": b.update(update), "updates": updates}
+    return {"barometer": info, "status": doc, "areas": areas, "update": b.update(update), "updates": updates,
+            "legend": [{"signal": s, "meaning": palette.style(s).meaning} for s in ("green", "yellow", "red", "grey")]}
 
 
 async def status(request: Request) -> Response:
@@ -132,30 +166,22 @@ NOTICES = {
     "data": "De nye data er kontrolleret og taget i brug. Den tidligere version er gemt og kan gendannes.",
     "gendannet": "Den tidligere version af data er gendannet.",
     "farve": "Forvaltningens vurdering er gemt i overrides.csv.",
+    "fjernet": "Den tilsidesatte farve er fjernet; den beregnede farve gælder igen.",
 }
 
 
-def history_data(w: Web, barometer_id: str) -> dict[str, Any]:
-    """The audit log of a barometer, newest first; data changes with their files' hashes split out."""
-    import json
+def history_data(w: Web, barometer_id: str, kind: str | None = None) -> dict[str, Any]:
+    """The audit log of a barometer in words, newest first (web/history.py)."""
+    from ..history import KINDS, events
 
-    events = []
-    for e in w.ws.audit.events(barometer_id):
-        note, files = e.detail, []
-        start = e.detail.find("{")
-        if e.action in ("data", "override", "restore") and start >= 0:
-            try:
-                changed = json.loads(e.detail[start:])["files"]
-                note = e.detail[:start]
-                files = [{"name": n, "before": (h["before"] or "")[:12], "after": (h["after"] or "")[:12]}
-                         for n, h in changed.items()]
-            except (ValueError, KeyError, TypeError, AttributeError):
-                pass
-        events.append({"event": e, "note": note, "files": files})
-    return {"barometer": w.ws.info(barometer_id), "events": events}
+    w.ws.folder(barometer_id)
+    kind = kind if kind in KINDS else None
+    return {"barometer": w.ws.info(barometer_id), "events": events(w.ws.audit, barometer_id, kind=kind),
+            "kinds": KINDS, "kind": kind or ""}
 
 
 async def history(request: Request) -> Response:
     auth = require(request)
-    data = history_data(web(request), request.path_params["bid"])
-    return page(request, "history.html", data, auth=auth, title="Historik")
+    data = history_data(web(request), request.path_params["bid"], request.query_params.get("kind"))
+    return json_or_page(request, [{k: e[k] for k in ("time", "user", "action", "summary", "lines")}
+                                  for e in data["events"]], "history.html", data, auth=auth, title="Historik")

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from ...narrate import danish as da
+from ..documents import documents, download_name
 from ..http import Web, change, field, is_api, page, redirect, require, web
 
 # What the outputs page lists first, in the order of the committee pack.
@@ -41,7 +42,7 @@ def build_data(w: Web, build_id: str) -> dict[str, Any]:
     manifest = w.builds.manifest(build_id) if info["state"] == "done" else None
     return {"build": info, "main": main, "letters": letters, "manifest": manifest,
             "charts": sum(f.startswith("charts/") for f in files), "site": sum(f.startswith("site/") for f in files),
-            "barometer": w.ws.info(info["barometer"]),
+            "barometer": w.ws.info(info["barometer"]), "documents": documents(w.ws, w.builds, info),
             "percent": da.number(100 * info.get("step", 0) / max(1, info.get("steps", 7)), 0)}
 
 
@@ -52,8 +53,10 @@ async def show(request: Request) -> Response:
     if is_api(request):
         info = data["build"]
         return JSONResponse({k: info.get(k) for k in ("build", "barometer", "update", "state", "stage", "step",
-                                                      "steps", "started", "finished", "error", "files")})
-    return page(request, "build.html", data, auth=auth, title="Bygning")
+                                                      "steps", "started", "finished", "error", "files")}
+                            | {"documents": [{k: d[k] for k in ("title", "pdf", "docx", "pages")}
+                                             for d in data["documents"]]})
+    return page(request, "build.html", data, auth=auth, title="Dokumenterne")
 
 
 async def thumbnail(request: Request) -> Response:
@@ -66,9 +69,11 @@ async def thumbnail(request: Request) -> Response:
 async def download(request: Request) -> Response:
     require(request)
     w = web(request)
-    path = w.builds.file(request.path_params["build"], request.path_params["path"])
+    build_id, rel = request.path_params["build"], request.path_params["path"]
+    path = w.builds.file(build_id, rel)
+    name = path.name if rel.startswith("site/") else download_name(w.ws, w.builds.get(build_id), rel)
     media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     # The built website opens in the browser (no script in it; the CSP holds); everything else downloads.
     inline = request.path_params["path"].startswith("site/")
-    return FileResponse(path, media_type=media, filename=path.name,
+    return FileResponse(path, media_type=media, filename=name,
                         content_disposition_type="inline" if inline else "attachment")

@@ -73,7 +73,14 @@ def override_data(w: Web, barometer_id: str, values=None, problems=None) -> dict
 async def override_form(request: Request) -> Response:
     auth = require(request)
     bid = request.path_params["bid"]
-    return page(request, "override.html", override_data(web(request), bid), auth=auth, title="Tilsidesæt en farve")
+    q = request.query_params
+    values = {k: q.get(k, "") for k in ("update", "target")}
+    w = web(request)
+    current = next((o for o in w.ws.barometer(bid).overrides
+                    if (o.update, o.target) == (values["update"], values["target"])), None)
+    if current is not None:  # "Ret": the override as it is now
+        values.update(signal=current.signal, reason=current.reason)
+    return page(request, "override.html", override_data(w, bid, values), auth=auth, title="Tilsidesæt en farve")
 
 
 async def override(request: Request) -> Response:
@@ -87,8 +94,11 @@ async def override(request: Request) -> Response:
         problems = [Problem("", "", None, "", "", f"{da.capitalize(m)} skal udfyldes", m) for m in missing]
         return page(request, "override.html", override_data(w, bid, values, problems), auth=auth, status=422,
                     title="Tilsidesæt en farve: fejl")
+    from .overrides import computed_signal
+
     try:
-        await run_in_threadpool(w.ws.set_override, bid, who=auth.user.name, **values)
+        computed = computed_signal(w, bid, values["update"], values["target"])
+        await run_in_threadpool(w.ws.set_override, bid, who=auth.user.name, computed=computed, **values)
     except Rejected as err:
         return page(request, "override.html", override_data(w, bid, values, err.problems), auth=auth, status=422,
                     title="Tilsidesæt en farve: fejl")

@@ -24,7 +24,14 @@ PREVIEW_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; fo
 def texts_data(w: Web, barometer_id: str) -> dict[str, Any]:
     names = text_names(w.ws, barometer_id)
     folder = w.ws.folder(barometer_id) / "letters"
-    return {"barometer": w.ws.info(barometer_id),
+    committees = []
+    try:
+        from ...documents.bilag2 import addressees
+
+        committees = [{"id": c.id, "name": c.name} for c in addressees(w.ws.barometer(barometer_id))[0]]
+    except Exception:  # noqa: BLE001 - an invalid folder: the template editor only
+        pass
+    return {"barometer": w.ws.info(barometer_id), "committees": committees,
             "texts": [{"name": n, "about": about, "own": (folder / n).is_file()} for n, about in names.items()]}
 
 

@@ -1,0 +1,89 @@
+"""The audit log in words: each event as a Danish sentence (and changed lines for a text), in
+Danish local time; data changes as their figures ("BES1 (aug. 2009): 59,3 → 63,1")."""
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from typing import Any
+
+from ..narrate import danish as da
+from .wording import da_time, iso_local, who
+
+KINDS = {"data": "Nye data", "restore": "Data gendannet", "override": "Farve tilsidesat",
+         "override-removed": "Tilsidesættelse fjernet", "text": "Tekst ændret", "addition": "Tilføjelse til brev",
+         "build": "Dokumenter dannet", "mail": "Breve sendt", "mail-resend": "Breve sendt igen"}
+
+
+def _json(text: str | None):
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
+
+
+def _files(detail: str) -> list[str]:
+    start = detail.find("{")
+    data = _json(detail[start:]) if start >= 0 else None
+    files = data.get("files") if isinstance(data, dict) else None
+    return sorted(files) if isinstance(files, dict) else []
+
+
+def _signal(s: str | None) -> str:
+    return da.signal_word(s) if s else "?"
+
+
+def describe(e) -> dict[str, Any]:
+    """One event: {"summary": a sentence, "lines": detail lines}."""
+    lines: list[str] = []
+    after = _json(e.after)
+    if e.action == "data":
+        if isinstance(after, dict) and isinstance(after.get("changes"), list):
+            lines = [str(x) for x in after["changes"]]
+            summary = (f"Nye data: {len(lines)} {'ændring' if len(lines) == 1 else 'ændringer'}"
+                       + (f" – {lines[0]}" if len(lines) == 1 else "")) if lines else "Nye data: ingen tal ændret"
+        else:
+            summary = "Nye data: " + (", ".join(_files(e.detail)) or "filerne er skiftet")
+    elif e.action == "restore":
+        summary = "En tidligere version af data er gendannet (" + (", ".join(_files(e.detail)) or "") + ")"
+    elif e.action in ("override", "override-removed") and isinstance(after, dict):
+        target, update = after.get("target", ""), after.get("update", "")
+        computed = after.get("computed")
+        if e.action == "override-removed":
+            summary = f"{target} {update}: tilsidesættelsen er fjernet (nu {_signal(computed)})" if computed else \
+                f"{target} {update}: tilsidesættelsen er fjernet"
+        else:
+            summary = (f"{target} {update}: sat til {_signal(after.get('signal'))}"
+                       + (f" (beregnet {_signal(computed)})" if computed else "") + f" – {after.get('reason', '')}")
+    elif e.action == "text":
+        diff = difflib.unified_diff((e.before or "").splitlines(), (e.after or "").splitlines(), lineterm="", n=0)
+        lines = [d for d in diff if d[:1] in "+-" and not d.startswith(("+++", "---"))]
+        summary = f"{e.detail}: {len(lines)} {'linje' if len(lines) == 1 else 'linjer'} ændret"
+    elif e.action == "addition":
+        summary = f"Tilføjelse til brevet: {e.detail}"
+        lines = (e.after or "").splitlines()[:10]
+    elif e.action == "build":
+        m = re.match(r"(start|done|failed) (\S+)(?:: (.*))?", e.detail)
+        if m:
+            summary = {"start": "Dannelsen af dokumenterne er startet", "done": "Dokumenterne er dannet",
+                       "failed": "Dokumenterne kunne ikke dannes"}[m.group(1)]
+            summary += f": {m.group(3)}" if m.group(3) else ""
+        else:
+            summary = e.detail
+    elif e.action.startswith("mail"):
+        summary = ("Brevene er sendt igen" if e.action == "mail-resend" else "Brevene er sendt") + f" ({e.detail})"
+        lines = (e.after or "").splitlines()
+    else:
+        summary = e.detail
+    return {"summary": summary, "lines": lines}
+
+
+def events(audit, barometer_id: str, *, kind: str | None = None) -> list[dict[str, Any]]:
+    out = []
+    for e in audit.events(barometer_id):
+        if kind and not (e.action == kind or e.action.startswith(kind + "-")):
+            continue
+        d = describe(e)
+        out.append({"time": iso_local(e.at), "when": da_time(e.at), "user": e.who, "who": who(e.who),
+                    "action": e.action, "kind": KINDS.get(e.action, e.action), **d})
+    return out
