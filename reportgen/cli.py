@@ -435,6 +435,14 @@ def serve_command(
     starttls: Annotated[bool, typer.Option("--starttls", help="Kryptér forbindelsen med STARTTLS")] = False,
     smtp_user: Annotated[str | None, typer.Option(
         "--smtp-user", help="Brugernavn på SMTP-serveren; adgangskoden læses fra REPORTGEN_SMTP_PASSWORD")] = None,
+    base_url: Annotated[str | None, typer.Option(
+        "--base-url", help="Offentlig adresse bag en reverse proxy, fx https://intra.example.dk/barometer/")] = None,
+    trusted_proxy: Annotated[str | None, typer.Option(
+        "--trusted-proxy", help="Proxyens adresser: kun herfra troes X-Forwarded-For og --auth-header")] = None,
+    auth_header: Annotated[str | None, typer.Option(
+        "--auth-header", help="Proxyen har logget brugeren ind og sender navnet i headeren, fx X-Remote-User")] = None,
+    access_log: Annotated[str, typer.Option(
+        "--access-log", help="Adgangsloggen som text eller json (JSON-linjer)")] = "text",
 ) -> None:
     """Start arbejdsbænken: data, farver, tekster, bygning og afsendelse i browseren (docs/workbench.md).
 
@@ -445,6 +453,7 @@ def serve_command(
     settings = _smtp_settings(smtp, starttls=starttls, user=smtp_user, user_option="--smtp-user")
     try:
         serve(workspace, host=host, port=port, users_file=users, max_upload_mb=max_upload_mb, smtp=settings,
+              base_url=base_url, trusted_proxy=trusted_proxy, auth_header=auth_header, access_log=access_log,
               announce=lambda line: typer.echo(line, err=True))
     except ReportgenError as err:
         _fail(err)

@@ -13,9 +13,12 @@ from starlette.routing import Route
 from .. import PROJECT_DIR
 from ..errors import DataValidationError, ReportgenError
 from ..rounds.mail import SmtpSettings
+from .attempts import Throttled
 from .builds import Builds
-from .http import LoginRequired, Web, is_api, page, redirect
+from .http import LoginRequired, Web, is_api, page, peer, redirect
+from .proxy import PublicUrls
 from .security import BodyTooLarge, Guard, Security, authenticate
+from .sessions import SessionStore
 from .texts import Conflict
 from .views import analysis, barometers, builds, data, sending, special, texts
 from .workspace import Busy, NotFound, Rejected, Workspace
@@ -83,7 +86,7 @@ def routes() -> list[Route]:
 def _error(request: Request, status: int, message: str) -> Response:
     if is_api(request):
         return JSONResponse({"error": message}, status_code=status)
-    auth = authenticate(request.app.state.web.security, request.headers, request.cookies)
+    auth = authenticate(request.app.state.web.security, request.headers, request.cookies, peer(request))
     return page(request, "error.html", {"status": status, "message": message}, auth=auth, status=status,
                 title="Fejl")
 
@@ -93,6 +96,16 @@ async def _login_required(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": "log ind: Authorization: Bearer <nøgle>"}, status_code=401,
                             headers={"www-authenticate": "Bearer"})
     return redirect("/login")
+
+
+async def _throttled(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Throttled)
+    wait = {"retry-after": str(exc.seconds)}
+    if is_api(request):
+        return JSONResponse({"error": str(exc)}, status_code=429, headers=wait)
+    response = await special.login_form(request, error=str(exc), status=429)
+    response.headers.update(wait)
+    return response
 
 
 async def _http(request: Request, exc: Exception) -> Response:
@@ -143,9 +156,10 @@ def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJE
     app = Starlette(routes=routes(), exception_handlers={
         LoginRequired: _login_required, HTTPException: _http, NotFound: _not_found, Busy: _busy,
         Rejected: _rejected, DataValidationError: _invalid, Conflict: _conflict, BodyTooLarge: _too_large,
-        ReportgenError: _other,
+        Throttled: _throttled, ReportgenError: _other,
     })
+    security.store = SessionStore(ws.state / "sessions.sqlite")  # sessions survive a restart
     app.state.web = Web(ws, Builds(ws), security, smtp)
-    guarded = Guard(app, security)
+    guarded = PublicUrls(Guard(app, security), security.proxy)
     guarded.state = app.state  # type: ignore[attr-defined]  # tests reach the workspace through it
     return guarded
