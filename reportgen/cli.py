@@ -459,6 +459,45 @@ def serve_command(
         _fail(err)
 
 
+@app.command("backup")
+def backup_command(
+    workspace: Annotated[Path, typer.Argument(help="Arbejdsmappen (den, reportgen serve kører på)")],
+    out: Annotated[Path, typer.Option("--out", help="Sikkerhedskopien, fx /var/backups/barometer-2026-01-31.tar.gz")],
+) -> None:
+    """Tag en sikkerhedskopi af arbejdsmappen, også mens arbejdsbænken kører (docs/deploy.md).
+
+    Eksempel: reportgen backup arbejdsmappe --out barometer.tar.gz
+    """
+    from .narrate import danish as da
+    from .rounds.backup import backup
+
+    try:
+        manifest = backup(workspace, out)
+    except ReportgenError as err:
+        _fail(err)
+    typer.echo(f"Sikkerhedskopi: {out} ({da.plural(len(manifest['files']), 'fil', 'filer')}, SHA-256 i MANIFEST.json)")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="Sikkerhedskopien fra reportgen backup")],
+    to: Annotated[Path, typer.Option("--to", help="En ny mappe, arbejdsmappen gendannes i")],
+) -> None:
+    """Gendan en sikkerhedskopi i en ny mappe; hver fil kontrolleres mod indholdsfortegnelsen først.
+
+    Eksempel: reportgen restore barometer.tar.gz --to gendannet
+    """
+    from .narrate import danish as da
+    from .rounds.backup import restore
+
+    try:
+        manifest = restore(file, to)
+    except ReportgenError as err:
+        _fail(err)
+    typer.echo(f"Gendannet i {to}: {da.plural(len(manifest['files']), 'fil', 'filer')} fra {manifest['created']}, "
+               "alle kontrolleret. Start med reportgen serve " + str(to))
+
+
 user_app = typer.Typer(help="Brugere til arbejdsbænken (reportgen serve --users).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 
