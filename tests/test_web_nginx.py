@@ -80,8 +80,20 @@ def workbench(ws: Path, *args: str):
         drain.join(timeout=10)
 
 
+SITE = Path(__file__).resolve().parents[1] / "deploy" / "nginx-barometer.conf"
+
+
 def nginx_site(tmp: Path, *, listen: int, upstream: int) -> Path:
-    """The site of docs/deploy.md, on loopback, with everything nginx writes inside ``tmp``."""
+    """deploy/nginx-barometer.conf (the site docs/deploy.md gives IT) on loopback: its own ports and
+    certificate, nginx connecting from 127.0.0.2, and everything nginx writes inside ``tmp``."""
+    site = SITE.read_text(encoding="utf-8")
+    for old, new in (("listen 443 ssl;", f"listen 127.0.0.1:{listen} ssl;"),
+                     ("/etc/ssl/certs/intra.example.dk.pem", f"{tmp}/cert.pem"),
+                     ("/etc/ssl/private/intra.example.dk.key", f"{tmp}/key.pem"),
+                     ("proxy_pass http://127.0.0.1:8000/;",
+                      f"proxy_pass http://127.0.0.1:{upstream}/; proxy_bind 127.0.0.2;")):
+        assert site.count(old) == 1, old
+        site = site.replace(old, new)
     for sub in ("body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (tmp / sub).mkdir(exist_ok=True)
     user = "user root;\n" if os.geteuid() == 0 else ""
@@ -98,21 +110,7 @@ http {{
     fastcgi_temp_path {tmp}/fastcgi;
     uwsgi_temp_path {tmp}/uwsgi;
     scgi_temp_path {tmp}/scgi;
-    server {{
-        listen 127.0.0.1:{listen} ssl;
-        server_name intra.example.dk;
-        ssl_certificate {tmp}/cert.pem;
-        ssl_certificate_key {tmp}/key.pem;
-        client_max_body_size 30m;
-        location /barometer/ {{
-            proxy_pass http://127.0.0.1:{upstream}/;
-            proxy_bind 127.0.0.2;
-            proxy_set_header Host $host;
-            proxy_set_header X-Forwarded-For $remote_addr;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            proxy_read_timeout 300s;
-        }}
-    }}
+{site}
 }}
 """, encoding="utf-8")
     return conf
