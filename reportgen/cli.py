@@ -443,18 +443,33 @@ def serve_command(
         "--auth-header", help="Proxyen har logget brugeren ind og sender navnet i headeren, fx X-Remote-User")] = None,
     access_log: Annotated[str, typer.Option(
         "--access-log", help="Adgangsloggen som text eller json (JSON-linjer)")] = "text",
+    oidc_issuer: Annotated[str | None, typer.Option(
+        "--oidc-issuer", help="Kommunalt login (OpenID Connect): udbyderens adresse (issuer)")] = None,
+    oidc_client_id: Annotated[str | None, typer.Option(
+        "--oidc-client-id", help="Klient-id hos udbyderen; hemmeligheden fra REPORTGEN_OIDC_CLIENT_SECRET")] = None,
+    oidc_user_claim: Annotated[str, typer.Option(
+        "--oidc-user-claim", help="Claim med brugernavnet")] = "preferred_username",
+    oidc_groups_claim: Annotated[str, typer.Option("--oidc-groups-claim", help="Claim med grupperne")] = "groups",
+    oidc_editor_group: Annotated[str | None, typer.Option(
+        "--oidc-editor-group", help="Gruppen, der giver redigeringsadgang")] = None,
+    oidc_reader_group: Annotated[str | None, typer.Option(
+        "--oidc-reader-group", help="Gruppen, der giver læseadgang")] = None,
 ) -> None:
     """Start arbejdsbænken: data, farver, tekster, bygning og afsendelse i browseren (docs/workbench.md).
 
     Eksempel: reportgen serve arbejdsmappe --port 8000
     """
+    from .web.oidc import OidcSettings
     from .web.server import serve
 
     settings = _smtp_settings(smtp, starttls=starttls, user=smtp_user, user_option="--smtp-user")
     try:
+        oidc = OidcSettings.from_options(oidc_issuer, oidc_client_id, user_claim=oidc_user_claim,
+                                         groups_claim=oidc_groups_claim, editor_group=oidc_editor_group,
+                                         reader_group=oidc_reader_group)
         serve(workspace, host=host, port=port, users_file=users, max_upload_mb=max_upload_mb, smtp=settings,
               base_url=base_url, trusted_proxy=trusted_proxy, auth_header=auth_header, access_log=access_log,
-              announce=lambda line: typer.echo(line, err=True))
+              oidc=oidc, announce=lambda line: typer.echo(line, err=True))
     except ReportgenError as err:
         _fail(err)
 

@@ -49,6 +49,7 @@ def test_deploy_doc_covers_what_it_asks():
     doc = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
     for needed in ("deploy/reportgen.service", "deploy/nginx-barometer.conf", "reportgen backup", "reportgen restore",
                    "/api/health", "--access-log json", "--auth-header", "systemd-analyze verify", "journalctl",
-                   "Upgrad"):
+                   "Upgrad", "--oidc-issuer", "REPORTGEN_OIDC_CLIENT_SECRET", "--oidc-editor-group"):
         assert needed in doc, needed
+    assert re.search(r"Redirect URI \| `https://intra\.example\.dk/barometer/auth/callback`", doc)
     assert re.search(r"restore drill", doc, re.I)

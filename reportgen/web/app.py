@@ -16,11 +16,12 @@ from ..rounds.mail import SmtpSettings
 from .attempts import Throttled
 from .builds import Builds
 from .http import LoginRequired, Web, is_api, page, peer, redirect
+from .oidc import Oidc, OidcSettings
 from .proxy import PublicUrls
 from .security import BodyTooLarge, Guard, Security, authenticate
 from .sessions import SessionStore
 from .texts import Conflict
-from .views import analysis, barometers, builds, data, sending, special, texts
+from .views import analysis, barometers, builds, data, sending, special, sso, texts
 from .workspace import Busy, NotFound, Rejected, Workspace
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ def routes() -> list[Route]:
         Route("/login", login_page, methods=["GET"]),
         Route("/login", special.login, methods=["POST"]),
         Route("/logout", special.logout, methods=["POST"]),
+        Route("/auth/login", sso.start),
+        Route("/auth/callback", sso.callback),
         Route("/static/site.css", special.site_css),
         Route("/static/web.css", special.web_css),
         Route("/static/fonts/{name}", special.font),
@@ -149,7 +152,7 @@ async def _too_large(request: Request, exc: Exception) -> Response:
 
 
 def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJECT_DIR,
-               smtp: SmtpSettings | None = None):
+               smtp: SmtpSettings | None = None, oidc: OidcSettings | None = None):
     """The ASGI application for ``workspace``, wrapped in the security guard (Host, size, headers).
     ``smtp``: where "Send brevene" sends (``reportgen serve --smtp``); without it only drafts."""
     ws = Workspace(workspace, project_dir=project_dir)
@@ -160,6 +163,7 @@ def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJE
     })
     security.store = SessionStore(ws.state / "sessions.sqlite")  # sessions survive a restart
     app.state.web = Web(ws, Builds(ws), security, smtp)
+    app.state.oidc = Oidc(oidc) if oidc is not None else None
     guarded = PublicUrls(Guard(app, security), security.proxy)
     guarded.state = app.state  # type: ignore[attr-defined]  # tests reach the workspace through it
     return guarded

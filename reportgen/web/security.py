@@ -274,9 +274,9 @@ class Security:
             return None
         if stored.via == "token":
             return Session(TOKEN_USER, stored.csrf, "token")
-        if stored.via == "oidc" and stored.role in ROLES and not self.current_users().get(stored.user):
-            return Session(User(stored.user, stored.role), stored.csrf, "oidc")  # role from the groups claim
-        now = self.named_user(stored.user)
+        if stored.via == "oidc" and stored.role in ROLES:  # role from the provider's groups claim at login
+            return Session(User(stored.user, stored.role), stored.csrf, "oidc")
+        now = self.named_user(stored.user)  # password, oidc-users: users.toml decides, as it is now
         if now is None:  # removed from users.toml: the session ends at once
             self.store.end(sid)
             return None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..rounds.mail import SmtpSettings
+from .oidc import SECRET_ENV, OidcSettings
 from .proxy import ProxySettings
 from .security import Security, is_loopback, load_users
 
@@ -27,7 +28,7 @@ class _HideToken(logging.Filter):
 def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_file: Path | None = None,
           max_upload_mb: float = 25, smtp: SmtpSettings | None = None, base_url: str | None = None,
           trusted_proxy: str | None = None, auth_header: str | None = None, access_log: str = "text",
-          announce: Callable[[str], None] = print) -> None:
+          oidc: OidcSettings | None = None, announce: Callable[[str], None] = print) -> None:
     """Run the workbench until interrupted. A non-loopback ``host`` needs ``users_file``; with
     ``smtp`` the "Send brevene" page sends (else it offers the drafts only). ``base_url``,
     ``trusted_proxy`` and ``auth_header``: behind a reverse proxy (proxy.py, docs/deploy.md);
@@ -59,7 +60,7 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
         raise ConfigError(f"{users_file}: ingen brugere (opret dem med reportgen user add)")
     security = Security.create(host=host, users=users, max_upload_mb=max_upload_mb, users_file=users_file,
                                proxy=proxy)
-    app = create_app(Path(workspace), security, smtp=smtp)
+    app = create_app(Path(workspace), security, smtp=smtp, oidc=oidc)
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -76,6 +77,9 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
     announce(f"Log ind: {login}{security.token}")
     if users:
         announce(f"Brugere fra {users_file}: {', '.join(sorted(users))}")
+    if oidc is not None:
+        announce(f"Kommunalt login (OpenID Connect) hos {oidc.issuer} som klient {oidc.client_id}"
+                 + (" med hemmelighed fra " + SECRET_ENV if oidc.client_secret else " uden klienthemmelighed"))
     if smtp is not None:
         announce(f"Brevene sendes over SMTP til {smtp.display}" + (" med STARTTLS" if smtp.starttls else "")
                  + (f" som {smtp.user}" if smtp.user else ""))

@@ -39,7 +39,8 @@ async def token_login(request: Request) -> Response | None:
 async def login_form(request: Request, *, error: str = "", status: int = 200) -> Response:
     nonce = secrets.token_urlsafe(32)
     response = page(request, "login.html", {"error": error, "users": bool(web(request).security.users),
-                                            "login_csrf": nonce}, auth=None, status=status, title="Log ind")
+                                            "login_csrf": nonce, "oidc": request.app.state.oidc is not None},
+                    auth=None, status=status, title="Log ind")
     response.headers.append("set-cookie", cookie_header(LOGIN_COOKIE, nonce, max_age=1800))
     return response
 
