@@ -253,3 +253,28 @@ def test_health_tells_readiness_and_the_json_access_log_hides_the_token(ws):
     line = json.loads(stream.getvalue().splitlines()[0])
     assert line["path"] == "/?token=[skjult]&x=1" and line["status"] == 303 and line["method"] == "GET"
     assert TOKEN not in stream.getvalue() and line["client"] == "testclient" and line["ms"] >= 0
+
+
+def test_the_real_server_writes_its_access_log_as_json_lines(ws):
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "serve", str(ws), "--port", "0", "--access-log",
+                             "json"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        banner = []
+        while not (banner and banner[-1].startswith("Stop med Ctrl-C.")):
+            line = proc.stderr.readline()
+            assert line, "".join(banner)
+            banner.append(line)
+        base, token = re.search(r"Log ind: (http://127\.0\.0\.1:\d+)/\?token=(\S+)", "".join(banner)).groups()
+        assert httpx2.get(f"{base}/api/health", timeout=30).status_code == 200
+        assert httpx2.get(f"{base}/?token={token}", timeout=30, follow_redirects=False).status_code == 303
+    finally:
+        proc.terminate()
+        _, rest = proc.communicate(timeout=30)
+    lines = [json.loads(line) for line in rest.splitlines() if line.startswith("{")]
+    assert {(x["method"], x["path"], x["status"]) for x in lines} >= {("GET", "/api/health", 200),
+                                                                        ("GET", "/?token=[skjult]", 303)}
+    assert all(x["client"] == "127.0.0.1" for x in lines) and token not in rest

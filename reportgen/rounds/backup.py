@@ -10,14 +10,15 @@ at all. Builds still
 running, staging copies, the chart cache and the sessions (a restore logs everybody out) are left out.
 
 A restore unpacks into a fresh folder beside the target, checks every file against the manifest
-(nothing missing, nothing extra, no path outside the folder, no links or devices), and only then
-renames it into place: a damaged or truncated file is refused and leaves nothing behind.
+(nothing missing, nothing extra, no path outside the folder, no links or devices, every database
+whole), and only then renames it into place: a damaged or truncated file is refused and leaves nothing behind.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import fcntl
+import functools
 import hashlib
 import io
 import json
@@ -62,10 +63,6 @@ def change_lock(workspace: Path, *, exclusive: bool) -> Iterator[None]:
         os.close(fd)  # closing releases the lock
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _files(root: Path) -> Iterator[Path]:
     """Regular files to back up, sorted; no symlinks, nothing skipped, no build still running."""
     for folder, dirs, names in os.walk(root):
@@ -102,31 +99,37 @@ def _finished_build(folder: Path) -> bool:
         return False
 
 
-def _sqlite_copy(path: Path) -> bytes:
+def _sqlite_copy(path: Path, target: Path) -> None:
     """A consistent copy of a live SQLite database by the online backup API."""
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / "copy.sqlite"
-        src = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst)
-        finally:
-            dst.close()
-            src.close()
-        return target.read_bytes()
+    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
 
 
-def _read(path: Path) -> bytes:
+def _copy(path: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix in SQLITE_SUFFIXES:
         with open(path, "rb") as fh:
             if fh.read(16) == b"SQLite format 3\x00":
-                return _sqlite_copy(path)
-    return path.read_bytes()
+                return _sqlite_copy(path, target)
+    shutil.copyfile(path, target)
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def backup(workspace: Path, out: Path) -> dict:
     """Write the backup of ``workspace`` to ``out`` (atomically: a temporary file renamed at the end)
-    and return its manifest."""
+    and return its manifest. Files are copied to a folder beside ``out`` first (not into memory)."""
     root = Path(workspace).resolve()
     if not root.is_dir():
         raise BackupError(f"{workspace}: arbejdsmappen findes ikke")
@@ -135,26 +138,41 @@ def backup(workspace: Path, out: Path) -> dict:
     out = Path(out)
     if out.resolve().is_relative_to(root):
         raise BackupError(f"{out}: sikkerhedskopien må ikke ligge i arbejdsmappen selv")
-    with change_lock(root, exclusive=True):
-        contents = [(p.relative_to(root).as_posix(), _read(p)) for p in _files(root)]
-    manifest = {"format": FORMAT, "version": 1, "reportgen": __version__,
-                "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "files": [{"path": name, "size": len(data), "sha256": _sha256(data)} for name, data in contents]}
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            for name, data in [*contents, (MANIFEST, json.dumps(manifest, indent=1).encode("utf-8"))]:
-                info = tarfile.TarInfo(name)
-                info.size, info.mode, info.mtime = len(data), 0o600, 0
-                tar.addfile(info, io.BytesIO(data))
-        with open(tmp, "rb") as fh:
+    builds = Path(STATE_DIR) / "builds"
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}.", dir=out.parent) as tmp:
+        copies = Path(tmp) / "copy"
+        with change_lock(root, exclusive=True):
+            names = [p.relative_to(root) for p in _files(root)]  # builds: those finished by now
+            for rel in names:
+                if not rel.is_relative_to(builds):
+                    _copy(root / rel, copies / rel)
+        for rel in names:  # a finished build no longer changes: copied without holding up the workbench
+            if rel.is_relative_to(builds):
+                _copy(root / rel, copies / rel)
+        manifest = {"format": FORMAT, "version": 1, "reportgen": __version__,
+                    "created": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "files": [{"path": rel.as_posix(), "size": (copies / rel).stat().st_size,
+                               "sha256": _hash_file(copies / rel)} for rel in names]}
+        packed = Path(tmp) / "backup.tar.gz"
+        with tarfile.open(packed, mode="w:gz") as tar:
+            for rel in names:
+                tar.add(copies / rel, arcname=rel.as_posix(), recursive=False, filter=_plain)
+            data = json.dumps(manifest, indent=1).encode("utf-8")
+            info = tarfile.TarInfo(MANIFEST)
+            info.size, info.mode = len(data), 0o600
+            tar.addfile(info, io.BytesIO(data))
+        with open(packed, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        os.replace(packed, out)
     return manifest
+
+
+def _plain(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.mode = 0o600
+    return info
 
 
 def _damaged(why: str) -> BackupError:
@@ -166,39 +184,51 @@ def _safe_name(name: str) -> bool:
     return bool(name) and not path.is_absolute() and ".." not in path.parts and "\\" not in name
 
 
-def read_backup(file: Path) -> tuple[dict, dict[str, bytes]]:
-    """The manifest and files of a backup, every file checked against the manifest; BackupError if not."""
-    files: dict[str, bytes] = {}
+def _unpack(file: Path, into: Path) -> dict:
+    """Unpack a backup into the empty folder ``into``, checking every file against the manifest;
+    the manifest, or BackupError."""
+    found: dict[str, tuple[int, str]] = {}
+    manifest_data = None
     try:
         with tarfile.open(file, mode="r:gz") as tar:
             for member in tar:
-                if not member.isfile() or not _safe_name(member.name) or member.name in files:
+                if not member.isfile() or not _safe_name(member.name) or member.name in found:
                     raise _damaged(f"{member.name} er ikke en almindelig fil i arbejdsmappen")
                 handle = tar.extractfile(member)
-                files[member.name] = handle.read() if handle else b""
+                if member.name == MANIFEST:
+                    manifest_data = handle.read(50_000_000)
+                    continue
+                target = into.joinpath(*PurePosixPath(member.name).parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                digest, size = hashlib.sha256(), 0
+                with open(target, "wb") as fh:
+                    for chunk in iter(functools.partial(handle.read, 1 << 20), b""):
+                        digest.update(chunk)
+                        size += len(chunk)
+                        fh.write(chunk)
+                found[member.name] = (size, digest.hexdigest())
     except FileNotFoundError:
         raise BackupError(f"{file}: filen findes ikke") from None
     except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
         raise _damaged(f"filen kan ikke læses til ende ({err})") from None
-    raw = files.pop(MANIFEST, None)
-    if raw is None:
+    if manifest_data is None:
         raise _damaged("indholdsfortegnelsen (MANIFEST.json) mangler")
     try:
-        manifest = json.loads(raw)
-        listed = {f["path"]: f for f in manifest["files"]}
+        manifest = json.loads(manifest_data)
+        listed = {f["path"]: (f["size"], f["sha256"]) for f in manifest["files"]}
         if manifest.get("format") != FORMAT:
             raise ValueError
     except (ValueError, KeyError, TypeError):
         raise _damaged("indholdsfortegnelsen kan ikke læses") from None
-    missing = sorted(set(listed) - set(files))
-    extra = sorted(set(files) - set(listed))
+    missing = sorted(set(listed) - set(found))
+    extra = sorted(set(found) - set(listed))
     if missing or extra:
         names = f"filer mangler: {', '.join(missing[:5])}" if missing else f"ukendte filer: {', '.join(extra[:5])}"
         raise _damaged(names)
-    for name, data in files.items():
-        if len(data) != listed[name]["size"] or _sha256(data) != listed[name]["sha256"]:
+    for name, got in found.items():
+        if got != listed[name]:
             raise _damaged(f"{name} svarer ikke til sin SHA-256 i indholdsfortegnelsen")
-    return manifest, files
+    return manifest
 
 
 def restore(file: Path, to: Path) -> dict:
@@ -206,17 +236,13 @@ def restore(file: Path, to: Path) -> dict:
     to = Path(to)
     if to.exists() and (not to.is_dir() or any(to.iterdir())):
         raise BackupError(f"{to}: mappen findes allerede og er ikke tom; gendan til en ny mappe")
-    manifest, files = read_backup(file)
     to.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{to.name}.restoring-", dir=to.parent))
     try:
-        for name, data in files.items():
-            target = staging.joinpath(*PurePosixPath(name).parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        for name in files:
-            if name.endswith(SQLITE_SUFFIXES):
-                _check_sqlite(staging.joinpath(*PurePosixPath(name).parts), name)
+        manifest = _unpack(Path(file), staging)
+        for entry in manifest["files"]:
+            if entry["path"].endswith(SQLITE_SUFFIXES):
+                _check_sqlite(staging.joinpath(*PurePosixPath(entry["path"]).parts), entry["path"])
         if to.exists():
             to.rmdir()
         os.replace(staging, to)

@@ -1,6 +1,7 @@
 """``/auth/login`` and ``/auth/callback``: single sign-on by OpenID Connect (web/oidc.py)."""
 from __future__ import annotations
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -35,7 +36,7 @@ def _callback_url(request: Request) -> str:
 async def start(request: Request) -> Response:
     oidc = _oidc(request)
     try:
-        url, state = oidc.start(_callback_url(request))
+        url, state = await run_in_threadpool(oidc.start, _callback_url(request))  # discovery: network
     except OidcError as err:
         return _refused(request, str(err))
     response = RedirectResponse(url, status_code=303)
@@ -51,8 +52,9 @@ async def callback(request: Request) -> Response:
     if params.get("error"):
         return _refused(request, f"login-udbyderen afviste login ({params.get('error')})")
     try:
-        claims = oidc.finish(code=params.get("code", ""), state=params.get("state", ""),
-                             cookie_state=request.cookies.get(STATE_COOKIE), redirect_uri=_callback_url(request))
+        claims = await run_in_threadpool(  # the token endpoint and JWKS: network, off the event loop
+            oidc.finish, code=params.get("code", ""), state=params.get("state", ""),
+            cookie_state=request.cookies.get(STATE_COOKIE), redirect_uri=_callback_url(request))
         name, role, via = oidc.user(claims, web(request).security.current_users())
     except OidcError as err:
         attempts.failed(request, None, f"oidc ({err})")
