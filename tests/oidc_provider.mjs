@@ -1,5 +1,6 @@
 // A real OpenID provider (npm oidc-provider, pinned in package.json) on loopback for tests/test_web_oidc.py.
 // node tests/oidc_provider.mjs PORT CONTROL_FILE REDIRECT_URI CLIENT_ID CLIENT_SECRET
+// The issuer is http://localhost:PORT: another site than the workbench on 127.0.0.1, as a real provider is.
 // It signs in whoever CONTROL_FILE names ({"account": "anna", "groups": [...], "tamper": null}) without
 // a form, and grants consent by itself. With "tamper" it spoils the ID token the token endpoint hands
 // out, as a broken or hostile provider would: "signature" (claims changed after signing), "audience"
@@ -10,7 +11,7 @@ import * as jose from 'jose';
 import Provider from 'oidc-provider';
 
 const [port, controlFile, redirectUri, clientId, clientSecret] = process.argv.slice(2);
-const issuer = `http://127.0.0.1:${port}`;
+const issuer = `http://localhost:${port}`;
 const control = () => JSON.parse(fs.readFileSync(controlFile, 'utf8'));
 
 const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true });

@@ -158,6 +158,26 @@ def test_a_replayed_or_foreign_state_is_refused(sso):
     assert foreign.status_code == 403 and "hører ikke til denne browser" in foreign.text
 
 
+def test_the_whole_sign_in_in_chromium(sso, tmp_path):
+    from test_site import _node_modules
+
+    base, _provider, ws = sso
+    chromium = Path("/usr/bin/chromium")
+    assert chromium.exists(), "the browser tests need Debian's chromium at /usr/bin/chromium"
+    _node_modules()
+    job = {"chromium": str(chromium), "userDataDir": str(tmp_path / "profile"), "base": base}
+    (tmp_path / "job.json").write_text(json.dumps(job), encoding="utf-8")
+    run = subprocess.run([shutil.which("node"), str(ROOT / "tests" / "sso_browser.js"), str(tmp_path / "job.json")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    out = json.loads(run.stdout)
+    assert out["url"] == f"{base}/" and out["h1"] == "Barometre" and "logget ind som anna" in out["text"]
+    assert any(u.startswith("http://localhost:") for u in out["visited"])  # the provider, another site
+    assert any(u.startswith(f"{base}/auth/callback?") for u in out["visited"])
+    assert out["session"] == [{"sameSite": "Strict", "httpOnly": True}] and out["console"] == []
+    assert [a for _, a, _ in _audit(ws)] == ["login"]
+
+
 def test_the_client_secret_comes_only_from_the_environment():
     settings = OidcSettings.from_options("https://login.example.dk/tenant", "barometer", environ={SECRET_ENV: "s3"})
     assert settings.client_secret == "s3" and settings.issuer == "https://login.example.dk/tenant"

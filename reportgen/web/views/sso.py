@@ -13,8 +13,9 @@ from ..proxy import client_address
 from ..security import LOGIN_COOKIE, SESSION_COOKIE, SESSION_SECONDS, User, cookie_header
 
 # The session cookie is SameSite=Strict, and a browser coming back from the provider is on a
-# cross-site navigation: it would not send it on a redirect. So the callback answers with a page that
-# moves on by itself (a same-site navigation, no script), relative so it works under --base-url.
+# navigation whose redirect chain crossed sites: a browser that counts the chain would not send the
+# cookie on a further redirect. So the callback answers with a page that moves on by itself (a new,
+# same-site navigation, no script), relative so that it works under --base-url.
 _DONE = ('<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=../">'
          '<title>Logget ind</title></head><body><p>Du er logget ind. <a href="../">Fortsæt</a></p></body></html>')
 
