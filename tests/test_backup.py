@@ -83,7 +83,7 @@ def test_a_backup_during_an_upload_holds_all_of_it_or_none(ws, tmp_path, monkeyp
             proc.communicate()
     assert proc.returncode == 0, stderr
     assert answers[0].status_code == 200 and sorted(answers[0].json()["applied"]) == ["areas.csv", "committees.csv"]
-    assert "Sikkerhedskopi:" in stdout and "filer" in stdout
+    assert "Sikkerhedskopi:" in stdout and "filer" in stdout and out.stat().st_mode & 0o777 == 0o600
     restored = tmp_path / "restored"
     done = _cli("restore", str(out), "--to", str(restored))
     assert done.returncode == 0, done.stderr

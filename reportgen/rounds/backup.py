@@ -162,6 +162,7 @@ def backup(workspace: Path, out: Path) -> dict:
             info = tarfile.TarInfo(MANIFEST)
             info.size, info.mode = len(data), 0o600
             tar.addfile(info, io.BytesIO(data))
+        os.chmod(packed, 0o600)  # the municipality's data and the audit log: for the owner only
         with open(packed, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(packed, out)
