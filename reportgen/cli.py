@@ -444,19 +444,82 @@ def serve_command(
     starttls: Annotated[bool, typer.Option("--starttls", help="Kryptér forbindelsen med STARTTLS")] = False,
     smtp_user: Annotated[str | None, typer.Option(
         "--smtp-user", help="Brugernavn på SMTP-serveren; adgangskoden læses fra REPORTGEN_SMTP_PASSWORD")] = None,
+    base_url: Annotated[str | None, typer.Option(
+        "--base-url", help="Offentlig adresse bag en reverse proxy, fx https://intra.example.dk/barometer/")] = None,
+    trusted_proxy: Annotated[str | None, typer.Option(
+        "--trusted-proxy", help="Proxyens adresser: kun herfra troes X-Forwarded-For og --auth-header")] = None,
+    auth_header: Annotated[str | None, typer.Option(
+        "--auth-header", help="Proxyen har logget brugeren ind og sender navnet i headeren, fx X-Remote-User")] = None,
+    access_log: Annotated[str, typer.Option(
+        "--access-log", help="Adgangsloggen som text eller json (JSON-linjer)")] = "text",
+    oidc_issuer: Annotated[str | None, typer.Option(
+        "--oidc-issuer", help="Kommunalt login (OpenID Connect): udbyderens adresse (issuer)")] = None,
+    oidc_client_id: Annotated[str | None, typer.Option(
+        "--oidc-client-id", help="Klient-id hos udbyderen; hemmeligheden fra REPORTGEN_OIDC_CLIENT_SECRET")] = None,
+    oidc_user_claim: Annotated[str, typer.Option(
+        "--oidc-user-claim", help="Claim med brugernavnet")] = "preferred_username",
+    oidc_groups_claim: Annotated[str, typer.Option("--oidc-groups-claim", help="Claim med grupperne")] = "groups",
+    oidc_editor_group: Annotated[str | None, typer.Option(
+        "--oidc-editor-group", help="Gruppen, der giver redigeringsadgang")] = None,
+    oidc_reader_group: Annotated[str | None, typer.Option(
+        "--oidc-reader-group", help="Gruppen, der giver læseadgang")] = None,
 ) -> None:
     """Start arbejdsbænken: data, farver, tekster, bygning og afsendelse i browseren (docs/workbench.md).
 
     Eksempel: reportgen serve arbejdsmappe --port 8000
     """
+    from .web.oidc import OidcSettings
     from .web.server import serve
 
     settings = _smtp_settings(smtp, starttls=starttls, user=smtp_user, user_option="--smtp-user")
     try:
+        oidc = OidcSettings.from_options(oidc_issuer, oidc_client_id, user_claim=oidc_user_claim,
+                                         groups_claim=oidc_groups_claim, editor_group=oidc_editor_group,
+                                         reader_group=oidc_reader_group)
         serve(workspace, host=host, port=port, users_file=users, max_upload_mb=max_upload_mb, smtp=settings,
-              announce=lambda line: typer.echo(line, err=True))
+              base_url=base_url, trusted_proxy=trusted_proxy, auth_header=auth_header, access_log=access_log,
+              oidc=oidc, announce=lambda line: typer.echo(line, err=True))
     except ReportgenError as err:
         _fail(err)
+
+
+@app.command("backup")
+def backup_command(
+    workspace: Annotated[Path, typer.Argument(help="Arbejdsmappen (den, reportgen serve kører på)")],
+    out: Annotated[Path, typer.Option("--out", help="Sikkerhedskopien, fx /var/backups/barometer-2026-01-31.tar.gz")],
+) -> None:
+    """Tag en sikkerhedskopi af arbejdsmappen, også mens arbejdsbænken kører (docs/deploy.md).
+
+    Eksempel: reportgen backup arbejdsmappe --out barometer.tar.gz
+    """
+    from .narrate import danish as da
+    from .rounds.backup import backup
+
+    try:
+        manifest = backup(workspace, out)
+    except ReportgenError as err:
+        _fail(err)
+    typer.echo(f"Sikkerhedskopi: {out} ({da.plural(len(manifest['files']), 'fil', 'filer')}, SHA-256 i MANIFEST.json)")
+
+
+@app.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="Sikkerhedskopien fra reportgen backup")],
+    to: Annotated[Path, typer.Option("--to", help="En ny mappe, arbejdsmappen gendannes i")],
+) -> None:
+    """Gendan en sikkerhedskopi i en ny mappe; hver fil kontrolleres mod indholdsfortegnelsen først.
+
+    Eksempel: reportgen restore barometer.tar.gz --to gendannet
+    """
+    from .narrate import danish as da
+    from .rounds.backup import restore
+
+    try:
+        manifest = restore(file, to)
+    except ReportgenError as err:
+        _fail(err)
+    typer.echo(f"Gendannet i {to}: {da.plural(len(manifest['files']), 'fil', 'filer')} fra {manifest['created']}, "
+               "alle kontrolleret. Start med reportgen serve " + str(to))
 
 
 user_app = typer.Typer(help="Brugere til arbejdsbænken (reportgen serve --users).", no_args_is_help=True)

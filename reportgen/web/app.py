@@ -13,12 +13,29 @@ from starlette.routing import Route
 from .. import PROJECT_DIR
 from ..errors import DataValidationError, ReportgenError
 from ..rounds.mail import SmtpSettings
+from .attempts import Throttled
 from .builds import Builds
-from .http import LoginRequired, Web, is_api, page, redirect
+from .http import LoginRequired, Web, is_api, page, peer, redirect
+from .oidc import Oidc, OidcSettings
+from .proxy import PublicUrls
 from .review import Changed
 from .security import BodyTooLarge, Guard, Security, authenticate
+from .sessions import SessionStore
 from .texts import Conflict
-from .views import additions, analysis, barometers, builds, data, excel, overrides, review, sending, special, texts
+from .views import (
+    additions,
+    analysis,
+    barometers,
+    builds,
+    data,
+    excel,
+    overrides,
+    review,
+    sending,
+    special,
+    sso,
+    texts,
+)
 from .workspace import Busy, NotFound, Rejected, Workspace
 
 log = logging.getLogger(__name__)
@@ -41,6 +58,8 @@ def routes() -> list[Route]:
         Route("/login", login_page, methods=["GET"]),
         Route("/login", special.login, methods=["POST"]),
         Route("/logout", special.logout, methods=["POST"]),
+        Route("/auth/login", sso.start),
+        Route("/auth/callback", sso.callback),
         Route("/static/site.css", special.site_css),
         Route("/static/web.css", special.web_css),
         Route("/static/fonts/{name}", special.font),
@@ -99,7 +118,7 @@ def routes() -> list[Route]:
 def _error(request: Request, status: int, message: str) -> Response:
     if is_api(request):
         return JSONResponse({"error": message}, status_code=status)
-    auth = authenticate(request.app.state.web.security, request.headers, request.cookies)
+    auth = authenticate(request.app.state.web.security, request.headers, request.cookies, peer(request))
     return page(request, "error.html", {"status": status, "message": message}, auth=auth, status=status,
                 title="Fejl")
 
@@ -109,6 +128,16 @@ async def _login_required(request: Request, exc: Exception) -> Response:
         return JSONResponse({"error": "log ind: Authorization: Bearer <nøgle>"}, status_code=401,
                             headers={"www-authenticate": "Bearer"})
     return redirect("/login")
+
+
+async def _throttled(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Throttled)
+    wait = {"retry-after": str(exc.seconds)}
+    if is_api(request):
+        return JSONResponse({"error": str(exc)}, status_code=429, headers=wait)
+    response = await special.login_form(request, error=str(exc), status=429)
+    response.headers.update(wait)
+    return response
 
 
 async def _http(request: Request, exc: Exception) -> Response:
@@ -155,7 +184,7 @@ async def _too_large(request: Request, exc: Exception) -> Response:
 
 
 def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJECT_DIR,
-               smtp: SmtpSettings | None = None):
+               smtp: SmtpSettings | None = None, oidc: OidcSettings | None = None):
     """The ASGI application for ``workspace``, wrapped in the security guard (Host, size, headers).
     ``smtp``: where "Send brevene" sends (``reportgen serve --smtp``); without it only drafts."""
     ws = Workspace(workspace, project_dir=project_dir)
@@ -163,9 +192,12 @@ def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJE
         LoginRequired: _login_required, HTTPException: _http, NotFound: _not_found, Busy: _busy,
         Rejected: _rejected, DataValidationError: _invalid, Conflict: _conflict, BodyTooLarge: _too_large,
         Changed: _conflict,
+        Throttled: _throttled,
         ReportgenError: _other,
     })
+    security.store = SessionStore(ws.state / "sessions.sqlite")  # sessions survive a restart
     app.state.web = Web(ws, Builds(ws), security, smtp)
-    guarded = Guard(app, security)
+    app.state.oidc = Oidc(oidc) if oidc is not None else None
+    guarded = PublicUrls(Guard(app, security), security.proxy)
     guarded.state = app.state  # type: ignore[attr-defined]  # tests reach the workspace through it
     return guarded

@@ -14,7 +14,7 @@ from ..narrate import danish as da
 from ..rounds.mail import SmtpSettings
 from ..templating import make_environment
 from .builds import Builds
-from .security import CSRF_FIELD, CSRF_HEADER, FORMS_KEY, Auth, Security, authenticate, csrf_ok
+from .security import CSRF_FIELD, CSRF_HEADER, FORMS_KEY, Auth, Security, authenticate, bearer_given, csrf_ok
 from .workspace import Workspace
 
 WEB_TEMPLATES = PROJECT_DIR / "templates" / "web"
@@ -53,10 +53,22 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def peer(request: Request) -> str | None:
+    """The address of the connection itself (a proxy's, behind one)."""
+    return request.client.host if request.client else None
+
+
 def require(request: Request, *, edit: bool = False) -> Auth:
     """The request's authentication; LoginRequired if none, 403 if ``edit`` and the user only reads."""
-    auth = authenticate(web(request).security, request.headers, request.cookies)
+    from . import attempts
+
+    bearer = bearer_given(request.headers)
+    if bearer is not None:
+        attempts.check(request, None, "bearer")
+    auth = authenticate(web(request).security, request.headers, request.cookies, peer(request))
     if auth is None:
+        if bearer is not None:
+            attempts.failed(request, None, "bearer")
         raise LoginRequired
     if edit and not auth.user.can_edit:
         raise HTTPException(403, "Din bruger har kun læseadgang.")

@@ -20,20 +20,22 @@ import json
 import re
 import secrets
 import threading
-import time
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
+from .proxy import ProxySettings
+from .sessions import SessionStore
+from .throttle import Throttle
 
 ROLES = ("reader", "editor")
 SESSION_COOKIE = "wb_session"
 LOGIN_COOKIE = "wb_login"  # double-submit token for the login form (there is no session yet)
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "x-csrf-token"
-SESSION_SECONDS = 12 * 3600
+SESSION_SECONDS = 12 * 3600  # the cookie's Max-Age; the server-side limits are in sessions.py
 DEFAULT_MAX_UPLOAD_MB = 25
 USER_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -196,77 +198,140 @@ def host_name(header: str) -> str:
 class Session:
     user: User
     csrf: str
-    expires: float
+    via: str = "token"
 
 
 @dataclass
 class Security:
-    """The running server's secrets and users. ``token`` is never written to disk or served."""
+    """The running server's secrets and users. ``token`` is never written to disk or served.
+
+    Sessions live in ``store`` (server-side, SQLite in the workspace once the app is created, see
+    sessions.py); ``users_file`` is re-read when it changes, so a user removed from it is logged out
+    at once; ``throttle`` counts failed logins per address and per user name."""
 
     token: str
     users: Mapping[str, UserRecord] = field(default_factory=dict)
     hosts: frozenset[str] = LOOPBACK_NAMES
     max_upload: int = DEFAULT_MAX_UPLOAD_MB * 1024 * 1024
-    _sessions: dict[str, Session] = field(default_factory=dict)
+    users_file: Path | None = None
+    throttle: Throttle = field(default_factory=Throttle)
+    store: SessionStore = field(default_factory=lambda: SessionStore(None))
+    proxy: ProxySettings = field(default_factory=ProxySettings)
+    _users_stamp: tuple[int, int] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def create(cls, *, host: str = "127.0.0.1", users: Mapping[str, UserRecord] | None = None,
-               max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB, token: str | None = None) -> Security:
-        return cls(token=token or secrets.token_urlsafe(32), users=dict(users or {}), hosts=allowed_hosts(host),
-                   max_upload=int(max_upload_mb * 1024 * 1024))
+               max_upload_mb: float = DEFAULT_MAX_UPLOAD_MB, token: str | None = None,
+               users_file: Path | None = None, proxy: ProxySettings | None = None) -> Security:
+        proxy = proxy or ProxySettings()
+        hosts = allowed_hosts(host)
+        if proxy.public_host:
+            hosts = hosts | {proxy.public_host}
+        security = cls(token=token or secrets.token_urlsafe(32), users=dict(users or {}), hosts=hosts,
+                       max_upload=int(max_upload_mb * 1024 * 1024), users_file=users_file, proxy=proxy)
+        if users_file is not None:
+            security._users_stamp = _stamp(users_file)
+        return security
 
     def token_ok(self, given: str | None) -> bool:
         return same_secret(given, self.token)
 
+    def current_users(self) -> Mapping[str, UserRecord]:
+        """users.toml as it is now: re-read when the file changed (a broken edit keeps the last good one)."""
+        if self.users_file is None:
+            return self.users
+        stamp = _stamp(self.users_file)
+        if stamp != self._users_stamp:
+            with self._lock:
+                try:
+                    self.users = load_users(self.users_file) if stamp is not None else {}
+                except ConfigError:
+                    return self.users
+                self._users_stamp = stamp
+        return self.users
+
     def password_user(self, name: str, password: str) -> User | None:
-        record = self.users.get(name)
+        record = self.current_users().get(name)
         if record is None:
             verify_password(password, hash_password("x" * 8))  # same work whether or not the name exists
             return None
         return User(record.name, record.role) if verify_password(password, record.password_hash) else None
 
-    def new_session(self, user: User) -> str:
-        """A session id for the cookie: random, unrelated to the login token."""
-        sid = secrets.token_urlsafe(32)
-        with self._lock:
-            now = time.time()
-            self._sessions = {k: s for k, s in self._sessions.items() if s.expires > now}
-            self._sessions[sid] = Session(user, secrets.token_urlsafe(32), now + SESSION_SECONDS)
+    def named_user(self, name: str) -> User | None:
+        """A users.toml user by name alone (a trusted proxy's header), with the role it has now."""
+        record = self.current_users().get(name)
+        return User(record.name, record.role) if record else None
+
+    def new_session(self, user: User, via: str = "password") -> str:
+        """A session id for the cookie: random, unrelated to the login token; stored only as a hash."""
+        via = "token" if user is TOKEN_USER else via
+        sid, _ = self.store.create(user=user.name, role=user.role, via=via)
         return sid
 
     def session(self, sid: str | None) -> Session | None:
-        if not sid:
+        stored = self.store.get(sid)
+        if stored is None:
             return None
-        with self._lock:
-            for key, s in self._sessions.items():
-                if hmac.compare_digest(key.encode(), sid.encode()) and s.expires > time.time():
-                    return s
-        return None
+        if stored.via == "token":
+            return Session(TOKEN_USER, stored.csrf, "token")
+        if stored.via == "oidc" and stored.role in ROLES:  # role from the provider's groups claim at login
+            return Session(User(stored.user, stored.role), stored.csrf, "oidc")
+        now = self.named_user(stored.user)  # password, oidc-users: users.toml decides, as it is now
+        if now is None:  # removed from users.toml: the session ends at once
+            self.store.end(sid)
+            return None
+        return Session(now, stored.csrf, stored.via)
 
     def end_session(self, sid: str | None) -> None:
-        with self._lock:
-            self._sessions.pop(sid or "", None)
+        self.store.end(sid)
+
+    def header_csrf(self, user: str) -> str:
+        """The CSRF token of a user authenticated by the trusted proxy's header (no session cookie)."""
+        key = self.store.secret("header-csrf").encode()
+        return hmac.new(key, user.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        st = Path(path).stat()
+    except FileNotFoundError:
+        return None
+    return st.st_mtime_ns, st.st_size
 
 
 @dataclass(frozen=True)
 class Auth:
-    """An authenticated request: who, and how (``bearer`` skips CSRF; ``cookie`` needs it)."""
+    """An authenticated request: who, and how (``bearer`` skips CSRF; ``cookie`` and ``header`` need it)."""
 
     user: User
     via: str
     session: Session | None = None
+    header_csrf: str = ""
 
     @property
     def csrf(self) -> str:
-        return self.session.csrf if self.session else ""
+        return self.session.csrf if self.session else self.header_csrf
 
 
-def authenticate(security: Security, headers: Mapping[str, str], cookies: Mapping[str, str]) -> Auth | None:
-    """Bearer token first (scripts), then the session cookie (the pages)."""
+def bearer_given(headers: Mapping[str, str]) -> str | None:
     header = headers.get("authorization", "")
-    if header[:7].lower() == "bearer ":
-        return Auth(TOKEN_USER, "bearer") if security.token_ok(header[7:].strip()) else None
+    return header[7:].strip() if header[:7].lower() == "bearer " else None
+
+
+def authenticate(security: Security, headers: Mapping[str, str], cookies: Mapping[str, str],
+                 peer: str | None = None) -> Auth | None:
+    """Bearer token first (scripts), then a trusted proxy's user header (only from ``peer`` addresses
+    given by --trusted-proxy), then the session cookie (the pages)."""
+    given = bearer_given(headers)
+    if given is not None:
+        return Auth(TOKEN_USER, "bearer") if security.token_ok(given) else None
+    proxy = security.proxy
+    if proxy.auth_header and peer is not None and proxy.trusts(peer):
+        name = headers.get(proxy.auth_header, "").strip()
+        if name:
+            user = security.named_user(name)
+            return Auth(user, "header", header_csrf=security.header_csrf(user.name)) if user else None
     s = security.session(cookies.get(SESSION_COOKIE))
     return Auth(s.user, "cookie", s) if s else None
 
@@ -284,6 +349,7 @@ def csrf_ok(auth: Auth, given: str | None) -> bool:
 
 
 def cookie_header(name: str, value: str, *, max_age: int) -> str:
+    """Path and Secure follow --base-url: proxy.PublicUrls rewrites them on the way out."""
     return f"{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..rounds.mail import SmtpSettings
+from .oidc import SECRET_ENV, OidcSettings
+from .proxy import ProxySettings
 from .security import Security, is_loopback, load_users
 
 _TOKEN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*")
@@ -24,10 +26,13 @@ class _HideToken(logging.Filter):
 
 
 def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_file: Path | None = None,
-          max_upload_mb: float = 25, smtp: SmtpSettings | None = None,
-          announce: Callable[[str], None] = print) -> None:
+          max_upload_mb: float = 25, smtp: SmtpSettings | None = None, base_url: str | None = None,
+          trusted_proxy: str | None = None, auth_header: str | None = None, access_log: str = "text",
+          oidc: OidcSettings | None = None, announce: Callable[[str], None] = print) -> None:
     """Run the workbench until interrupted. A non-loopback ``host`` needs ``users_file``; with
-    ``smtp`` the "Send brevene" page sends (else it offers the drafts only)."""
+    ``smtp`` the "Send brevene" page sends (else it offers the drafts only). ``base_url``,
+    ``trusted_proxy`` and ``auth_header``: behind a reverse proxy (proxy.py, docs/deploy.md);
+    ``access_log="json"`` writes the access log as JSON lines."""
     import uvicorn
 
     from . import warmup
@@ -45,11 +50,17 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
         raise ConfigError("--max-upload-mb skal være større end 0")
     if smtp is not None and smtp.problems():
         raise ConfigError("; ".join(str(p).replace("--user", "--smtp-user") for p in smtp.problems()))
+    if access_log not in ("text", "json"):
+        raise ConfigError("--access-log skal være text eller json")
+    proxy = ProxySettings.parse(base_url, trusted_proxy, auth_header)
+    if proxy.auth_header and users_file is None:
+        raise ConfigError("--auth-header kræver --users users.toml: brugeren skal findes der med en rolle")
     users = load_users(users_file) if users_file is not None else {}
     if users_file is not None and not users:
         raise ConfigError(f"{users_file}: ingen brugere (opret dem med reportgen user add)")
-    security = Security.create(host=host, users=users, max_upload_mb=max_upload_mb)
-    app = create_app(Path(workspace), security, smtp=smtp)
+    security = Security.create(host=host, users=users, max_upload_mb=max_upload_mb, users_file=users_file,
+                               proxy=proxy)
+    app = create_app(Path(workspace), security, smtp=smtp, oidc=oidc)
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -60,10 +71,15 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
     sock.listen(2048)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    announce(f"Arbejdsbænken kører på http://{shown}:{bound}/")
-    announce(f"Log ind: http://{shown}:{bound}/?token={security.token}")
+    public = f" (offentligt: {proxy.base_url})" if proxy.base_url else ""
+    announce(f"Arbejdsbænken kører på http://{shown}:{bound}/{public}")
+    login = proxy.public("/?token=") if proxy.base_url else f"http://{shown}:{bound}/?token="
+    announce(f"Log ind: {login}{security.token}")
     if users:
         announce(f"Brugere fra {users_file}: {', '.join(sorted(users))}")
+    if oidc is not None:
+        announce(f"Kommunalt login (OpenID Connect) hos {oidc.issuer} som klient {oidc.client_id}"
+                 + (" med hemmelighed fra " + SECRET_ENV if oidc.client_secret else " uden klienthemmelighed"))
     if smtp is not None:
         announce(f"Brevene sendes over SMTP til {smtp.display}" + (" med STARTTLS" if smtp.starttls else "")
                  + (f" som {smtp.user}" if smtp.user else ""))
@@ -71,5 +87,10 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
 
     warmup.start(app.state.web.ws)  # the first PDF preview need not import and load fonts (issue 17)
     logging.getLogger("uvicorn.access").addFilter(_HideToken())
-    config = uvicorn.Config(app, log_level="info", proxy_headers=False, server_header=False, date_header=False)
+    if access_log == "json":
+        from .accesslog import JsonAccessLog
+
+        app = JsonAccessLog(app, proxy)
+    config = uvicorn.Config(app, log_level="info", proxy_headers=False, server_header=False, date_header=False,
+                            access_log=access_log == "text")
     uvicorn.Server(config).run(sockets=[sock])

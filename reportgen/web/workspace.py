@@ -27,6 +27,7 @@ from ..errors import DataValidationError, ReportgenError
 from ..inputs import read_barometer
 from ..inputs.load import TABLES, TOML_FILE, WORKBOOK_FILE
 from ..outputs.writer import atomic_write
+from ..rounds.backup import change_lock
 from .audit import AuditLog
 
 log = logging.getLogger(__name__)
@@ -155,7 +156,8 @@ class Workspace:
         try:
             if barometer_id in self.busy:
                 raise Busy("barometrets dokumenter dannes lige nu; prøv igen, når de er færdige")
-            yield
+            with change_lock(self.root, exclusive=False):  # a backup sees a change wholly or not at all
+                yield
         finally:
             lock.release()
 

@@ -7,14 +7,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ... import __version__, palette
+from .. import attempts
 from ..http import SITE_TEMPLATES, WEB_TEMPLATES, field, page, read_form, redirect, web
 from ..security import LOGIN_COOKIE, SESSION_COOKIE, SESSION_SECONDS, TOKEN_USER, cookie_header, csrf_ok, same_secret
 
 FONT_FILES = ("Carlito-Regular.ttf", "Carlito-Bold.ttf")
 
 
-def _login(request: Request, user) -> Response:
-    sid = web(request).security.new_session(user)
+def _login(request: Request, user, how: str = "token") -> Response:
+    attempts.succeeded(request, user.name, how)
+    sid = web(request).security.new_session(user, how)
     response = redirect("/")
     response.headers.append("set-cookie", cookie_header(SESSION_COOKIE, sid, max_age=SESSION_SECONDS))
     response.headers.append("set-cookie", cookie_header(LOGIN_COOKIE, "", max_age=0))
@@ -27,15 +29,18 @@ async def token_login(request: Request) -> Response | None:
     token = request.query_params.get("token")
     if token is None:
         return None
+    attempts.check(request, None, "token")
     if web(request).security.token_ok(token):
         return _login(request, TOKEN_USER)
+    attempts.failed(request, None, "token")
     return await login_form(request, error="Nøglen i adressen er forkert eller udløbet.", status=403)
 
 
 async def login_form(request: Request, *, error: str = "", status: int = 200) -> Response:
     nonce = secrets.token_urlsafe(32)
     response = page(request, "login.html", {"error": error, "users": bool(web(request).security.users),
-                                            "login_csrf": nonce}, auth=None, status=status, title="Log ind")
+                                            "login_csrf": nonce, "oidc": request.app.state.oidc is not None},
+                    auth=None, status=status, title="Log ind")
     response.headers.append("set-cookie", cookie_header(LOGIN_COOKIE, nonce, max_age=1800))
     return response
 
@@ -47,13 +52,18 @@ async def login(request: Request) -> Response:
     security = web(request).security
     token = field(form, "token").strip()
     if token:
+        attempts.check(request, None, "token")
         if security.token_ok(token):
             return _login(request, TOKEN_USER)
+        attempts.failed(request, None, "token")
         return await login_form(request, error="Nøglen er forkert.", status=403)
-    user = security.password_user(field(form, "user").strip(), field(form, "password"))
+    name = field(form, "user").strip()
+    attempts.check(request, name, "password")
+    user = security.password_user(name, field(form, "password"))
     if user is None:
+        attempts.failed(request, name, "password")
         return await login_form(request, error="Forkert brugernavn eller adgangskode.", status=403)
-    return _login(request, user)
+    return _login(request, user, "password")
 
 
 async def logout(request: Request) -> Response:
@@ -73,7 +83,14 @@ async def logout(request: Request) -> Response:
 
 
 async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "version": __version__})
+    """Readiness for a load balancer or monitoring: the workspace can be listed and the audit log can
+    take a write (a write transaction is opened and rolled back). Open without login; no paths shown."""
+    from ..health import readiness
+
+    checks = readiness(web(request).ws)
+    ok = all(v == "ok" for v in checks.values())
+    return JSONResponse({"status": "ok" if ok else "fejl", "version": __version__, **checks},
+                        status_code=200 if ok else 503)
 
 
 async def site_css(request: Request) -> Response:
