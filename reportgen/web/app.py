@@ -62,6 +62,7 @@ def routes() -> list[Route]:
         Route("/auth/callback", sso.callback),
         Route("/static/site.css", special.site_css),
         Route("/static/web.css", special.web_css),
+        Route("/favicon.ico", special.favicon),
         Route("/static/fonts/{name}", special.font),
         Route("/b/{bid}", barometers.barometer),
         Route("/b/{bid}/status", barometers.status),

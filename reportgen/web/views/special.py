@@ -100,6 +100,11 @@ async def site_css(request: Request) -> Response:
     return Response(css, media_type="text/css; charset=utf-8")
 
 
+async def favicon(request: Request) -> Response:
+    """No icon: browsers ask for /favicon.ico on their own (after a redirect, for a PDF); 204, not 404."""
+    return Response(status_code=204)
+
+
 async def web_css(request: Request) -> Response:
     return Response((WEB_TEMPLATES / "web.css").read_bytes(), media_type="text/css; charset=utf-8")
 
