@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Block, Cell, Document, Heading, Paragraph, Run, Table
-from ..inputs.model import Barometer, Indicator
+from ..inputs.model import Barometer, Indicator, Update
 from ..narrate import Narrative
 from ..narrate import danish as da
 from ..signals.assess import Assessment
@@ -30,17 +30,27 @@ class NameList(tuple):
         return da.join_list([str(x) for x in self])
 
 
-def title(barometer: Barometer) -> str:
+def title(barometer: Barometer, update: Update | None = None) -> str:
     """``Forslag til gode råd om integrationsbarometret til det nye Beskæftigelses- og
-    Integrationsudvalg``; "det nye udvalg" when the owner's name has no word ending in -udvalget."""
+    Integrationsudvalg`` at the first update after an election (``new_committee`` in updates.csv),
+    else ``… til Beskæftigelses- og Integrationsudvalget`` (the committee that has the barometer)."""
     return (f"Forslag til gode råd om {common.barometer_definite(barometer.config.title)} "
-            f"til {new_committee(barometer)}")
+            f"til {new_committee(barometer, update) or common.owner_name(barometer)}")
 
 
-def new_committee(barometer: Barometer) -> str:
-    """``det nye Beskæftigelses- og Integrationsudvalg``, else ``det nye udvalg``."""
+def new_committee(barometer: Barometer, update: Update | None = None) -> str:
+    """``det nye Beskæftigelses- og Integrationsudvalg`` (``det nye udvalg`` when the owner's name has
+    no word ending in -udvalget) where ``update`` is the first after an election: its
+    ``new_committee`` date is set. Otherwise "" (there is no new committee to hand over to)."""
+    if update is None or update.new_committee is None:
+        return ""
     name = common.committee_indefinite(common.owner_name(barometer))
     return f"det nye {name}" if name else "det nye udvalg"
+
+
+def takes_office(update: Update | None) -> str:
+    """``1. januar 2010``: the day the new committee takes office, else ""."""
+    return da.date(update.new_committee) if update is not None and update.new_committee else ""
 
 
 def build_bilag3(
@@ -70,7 +80,7 @@ def build_bilag3(
         *_committee_section(barometer, facts),
         *advice_blocks(barometer, assessment, facts, project_dir=project_dir),
     ]
-    meta = common.report_meta(barometer, assessment.at, label=LABEL, title=title(barometer))
+    meta = common.report_meta(barometer, assessment.at, label=LABEL, title=title(barometer, assessment.at))
     return Document(SLUG, meta, tuple(blocks))
 
 
@@ -89,6 +99,13 @@ def months_text(months: float) -> str:
     if months >= 12 and months % 6 == 0:
         text += f" ({years_text(months)})"
     return text
+
+
+def term_months(update: Update) -> int:
+    """Months from the start of the committee's term to ``update``: a Danish municipal council sits
+    four years from 1 January after the November election (2006, 2010, 2014, …)."""
+    start = update.date.year - (update.date.year - 2) % 4
+    return (update.date.year - start) * 12 + update.date.month - 1
 
 
 def years_text(months: float) -> str:
@@ -454,11 +471,16 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         "forvaltning": config.administration or "",
         "barometer": {"navn": settings.barometer_name, "titel": config.title, "politik": config.policy,
                       "udvalg": owner},
-        "nyt_udvalg": new_committee(barometer),
+        # "det nye … udvalg" at the first update after an election, else the committee itself
+        "nyt_udvalg": new_committee(barometer, update) or owner,
+        "tiltraeder": takes_office(update),
         "opdatering": {"id": update.id, "label": update.label, "dato": da.date(update.date),
                        "maaned": da.month_year(update.date)},
         "foerste_opdatering": _month(barometer, facts.first_update),
         "levetid": years_text(facts.months),
+        # the committee's term so far (Danish municipal terms begin 1 January 2006, 2010, 2014, …):
+        # the themes speak of the experience of the committee that discusses them
+        "udvalgsperiode": years_text(term_months(update)),
         "antal_opdateringer": facts.updates,
         "antal_omraader": facts.areas,
         "antal_indikatorer": facts.indicators,
@@ -476,6 +498,9 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         "maal_naas_ikke": NameList(barometer.indicator(m.indicator).name for m in facts.target_misses),
         "alder_lokal": months_text(local.median) if local.median is not None else "",
         "alder_national": months_text(national.median) if national.median is not None else "",
+        # the themes' argument "national figures are older" only where this barometer's data bear it out
+        "nationale_aeldre": (local.median is not None and national.median is not None
+                             and national.median > local.median),
     }
 
 

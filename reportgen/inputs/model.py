@@ -100,6 +100,9 @@ class Update:
     case_number: str | None = None
     document_number: str | None = None
     agenda_item: str | None = None  # the case's number on the meeting's agenda ("10")
+    # the day a newly elected committee takes office, set on the first update after an election:
+    # the documents then hand over to "det nye … udvalg, som tiltræder 1. januar 2010"
+    new_committee: dt.date | None = None
 
 
 @dataclass(frozen=True)

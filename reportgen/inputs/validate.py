@@ -699,6 +699,7 @@ def _updates(v: _Validator) -> Rows[Update]:
             case_number=c.get("case_number"),
             document_number=c.get("document_number"),
             agenda_item=c.get("agenda_item"),
+            new_committee=c.get("new_committee", parse_date),
         ),
     )
     for (_, previous), (row, update) in zip(rows, rows[1:], strict=False):

@@ -100,6 +100,17 @@ def plural(n: int, singular: str, plural_form: str) -> str:
     return f"{number(n, 0)} {singular if n == 1 else plural_form}"
 
 
+# Nouns of neuter gender the texts count ("ét indsatsområde"); any other noun takes "én".
+_NEUTER = ("område", "initiativ", "udvalg", "tal", "år", "barometer", "projekt", "signal", "mål")
+
+
+def count(n: int, singular: str, plural_form: str) -> str:
+    """``én indikator``, ``ét indsatsområde``, ``seks indsatsområder``, ``33 indikatorer``: a count in
+    running text (words to twelve, the gender of ``én``/``ét`` from the noun)."""
+    neuter = singular.split(" ")[-1].lower().endswith(_NEUTER)
+    return f"{number_word(n, neuter=neuter)} {singular if n == 1 else plural_form}"
+
+
 def signal_word(signal: Signal | str, *, neuter: bool = False) -> str:
     """``rød``/``gul``/``grøn``/``grå`` (``rødt`` … with neuter=True)."""
     return (SIGNAL_WORD_NEUTER if neuter else SIGNAL_WORD)[signal]
