@@ -81,6 +81,10 @@ KEY_SENTENCES: dict[str, tuple[str, ...]] = {
     ),
     "Problemstilling": (
         "De seneste målinger på integrationsbarometrets indikatorer offentliggøres på barometrets hjemmeside",
+        # the administration's block tidligere_beslutning
+        "Udvalget har den 24. september 2009 besluttet, at der i forbindelse med barometeropdateringen skal "
+        "være en kort temadrøftelse om de vigtigste erfaringer med barometret med henblik på videregivelse "
+        "til det nye udvalg.",
     ),
     "1. Seneste målinger": (
         "markeres med signalfarverne grøn, gul og rød, der viser, om der er fremskridt, stilstand eller "
@@ -107,18 +111,32 @@ KEY_SENTENCES: dict[str, tuple[str, ...]] = {
         "elever var på 5,20.",
     ),
     "Bolig (grøn)": (
-        "fremgang på boligområdet",
+        "Der er trods krisen registreret fremgang på boligområdet",  # block omraade_bol
         "0,8 procentpoint", "december 2008 til juni 2009",
         "antallet af udsatte områder i barometrets levetid er faldet fra 5 til 2 og antallet af boliger i "
         "udsatte områder er faldet fra 4.793 til 2.919.",
+    ),
+    "Kultur og fritid (gul)": (  # block omraade_kul
+        "I perioden fra den sidste barometermåling i maj 2009 og til november 2009 er der ikke rapporteret "
+        "data for hovedindikatorerne på indsatsområdet. Signalfarven gul fra opdateringen i maj fastholdes derfor.",
     ),
     "Sundhed (gul)": ("Ingen nye data.",),
     "Tryghed (grøn)": ("Ingen nye data.",),
     "2. Historik": (
         "gik i luften første gang i juni 2007",
         "I dag måles der på 33 indikatorer fordelt på de 6 indsatsområder i Integrationspolitikken",
+        # the blocks baggrund, opfoelgning, modtagelse and udvikling
+        "blev besluttet i juni 2006 i Borgerrepræsentationen i forbindelse med vedtagelsen af "
+        "Integrationspolitikken 2007-2010.",
+        "Udviklingen af barometret skete i samarbejde med Rambøll Management og de øvrige fagforvaltninger",
+        "a) Opfølgningskadence: Med halvårlige målinger",
+        "Således var barometret nomineret til KL",
+        "Integrationsministeriet har planer om et",
+        "BIU har bl.a. besluttet en inklusionsindikator",
     ),
     "3. Temaer til drøftelse": (
+        "De sidste 4 år har givet en række erfaringer med barometret",  # the committee's term
+        "som udvalget kan drøfte",
         "(1) Hvordan får vi de øvrige udvalg og fagforvaltninger til i højere grad",
         "(2) Hvordan sikres det, at barometret er tilstrækkeligt overskueligt?",
         "(3) Hvordan sikrer vi, at den politiske drøftelse handler om politik",
@@ -128,6 +146,7 @@ KEY_SENTENCES: dict[str, tuple[str, ...]] = {
     "Videre proces": (
         "Under forudsætning af Beskæftigelses- og Integrationsudvalgets godkendelse sendes de vedlagte breve "
         "til fagudvalgene, og",
+        "som tiltræder 1. januar 2010.",  # updates.csv new_committee
     ),
     "Bilag": (
         "Orientering om status og udvikling på indikatorer i integrationsbarometret",
@@ -137,6 +156,7 @@ KEY_SENTENCES: dict[str, tuple[str, ...]] = {
     ),
     "Beskæftigelses- og Integrationsudvalgets beslutning den 3. december 2009": (
         "1. at blev taget til efterretning", "2. at blev godkendt", "3. at blev drøftet",
+        "Kontorchef Jacob Eberholst deltog under behandlingen af punktet.",  # block beslutning_note
     ),
 }
 
@@ -226,6 +246,7 @@ def test_demo_case_blocks_in_the_seeds_order(case):
         "Forslag til gode råd om integrationsbarometret til det nye Beskæftigelses- og Integrationsudvalg"]
     signature = next(b for b in case.blocks if isinstance(b, Signature))
     assert signature.name == "Morten Binder / Kaj Ove Christiansen"
+    assert signature.title == "Beskæftigelses- og Integrationsforvaltningen"  # the administration signs
 
 
 def test_area_paragraphs_are_bilag_1s_own_with_the_level_where_nothing_else_gives_it(case, demo):
@@ -317,6 +338,67 @@ def test_a_barometers_own_case_text_wins_and_errors_name_its_line(make_barometer
     broken = make_barometer({"letters/case.md": "Titel\n\n# Indstilling\n\n{{ forvaltningen }}\n"})
     with pytest.raises(TemplateError, match=r"letters/case\.md:5: ukendt variabel 'forvaltningen'"):
         render_case_text(read_barometer(broken), project_dir=ROOT)
+
+
+# --------------------------------------------------------------------------------------------------
+# The administration's text blocks (tekster/)
+
+def _paragraphs(doc) -> list[str]:
+    return ["".join(r.text for r in b.runs) for b in doc.blocks if isinstance(b, Paragraph)]
+
+
+def test_blocks_replace_the_computed_text_and_the_updates_own_wins(make_barometer):
+    plain = _paragraphs(render_case_text(read_barometer(make_barometer()), project_dir=ROOT))
+    assert any("gik i luften første gang" in p for p in plain)
+    folder = make_barometer({
+        "tekster/baggrund.md": "Barometret blev besluttet af byrådet.\n",
+        "tekster/beslutning_note.md": "Fælles note.\n",
+        "tekster/2009-06/beslutning_note.md": "Kontorchef A deltog.\n",
+        "tekster/2009-06/udvikling.md": "",  # empty: nothing, the computed text stands
+        "decisions.csv": "update,point,decision\n2009-06,1,blev taget til efterretning\n",
+    })
+    doc = render_case_text(read_barometer(folder), project_dir=ROOT)
+    text = _paragraphs(doc)
+    assert "Barometret blev besluttet af byrådet." in text
+    assert not any("gik i luften første gang" in p for p in text)  # the block's place, not both
+    assert text[-1] == "Kontorchef A deltog." and "Fælles note." not in text
+
+
+def test_a_block_is_text_never_a_template(make_barometer):
+    folder = make_barometer({"tekster/baggrund.md": "Se {{ kommune }} og {% if x %}.\n\n[[temaer]]\n"})
+    text = _paragraphs(render_case_text(read_barometer(folder), project_dir=ROOT))
+    assert "Se {{ kommune }} og {% if x %}." in text and "[[temaer]]" in text
+
+
+def test_area_block_stands_in_place_of_the_summary(make_barometer):
+    barometer = read_barometer(make_barometer())
+    area = barometer.areas[0]
+    folder = make_barometer({f"tekster/omraade_{area.id.lower()}.md": "Trods krisen går det fremad.\n"})
+    doc = render_case_text(read_barometer(folder), project_dir=ROOT)
+    blocks = list(doc.blocks)
+    at = next(i for i, b in enumerate(blocks) if getattr(b, "text", "").startswith(area.name + " ("))
+    assert "".join(r.text for r in blocks[at + 1].runs) == "Trods krisen går det fremad."
+
+
+def test_check_warns_on_unknown_empty_and_template_blocks(make_barometer):
+    from reportgen.rounds.preflight import warnings
+
+    folder = make_barometer({"tekster/baggrnd.md": "x\n", "tekster/udvikling.md": "  \n",
+                             "tekster/modtagelse.md": "a\nHej {{ navn }}\n", "tekster/1999-01/baggrund.md": "x\n"})
+    lines = warnings(read_barometer(folder), project_dir=ROOT)
+    assert any("tekster/baggrnd.md: ukendt tekstblok »baggrnd«" in w and "mente du »baggrund«" in w for w in lines)
+    assert any("tekster/udvikling.md: filen er tom" in w for w in lines)
+    assert any("tekster/modtagelse.md:2: tekstblokke kører ikke skabelonkode" in w for w in lines)
+    assert any("tekster/1999-01/: ingen opdatering hedder 1999-01" in w for w in lines)
+    assert not [w for w in warnings(read_barometer(DEMO), project_dir=ROOT) if "tekster" in w]
+
+
+def test_the_new_committee_is_a_setting_of_the_update(make_barometer):
+    """Without updates.csv's new_committee the case hands nothing over to "det nye … udvalg"."""
+    doc = render_case_text(read_barometer(make_barometer()), project_dir=ROOT)
+    text = " ".join(_paragraphs(doc)) + " ".join(
+        "".join(r.text for r in item) for b in doc.blocks if isinstance(b, ListBlock) for item in b.items)
+    assert "det nye" not in text and "udvalget kan drøfte" in text
 
 
 # --------------------------------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def problems(barometer: Barometer) -> list[str]:
                 out.append(str(err))
                 continue
             if not text.strip():
-                out.append(f"{display}: filen er tom; den beregnede tekst bruges")
+                out.append(f"{display}: filen er tom og bruges ikke (den fælles blok eller den beregnede tekst står)")
                 continue
             for number, line in enumerate(text.split("\n"), start=1):
                 if _TEMPLATE_SYNTAX.search(line):

@@ -101,6 +101,22 @@ TEXT_CHECKS: list[tuple[str, TextCheck]] = [
 ]
 
 
+def warnings(barometer: Barometer, *, project_dir: Path) -> list[str]:  # noqa: ARG001
+    """What ``check`` warns about without refusing (the build goes ahead): the administration's text
+    blocks (unknown name, empty file, template syntax) and what would show as a gap in the case."""
+    from ..documents import blocks, letters
+
+    out = blocks.problems(barometer)
+    if not barometer.config.administration:
+        out.append("barometer.toml: administration mangler; indstillingen underskrives kun med kommunens navn "
+                   f"({barometer.config.municipality}). Skriv forvaltningens navn: administration = \"…\"")
+    signers = [letters.own_setting(barometer.folder, "sag", key) for key in ("direktoer", "chef")]
+    if not any(signers):
+        out.append(f"{letters.own_settings_path(barometer.folder)}: [sag] direktoer/chef mangler; indstillingen "
+                   "underskrives uden navne")
+    return out
+
+
 class PreflightError(TemplateError):
     """Several problems found before the build; each is one located line in ``problems``."""
 
