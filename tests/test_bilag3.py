@@ -146,7 +146,7 @@ def test_employment_target_not_reachable(doc, demo):
     assert len(rows) == len(off)
     text = _all_text(doc)
     assert (f"{BES1}: Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent. Udviklingen går "
-            "ikke hurtigt nok til at nå målet inden december 2010.") in text
+            "den forkerte vej i forhold til målet inden december 2010.") in text
 
 
 def test_data_age_split(doc, demo):

@@ -30,14 +30,15 @@ def test_seed_employment_sentences_exactly():
         "Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent.")
     assert t.explanation == ("Rød, fordi faldet på 3,0 procentpoint fra februar 2009 til august 2009 "
                              "går den forkerte vej.")
-    assert t.pace_sentence == "Udviklingen går ikke hurtigt nok til at nå målet inden december 2010."
+    # a fall of 3,0 points away from a target above is the wrong way, not merely "ikke hurtigt nok"
+    assert t.pace_sentence == "Udviklingen går den forkerte vej i forhold til målet inden december 2010."
     area = n.areas["BES"]
     assert area.heading == "Beskæftigelse (rød)"
     assert area.summary == "Der noteres tilbagegang på beskæftigelsesområdet."
     assert area.paragraphs[0] == (
         f"Hovedindikatoren »{SEED_NAME}« viser et fald på 3,0 procentpoint fra februar 2009 til august 2009. "
         "Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent. "
-        "Udviklingen går ikke hurtigt nok til at nå målet inden december 2010. "
+        "Udviklingen går den forkerte vej i forhold til målet inden december 2010. "
         "Faldet skyldes utvivlsomt krisen.")
 
 

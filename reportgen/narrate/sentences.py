@@ -122,10 +122,13 @@ def target_sentence(ind: Indicator, r: IndicatorResult) -> str | None:
     return f"Der er {da.change_amount(r.remaining, ind.unit, ind.decimals)} til {goal}."
 
 
-def pace_sentence(r: IndicatorResult) -> str | None:
-    """Whether the pace since the previous figure is enough; None when reached or unknown."""
+def pace_sentence(r: IndicatorResult, ind: Indicator | None = None) -> str | None:
+    """Whether the pace since the previous figure is enough; None when reached or unknown. A move
+    away from the target is said as such ("går den forkerte vej"), never as "ikke hurtigt nok"."""
     if r.on_track is None or r.remaining is None or r.remaining <= 0 or r.target_period is None:
         return None
+    if ind is not None and r.change and (r.change < 0) == (ind.direction == "up"):
+        return f"Udviklingen går den forkerte vej i forhold til målet inden {da.period(r.target_period)}."
     enough = "hurtigt nok" if r.on_track else "ikke hurtigt nok"
     return f"Udviklingen går {enough} til at nå målet inden {da.period(r.target_period)}."
 
@@ -140,7 +143,7 @@ def indicator_text(barometer: Barometer, ind: Indicator, r: IndicatorResult,
     else:
         sentence = development_sentence(ind, r)
     return IndicatorText(sentence, target_sentence(ind, r), explain(barometer, ind, r),
-                         pace_sentence(r), comments)
+                         pace_sentence(r, ind), comments)
 
 
 # --- why-sentences (issue 12) ------------------------------------------------------------------
