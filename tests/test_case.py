@@ -302,6 +302,27 @@ def test_case_docx_has_real_headings_a_numbered_list_and_no_text_boxes(case_docx
     assert "TOC" not in docx.element.xml  # a case is pasted into the case system: no contents field
 
 
+def test_the_signature_and_decision_stand_with_the_bilag_list(case, case_pdf, case_docx):
+    """The Bilag list, the signature and the decision are kept on one page (the demo's used to leave
+    the signature and decision alone on page 5): in the PDF one unbroken block, in Word each of their
+    paragraphs kept with the next."""
+    assert case.meta.keep_together_tail == 8  # Bilag, its list, signature, decision heading, 3 points, note
+    pages = pdf_text(case_pdf).split("\f")
+    signed = [i for i, page in enumerate(pages) if "Morten Binder / Kaj Ove Christiansen" in page]
+    assert len(signed) == 1
+    page = normal(pages[signed[0]])
+    assert "\nBilag\n" in pages[signed[0]]
+    for text in ("Borgmesterbrev til fagudvalgene", "beslutning den", "3. at blev drøftet",
+                 "Kontorchef Jacob Eberholst deltog under behandlingen af punktet."):
+        assert text in page, text
+    paragraphs = DocxDocument(io.BytesIO(case_docx)).paragraphs
+    start = max(i for i, p in enumerate(paragraphs) if p.text == "Bilag")
+    kept = paragraphs[start:]
+    assert kept[-1].text.startswith("Kontorchef") and not kept[-1].paragraph_format.keep_with_next
+    assert all(p.paragraph_format.keep_with_next for p in kept[:-1]), [p.text for p in kept]
+    assert not any(p.paragraph_format.keep_with_next for p in paragraphs[:start] if p.style.name == "Normal")
+
+
 def test_libreoffice_converts_the_case_docx(case_docx, tmp_path):
     source = tmp_path / "sag.docx"
     source.write_bytes(case_docx)

@@ -90,7 +90,18 @@ def build_case(
     if update.agenda_item:
         title = f"{update.agenda_item}. {title}"
     meta = replace(common.report_meta(barometer, update, label=LABEL, title=title), kind="case")
-    return Document(SLUG, meta, (*summary, *body))
+    blocks = (*summary, *body)
+    return Document(SLUG, replace(meta, keep_together_tail=_signed_tail(blocks)), blocks)
+
+
+def _signed_tail(blocks: Sequence[Block]) -> int:
+    """How many blocks end the case on one page: from the heading before the signature (the Bilag
+    list) through the signature and the decision, so the signature never stands apart from them."""
+    signed = [i for i, b in enumerate(blocks) if isinstance(b, Signature)]
+    if not signed:
+        return 0
+    heading = next((i for i in range(signed[-1], -1, -1) if isinstance(blocks[i], Heading)), signed[-1])
+    return len(blocks) - heading
 
 
 def _split_title(blocks: Sequence[Block], *, fallback: str) -> tuple[str, list[Block], list[Block]]:
