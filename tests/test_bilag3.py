@@ -85,9 +85,9 @@ def test_lifetime_sentences(doc, demo):
     b = demo[0]
     text = _all_text(doc)
     assert "Integrationsbarometret gik i luften første gang i juni 2007." in text
-    assert f"i alt {len(b.updates)} opdateringer fra juni 2007 til december 2009" in text
-    assert len(b.updates) == 6
-    assert ("I dag måles der på 33 indikatorer fordelt på de 6 indsatsområder i "
+    assert "i alt seks opdateringer fra juni 2007 til december 2009" in text and len(b.updates) == 6
+    assert "fordelt på de seks indsatsområder" in text and "Heraf er syv hovedindikatorer" in text
+    assert ("I dag måles der på 33 indikatorer fordelt på de seks indsatsområder i "
             "Integrationspolitikken 2007-2010.") in text
     districts = sum(1 for i in b.indicators if i.districts)
     assert districts == 13 and f"og {districts} har tal pr. bydel" in text
@@ -328,3 +328,22 @@ def test_readme_documents_every_advice_variable(demo):
     section = readme[readme.index("## advice.md"):]
     missing = [k for k in context if f"{{{{ {k}" not in section and f"`{k}`" not in section]
     assert missing == []
+
+
+def test_a_better_colour_is_never_said_alone_where_the_main_figure_worsened(doc):
+    """Uddannelse's colour is better than at its first assessment, but the grade gap rose: both."""
+    text = _all_text(doc)
+    assert "er farven i dag bedre for Uddannelse og Tryghed" in text
+    assert ("For Uddannelse er farven bedre, men hovedindikatoren »Gabet mellem et- og tosprogede elevers "
+            "karaktergennemsnit ved Folkeskolens Afgangsprøve« er steget fra 0,62 i 2007 til 0,78 i 2009.") in text
+    assert "For Tryghed er farven bedre, men" not in text  # its main figure rose, as it should
+
+
+def test_counts_in_running_text_are_words_to_twelve_and_no_age_is_zero_months(doc):
+    from reportgen.documents.bilag3 import months_text
+
+    text = _all_text(doc)
+    assert "hører under syv udvalg" in text and "er elleve overført" not in text  # table note says felter
+    assert "I elleve af de 36 felter i tabellen" in text
+    assert "I barometrets levetid har én indikator været uden nye tal" in text
+    assert months_text(0) == "under én måned" and months_text(12) == "12 måneder (1 år)"

@@ -224,7 +224,7 @@ def test_default_letter_reads_in_the_register(build):
     text = text_of(letter(build(), "BUU"))
     assert "Beskæftigelses- og Integrationsudvalget behandlede på sit møde den 1. juni 2009" in text
     assert "måles der på to indikatorer" in text
-    assert "1 rød og 1 grøn" in text
+    assert "én rød og én grøn" in text
     assert "anmodes om at orientere Beskæftigelses- og Integrationsudvalget" in text
 
 

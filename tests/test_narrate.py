@@ -272,3 +272,20 @@ def test_a_carried_grey_gives_the_reason_not_the_carry():
     b = barometer([indicator()], [m("A1", "2008-03", 50.0, U1)])
     assert texts(b, U3).indicators["A1"].explanation == (
         "Grå, fordi der kun er ét tal og intet tidligere tal at sammenligne med.")
+
+
+def test_every_change_carries_its_unit_and_a_target_reads_as_the_policy_wrote_it():
+    assert da.change_amount(0.54, "value", 2, "karakterpoint") == "0,54 karakterpoint"
+    assert da.change_amount(-3, "count", 0, "boligområde|boligområder") == "3 boligområder"
+    assert da.change_amount(1, "count", 0, "boligområde|boligområder") == "1 boligområde"
+    assert da.change_amount(0.54, "value", 2) == "0,54" and da.change_amount(3, "percent", 1) == "3,0 procentpoint"
+    assert da.level(2, "count", 0, "boligområde|boligområder") == "2 boligområder"
+    assert da.level(0.78, "value", 2, "karakterpoint") == "0,78"  # a level as the seed writes it
+    ind = indicator("B", unit="count", direction="down", decimals=0, target_value=5, target_period="2010-12",
+                    baseline_value=5, baseline_period="2007-01", rule="previous",
+                    target_text="ingen nye", unit_text="boligområde|boligområder")
+    b = barometer([ind], [m("B", "2008-01", 5, "2008-12"), m("B", "2009-03", 2, "2009-06")])
+    history = [assess(b, u.id) for u in b.updates]
+    text = narrate(b, history[-1], history).indicators["B"]
+    assert "et fald på 3 boligområder" in text.sentence
+    assert text.target_sentence == "Målet »ingen nye« for december 2010 er nået."

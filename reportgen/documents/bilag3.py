@@ -93,7 +93,10 @@ def _month(barometer: Barometer, update_id: str) -> str:
 
 
 def months_text(months: float) -> str:
-    """``12 måneder (1 år)``, ``18 måneder (1½ år)``, ``4 måneder``, ``10,5 måneder``."""
+    """``12 måneder (1 år)``, ``18 måneder (1½ år)``, ``4 måneder``, ``10,5 måneder``; a figure of the
+    update's own month or year (a year counts as its December) ``under én måned``, never ``0 måneder``."""
+    if months < 1:
+        return "under én måned"
     decimals = 0 if float(months).is_integer() else 1
     text = f"{da.number(months, decimals)} {'måned' if months == 1 else 'måneder'}"
     if months >= 12 and months % 6 == 0:
@@ -109,7 +112,8 @@ def term_months(update: Update) -> int:
 
 
 def years_text(months: float) -> str:
-    """``2½ år`` (to the nearest half year), ``1 år``, ``½ år``; under three months ``N måneder``."""
+    """``2½ år`` (to the nearest half year), ``1 år``, ``½ år``; under three months ``N måneder``.
+    Digits, as the seed writes a span of years ("De sidste 4 år")."""
     halves = int(da.round_half_away(months / 6, 0))
     if halves == 0:
         return f"{da.number(months, 0)} {'måned' if months == 1 else 'måneder'}"
@@ -140,25 +144,26 @@ def lifetime_sentences(barometer: Barometer, facts: LifetimeFacts) -> tuple[str,
         every = facts.months / (facts.updates - 1)
         rounds = (
             f"{name} gik i luften første gang i {first}. Med opdateringen i {now} er der i alt "
-            f"{da.plural(facts.updates, 'opdatering', 'opdateringer')} fra {first} til {now}, i gennemsnit "
-            f"med {da.number(every, 0 if every.is_integer() else 1)} måneders mellemrum."
+            f"{da.count(facts.updates, 'opdatering', 'opdateringer')} fra {first} til {now}, i gennemsnit "
+            f"med {da.number_word(int(every)) if every.is_integer() else da.number(every, 1)} måneders mellemrum."
         )
     scope = (
-        f"I dag måles der på {da.plural(facts.indicators, 'indikator', 'indikatorer')} fordelt på de "
-        f"{da.plural(facts.areas, 'indsatsområde', 'indsatsområder')} i {barometer.config.policy}. "
+        f"I dag måles der på {da.count(facts.indicators, 'indikator', 'indikatorer')} fordelt på "
+        f"{'det' if facts.areas == 1 else 'de'} {da.count(facts.areas, 'indsatsområde', 'indsatsområder')} "
+        f"i {barometer.config.policy}. "
     )
     if facts.main_indicators == facts.indicators:
         scope += "Alle er hovedindikatorer, der bestemmer indsatsområdernes farve"
     else:
-        scope += (f"Heraf er {da.number(facts.main_indicators, 0)} "
+        scope += (f"Heraf er {da.number_word(facts.main_indicators)} "
                   f"{'hovedindikator' if facts.main_indicators == 1 else 'hovedindikatorer'}, der bestemmer "
                   "indsatsområdernes farve")
     if facts.district_indicators:
-        scope += (f", og {da.number(facts.district_indicators, 0)} har tal pr. "
+        scope += (f", og {da.number_word(facts.district_indicators)} har tal pr. "
                   f"{barometer.config.district_singular}")
     figures = (
-        f"Indtil nu er der offentliggjort {da.plural(facts.figures, 'tal', 'tal')} for hele kommunen"
-        + (f" og {da.plural(facts.district_figures, 'tal', 'tal')} for {barometer.config.district_plural}"
+        f"Indtil nu er der offentliggjort {da.count(facts.figures, 'tal', 'tal')} for hele kommunen"
+        + (f" og {da.count(facts.district_figures, 'tal', 'tal')} for {barometer.config.district_plural}"
            if facts.district_figures
            else "")
         + "."
@@ -200,21 +205,49 @@ def colour_summary(barometer: Barometer, facts: LifetimeFacts, *, table: bool = 
             parts.append(f"{words} {da.join_list(group)}")
     if parts and facts.updates > 1:
         out.append(f"Sammenlignet med den første vurdering er farven i dag {da.join_list(parts)}.")
+        # a better colour never stands alone where the main figure went the wrong way: say both
+        for row in facts.history:
+            if row.trend == "better" and row.first_assessed is not None:
+                worse = _worsened_mains(barometer, row.area, row.first_assessed.update, facts.update)
+                if worse:
+                    out.append(f"For {names[row.area]} er farven bedre, men {da.join_list(worse)}.")
     never = [names[row.area] for row in facts.history if row.first_assessed is None]
     if never:
         out.append(f"{da.join_list(never)} har endnu ikke kunnet vurderes.")
     cells = len(facts.history) * facts.updates
     if facts.carried_cells and table:
         out.append(
-            f"I {da.number(facts.carried_cells, 0)} af de {da.number(cells, 0)} felter i tabellen er farven "
+            f"I {da.number_word(facts.carried_cells, neuter=True)} af de {da.number_word(cells)} felter i "
+            "tabellen er farven "
             "overført fra en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
         )
     elif facts.carried_cells:
         out.append(
-            f"Af de {da.number(cells, 0)} farver, indsatsområderne har fået ved de "
-            f"{da.number(facts.updates, 0)} opdateringer, er {da.number(facts.carried_cells, 0)} overført fra "
+            f"Af de {da.number_word(cells)} farver, indsatsområderne har fået ved de "
+            f"{da.number_word(facts.updates)} opdateringer, er {da.number_word(facts.carried_cells)} overført fra "
             "en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
         )
+    return out
+
+
+def _worsened_mains(barometer: Barometer, area_id: str, first_update: str, update: str) -> list[str]:
+    """The area's main indicators whose figure moved the wrong way from the one known at the
+    area's first colour to the newest: ``hovedindikatoren »…« er steget fra 0,47 i 2006 til 0,78 i 2009``."""
+    out = []
+    for ind in barometer.indicators_of_area(area_id):
+        if not ind.main:
+            continue
+        then = barometer.as_of(first_update).measurements_of(ind.id)
+        now = barometer.as_of(update).measurements_of(ind.id)
+        if not then or not now or then[-1].period == now[-1].period:
+            continue
+        before, after = then[-1], now[-1]
+        decimals = 0 if ind.unit == "count" else ind.decimals
+        change = da.round_half_away(after.value, decimals) - da.round_half_away(before.value, decimals)
+        if change and (change > 0) != (ind.direction == "up"):
+            out.append(f"hovedindikatoren »{ind.name}« er {'steget' if change > 0 else 'faldet'} fra "
+                       f"{common.level_text(ind, before.value)} i {da.period(before.period)} til "
+                       f"{common.level_text(ind, after.value)} i {da.period(after.period)}")
     return out
 
 
@@ -277,14 +310,14 @@ def _carried_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
     n = len(facts.carried)
     ongoing = sum(1 for c in facts.carried if c.ongoing)
     # the count inside the sentence, not first: "I barometrets levetid har 1 indikator …", never "1 indikator har …"
-    text = (f"I barometrets levetid har {da.plural(n, 'indikator', 'indikatorer')} været "
+    text = (f"I barometrets levetid har {da.count(n, 'indikator', 'indikatorer')} været "
             "uden nye tal i to eller flere opdateringer i træk, så farven er overført fra en tidligere "
             "opdatering.")
     now = _month(barometer, facts.update)
     if ongoing and n == 1:
         text += f" Den er stadig uden nye tal ved opdateringen i {now}."
     elif ongoing:
-        text += f" Af dem er {da.number(ongoing, 0)} stadig uden nye tal ved opdateringen i {now}."
+        text += f" Af dem er {da.number_word(ongoing)} stadig uden nye tal ved opdateringen i {now}."
     blocks.append(Paragraph.of(text))
     rows = []
     for c in facts.carried:
@@ -328,8 +361,9 @@ def _target_section(barometer: Barometer, assessment: Assessment, narrative: Nar
         word = next(w for n, w in outcomes if n)
         text = f"Barometret har én indikator med et mål, og målet {word}."
     else:
-        parts = [f"{da.number(n, 0)} {w}" for n, w in outcomes if n]
-        text = f"Barometret har {da.number(t.with_target, 0)} indikatorer med et mål: {da.join_list(parts)}."
+        parts = [f"{da.number_word(n)} {w}" for n, w in outcomes if n]
+        text = (f"Barometret har {da.count(t.with_target, 'indikator', 'indikatorer')} med et mål: "
+                f"{da.join_list(parts)}.")
     blocks.append(Paragraph.of(text))
     if not facts.target_misses:
         return blocks
@@ -343,7 +377,7 @@ def _target_section(barometer: Barometer, assessment: Assessment, narrative: Nar
             Cell(ind.name),
             Cell(f"{common.unbroken(common.level_short(ind, miss.value))} ({common.period_cell(miss.period)})",
                  align="right"),
-            Cell(common.level_short(ind, miss.target_value), align="right"),
+            Cell(ind.target_text or common.level_short(ind, miss.target_value), align="right"),
             Cell(_remaining(ind, miss.remaining), align="right"),
             Cell(da.period(miss.target_period)),
         ))
@@ -424,14 +458,14 @@ def _committee_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block
     total = sum(c.indicators for c in facts.committees)
     red = sum(c.red for c in facts.committees)
     with_red = sum(1 for c in facts.committees if c.red)
-    text = (f"Barometrets {da.plural(total, 'indikator', 'indikatorer')} hører under "
-            f"{da.plural(len(facts.committees), 'udvalg', 'udvalg')}. ")
+    text = (f"Barometrets {da.count(total, 'indikator', 'indikatorer')} hører under "
+            f"{da.count(len(facts.committees), 'udvalg', 'udvalg')}. ")
     when = f"Ved opdateringen i {_month(barometer, facts.update)}"
     if red == 1:
-        text += f"{when} er 1 indikator rød."
+        text += f"{when} er én indikator rød."
     elif red:
-        text += (f"{when} er {da.number(red, 0)} indikatorer røde, fordelt på "
-                 f"{da.plural(with_red, 'udvalg', 'udvalg')}.")
+        text += (f"{when} er {da.count(red, 'indikator', 'indikatorer')} røde, fordelt på "
+                 f"{da.count(with_red, 'udvalg', 'udvalg')}.")
     else:
         text += f"{when} er ingen indikatorer røde."
     rows = [

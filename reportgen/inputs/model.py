@@ -147,6 +147,10 @@ class Indicator:
     districts: bool = False
     # Extension: where the figure comes from, for Bilag 3's data-age split.
     source_type: SourceType = "local"
+    # Extension: the target as the policy words it ("ingen nye"), shown beside or instead of its
+    # figure; and the unit a change of a value or count is said in ("karakterpoint", "boligområde|boligområder").
+    target_text: str | None = None
+    unit_text: str | None = None
 
 
 @dataclass(frozen=True)

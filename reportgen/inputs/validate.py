@@ -803,6 +803,8 @@ def _indicator(c: _Cells, refs: _Refs, *, has_districts: bool) -> Indicator | No
         source=source,
         districts=districts,
         source_type=c.get("source_type", choice(SOURCE_TYPES)) or default_source_type(source),
+        target_text=c.get("target_text"),
+        unit_text=c.get("unit_text"),
         **fields,
     )
 

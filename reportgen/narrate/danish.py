@@ -60,15 +60,30 @@ def unit_suffix(unit: str) -> str:
     return " procent" if unit == "percent" else ""
 
 
-def level(value: float, unit: str, decimals: int) -> str:
-    """A level in running text: ``59,3 procent``, ``4.793``, ``0,78``."""
-    return number(value, 0 if unit == "count" else decimals) + unit_suffix(unit)
+def level(value: float, unit: str, decimals: int, label: str | None = None) -> str:
+    """A level in running text: ``59,3 procent``, ``4.793``, ``0,78``; a count with its ``label``
+    (the indicator's unit_text): ``2 boligområder``. A value's level stands bare, as the seed
+    writes it ("karaktergabet var 0,78")."""
+    text = number(value, 0 if unit == "count" else decimals)
+    if unit == "count" and label:
+        return f"{text} {unit_word(label, value)}"
+    return text + unit_suffix(unit)
 
 
-def change_amount(change: float, unit: str, decimals: int) -> str:
-    """The size of a change, without sign: ``3,0 procentpoint``, ``1.874``, ``0,31``."""
+def unit_word(label: str, amount: float) -> str:
+    """``boligområde|boligområder`` -> the singular for an amount of one, else the plural; a label
+    without ``|`` (``karakterpoint``) is both."""
+    singular, _, plural_form = label.partition("|")
+    return singular.strip() if abs(amount) == 1 or not plural_form else plural_form.strip()
+
+
+def change_amount(change: float, unit: str, decimals: int, label: str | None = None) -> str:
+    """The size of a change, without sign: ``3,0 procentpoint``, ``1.874``, ``0,31``; with the
+    indicator's ``label`` (unit_text) for a value or count: ``0,54 karakterpoint``, ``3 boligområder``."""
     text = number(abs(change), 0 if unit == "count" else decimals)
-    return f"{text} procentpoint" if unit == "percent" else text
+    if unit == "percent":
+        return f"{text} procentpoint"
+    return f"{text} {unit_word(label, round_half_away(abs(change), decimals))}" if label else text
 
 
 def signed_change(change: float, unit: str, decimals: int, *, short: bool = False) -> str:

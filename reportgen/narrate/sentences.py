@@ -80,7 +80,7 @@ def _update_name(barometer: Barometer, update_id: str) -> str:
 
 def _movement(ind: Indicator, r: IndicatorResult, *, definite: bool) -> str:
     """``et fald på 3,0 procentpoint fra februar 2009 til august 2009`` (definite: ``faldet på …``)."""
-    amount = da.change_amount(r.change, ind.unit, ind.decimals)
+    amount = da.change_amount(r.change, ind.unit, ind.decimals, ind.unit_text)
     if r.change > 0:
         noun = "stigningen" if definite else "en stigning"
     else:
@@ -89,7 +89,7 @@ def _movement(ind: Indicator, r: IndicatorResult, *, definite: bool) -> str:
 
 
 def level_text(ind: Indicator, value: float) -> str:
-    return da.level(value, ind.unit, ind.decimals)
+    return da.level(value, ind.unit, ind.decimals, ind.unit_text)
 
 
 def development_sentence(ind: Indicator, r: IndicatorResult) -> str:
@@ -115,11 +115,12 @@ def target_sentence(ind: Indicator, r: IndicatorResult) -> str | None:
     """``Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent.`` / ``Målet … er nået.``"""
     if r.target_value is None or r.remaining is None:
         return None
-    goal = f"målet for {da.period(r.target_period)}" if r.target_period else "målet"
-    goal += f" på {level_text(ind, r.target_value)}"
+    goal = f"målet »{ind.target_text}«" if ind.target_text else "målet"  # as the policy words it
+    goal += f" for {da.period(r.target_period)}" if r.target_period else ""
+    goal += "" if ind.target_text else f" på {level_text(ind, r.target_value)}"
     if r.remaining <= 0:
         return f"{da.capitalize(goal)} er nået."
-    return f"Der er {da.change_amount(r.remaining, ind.unit, ind.decimals)} til {goal}."
+    return f"Der er {da.change_amount(r.remaining, ind.unit, ind.decimals, ind.unit_text)} til {goal}."
 
 
 def pace_sentence(r: IndicatorResult, ind: Indicator | None = None) -> str | None:
@@ -161,7 +162,7 @@ def _step4_clause(ind: Indicator, r: IndicatorResult) -> tuple[str, bool]:
     if r.significant is False:
         return f"{movement} ikke er statistisk signifikant (z = {da.number(r.z, 2)})", False
     if abs(r.change) <= ind.tolerance:
-        tolerance = da.change_amount(ind.tolerance, ind.unit, ind.decimals)
+        tolerance = da.change_amount(ind.tolerance, ind.unit, ind.decimals, ind.unit_text)
         return f"{movement} ligger inden for tolerancen på {tolerance}", False
     good = (r.change > 0) == (ind.direction == "up")
     clause = f"{movement} går {'den rigtige vej' if good else 'den forkerte vej'}"
