@@ -84,7 +84,9 @@ def test_label_title_and_header(doc):
 def test_lifetime_sentences(doc, demo):
     b = demo[0]
     text = _all_text(doc)
-    assert "Integrationsbarometret gik i luften første gang i juni 2007." in text
+    # the administration's own origin (tekster/baggrund.md) in place of the computed start sentence
+    assert "Integrationsbarometret gik i luften første gang i juni 2007." not in text
+    assert "Integrationsbarometret blev besluttet i juni 2006 i Borgerrepræsentationen" in text
     assert "i alt seks opdateringer fra juni 2007 til december 2009" in text and len(b.updates) == 6
     assert "fordelt på de seks indsatsområder" in text and "Heraf er syv hovedindikatorer" in text
     assert ("I dag måles der på 33 indikatorer fordelt på de seks indsatsområder i "
@@ -341,10 +343,34 @@ def test_a_better_colour_is_never_said_alone_where_the_main_figure_worsened(doc)
 
 
 def test_counts_in_running_text_are_words_to_twelve_and_no_age_is_zero_months(doc):
-    from reportgen.documents.bilag3 import months_text
-
     text = _all_text(doc)
     assert "hører under syv udvalg" in text and "er elleve overført" not in text  # table note says felter
     assert "I elleve af de 36 felter i tabellen" in text
     assert "I barometrets levetid har én indikator været uden nye tal" in text
     assert months_text(0) == "under én måned" and months_text(12) == "12 måneder (1 år)"
+
+
+def test_bilag3_places_the_administrations_blocks_and_keeps_the_computed_text_without_them(make_barometer):
+    """``baggrund`` in place of the computed start sentence, ``gode_raad`` as its own part before the
+    themes; without them the computed start sentence stands and there is no such part."""
+    def built(folder):
+        b = read_barometer(folder)
+        history = assess_history(b)
+        return build_bilag3(b, history, history[-1], narrate(b, history[-1], history), project_dir=ROOT)
+
+    plain = built(make_barometer())
+    assert "gik i luften første gang" in _all_text(plain)
+    assert "Forvaltningens gode råd" not in [h.text for h in plain.headings]
+    folder = make_barometer({"tekster/baggrund.md": "Barometret blev besluttet i byrådet i 2006.\n",
+                             "tekster/gode_raad.md": "Hold fast i de få mål.\n\n- Spørg til kilderne.\n"})
+    own = built(folder)
+    assert len(read_barometer(folder).updates) > 1
+    text = _all_text(own)
+    assert "Barometret blev besluttet i byrådet i 2006." in text and "gik i luften første gang" not in text
+    assert "Barometret blev besluttet i byrådet i 2006.\nMed opdateringen i " in text  # the count of updates stays
+    headings = [h.text for h in own.headings]
+    advice = headings.index("Forvaltningens gode råd")
+    assert headings[advice + 1] == "Temaer til drøftelse – udfordringer og erfaringer"
+    at = own.blocks.index(next(h for h in own.headings if h.text == "Forvaltningens gode råd"))
+    assert _text(own.blocks[at + 1]) == "Hold fast i de få mål."
+    assert isinstance(own.blocks[at + 2], ListBlock)

@@ -11,6 +11,7 @@ from ..narrate import Narrative
 from ..narrate import danish as da
 from ..signals.assess import Assessment
 from ..signals.history import AgeSummary, AreaHistory, LifetimeFacts, lifetime_facts
+from . import blocks as textblocks
 from . import common, letters
 from .common import ChartLike
 
@@ -71,13 +72,15 @@ def build_bilag3(
     Raises TemplateError for a faulty advice text.
     """
     facts = lifetime_facts(barometer, history, assessment.update)
+    texts = textblocks.load(barometer, assessment.update)
     blocks: list[Block] = [
-        *_lifetime_section(barometer, facts),
+        *_lifetime_section(barometer, facts, texts),
         *_colour_section(barometer, facts),
         *_carried_section(barometer, facts),
         *_target_section(barometer, assessment, narrative, facts, charts or {}),
         *_age_section(barometer, facts),
         *_committee_section(barometer, facts),
+        *_own_advice(texts),
         *advice_blocks(barometer, assessment, facts, project_dir=project_dir),
     ]
     meta = common.report_meta(barometer, assessment.at, label=LABEL, title=title(barometer, assessment.at))
@@ -124,9 +127,18 @@ def years_text(months: float) -> str:
 # --------------------------------------------------------------------------------------------------
 # 1. Lifetime
 
-def _lifetime_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
+def _lifetime_section(barometer: Barometer, facts: LifetimeFacts,
+                      texts: textblocks.Texts | None = None) -> list[Block]:
+    """When and how the barometer started, what it measures. The administration's ``baggrund``
+    block (its origin, in its own words) stands in place of the computed "gik i luften" sentence, as
+    in the case; the count of updates follows it."""
+    started, scope = lifetime_sentences(barometer, facts)
+    own = texts.blocks("baggrund") if texts is not None else ()
+    if own:  # "… gik i luften første gang i juni 2007. Med opdateringen …": the part after the start
+        rounds = started.partition(f" i {_month(barometer, facts.first_update)}. ")[2]
+        own = (*own, *((Paragraph.of(rounds),) if rounds else ()))
     blocks: list[Block] = [Heading("Barometrets levetid", 1, "levetid"),
-                           *(Paragraph.of(text) for text in lifetime_sentences(barometer, facts))]
+                           *(own or (Paragraph.of(started),)), Paragraph.of(scope)]
     decided = common.decisions_sentence(barometer, facts.update)
     if decided:
         blocks.append(Paragraph.of(decided))
@@ -536,6 +548,13 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         "nationale_aeldre": (local.median is not None and national.median is not None
                              and national.median > local.median),
     }
+
+
+def _own_advice(texts: textblocks.Texts) -> list[Block]:
+    """The administration's own advice (block ``gode_raad``) before the discussion themes; nothing
+    where it is not written (the computed sections and the themes stand alone)."""
+    own = texts.blocks("gode_raad")
+    return [Heading("Forvaltningens gode råd", 1, "gode-raad"), *own] if own else []
 
 
 def advice_blocks(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts, *,
