@@ -83,7 +83,7 @@ def check(folder: FolderArg) -> None:
         typer.echo(f"    {u.id}  {da.number(per_update[u.id], 0):>7}")
     from .rounds.preflight import warnings
 
-    for line in warnings(b, project_dir=PROJECT_DIR):
+    for line in warnings(b, project_dir=PROJECT_DIR, documents=documents):
         typer.echo(f"Advarsel: {line}")
     typer.echo("Data er gyldige.")
 
