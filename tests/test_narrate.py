@@ -289,3 +289,19 @@ def test_every_change_carries_its_unit_and_a_target_reads_as_the_policy_wrote_it
     text = narrate(b, history[-1], history).indicators["B"]
     assert "et fald på 3 boligområder" in text.sentence
     assert text.target_sentence == "Målet »ingen nye« for december 2010 er nået."
+
+
+def test_a_green_area_whose_main_figure_fell_is_not_said_to_progress():
+    """Green by its target path though the figure fell since the previous one: say both."""
+    ind = indicator("A1", rule="trajectory", baseline_value=50, baseline_period="2008-01",
+                    target_value=60, target_period="2010-12")
+    b = barometer([ind], [m("A1", "2008-03", 58, "2008-06"), m("A1", "2008-09", 57, "2008-12")])
+    history = [assess(b, u.id) for u in b.updates[:2]]
+    assert history[-1].area("A").signal == "green" and history[-1].indicator("A1").change < 0
+    summary = narrate(b, history[-1], history).areas["A"].summary
+    assert "fremgang" not in summary
+    assert summary.startswith("Signalfarven er grøn på ")
+    assert summary.endswith(", selv om hovedindikatoren »Indikator A1« er gået den forkerte vej siden forrige måling.")
+    rose = barometer([ind], [m("A1", "2008-03", 56, "2008-06"), m("A1", "2008-09", 57, "2008-12")])
+    again = [assess(rose, u.id) for u in rose.updates[:2]]
+    assert narrate(rose, again[-1], again).areas["A"].summary.startswith("Der noteres fremgang")

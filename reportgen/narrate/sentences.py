@@ -244,8 +244,10 @@ def district_text(ind: Indicator, d: DistrictResult) -> str:
 _AREA_MOVEMENT = {"green": "fremgang", "yellow": "stilstand", "red": "tilbagegang"}
 
 
-def area_summary(barometer: Barometer, a: AreaResult) -> str:
-    """``Der noteres tilbagegang på beskæftigelsesområdet.`` or the carried-over sentence."""
+def area_summary(barometer: Barometer, a: AreaResult, assessment: Assessment | None = None) -> str:
+    """``Der noteres tilbagegang på beskæftigelsesområdet.`` or the carried-over sentence. A green
+    area whose main figure moved the wrong way since the previous one (green by its target path or
+    by the administration) is not said to progress: ``Signalfarven er grøn på …, selv om …``."""
     area = barometer.area(a.area)
     domain = da.area_domain(area.name)
     mains = [i for i in barometer.indicators_of_area(a.area) if i.main]
@@ -259,7 +261,23 @@ def area_summary(barometer: Barometer, a: AreaResult) -> str:
                 f"{_update_name(barometer, a.carried_from)} fastholdes, da der ikke er nye tal {of_mains}.")
     if a.signal == "grey":
         return f"Udviklingen på {domain} kan ikke vurderes, da der ikke er tal nok {of_mains}."
+    worse = _moved_wrong_way(mains, assessment) if a.signal == "green" and assessment is not None else []
+    if worse:
+        which = (f"hovedindikatoren »{worse[0].name}«" if len(worse) == 1
+                 else f"hovedindikatorerne {da.join_list([f'»{i.name}«' for i in worse])}")
+        return (f"Signalfarven er grøn på {domain}, selv om {which} er gået den forkerte vej siden "
+                "forrige måling.")
     return f"Der noteres {_AREA_MOVEMENT[a.signal]} på {domain}."
+
+
+def _moved_wrong_way(mains: list[Indicator], assessment: Assessment) -> list[Indicator]:
+    """The main indicators with a new figure that moved away from their good direction."""
+    out = []
+    for ind in mains:
+        r = assessment.indicator(ind.id)
+        if not r.carried_over and r.change and (r.change > 0) != (ind.direction == "up"):
+            out.append(ind)
+    return out
 
 
 def explain_area(barometer: Barometer, a: AreaResult) -> str:
@@ -291,7 +309,7 @@ def area_text(barometer: Barometer, assessment: Assessment, a: AreaResult,
                           f"{da.sentence(a.override_reason or '')}")
     if comments:
         paragraphs.append(" ".join(comments))
-    return AreaText(f"{area.name} ({da.signal_word(a.signal)})", area_summary(barometer, a),
+    return AreaText(f"{area.name} ({da.signal_word(a.signal)})", area_summary(barometer, a, assessment),
                     tuple(paragraphs), explain_area(barometer, a))
 
 
