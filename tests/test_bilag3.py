@@ -348,6 +348,9 @@ def test_counts_in_running_text_are_words_to_twelve_and_no_age_is_zero_months(do
     assert "I elleve af de 36 felter i tabellen" in text
     assert "I barometrets levetid har én indikator været uden nye tal" in text
     assert months_text(0) == "under én måned" and months_text(12) == "12 måneder (1 år)"
+    ages = _table(doc, "Kilder")
+    assert "under 1 måned" in [c.text for row in ages.rows for c in row]  # a table keeps digits
+    assert not [c.text for row in ages.rows for c in row if c.text.startswith("0 ")]
 
 
 def test_bilag3_places_the_administrations_blocks_and_keeps_the_computed_text_without_them(make_barometer):

@@ -114,6 +114,11 @@ def term_months(update: Update) -> int:
     return (update.date.year - start) * 12 + update.date.month - 1
 
 
+def _age_cell(months: float) -> str:
+    """months_text for a table cell: digits, as tables keep them (``under 1 måned``)."""
+    return "under 1 måned" if months < 1 else months_text(months)
+
+
 def years_text(months: float) -> str:
     """``2½ år`` (to the nearest half year), ``1 år``, ``½ år``; under three months ``N måneder``.
     Digits, as the seed writes a span of years ("De sidste 4 år")."""
@@ -429,9 +434,9 @@ def _age_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
         rows.append((
             Cell(_SOURCE_WORDS[a.source_type]),
             Cell(da.number(a.indicators, 0), align="right"),
-            Cell(months_text(a.median) if a.median is not None else "Ingen tal", align="right"),
-            Cell(months_text(a.youngest) if a.youngest is not None else "–", align="right"),
-            Cell(months_text(a.oldest) if a.oldest is not None else "–", align="right"),
+            Cell(_age_cell(a.median) if a.median is not None else "Ingen tal", align="right"),
+            Cell(_age_cell(a.youngest) if a.youngest is not None else "–", align="right"),
+            Cell(_age_cell(a.oldest) if a.oldest is not None else "–", align="right"),
         ))
     blocks.append(Table(
         header=("Kilder", "Indikatorer", "Typisk alder (median)", "Nyeste tal", "Ældste tal"),
