@@ -483,3 +483,17 @@ def test_national_map_has_a_shape_per_municipality_and_no_key():
     assert palette.STYLES["green"].label in words
     assert "København" not in words and "0101" not in words  # no key beside the map
     assert chart.alt_text.startswith("Kort over kommunerne: ") and "København" in chart.alt_text
+
+
+def test_the_value_axis_is_titled_with_the_indicators_unit_text():
+    """A grade gap's axis reads "Karakterpoint", a count of housing areas "Boligområder", not "Værdi"."""
+    from reportgen.inputs import read_barometer
+    from tests.conftest import DEMO
+
+    b = read_barometer(DEMO)
+    assert charts.unit_label(b.indicator("UDD1")) == "Karakterpoint"
+    assert charts.unit_label(b.indicator("BOL2")) == "Boligområder"
+    assert charts.unit_label(b.indicator("BES1")) == "Procent"
+    assert charts.unit_label(replace(b.indicator("BOL2"), unit_text=None)) == "Antal"
+    chart = charts.trend_chart(b.indicator("UDD1"), b.measurements_of("UDD1"), None)
+    assert b"Karakterpoint" in chart.svg and b"V\xc3\xa6rdi" not in chart.svg
