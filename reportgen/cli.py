@@ -84,6 +84,10 @@ def check(folder: FolderArg) -> None:
     typer.echo("  Tal pr. opdatering:")
     for u in b.updates:
         typer.echo(f"    {u.id}  {da.number(per_update[u.id], 0):>7}")
+    from .rounds.preflight import warnings
+
+    for line in warnings(b, project_dir=PROJECT_DIR, documents=documents):
+        typer.echo(f"Advarsel: {line}")
     typer.echo("Data er gyldige.")
     from .documents.press import press_warnings
 

@@ -127,6 +127,9 @@ class DocumentMeta:
     author: str | None = None
     created: str = "2000-01-01T00:00:00+00:00"  # fixed per update for reproducible bytes
     kind: Literal["report", "letter", "case"] = "report"  # case: a report without a contents list
+    # The last this-many blocks stand on one page, after a page break if need be (the case's Bilag
+    # list, signature and decision): a div that is not broken inside in the PDF, keep-with-next in DOCX.
+    keep_together_tail: int = 0
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def test_district_tables_suppress_small_counts(doc):
 def test_method_note_lists_only_the_rules_in_use(doc):
     i = next(k for k, b in enumerate(doc.blocks) if isinstance(b, Heading) and b.text == "Metode")
     text = " ".join(_texts(b) for b in doc.blocks[i:])
-    assert "Forrige måling (32 indikatorer)" in text and "Målsti (1 indikator)" in text
+    assert "Forrige måling (32 indikatorer)" in text and "Målsti (én indikator)" in text
     assert "national" not in text.lower().replace("nationale", "")
     assert "ikke statistisk signifikant (signifikansniveau 5 procent)" in text
 
@@ -191,3 +191,26 @@ def test_data_note_gives_the_typical_ages_of_its_own_table(doc):
     assert ("Det nyeste tal er typisk 18 måneder (1½ år) gammelt fra de nationale kilder, fx Danmarks Statistik "
             "og ministerierne, og 12 måneder (1 år) fra de lokale.") in note
     assert "1½-2 år" not in note
+
+
+def test_a_target_worded_by_the_policy_stands_in_its_words_in_table_and_sentence(doc):
+    """indicators.csv target_text: the housing-areas count's ceiling is "ingen nye" as in the seed,
+    never "Mål 5" beside a value of 2; its sentence names the target the same way, with units."""
+    text = "\n".join(_texts(b) for b in doc.blocks)
+    assert "ingen nye (dec.\u00a02010)" in text
+    rows = [row for b in doc.blocks if isinstance(b, Table) for row in b.rows
+            if row[0].text.startswith("Antal udsatte boligområder")]
+    assert rows and all("5\u00a0(dec." not in c.text and not c.text.startswith("5 ") for row in rows for c in row)
+    assert "Der er 0,54 karakterpoint til målet for 2010 på 0,24." in text  # a value's change has its unit
+    b = read_barometer(DEMO)
+    history = assess_history(b)
+    said = narrate(b, history[-1], history).indicators["BOL2"].paragraph  # as the letter to ØU says it
+    assert "Seneste tal er 2 boligområder i marts 2009. Målet »ingen nye« for december 2010 er nået." in said
+
+
+def test_no_figure_is_zero_months_old_and_counts_to_twelve_are_words(doc):
+    table = next(b for b in doc.blocks if isinstance(b, Table) and b.header[:2] == ("Indikator", "Kilde"))
+    ages = [row[-1].text for row in table.rows]
+    assert "0 måneder" not in ages and "Under 1 måned" in ages  # the 2009 grade figures in December 2009
+    text = "\n".join(_texts(b) for b in doc.blocks)
+    assert "dens seks indsatsområder markeres" in text and "6 indsatsområder" not in text

@@ -81,6 +81,10 @@ KEY_SENTENCES: dict[str, tuple[str, ...]] = {
     ),
     "Problemstilling": (
         "De seneste målinger på integrationsbarometrets indikatorer offentliggøres på barometrets hjemmeside",
+        # the administration's block tidligere_beslutning
+        "Udvalget har den 24. september 2009 besluttet, at der i forbindelse med barometeropdateringen skal "
+        "være en kort temadrøftelse om de vigtigste erfaringer med barometret med henblik på videregivelse "
+        "til det nye udvalg.",
     ),
     "1. Seneste målinger": (
         "markeres med signalfarverne grøn, gul og rød, der viser, om der er fremskridt, stilstand eller "
@@ -107,18 +111,34 @@ KEY_SENTENCES: dict[str, tuple[str, ...]] = {
         "elever var på 5,20.",
     ),
     "Bolig (grøn)": (
-        "fremgang på boligområdet",
+        "Der er trods krisen registreret fremgang på boligområdet",  # block omraade_bol
         "0,8 procentpoint", "december 2008 til juni 2009",
         "antallet af udsatte områder i barometrets levetid er faldet fra 5 til 2 og antallet af boliger i "
         "udsatte områder er faldet fra 4.793 til 2.919.",
+    ),
+    "Kultur og fritid (gul)": (  # block omraade_kul
+        "I perioden fra den sidste barometermåling i maj 2009 og til november 2009 er der ikke rapporteret "
+        "data for hovedindikatorerne på indsatsområdet. Signalfarven gul fra opdateringen i maj fastholdes derfor.",
     ),
     "Sundhed (gul)": ("Ingen nye data.",),
     "Tryghed (grøn)": ("Ingen nye data.",),
     "2. Historik": (
         "gik i luften første gang i juni 2007",
-        "I dag måles der på 33 indikatorer fordelt på de 6 indsatsområder i Integrationspolitikken",
+        # the seed's "de 6 indsatsområder" is "de seks" by the number rule (docs/writing.md)
+        "I dag måles der på 33 indikatorer fordelt på de",
+        "indsatsområder i Integrationspolitikken",
+        # the blocks baggrund, opfoelgning, modtagelse and udvikling
+        "blev besluttet i juni 2006 i Borgerrepræsentationen i forbindelse med vedtagelsen af "
+        "Integrationspolitikken 2007-2010.",
+        "Udviklingen af barometret skete i samarbejde med Rambøll Management og de øvrige fagforvaltninger",
+        "a) Opfølgningskadence: Med halvårlige målinger",
+        "Således var barometret nomineret til KL",
+        "Integrationsministeriet har planer om et",
+        "BIU har bl.a. besluttet en inklusionsindikator",
     ),
     "3. Temaer til drøftelse": (
+        "De sidste 4 år har givet en række erfaringer med barometret",  # the committee's term
+        "som udvalget kan drøfte",
         "(1) Hvordan får vi de øvrige udvalg og fagforvaltninger til i højere grad",
         "(2) Hvordan sikres det, at barometret er tilstrækkeligt overskueligt?",
         "(3) Hvordan sikrer vi, at den politiske drøftelse handler om politik",
@@ -128,6 +148,7 @@ KEY_SENTENCES: dict[str, tuple[str, ...]] = {
     "Videre proces": (
         "Under forudsætning af Beskæftigelses- og Integrationsudvalgets godkendelse sendes de vedlagte breve "
         "til fagudvalgene, og",
+        "som tiltræder 1. januar 2010.",  # updates.csv new_committee
     ),
     "Bilag": (
         "Orientering om status og udvikling på indikatorer i integrationsbarometret",
@@ -137,6 +158,7 @@ KEY_SENTENCES: dict[str, tuple[str, ...]] = {
     ),
     "Beskæftigelses- og Integrationsudvalgets beslutning den 3. december 2009": (
         "1. at blev taget til efterretning", "2. at blev godkendt", "3. at blev drøftet",
+        "Kontorchef Jacob Eberholst deltog under behandlingen af punktet.",  # block beslutning_note
     ),
 }
 
@@ -226,6 +248,7 @@ def test_demo_case_blocks_in_the_seeds_order(case):
         "Forslag til gode råd om integrationsbarometret til det nye Beskæftigelses- og Integrationsudvalg"]
     signature = next(b for b in case.blocks if isinstance(b, Signature))
     assert signature.name == "Morten Binder / Kaj Ove Christiansen"
+    assert signature.title == "Beskæftigelses- og Integrationsforvaltningen"  # the administration signs
 
 
 def test_area_paragraphs_are_bilag_1s_own_with_the_level_where_nothing_else_gives_it(case, demo):
@@ -234,13 +257,13 @@ def test_area_paragraphs_are_bilag_1s_own_with_the_level_where_nothing_else_give
     assert narrative.indicators["BES1"].paragraph in paragraphs  # the employment paragraph, unchanged
     assert narrative.areas["BES"].paragraphs[1] in paragraphs  # the administration's assessment
     grade = next(p for p in paragraphs if p.startswith("Hovedindikatoren »Gabet"))
-    assert "er ikke signifikant. I 2009 var tallet 0,78. Der er 0,54 til målet" in grade
+    assert "er ikke signifikant. I 2009 var tallet 0,78. Der er 0,54 karakterpoint til målet for 2010 på 0,24" in grade
 
 
 def test_carried_areas_say_no_new_data_and_the_case_never_points_at_a_table_it_lacks(case):
     text = " ".join("".join(r.text for r in b.runs) for b in case.blocks if isinstance(b, Paragraph))
     assert "felter i tabellen" not in text  # Bilag 3's wording; the case has no colour table
-    assert "Af de 36 farver, indsatsområderne har fået ved de 6 opdateringer, er 11 overført" in text
+    assert "Af de 36 farver, indsatsområderne har fået ved de seks opdateringer, er elleve overført" in text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -281,6 +304,27 @@ def test_case_docx_has_real_headings_a_numbered_list_and_no_text_boxes(case_docx
     assert "TOC" not in docx.element.xml  # a case is pasted into the case system: no contents field
 
 
+def test_the_signature_and_decision_stand_with_the_bilag_list(case, case_pdf, case_docx):
+    """The Bilag list, the signature and the decision are kept on one page (the demo's used to leave
+    the signature and decision alone on page 5): in the PDF one unbroken block, in Word each of their
+    paragraphs kept with the next."""
+    assert case.meta.keep_together_tail == 8  # Bilag, its list, signature, decision heading, 3 points, note
+    pages = pdf_text(case_pdf).split("\f")
+    signed = [i for i, page in enumerate(pages) if "Morten Binder / Kaj Ove Christiansen" in page]
+    assert len(signed) == 1
+    page = normal(pages[signed[0]])
+    assert "\nBilag\n" in pages[signed[0]]
+    for text in ("Borgmesterbrev til fagudvalgene", "beslutning den", "3. at blev drøftet",
+                 "Kontorchef Jacob Eberholst deltog under behandlingen af punktet."):
+        assert text in page, text
+    paragraphs = DocxDocument(io.BytesIO(case_docx)).paragraphs
+    start = max(i for i, p in enumerate(paragraphs) if p.text == "Bilag")
+    kept = paragraphs[start:]
+    assert kept[-1].text.startswith("Kontorchef") and not kept[-1].paragraph_format.keep_with_next
+    assert all(p.paragraph_format.keep_with_next for p in kept[:-1]), [p.text for p in kept]
+    assert not any(p.paragraph_format.keep_with_next for p in paragraphs[:start] if p.style.name == "Normal")
+
+
 def test_libreoffice_converts_the_case_docx(case_docx, tmp_path):
     source = tmp_path / "sag.docx"
     source.write_bytes(case_docx)
@@ -317,6 +361,67 @@ def test_a_barometers_own_case_text_wins_and_errors_name_its_line(make_barometer
     broken = make_barometer({"letters/case.md": "Titel\n\n# Indstilling\n\n{{ forvaltningen }}\n"})
     with pytest.raises(TemplateError, match=r"letters/case\.md:5: ukendt variabel 'forvaltningen'"):
         render_case_text(read_barometer(broken), project_dir=ROOT)
+
+
+# --------------------------------------------------------------------------------------------------
+# The administration's text blocks (tekster/)
+
+def _paragraphs(doc) -> list[str]:
+    return ["".join(r.text for r in b.runs) for b in doc.blocks if isinstance(b, Paragraph)]
+
+
+def test_blocks_replace_the_computed_text_and_the_updates_own_wins(make_barometer):
+    plain = _paragraphs(render_case_text(read_barometer(make_barometer()), project_dir=ROOT))
+    assert any("gik i luften første gang" in p for p in plain)
+    folder = make_barometer({
+        "tekster/baggrund.md": "Barometret blev besluttet af byrådet.\n",
+        "tekster/beslutning_note.md": "Fælles note.\n",
+        "tekster/2009-06/beslutning_note.md": "Kontorchef A deltog.\n",
+        "tekster/2009-06/udvikling.md": "",  # empty: nothing, the computed text stands
+        "decisions.csv": "update,point,decision\n2009-06,1,blev taget til efterretning\n",
+    })
+    doc = render_case_text(read_barometer(folder), project_dir=ROOT)
+    text = _paragraphs(doc)
+    assert "Barometret blev besluttet af byrådet." in text
+    assert not any("gik i luften første gang" in p for p in text)  # the block's place, not both
+    assert text[-1] == "Kontorchef A deltog." and "Fælles note." not in text
+
+
+def test_a_block_is_text_never_a_template(make_barometer):
+    folder = make_barometer({"tekster/baggrund.md": "Se {{ kommune }} og {% if x %}.\n\n[[temaer]]\n"})
+    text = _paragraphs(render_case_text(read_barometer(folder), project_dir=ROOT))
+    assert "Se {{ kommune }} og {% if x %}." in text and "[[temaer]]" in text
+
+
+def test_area_block_stands_in_place_of_the_summary(make_barometer):
+    barometer = read_barometer(make_barometer())
+    area = barometer.areas[0]
+    folder = make_barometer({f"tekster/omraade_{area.id.lower()}.md": "Trods krisen går det fremad.\n"})
+    doc = render_case_text(read_barometer(folder), project_dir=ROOT)
+    blocks = list(doc.blocks)
+    at = next(i for i, b in enumerate(blocks) if getattr(b, "text", "").startswith(area.name + " ("))
+    assert "".join(r.text for r in blocks[at + 1].runs) == "Trods krisen går det fremad."
+
+
+def test_check_warns_on_unknown_empty_and_template_blocks(make_barometer):
+    from reportgen.rounds.preflight import warnings
+
+    folder = make_barometer({"tekster/baggrnd.md": "x\n", "tekster/udvikling.md": "  \n",
+                             "tekster/modtagelse.md": "a\nHej {{ navn }}\n", "tekster/1999-01/baggrund.md": "x\n"})
+    lines = warnings(read_barometer(folder), project_dir=ROOT)
+    assert any("tekster/baggrnd.md: ukendt tekstblok »baggrnd«" in w and "mente du »baggrund«" in w for w in lines)
+    assert any("tekster/udvikling.md: filen er tom" in w for w in lines)
+    assert any("tekster/modtagelse.md:2: tekstblokke kører ikke skabelonkode" in w for w in lines)
+    assert any("tekster/1999-01/: ingen opdatering hedder 1999-01" in w for w in lines)
+    assert not [w for w in warnings(read_barometer(DEMO), project_dir=ROOT) if "tekster" in w]
+
+
+def test_the_new_committee_is_a_setting_of_the_update(make_barometer):
+    """Without updates.csv's new_committee the case hands nothing over to "det nye … udvalg"."""
+    doc = render_case_text(read_barometer(make_barometer()), project_dir=ROOT)
+    text = " ".join(_paragraphs(doc)) + " ".join(
+        "".join(r.text for r in item) for b in doc.blocks if isinstance(b, ListBlock) for item in b.items)
+    assert "det nye" not in text and "udvalget kan drøfte" in text
 
 
 # --------------------------------------------------------------------------------------------------
@@ -417,7 +522,7 @@ def test_without_letters_the_case_has_two_at_points(make_barometer):
     assert len(lists[0].items) == 2
     assert [item[0].text for item in lists[-1].items] == [
         "Orientering om status og udvikling på indikatorer i testbarometret",
-        "Forslag til gode råd om testbarometret til det nye Beskæftigelses- og Integrationsudvalg"]
+        "Forslag til gode råd om testbarometret til Beskæftigelses- og Integrationsudvalget"]
     text = " ".join("".join(r.text for r in b.runs) for b in doc.blocks if isinstance(b, Paragraph))
     assert "breve" not in text
 

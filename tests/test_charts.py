@@ -515,3 +515,17 @@ def test_change_map_is_diverging_around_zero_and_follows_the_good_direction():
     assert any("rigtige vej" in w for w in words) and any("forkerte vej" in w for w in words)
     assert "+1,5" in words and "\u22122,8" in words  # the key signs each change
     assert not list(root.iter(f"{SVG}image"))  # the colour bar is vector too
+
+
+def test_the_value_axis_is_titled_with_the_indicators_unit_text():
+    """A grade gap's axis reads "Karakterpoint", a count of housing areas "Boligområder", not "Værdi"."""
+    from reportgen.inputs import read_barometer
+    from tests.conftest import DEMO
+
+    b = read_barometer(DEMO)
+    assert charts.unit_label(b.indicator("UDD1")) == "Karakterpoint"
+    assert charts.unit_label(b.indicator("BOL2")) == "Boligområder"
+    assert charts.unit_label(b.indicator("BES1")) == "Procent"
+    assert charts.unit_label(replace(b.indicator("BOL2"), unit_text=None)) == "Antal"
+    chart = charts.trend_chart(b.indicator("UDD1"), b.measurements_of("UDD1"), None)
+    assert b"Karakterpoint" in chart.svg and b"V\xc3\xa6rdi" not in chart.svg

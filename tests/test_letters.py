@@ -223,8 +223,8 @@ def test_initiatives_of_the_committee_only(build):
 def test_default_letter_reads_in_the_register(build):
     text = text_of(letter(build(), "BUU"))
     assert "Beskæftigelses- og Integrationsudvalget behandlede på sit møde den 1. juni 2009" in text
-    assert "måles der på 2 indikatorer" in text
-    assert "1 rød og 1 grøn" in text
+    assert "måles der på to indikatorer" in text
+    assert "én rød og én grøn" in text
     assert "anmodes om at orientere Beskæftigelses- og Integrationsudvalget" in text
 
 
@@ -357,7 +357,7 @@ def test_chair_title_uses_the_committees_definite_name(name, definite):
 def test_project_letters_hold_nothing_of_the_demo():
     """The project's letters/ is generic: no person, municipality or case number of Copenhagen."""
     demo = ("Jakob Hougaard", "Morten Binder", "Kaj Ove Christiansen", "København", "Copenhagen",
-            "2009-161791")
+            "2009-161791", "indsatsbank", "Borgerrepræsentationen", "Eberholst")
     for path in sorted((ROOT / "letters").iterdir()):
         text = path.read_text(encoding="utf-8")
         for name in demo:
@@ -437,7 +437,7 @@ def test_readme_examples_work(build):
     assert ("Børne- og Ungdomsudvalget anmodes om at orientere Beskæftigelses- og Integrationsudvalget "
             "inden juni 2009.") in text
     assert "Andel i dagtilbud: 78,0 procent i marts 2009" in text
-    assert "Barometret viser tilbagegang på 1 indikator." in text
+    assert "Barometret viser tilbagegang på én indikator." in text
 
 
 # --- data is printed literally ------------------------------------------------------------------
@@ -473,8 +473,8 @@ def test_literal_escapes_html_and_markdown():
     [
         ("4793|tal", "4.793"), ("3|tal(1)", "3,0"), ("59.25|tal(1)", "59,3"), ("'64,8'|tal(1)", "64,8"),
         ("'2009-12-03'|dato", "3. december 2009"), ("'2010-12'|dato", "december 2010"),
-        ("1|flertal('indikator', 'indikatorer')", "1 indikator"),
-        ("[1, 2]|flertal('indikator', 'indikatorer')", "2 indikatorer"),
+        ("1|flertal('indikator', 'indikatorer')", "én indikator"),
+        ("[1, 2]|flertal('indikator', 'indikatorer')", "to indikatorer"),
         ("['a', 'b', 'c']|liste", "a, b og c"), ("['a*', 'b']|join(', ')", "a*, b"),
     ],
 )

@@ -30,14 +30,15 @@ def test_seed_employment_sentences_exactly():
         "Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent.")
     assert t.explanation == ("Rød, fordi faldet på 3,0 procentpoint fra februar 2009 til august 2009 "
                              "går den forkerte vej.")
-    assert t.pace_sentence == "Udviklingen går ikke hurtigt nok til at nå målet inden december 2010."
+    # a fall of 3,0 points away from a target above is the wrong way, not merely "ikke hurtigt nok"
+    assert t.pace_sentence == "Udviklingen går den forkerte vej i forhold til målet inden december 2010."
     area = n.areas["BES"]
     assert area.heading == "Beskæftigelse (rød)"
     assert area.summary == "Der noteres tilbagegang på beskæftigelsesområdet."
     assert area.paragraphs[0] == (
         f"Hovedindikatoren »{SEED_NAME}« viser et fald på 3,0 procentpoint fra februar 2009 til august 2009. "
         "Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent. "
-        "Udviklingen går ikke hurtigt nok til at nå målet inden december 2010. "
+        "Udviklingen går den forkerte vej i forhold til målet inden december 2010. "
         "Faldet skyldes utvivlsomt krisen.")
 
 
@@ -271,3 +272,36 @@ def test_a_carried_grey_gives_the_reason_not_the_carry():
     b = barometer([indicator()], [m("A1", "2008-03", 50.0, U1)])
     assert texts(b, U3).indicators["A1"].explanation == (
         "Grå, fordi der kun er ét tal og intet tidligere tal at sammenligne med.")
+
+
+def test_every_change_carries_its_unit_and_a_target_reads_as_the_policy_wrote_it():
+    assert da.change_amount(0.54, "value", 2, "karakterpoint") == "0,54 karakterpoint"
+    assert da.change_amount(-3, "count", 0, "boligområde|boligområder") == "3 boligområder"
+    assert da.change_amount(1, "count", 0, "boligområde|boligområder") == "1 boligområde"
+    assert da.change_amount(0.54, "value", 2) == "0,54" and da.change_amount(3, "percent", 1) == "3,0 procentpoint"
+    assert da.level(2, "count", 0, "boligområde|boligområder") == "2 boligområder"
+    assert da.level(0.78, "value", 2, "karakterpoint") == "0,78"  # a level as the seed writes it
+    ind = indicator("B", unit="count", direction="down", decimals=0, target_value=5, target_period="2010-12",
+                    baseline_value=5, baseline_period="2007-01", rule="previous",
+                    target_text="ingen nye", unit_text="boligområde|boligområder")
+    b = barometer([ind], [m("B", "2008-01", 5, "2008-12"), m("B", "2009-03", 2, "2009-06")])
+    history = [assess(b, u.id) for u in b.updates]
+    text = narrate(b, history[-1], history).indicators["B"]
+    assert "et fald på 3 boligområder" in text.sentence
+    assert text.target_sentence == "Målet »ingen nye« for december 2010 er nået."
+
+
+def test_a_green_area_whose_main_figure_fell_is_not_said_to_progress():
+    """Green by its target path though the figure fell since the previous one: say both."""
+    ind = indicator("A1", rule="trajectory", baseline_value=50, baseline_period="2008-01",
+                    target_value=60, target_period="2010-12")
+    b = barometer([ind], [m("A1", "2008-03", 58, "2008-06"), m("A1", "2008-09", 57, "2008-12")])
+    history = [assess(b, u.id) for u in b.updates[:2]]
+    assert history[-1].area("A").signal == "green" and history[-1].indicator("A1").change < 0
+    summary = narrate(b, history[-1], history).areas["A"].summary
+    assert "fremgang" not in summary
+    assert summary.startswith("Signalfarven er grøn på ")
+    assert summary.endswith(", selv om hovedindikatoren »Indikator A1« er gået den forkerte vej siden forrige måling.")
+    rose = barometer([ind], [m("A1", "2008-03", 56, "2008-06"), m("A1", "2008-09", 57, "2008-12")])
+    again = [assess(rose, u.id) for u in rose.updates[:2]]
+    assert narrate(rose, again[-1], again).areas["A"].summary.startswith("Der noteres fremgang")

@@ -183,3 +183,31 @@ def test_the_template_specimen_holds_one_block_of_every_kind():
 
     doc = Document("x", DocumentMeta("T", "", "", None, "", ""), ())
     assert {type(b) for b in preflight._specimen(doc).blocks} == set(get_args(Block))
+
+
+def test_check_warns_without_refusing_on_every_placeholder_a_document_would_show(make_barometer):
+    """preflight.warnings is the one place: a "[…]" slot left in a letter, the press release's
+    "[Citat …]" and a missing press contact are warnings naming the document; the build is not refused."""
+    from reportgen.inputs import read_barometer
+    from tests.conftest import DEMO, ROOT
+
+    folder = make_barometer({"letters/default.md": "Kære udvalg.\n\n[Indsæt forvaltningens vurdering her]\n"})
+    b = read_barometer(folder)
+    documents = preflight.check_folder(b, project_dir=ROOT)  # no refusal
+    lines = preflight.warnings(b, project_dir=ROOT, documents=documents)
+    slot = [w for w in lines if "»[Indsæt forvaltningens vurdering her]«" in w]
+    assert len(slot) == 1 and slot[0].startswith("Bilag 2 (Til ") and "skriv teksten, før det sendes" in slot[0]
+    assert any("[Citat fra borgmesteren]" in w for w in lines)  # the mayor's quote is not written
+    assert any("[presse]" in w and "mangler" in w for w in lines)  # nor who answers the press
+    assert preflight.placeholders(documents)["[Citat fra borgmesteren]"] == ["Pressemeddelelse"]
+    demo = read_barometer(DEMO)
+    said = preflight.warnings(demo, project_dir=ROOT, documents=preflight.check_folder(demo, project_dir=ROOT))
+    assert not [w for w in said if "[presse]" in w and "telefon" in w]  # the demo has its contact
+    assert not [w for w in said if "Bilag 2" in w or "Indstilling" in w]  # its letters and case have no slot
+
+
+def test_check_prints_the_placeholder_warnings_and_exits_0(make_barometer):
+    folder = make_barometer({"letters/default.md": "Kære udvalg.\n\n[Indsæt forvaltningens vurdering her]\n"})
+    result = run_check(folder)
+    assert result.returncode == 0, result.stderr
+    assert "pladsholderen »[Indsæt forvaltningens vurdering her]« står i dokumentet" in result.stdout + result.stderr

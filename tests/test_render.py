@@ -180,6 +180,26 @@ def test_html_letter_has_letterhead_and_screen_mode():
     assert tree.xpath("//head/style") and not tree.xpath("//div[@class='running-header']")
 
 
+def test_the_kept_tail_is_one_unbroken_block_in_html_and_kept_with_next_in_docx(doc):
+    """DocumentMeta.keep_together_tail: the last blocks in one div the PDF does not break inside
+    (print.css), and in Word every paragraph of them but the last kept with the next."""
+    kept = dataclasses.replace(doc, meta=dataclasses.replace(doc.meta, keep_together_tail=3))
+    tree = lxml_html.document_fromstring(render_html(kept))
+    (div,) = tree.xpath("//div[@class='keep-together']")
+    assert [e.tag for e in div] == ["blockquote", "p", "div"]
+    assert div.xpath("./blockquote") and div.xpath("./p[@class='small']") and div.xpath("./div[@class='signature']")
+    assert not tree.xpath("//div[@class='keep-together']//aside")  # the block before the tail stays out
+    assert not lxml_html.document_fromstring(render_html(doc)).xpath("//div[@class='keep-together']")
+    assert ".keep-together { break-inside: avoid;" in (TEMPLATES_DIR / "pdf" / "print.css").read_text()
+    from docx import Document as DocxDocument
+
+    paragraphs = DocxDocument(io.BytesIO(render_docx(kept))).paragraphs
+    quote = max(i for i, p in enumerate(paragraphs) if p.text.startswith("Citat fra udvalgets"))
+    assert all(p.paragraph_format.keep_with_next for p in paragraphs[quote:-1])
+    assert not paragraphs[-1].paragraph_format.keep_with_next
+    assert not paragraphs[quote - 1].paragraph_format.keep_with_next
+
+
 def test_template_dirs_override_in_order(tmp_path, doc):
     (tmp_path / "blocks").mkdir()
     (tmp_path / "blocks" / "pagebreak.html").write_text('<hr class="mine">', encoding="utf-8")

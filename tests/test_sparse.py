@@ -107,7 +107,7 @@ def test_method_note_speaks_only_of_what_the_barometer_has(sparse):
     method = text[text.index("Signalregler"):]
     assert "observationer" not in text  # no districts, min_n = 0: nothing about suppression
     assert "bydel" not in text.lower()
-    assert "National metode (5 indikatorer)" in method
+    assert "National metode (fem indikatorer)" in method
     assert "den hyppigste farve blandt hovedindikatorerne" in method
     assert "Afstanden til målet" in method  # one indicator has a target
     assert not re.search(r"\bNone\b|\bnan\b", text)
@@ -167,7 +167,7 @@ def test_first_update_case_and_advice_read_as_a_first_update(sparse):
     _, out = sparse
     case = " ".join(_pdf_text(out / "sag.pdf").split())
     assert "Med 1 opdateringer" not in case
-    assert "fordelt på de 2 indsatsområder, og alle er hovedindikatorer." in case
+    assert "fordelt på de to indsatsområder, og alle er hovedindikatorer." in case
     assert "heraf 5 hovedindikatorer" not in case
     assert re.search(r"effekten af indsatsen\.\n\s*\nIntet indsatsområde", _pdf_text(out / "sag.pdf"))
 

@@ -510,3 +510,52 @@ def test_the_warm_up_at_server_start_leaves_the_pdf_preview_nothing_to_prepare(w
 
     empty = Workspace(make_workspace(ws.parent / "only-broken", "broken", files=BAD_CELL))
     warmup.warm_up(empty)  # nothing to render: no error
+
+
+def test_the_administrations_text_blocks_are_listed_previewed_saved_and_audited_like_the_texts(client, ws):
+    """tekster/<navn>.md and tekster/<update>/<navn>.md in the text editor: plain Markdown shown as
+    text (nothing run), a stale save refused with the other change, an empty save removing the block."""
+    listing = client.get("/b/testrup/texts").text
+    assert "Forvaltningens tekstblokke" in listing
+    assert 'href="/b/testrup/texts/tekster.baggrund.md"' in listing
+    assert 'href="/b/testrup/texts/tekster.2009-06.omraade_a.md"' in listing  # the latest update's own
+    assert client.get("/b/testrup/texts/tekster.findes_ikke.md").status_code == 404
+    page = client.get("/b/testrup/texts/tekster.baggrund.md").text
+    assert "ikke skrevet endnu" in page and "Hent som PDF" not in page
+    base = re.search(r'name="base" value="([0-9a-f]{64})"', page).group(1)
+    csrf = csrf_of(client, "/b/testrup/texts")
+    mine = "Barometret blev besluttet i **byrådet** i 2006 {{ ikke_en_variabel }}.\n"
+    r = client.post("/b/testrup/texts/tekster.baggrund.md",
+                    data={"csrf": csrf, "base": base, "text": mine, "action": "preview"})
+    assert r.status_code == 200
+    frame = re.search(r'src="(/b/testrup/texts/tekster\.baggrund\.md/preview/[^"]+)"', r.text).group(1)
+    shown = client.get(frame).text
+    assert "<strong>byrådet</strong>" in shown and "{{ ikke_en_variabel }}" in shown  # text, never a template
+    target = ws / "testrup" / "tekster" / "baggrund.md"
+    assert not target.exists()
+    r = client.post("/b/testrup/texts/tekster.baggrund.md", follow_redirects=False,
+                    data={"csrf": csrf, "base": base, "text": mine, "action": "save"})
+    assert r.status_code == 303 and target.read_text(encoding="utf-8") == mine
+    event = client.app.state.web.ws.audit.events("testrup")[0]
+    assert (event.action, event.detail, event.before, event.after) == ("text", "tekster.baggrund.md", "", mine)
+    from reportgen.documents.case import render_case_text
+    from reportgen.inputs import read_barometer
+
+    case = render_case_text(read_barometer(ws / "testrup"), project_dir=Path(__file__).resolve().parents[1])
+    said = " ".join("".join(r.text for r in getattr(b, "runs", ())) for b in case.blocks)
+    assert "Barometret blev besluttet i byrådet i 2006" in said  # placed in the case's history
+    r = client.post("/b/testrup/texts/tekster.baggrund.md",
+                    data={"csrf": csrf, "base": base, "text": "En anden tekst.\n", "action": "save"})
+    assert r.status_code == 409 and "+Barometret blev besluttet" in r.text
+    assert target.read_text(encoding="utf-8") == mine
+    saved = re.search(r'name="base" value="([0-9a-f]{64})"',
+                      client.get("/b/testrup/texts/tekster.baggrund.md").text).group(1)
+    r = client.post("/b/testrup/texts/tekster.baggrund.md", follow_redirects=False,
+                    data={"csrf": csrf, "base": saved, "text": "\n", "action": "save"})
+    assert r.status_code == 303 and not target.exists()  # empty: the computed text stands again
+    update = ws / "testrup" / "tekster" / "2009-06" / "omraade_a.md"
+    page = client.get("/b/testrup/texts/tekster.2009-06.omraade_a.md").text
+    base = re.search(r'name="base" value="([0-9a-f]{64})"', page).group(1)
+    r = client.post("/b/testrup/texts/tekster.2009-06.omraade_a.md", follow_redirects=False,
+                    data={"csrf": csrf, "base": base, "text": "Området holder stand.\n", "action": "save"})
+    assert r.status_code == 303 and update.read_text(encoding="utf-8") == "Området holder stand.\n"

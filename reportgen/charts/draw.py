@@ -162,6 +162,16 @@ def _known(measurements: Iterable[Measurement], indicator: Indicator,
     return sorted(rows, key=lambda m: m.period)
 
 
+def unit_label(indicator: Indicator) -> str:
+    """The value axis's title: ``Procent``; a count or value with its unit_text in the plural
+    (``Karakterpoint``, ``Boligområder``); else ``Antal`` / ``Værdi``."""
+    if indicator.unit != "percent" and indicator.unit_text:
+        word = indicator.unit_text.partition("|")
+        text = (word[2] or word[0]).strip()
+        return text[:1].upper() + text[1:]
+    return _UNIT_LABEL[indicator.unit]
+
+
 def _tick_periods(periods: list[Period], most: int = 8) -> list[Period]:
     """At most ``most`` periods to label, always keeping the last (the newest figure or the target)."""
     periods = sorted(set(periods))
@@ -358,7 +368,7 @@ def trend_chart(indicator: Indicator, measurements: Iterable[Measurement], resul
     ax.set_ylim(*layout.y_limits)
     ax.yaxis.set_major_locator(MaxNLocator(5, steps=_NICE_STEPS))
     ax.yaxis.set_major_formatter(DanishFormatter())
-    ax.set_ylabel(_UNIT_LABEL[indicator.unit], color=palette.MUTED)
+    ax.set_ylabel(unit_label(indicator), color=palette.MUTED)
     ax.set_xlabel("Måleperiode", color=palette.MUTED)
     if len(handles) > 1:  # a lone "Målt" explains nothing
         ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0, 1.03), ncol=len(handles),
@@ -573,7 +583,7 @@ def district_bar_chart(indicator: Indicator, districts: Sequence[District],
     ax.xaxis.set_major_locator(MaxNLocator(5, steps=_NICE_STEPS))
     ax.xaxis.set_major_formatter(DanishFormatter())
     ax.tick_params(axis="y", length=0)
-    ax.set_xlabel(_UNIT_LABEL[indicator.unit], color=palette.MUTED)
+    ax.set_xlabel(unit_label(indicator), color=palette.MUTED)
     drawn = {r.signal for _, r in rows if r is not None and not r.suppressed and r.value is not None}
     shown = [s for s in ("green", "yellow", "red", "grey") if s in drawn]
     if shown:

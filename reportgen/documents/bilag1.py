@@ -72,7 +72,7 @@ def colour_intro(barometer: Barometer) -> str:
     n = len(barometer.areas)
     return (
         f"Status for udviklingen inden for {barometer.config.policy} og dens "
-        f"{da.plural(n, 'indsatsområde', 'indsatsområder')} markeres med signalfarverne grøn, gul og "
+        f"{da.count(n, 'indsatsområde', 'indsatsområder')} markeres med signalfarverne grøn, gul og "
         "rød, der viser, om der er fremskridt, stilstand eller tilbagegang i forhold til at nå målene. "
         "Farven på et indsatsområde afhænger af en eller flere hovedindikatorers udvikling."
     )
@@ -231,7 +231,9 @@ def data_section(barometer: Barometer, assessment: Assessment) -> list[Block]:
     for ind in barometer.indicators:
         r = assessment.indicator(ind.id)
         months = ages[ind.id]
-        age = "Ingen tal" if months is None else da.plural(months, "måned", "måneder")
+        # a figure of the update's own month or year is not "0 måneder" old
+        age = ("Ingen tal" if months is None else "Under 1 måned" if months < 1
+               else da.plural(months, "måned", "måneder"))
         rows.append((
             Cell(ind.name),
             Cell(ind.source or "Ikke oplyst"),
@@ -317,7 +319,7 @@ def method_section(barometer: Barometer) -> list[Block]:
     rules_used = [r for r in _RULE_TEXT if any(i.rule == r for i in barometer.indicators)]
     rule_items = tuple(
         (Run(da.capitalize(_rule_name(r)), bold=True),
-         Run(f" ({da.plural(sum(i.rule == r for i in barometer.indicators), 'indikator', 'indikatorer')}): "
+         Run(f" ({da.count(sum(i.rule == r for i in barometer.indicators), 'indikator', 'indikatorer')}): "
              f"{_RULE_TEXT[r]}."))
         for r in rules_used
     )

@@ -217,7 +217,7 @@ def _indicator_vars(
         "vaerdi": _level(ind, r.value),
         "periode": da.period(r.period) if r.period else "",
         "aendring": _change(ind, r.change),
-        "maal": _level(ind, r.target_value),
+        "maal": ind.target_text or _level(ind, r.target_value),
         "maalperiode": da.period(r.target_period) if r.target_period else "",
         "saetning": text.sentence if text else "",
         "afsnit": text.paragraph if text else "",
@@ -240,12 +240,12 @@ _change = common.change_text
 
 
 def _count_text(by_signal: Mapping[str, Sequence[Any]]) -> str:
-    """``1 rød, 3 gule og 2 grønne``; colours with no indicator are left out."""
+    """``én rød, tre gule og to grønne``; colours with no indicator are left out."""
     parts = []
     for s in _COUNT_ORDER:
         n = len(by_signal[s])
         if n:
-            parts.append(f"{da.number(n, 0)} {da.signal_word(s) if n == 1 else _COLOUR_PLURAL[s]}")
+            parts.append(f"{da.number_word(n)} {da.signal_word(s) if n == 1 else _COLOUR_PLURAL[s]}")
     return da.join_list(parts)
 
 

@@ -6,11 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from ..document import Block, Cell, Document, Heading, ListBlock, Paragraph, Run, Table
-from ..inputs.model import Barometer, Indicator
+from ..inputs.model import Barometer, Indicator, Update
 from ..narrate import Narrative
 from ..narrate import danish as da
 from ..signals.assess import Assessment
 from ..signals.history import AgeSummary, AreaHistory, LifetimeFacts, lifetime_facts, months_between
+from . import blocks as textblocks
 from . import common, letters
 from .common import ChartLike
 
@@ -30,17 +31,27 @@ class NameList(tuple):
         return da.join_list([str(x) for x in self])
 
 
-def title(barometer: Barometer) -> str:
+def title(barometer: Barometer, update: Update | None = None) -> str:
     """``Forslag til gode råd om integrationsbarometret til det nye Beskæftigelses- og
-    Integrationsudvalg``; "det nye udvalg" when the owner's name has no word ending in -udvalget."""
+    Integrationsudvalg`` at the first update after an election (``new_committee`` in updates.csv),
+    else ``… til Beskæftigelses- og Integrationsudvalget`` (the committee that has the barometer)."""
     return (f"Forslag til gode råd om {common.barometer_definite(barometer.config.title)} "
-            f"til {new_committee(barometer)}")
+            f"til {new_committee(barometer, update) or common.owner_name(barometer)}")
 
 
-def new_committee(barometer: Barometer) -> str:
-    """``det nye Beskæftigelses- og Integrationsudvalg``, else ``det nye udvalg``."""
+def new_committee(barometer: Barometer, update: Update | None = None) -> str:
+    """``det nye Beskæftigelses- og Integrationsudvalg`` (``det nye udvalg`` when the owner's name has
+    no word ending in -udvalget) where ``update`` is the first after an election: its
+    ``new_committee`` date is set. Otherwise "" (there is no new committee to hand over to)."""
+    if update is None or update.new_committee is None:
+        return ""
     name = common.committee_indefinite(common.owner_name(barometer))
     return f"det nye {name}" if name else "det nye udvalg"
+
+
+def takes_office(update: Update | None) -> str:
+    """``1. januar 2010``: the day the new committee takes office, else ""."""
+    return da.date(update.new_committee) if update is not None and update.new_committee else ""
 
 
 def build_bilag3(
@@ -61,17 +72,19 @@ def build_bilag3(
     Raises TemplateError for a faulty advice text.
     """
     facts = lifetime_facts(barometer, history, assessment.update)
+    texts = textblocks.load(barometer, assessment.update)
     blocks: list[Block] = [
-        *_lifetime_section(barometer, facts),
+        *_lifetime_section(barometer, facts, texts),
         *_colour_section(barometer, facts),
         *_carried_section(barometer, facts),
         *_target_section(barometer, assessment, narrative, facts, charts or {}),
         *_age_section(barometer, facts),
         *_committee_section(barometer, facts),
         *_attention_section(barometer, assessment, facts),
+        *_own_advice(texts),
         *advice_blocks(barometer, assessment, facts, project_dir=project_dir),
     ]
-    meta = common.report_meta(barometer, assessment.at, label=LABEL, title=title(barometer))
+    meta = common.report_meta(barometer, assessment.at, label=LABEL, title=title(barometer, assessment.at))
     return Document(SLUG, meta, tuple(blocks))
 
 
@@ -84,7 +97,10 @@ def _month(barometer: Barometer, update_id: str) -> str:
 
 
 def months_text(months: float) -> str:
-    """``12 måneder (1 år)``, ``18 måneder (1½ år)``, ``4 måneder``, ``10,5 måneder``."""
+    """``12 måneder (1 år)``, ``18 måneder (1½ år)``, ``4 måneder``, ``10,5 måneder``; a figure of the
+    update's own month or year (a year counts as its December) ``under én måned``, never ``0 måneder``."""
+    if months < 1:
+        return "under én måned"
     decimals = 0 if float(months).is_integer() else 1
     text = f"{da.number(months, decimals)} {'måned' if months == 1 else 'måneder'}"
     if months >= 12 and months % 6 == 0:
@@ -92,8 +108,21 @@ def months_text(months: float) -> str:
     return text
 
 
+def term_months(update: Update) -> int:
+    """Months from the start of the committee's term to ``update``: a Danish municipal council sits
+    four years from 1 January after the November election (2006, 2010, 2014, …)."""
+    start = update.date.year - (update.date.year - 2) % 4
+    return (update.date.year - start) * 12 + update.date.month - 1
+
+
+def _age_cell(months: float) -> str:
+    """months_text for a table cell: digits, as tables keep them (``under 1 måned``)."""
+    return "under 1 måned" if months < 1 else months_text(months)
+
+
 def years_text(months: float) -> str:
-    """``2½ år`` (to the nearest half year), ``1 år``, ``½ år``; under three months ``N måneder``."""
+    """``2½ år`` (to the nearest half year), ``1 år``, ``½ år``; under three months ``N måneder``.
+    Digits, as the seed writes a span of years ("De sidste 4 år")."""
     halves = int(da.round_half_away(months / 6, 0))
     if halves == 0:
         return f"{da.number(months, 0)} {'måned' if months == 1 else 'måneder'}"
@@ -104,9 +133,18 @@ def years_text(months: float) -> str:
 # --------------------------------------------------------------------------------------------------
 # 1. Lifetime
 
-def _lifetime_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
+def _lifetime_section(barometer: Barometer, facts: LifetimeFacts,
+                      texts: textblocks.Texts | None = None) -> list[Block]:
+    """When and how the barometer started, what it measures. The administration's ``baggrund``
+    block (its origin, in its own words) stands in place of the computed "gik i luften" sentence, as
+    in the case; the count of updates follows it."""
+    started, scope = lifetime_sentences(barometer, facts)
+    own = texts.blocks("baggrund") if texts is not None else ()
+    if own:  # "… gik i luften første gang i juni 2007. Med opdateringen …": the part after the start
+        rounds = started.partition(f" i {_month(barometer, facts.first_update)}. ")[2]
+        own = (*own, *((Paragraph.of(rounds),) if rounds else ()))
     blocks: list[Block] = [Heading("Barometrets levetid", 1, "levetid"),
-                           *(Paragraph.of(text) for text in lifetime_sentences(barometer, facts))]
+                           *(own or (Paragraph.of(started),)), Paragraph.of(scope)]
     decided = common.decisions_sentence(barometer, facts.update)
     if decided:
         blocks.append(Paragraph.of(decided))
@@ -124,25 +162,26 @@ def lifetime_sentences(barometer: Barometer, facts: LifetimeFacts) -> tuple[str,
         every = facts.months / (facts.updates - 1)
         rounds = (
             f"{name} gik i luften første gang i {first}. Med opdateringen i {now} er der i alt "
-            f"{da.plural(facts.updates, 'opdatering', 'opdateringer')} fra {first} til {now}, i gennemsnit "
-            f"med {da.number(every, 0 if every.is_integer() else 1)} måneders mellemrum."
+            f"{da.count(facts.updates, 'opdatering', 'opdateringer')} fra {first} til {now}, i gennemsnit "
+            f"med {da.number_word(int(every)) if every.is_integer() else da.number(every, 1)} måneders mellemrum."
         )
     scope = (
-        f"I dag måles der på {da.plural(facts.indicators, 'indikator', 'indikatorer')} fordelt på de "
-        f"{da.plural(facts.areas, 'indsatsområde', 'indsatsområder')} i {barometer.config.policy}. "
+        f"I dag måles der på {da.count(facts.indicators, 'indikator', 'indikatorer')} fordelt på "
+        f"{'det' if facts.areas == 1 else 'de'} {da.count(facts.areas, 'indsatsområde', 'indsatsområder')} "
+        f"i {barometer.config.policy}. "
     )
     if facts.main_indicators == facts.indicators:
         scope += "Alle er hovedindikatorer, der bestemmer indsatsområdernes farve"
     else:
-        scope += (f"Heraf er {da.number(facts.main_indicators, 0)} "
+        scope += (f"Heraf er {da.number_word(facts.main_indicators)} "
                   f"{'hovedindikator' if facts.main_indicators == 1 else 'hovedindikatorer'}, der bestemmer "
                   "indsatsområdernes farve")
     if facts.district_indicators:
-        scope += (f", og {da.number(facts.district_indicators, 0)} har tal pr. "
+        scope += (f", og {da.number_word(facts.district_indicators)} har tal pr. "
                   f"{barometer.config.district_singular}")
     figures = (
-        f"Indtil nu er der offentliggjort {da.plural(facts.figures, 'tal', 'tal')} for hele kommunen"
-        + (f" og {da.plural(facts.district_figures, 'tal', 'tal')} for {barometer.config.district_plural}"
+        f"Indtil nu er der offentliggjort {da.count(facts.figures, 'tal', 'tal')} for hele kommunen"
+        + (f" og {da.count(facts.district_figures, 'tal', 'tal')} for {barometer.config.district_plural}"
            if facts.district_figures
            else "")
         + "."
@@ -184,21 +223,49 @@ def colour_summary(barometer: Barometer, facts: LifetimeFacts, *, table: bool = 
             parts.append(f"{words} {da.join_list(group)}")
     if parts and facts.updates > 1:
         out.append(f"Sammenlignet med den første vurdering er farven i dag {da.join_list(parts)}.")
+        # a better colour never stands alone where the main figure went the wrong way: say both
+        for row in facts.history:
+            if row.trend == "better" and row.first_assessed is not None:
+                worse = _worsened_mains(barometer, row.area, row.first_assessed.update, facts.update)
+                if worse:
+                    out.append(f"For {names[row.area]} er farven bedre, men {da.join_list(worse)}.")
     never = [names[row.area] for row in facts.history if row.first_assessed is None]
     if never:
         out.append(f"{da.join_list(never)} har endnu ikke kunnet vurderes.")
     cells = len(facts.history) * facts.updates
     if facts.carried_cells and table:
         out.append(
-            f"I {da.number(facts.carried_cells, 0)} af de {da.number(cells, 0)} felter i tabellen er farven "
+            f"I {da.number_word(facts.carried_cells, neuter=True)} af de {da.number_word(cells)} felter i "
+            "tabellen er farven "
             "overført fra en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
         )
     elif facts.carried_cells:
         out.append(
-            f"Af de {da.number(cells, 0)} farver, indsatsområderne har fået ved de "
-            f"{da.number(facts.updates, 0)} opdateringer, er {da.number(facts.carried_cells, 0)} overført fra "
+            f"Af de {da.number_word(cells)} farver, indsatsområderne har fået ved de "
+            f"{da.number_word(facts.updates)} opdateringer, er {da.number_word(facts.carried_cells)} overført fra "
             "en tidligere opdatering, fordi der ikke var nye tal for hovedindikatorerne."
         )
+    return out
+
+
+def _worsened_mains(barometer: Barometer, area_id: str, first_update: str, update: str) -> list[str]:
+    """The area's main indicators whose figure moved the wrong way from the one known at the
+    area's first colour to the newest: ``hovedindikatoren »…« er steget fra 0,47 i 2006 til 0,78 i 2009``."""
+    out = []
+    for ind in barometer.indicators_of_area(area_id):
+        if not ind.main:
+            continue
+        then = barometer.as_of(first_update).measurements_of(ind.id)
+        now = barometer.as_of(update).measurements_of(ind.id)
+        if not then or not now or then[-1].period == now[-1].period:
+            continue
+        before, after = then[-1], now[-1]
+        decimals = 0 if ind.unit == "count" else ind.decimals
+        change = da.round_half_away(after.value, decimals) - da.round_half_away(before.value, decimals)
+        if change and (change > 0) != (ind.direction == "up"):
+            out.append(f"hovedindikatoren »{ind.name}« er {'steget' if change > 0 else 'faldet'} fra "
+                       f"{common.level_text(ind, before.value)} i {da.period(before.period)} til "
+                       f"{common.level_text(ind, after.value)} i {da.period(after.period)}")
     return out
 
 
@@ -261,14 +328,14 @@ def _carried_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
     n = len(facts.carried)
     ongoing = sum(1 for c in facts.carried if c.ongoing)
     # the count inside the sentence, not first: "I barometrets levetid har 1 indikator …", never "1 indikator har …"
-    text = (f"I barometrets levetid har {da.plural(n, 'indikator', 'indikatorer')} været "
+    text = (f"I barometrets levetid har {da.count(n, 'indikator', 'indikatorer')} været "
             "uden nye tal i to eller flere opdateringer i træk, så farven er overført fra en tidligere "
             "opdatering.")
     now = _month(barometer, facts.update)
     if ongoing and n == 1:
         text += f" Den er stadig uden nye tal ved opdateringen i {now}."
     elif ongoing:
-        text += f" Af dem er {da.number(ongoing, 0)} stadig uden nye tal ved opdateringen i {now}."
+        text += f" Af dem er {da.number_word(ongoing)} stadig uden nye tal ved opdateringen i {now}."
     blocks.append(Paragraph.of(text))
     rows = []
     for c in facts.carried:
@@ -312,8 +379,9 @@ def _target_section(barometer: Barometer, assessment: Assessment, narrative: Nar
         word = next(w for n, w in outcomes if n)
         text = f"Barometret har én indikator med et mål, og målet {word}."
     else:
-        parts = [f"{da.number(n, 0)} {w}" for n, w in outcomes if n]
-        text = f"Barometret har {da.number(t.with_target, 0)} indikatorer med et mål: {da.join_list(parts)}."
+        parts = [f"{da.number_word(n)} {w}" for n, w in outcomes if n]
+        text = (f"Barometret har {da.count(t.with_target, 'indikator', 'indikatorer')} med et mål: "
+                f"{da.join_list(parts)}.")
     blocks.append(Paragraph.of(text))
     if not facts.target_misses:
         return blocks
@@ -327,7 +395,7 @@ def _target_section(barometer: Barometer, assessment: Assessment, narrative: Nar
             Cell(ind.name),
             Cell(f"{common.unbroken(common.level_short(ind, miss.value))} ({common.period_cell(miss.period)})",
                  align="right"),
-            Cell(common.level_short(ind, miss.target_value), align="right"),
+            Cell(ind.target_text or common.level_short(ind, miss.target_value), align="right"),
             Cell(_remaining(ind, miss.remaining), align="right"),
             Cell(da.period(miss.target_period)),
         ))
@@ -367,9 +435,9 @@ def _age_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
         rows.append((
             Cell(_SOURCE_WORDS[a.source_type]),
             Cell(da.number(a.indicators, 0), align="right"),
-            Cell(months_text(a.median) if a.median is not None else "Ingen tal", align="right"),
-            Cell(months_text(a.youngest) if a.youngest is not None else "–", align="right"),
-            Cell(months_text(a.oldest) if a.oldest is not None else "–", align="right"),
+            Cell(_age_cell(a.median) if a.median is not None else "Ingen tal", align="right"),
+            Cell(_age_cell(a.youngest) if a.youngest is not None else "–", align="right"),
+            Cell(_age_cell(a.oldest) if a.oldest is not None else "–", align="right"),
         ))
     blocks.append(Table(
         header=("Kilder", "Indikatorer", "Typisk alder (median)", "Nyeste tal", "Ældste tal"),
@@ -409,14 +477,14 @@ def _committee_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block
     total = sum(c.indicators for c in facts.committees)
     red = sum(c.red for c in facts.committees)
     with_red = sum(1 for c in facts.committees if c.red)
-    text = (f"Barometrets {da.plural(total, 'indikator', 'indikatorer')} hører under "
-            f"{da.plural(len(facts.committees), 'udvalg', 'udvalg')}. ")
+    text = (f"Barometrets {da.count(total, 'indikator', 'indikatorer')} hører under "
+            f"{da.count(len(facts.committees), 'udvalg', 'udvalg')}. ")
     when = f"Ved opdateringen i {_month(barometer, facts.update)}"
     if red == 1:
-        text += f"{when} er 1 indikator rød."
+        text += f"{when} er én indikator rød."
     elif red:
-        text += (f"{when} er {da.number(red, 0)} indikatorer røde, fordelt på "
-                 f"{da.plural(with_red, 'udvalg', 'udvalg')}.")
+        text += (f"{when} er {da.count(red, 'indikator', 'indikatorer')} røde, fordelt på "
+                 f"{da.count(with_red, 'udvalg', 'udvalg')}.")
     else:
         text += f"{when} er ingen indikatorer røde."
     rows = [
@@ -528,11 +596,16 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         "forvaltning": config.administration or "",
         "barometer": {"navn": settings.barometer_name, "titel": config.title, "politik": config.policy,
                       "udvalg": owner},
-        "nyt_udvalg": new_committee(barometer),
+        # "det nye … udvalg" at the first update after an election, else the committee itself
+        "nyt_udvalg": new_committee(barometer, update) or owner,
+        "tiltraeder": takes_office(update),
         "opdatering": {"id": update.id, "label": update.label, "dato": da.date(update.date),
                        "maaned": da.month_year(update.date)},
         "foerste_opdatering": _month(barometer, facts.first_update),
         "levetid": years_text(facts.months),
+        # the committee's term so far (Danish municipal terms begin 1 January 2006, 2010, 2014, …):
+        # the themes speak of the experience of the committee that discusses them
+        "udvalgsperiode": years_text(term_months(update)),
         "antal_opdateringer": facts.updates,
         "antal_omraader": facts.areas,
         "antal_indikatorer": facts.indicators,
@@ -554,6 +627,13 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         "nationale_aeldre": (local.median is not None and national.median is not None
                              and national.median > local.median),
     }
+
+
+def _own_advice(texts: textblocks.Texts) -> list[Block]:
+    """The administration's own advice (block ``gode_raad``) before the discussion themes; nothing
+    where it is not written (the computed sections and the themes stand alone)."""
+    own = texts.blocks("gode_raad")
+    return [Heading("Forvaltningens gode råd", 1, "gode-raad"), *own] if own else []
 
 
 def advice_blocks(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts, *,

@@ -8,13 +8,17 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
+
 from ..document import Block, Document, Heading, Paragraph, Signature
-from ..inputs.model import Barometer, Indicator
+from ..errors import TemplateError
+from ..inputs.model import Barometer, Indicator, Update
 from ..narrate import IndicatorText, Narrative
 from ..narrate import danish as da
 from ..signals.assess import Assessment, IndicatorResult
 from ..signals.history import LifetimeFacts, lifetime_facts
 from . import bilag1, bilag2, bilag3, common, letters
+from . import blocks as textblocks
 
 LABEL = "Indstilling"
 SLUG = "sag"
@@ -23,15 +27,30 @@ CASE_FILE = "case.md"
 SLOTS: tuple[str, ...] = ("temaer", "underskrift")
 
 
-def appendices(barometer: Barometer, *, advice: bool = True) -> tuple[tuple[str, str], ...]:
+def appendices(barometer: Barometer, *, advice: bool = True, update: Update | None = None
+               ) -> tuple[tuple[str, str], ...]:
     """(label, exact title) of each appendix the build makes, in order: Bilag 2 only when some
     committee gets a letter, Bilag 3 only when ``advice`` (the advice note is built)."""
     out = [(bilag1.LABEL, bilag1.title(barometer))]
     if barometer.letter_committees:
-        out.append((bilag2.LABEL, bilag2.TITLE))
+        out.append((bilag2.LABEL, letters_title(barometer)))
     if advice:
-        out.append((bilag3.LABEL, bilag3.title(barometer)))
+        out.append((bilag3.LABEL, bilag3.title(barometer, update)))
     return tuple(out)
+
+
+def letters_title(barometer: Barometer) -> str:
+    """``Borgmesterbrev til fagudvalgene`` when a mayor signs the letters; else ``Brev fra formanden
+    for Beskæftigelsesudvalget til fagudvalgene`` (the signer's title), ``Brev til fagudvalgene``."""
+    try:
+        title = letters.signatory(barometer).title.strip()
+    except TemplateError:
+        title = ""
+    if "borgmester" in title.lower():
+        return bilag2.TITLE
+    if title.lower().startswith("formand for "):
+        return f"Brev fra formanden for {title[len('Formand for '):]} til fagudvalgene"
+    return f"Brev fra {title[:1].lower() + title[1:]} til fagudvalgene" if title else "Brev til fagudvalgene"
 
 
 def build_case(
@@ -55,12 +74,15 @@ def build_case(
     facts = lifetime_facts(barometer, history, update.id)
     source = letters.find_text(CASE_FILE, barometer_dir=barometer.folder, project_dir=project_dir)
     settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
-    context = case_context(barometer, assessment, narrative, facts, settings, advice=advice)
+    texts = textblocks.load(barometer, update.id)
+    context = case_context(barometer, assessment, narrative, facts, settings, advice=advice, texts=texts)
     markdown = letters.render_markdown(source, context)
-    parsed = letters.markdown_to_blocks(markdown, display=source.display, slots=SLOTS)
+    parsed = letters.markdown_to_blocks(markdown, display=source.display,
+                                        slots=(*SLOTS, *textblocks.known_names(barometer)))
     parts = {
         "temaer": _themes(barometer, assessment, facts, project_dir) if advice else (),
-        "underskrift": (Signature("", context["underskrift"], ""),),
+        "underskrift": (Signature("", context["underskrift"], context["underskrift_titel"]),),
+        **{name: texts.blocks(name) for name in texts.found},
     }
     placed = {b.name for b in parsed if isinstance(b, letters.Slot)}  # a part without its line is left out
     blocks = letters.fill_slots(parsed, {name: part for name, part in parts.items() if name in placed})
@@ -68,7 +90,18 @@ def build_case(
     if update.agenda_item:
         title = f"{update.agenda_item}. {title}"
     meta = replace(common.report_meta(barometer, update, label=LABEL, title=title), kind="case")
-    return Document(SLUG, meta, (*summary, *body))
+    blocks = (*summary, *body)
+    return Document(SLUG, replace(meta, keep_together_tail=_signed_tail(blocks)), blocks)
+
+
+def _signed_tail(blocks: Sequence[Block]) -> int:
+    """How many blocks end the case on one page: from the heading before the signature (the Bilag
+    list) through the signature and the decision, so the signature never stands apart from them."""
+    signed = [i for i, b in enumerate(blocks) if isinstance(b, Signature)]
+    if not signed:
+        return 0
+    heading = next((i for i in range(signed[-1], -1, -1) if isinstance(blocks[i], Heading)), signed[-1])
+    return len(blocks) - heading
 
 
 def _split_title(blocks: Sequence[Block], *, fallback: str) -> tuple[str, list[Block], list[Block]]:
@@ -99,13 +132,16 @@ def _themes(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts,
 # The variables case.md can use (documented in letters/README.md)
 
 def case_context(barometer: Barometer, assessment: Assessment, narrative: Narrative, facts: LifetimeFacts,
-                 settings: letters.LetterSettings, *, advice: bool = True) -> dict[str, Any]:
-    """Everything ``{{ … }}`` can reach in case.md: the computed parts of the case."""
+                 settings: letters.LetterSettings, *, advice: bool = True,
+                 texts: textblocks.Texts | None = None) -> dict[str, Any]:
+    """Everything ``{{ … }}`` can reach in case.md: the computed parts of the case, and which of the
+    administration's text blocks are written (``tekster.<navn>``)."""
+    texts = texts if texts is not None else textblocks.load(barometer, assessment.at.id)
     config = barometer.config
     update = assessment.at
     previous = barometer.updates[update.index - 1] if update.index else None
     administration = config.administration or config.municipality
-    built = appendices(barometer, advice=advice)
+    built = appendices(barometer, advice=advice, update=update)
     decisions = barometer.decisions_of(update.id)
     director = letters.own_setting(barometer.folder, "sag", "direktoer") or ""
     head = letters.own_setting(barometer.folder, "sag", "chef") or ""
@@ -118,7 +154,10 @@ def case_context(barometer: Barometer, assessment: Assessment, narrative: Narrat
         # the barometer named as the appendices' titles name it, from barometer.toml's title
         "barometer": {"navn": common.barometer_definite(config.title), "titel": config.title, "politik": config.policy,
                       "udvalg": common.owner_name(barometer)},
-        "nyt_udvalg": bilag3.new_committee(barometer),
+        # "det nye … udvalg" only at the first update after an election (updates.csv new_committee)
+        "nyt_udvalg": bilag3.new_committee(barometer, update),
+        "tiltraeder": bilag3.takes_office(update),
+        "tekster": {name: texts.has(name) for name in textblocks.known_names(barometer)},
         "opdatering": {"id": update.id, "label": update.label, "dato": da.date(update.date),
                        "maaned": da.month_year(update.date)},
         "forrige_opdatering": da.month_year(previous.date) if previous else "",
@@ -131,7 +170,7 @@ def case_context(barometer: Barometer, assessment: Assessment, narrative: Narrat
         "nye_maalinger": narrative.intro,
         "nye_omraader": bilag3.NameList(fresh),
         "overfoerte_omraader": bilag3.NameList(carried),
-        "omraader": [_area_vars(barometer, assessment, narrative, a.area) for a in assessment.areas],
+        "omraader": [_area_vars(barometer, assessment, narrative, a.area, texts) for a in assessment.areas],
         "levetid_tekst": list(bilag3.lifetime_sentences(barometer, facts)),
         "farvehistorik": " ".join(bilag3.colour_summary(barometer, facts, table=False)),
         "foerste_opdatering": da.month_year(barometer.update(facts.first_update).date),
@@ -146,13 +185,19 @@ def case_context(barometer: Barometer, assessment: Assessment, narrative: Narrat
         "forrige_beslutning": common.decisions_sentence(barometer, update.id) or "",
         "direktoer": director,
         "chef": head,
+        # the signers' names over the administration's name, as the seed's case is signed; without
+        # names the administration's name alone (the municipality's only where none is set)
         "underskrift": " / ".join(signers) or administration,
+        "underskrift_titel": administration if signers else "",
     }
 
 
-def _area_vars(barometer: Barometer, assessment: Assessment, narrative: Narrative, area_id: str) -> dict:
-    """One area as the case writes it: heading with its colour in words, the summary sentence, and
-    the paragraphs (each main indicator's, then the administration's assessment)."""
+def _area_vars(barometer: Barometer, assessment: Assessment, narrative: Narrative, area_id: str,
+               texts: textblocks.Texts) -> dict:
+    """One area as the case writes it: heading with its colour in words, the summary sentence (or the
+    administration's own block ``omraade_<id>`` in its place: ``tekst`` is its slot line), and the
+    paragraphs (each main indicator's, then the administration's assessment)."""
+    block = textblocks.area_name(area_id)
     result = assessment.area(area_id)
     text = narrative.areas[area_id]
     mains = [i for i in barometer.indicators_of_area(area_id) if i.main]
@@ -166,6 +211,7 @@ def _area_vars(barometer: Barometer, assessment: Assessment, narrative: Narrativ
         "overskrift": text.heading,
         "overfoert": result.carried_over,
         "sammenfatning": text.summary,
+        "tekst": Markup(f"[[{block}]]") if texts.has(block) else "",
         "afsnit": [*indicators, *own],
     }
 

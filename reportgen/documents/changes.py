@@ -105,9 +105,9 @@ def _target_sentences(barometer: Barometer, diff: Diff) -> list[str]:
         word = "hovedindikatoren" if ind.main else "indikatoren"
         when = f" i {da.period(t.target_period)}" if t.target_period else ""
         sentences.append(
-            f"For {word} »{t.name}« går udviklingen ikke længere hurtigt nok til at nå målet på "
-            f"{common.level_text(ind, t.target_value)}{when}; der mangler "
-            f"{da.change_amount(t.remaining, ind.unit, ind.decimals)}.")
+            f"For {word} »{t.name}« går udviklingen ikke længere hurtigt nok til at nå målet "
+            f"{f'»{ind.target_text}«' if ind.target_text else 'på ' + common.level_text(ind, t.target_value)}"
+            f"{when}; der mangler {da.change_amount(t.remaining, ind.unit, ind.decimals, ind.unit_text)}.")
     return sentences
 
 

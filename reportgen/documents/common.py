@@ -38,7 +38,7 @@ def signal_cell(signal: Signal | str, *, carried: bool = False, mark: str = "") 
 
 def level_text(ind: Indicator, value: float | None) -> str:
     """``59,3 procent`` / ``4.793`` / ``0,78``; empty for no value."""
-    return da.level(value, ind.unit, ind.decimals) if value is not None else ""
+    return da.level(value, ind.unit, ind.decimals, ind.unit_text) if value is not None else ""
 
 
 def level_short(ind: Indicator, value: float | None) -> str:
@@ -71,11 +71,12 @@ def period_cell(period: Period | None) -> str:
 
 
 def target_text(ind: Indicator, r: IndicatorResult) -> str:
-    """``64,8 % (dec. 2010)`` (value and period each kept on one line) or ``–``."""
+    """``64,8 % (dec. 2010)`` (value and period each kept on one line) or ``–``; a target the policy
+    words (indicators.csv target_text, "ingen nye") in its words: ``ingen nye (dec. 2010)``."""
     if r.target_value is None:
         return "–"
     when = f" ({unbroken(da.period_short(r.target_period))})" if r.target_period else ""
-    return unbroken(level_short(ind, r.target_value)) + when
+    return (ind.target_text or unbroken(level_short(ind, r.target_value))) + when
 
 
 def any_target(indicators: Iterable[Indicator]) -> bool:

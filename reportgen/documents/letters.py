@@ -43,7 +43,7 @@ _MD_ESCAPE = re.compile("([" + re.escape(_MD_PUNCT) + "])")
 # A line break in data must not start a new Markdown block; a no-break space (U+00A0, U+202F) is
 # kept, so a value can ask not to be broken ("3. december 2009" in a heading).
 _WHITESPACE = re.compile(r"[^\S\u00a0\u202f]+")
-_SLOT_LINE = re.compile(r"^\[\[\s*([a-zæøå_]+)\s*\]\]$")
+_SLOT_LINE = re.compile(r"^\[\[\s*([a-zæøå0-9_]+)\s*\]\]$")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -466,11 +466,12 @@ def _date_text(value: Any) -> str:
 
 
 def flertal(value: Any, singular: str, plural: str) -> Markup:
-    """``{{ roede|flertal('indikator', 'indikatorer') }}`` -> ``2 indikatorer`` (a list counts its items)."""
+    """``{{ roede|flertal('indikator', 'indikatorer') }}`` -> ``to indikatorer``, ``én indikator``,
+    ``33 indikatorer``: running text's style, words to twelve (a list counts its items)."""
     count = len(value) if isinstance(value, Sequence) and not isinstance(value, str) else _as_number(value)
     if not float(count).is_integer():
         raise ValueError(f"flertal skal have et helt tal, ikke {value!r}")
-    return literal(danish.plural(int(count), singular, plural))
+    return literal(danish.count(int(count), singular, plural))
 
 
 def liste(value: Iterable[Any]) -> Markup:
@@ -499,8 +500,17 @@ def genitiv(value: Any) -> Markup:
     return Markup(str(literal(danish.genitive(str(value)))))
 
 
+def ord_(value: Any, genus: str = "en") -> Markup:
+    """``{{ 3|ord }}`` -> ``tre``, ``{{ 1|ord }}`` -> ``én``, ``{{ 1|ord('et') }}`` -> ``ét``,
+    ``{{ 33|ord }}`` -> ``33``: a count in running text, one to twelve in words (a list counts its items)."""
+    count = len(value) if isinstance(value, Sequence) and not isinstance(value, str) else _as_number(value)
+    if not float(count).is_integer():
+        raise ValueError(f"ord skal have et helt tal, ikke {value!r}")
+    return literal(danish.number_word(int(count), neuter=genus == "et"))
+
+
 FILTERS: dict[str, Any] = {
-    "tal": tal, "dato": dato, "flertal": flertal, "liste": liste, "join": _join, "genitiv": genitiv,
+    "tal": tal, "dato": dato, "flertal": flertal, "liste": liste, "join": _join, "genitiv": genitiv, "ord": ord_,
 }
 
 

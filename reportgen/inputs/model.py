@@ -109,6 +109,9 @@ class Update:
     case_number: str | None = None
     document_number: str | None = None
     agenda_item: str | None = None  # the case's number on the meeting's agenda ("10")
+    # the day a newly elected committee takes office, set on the first update after an election:
+    # the documents then hand over to "det nye … udvalg, som tiltræder 1. januar 2010"
+    new_committee: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,10 @@ class Indicator:
     districts: bool = False
     # Extension: where the figure comes from, for Bilag 3's data-age split.
     source_type: SourceType = "local"
+    # Extension: the target as the policy words it ("ingen nye"), shown beside or instead of its
+    # figure; and the unit a change of a value or count is said in ("karakterpoint", "boligområde|boligområder").
+    target_text: str | None = None
+    unit_text: str | None = None
 
 
 @dataclass(frozen=True)

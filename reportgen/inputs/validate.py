@@ -741,6 +741,7 @@ def _updates(v: _Validator) -> Rows[Update]:
             case_number=c.get("case_number"),
             document_number=c.get("document_number"),
             agenda_item=c.get("agenda_item"),
+            new_committee=c.get("new_committee", parse_date),
         ),
     )
     for (_, previous), (row, update) in zip(rows, rows[1:], strict=False):
@@ -845,6 +846,8 @@ def _indicator(c: _Cells, refs: _Refs, *, has_districts: bool) -> Indicator | No
         source=source,
         districts=districts,
         source_type=c.get("source_type", choice(SOURCE_TYPES)) or default_source_type(source),
+        target_text=c.get("target_text"),
+        unit_text=c.get("unit_text"),
         **fields,
     )
 

@@ -60,15 +60,30 @@ def unit_suffix(unit: str) -> str:
     return " procent" if unit == "percent" else ""
 
 
-def level(value: float, unit: str, decimals: int) -> str:
-    """A level in running text: ``59,3 procent``, ``4.793``, ``0,78``."""
-    return number(value, 0 if unit == "count" else decimals) + unit_suffix(unit)
+def level(value: float, unit: str, decimals: int, label: str | None = None) -> str:
+    """A level in running text: ``59,3 procent``, ``4.793``, ``0,78``; a count with its ``label``
+    (the indicator's unit_text): ``2 boligområder``. A value's level stands bare, as the seed
+    writes it ("karaktergabet var 0,78")."""
+    text = number(value, 0 if unit == "count" else decimals)
+    if unit == "count" and label:
+        return f"{text} {unit_word(label, value)}"
+    return text + unit_suffix(unit)
 
 
-def change_amount(change: float, unit: str, decimals: int) -> str:
-    """The size of a change, without sign: ``3,0 procentpoint``, ``1.874``, ``0,31``."""
+def unit_word(label: str, amount: float) -> str:
+    """``boligområde|boligområder`` -> the singular for an amount of one, else the plural; a label
+    without ``|`` (``karakterpoint``) is both."""
+    singular, _, plural_form = label.partition("|")
+    return singular.strip() if abs(amount) == 1 or not plural_form else plural_form.strip()
+
+
+def change_amount(change: float, unit: str, decimals: int, label: str | None = None) -> str:
+    """The size of a change, without sign: ``3,0 procentpoint``, ``1.874``, ``0,31``; with the
+    indicator's ``label`` (unit_text) for a value or count: ``0,54 karakterpoint``, ``3 boligområder``."""
     text = number(abs(change), 0 if unit == "count" else decimals)
-    return f"{text} procentpoint" if unit == "percent" else text
+    if unit == "percent":
+        return f"{text} procentpoint"
+    return f"{text} {unit_word(label, round_half_away(abs(change), decimals))}" if label else text
 
 
 def signed_change(change: float, unit: str, decimals: int, *, short: bool = False) -> str:
@@ -98,6 +113,17 @@ def period_short(p: Period) -> str:
 def plural(n: int, singular: str, plural_form: str) -> str:
     """``1 indikator``, ``2 indikatorer`` (numbers under 1.000 need no separator)."""
     return f"{number(n, 0)} {singular if n == 1 else plural_form}"
+
+
+# Nouns of neuter gender the texts count ("ét indsatsområde"); any other noun takes "én".
+_NEUTER = ("område", "initiativ", "udvalg", "tal", "år", "barometer", "projekt", "signal", "mål")
+
+
+def count(n: int, singular: str, plural_form: str) -> str:
+    """``én indikator``, ``ét indsatsområde``, ``seks indsatsområder``, ``33 indikatorer``: a count in
+    running text (words to twelve, the gender of ``én``/``ét`` from the noun)."""
+    neuter = singular.split(" ")[-1].lower().endswith(_NEUTER)
+    return f"{number_word(n, neuter=neuter)} {singular if n == 1 else plural_form}"
 
 
 def signal_word(signal: Signal | str, *, neuter: bool = False) -> str:

@@ -295,8 +295,8 @@ def diff_tables(barometer: Barometer, d: Diff) -> list:
         for x in d.targets_out_of_reach:
             ind = barometer.indicator(x.indicator)
             when = f" ({da.period_short(x.target_period)})" if x.target_period else ""
-            t.add_row(f"{x.indicator} {x.name}", da.level(x.value, ind.unit, ind.decimals),
-                      da.level(x.target_value, ind.unit, ind.decimals) + when,
-                      da.change_amount(x.remaining, ind.unit, ind.decimals))
+            t.add_row(f"{x.indicator} {x.name}", da.level(x.value, ind.unit, ind.decimals, ind.unit_text),
+                      (ind.target_text or da.level(x.target_value, ind.unit, ind.decimals)) + when,
+                      da.change_amount(x.remaining, ind.unit, ind.decimals, ind.unit_text))
         out.append(t)
     return out

@@ -80,7 +80,7 @@ def _update_name(barometer: Barometer, update_id: str) -> str:
 
 def _movement(ind: Indicator, r: IndicatorResult, *, definite: bool) -> str:
     """``et fald på 3,0 procentpoint fra februar 2009 til august 2009`` (definite: ``faldet på …``)."""
-    amount = da.change_amount(r.change, ind.unit, ind.decimals)
+    amount = da.change_amount(r.change, ind.unit, ind.decimals, ind.unit_text)
     if r.change > 0:
         noun = "stigningen" if definite else "en stigning"
     else:
@@ -89,7 +89,7 @@ def _movement(ind: Indicator, r: IndicatorResult, *, definite: bool) -> str:
 
 
 def level_text(ind: Indicator, value: float) -> str:
-    return da.level(value, ind.unit, ind.decimals)
+    return da.level(value, ind.unit, ind.decimals, ind.unit_text)
 
 
 def development_sentence(ind: Indicator, r: IndicatorResult) -> str:
@@ -115,17 +115,21 @@ def target_sentence(ind: Indicator, r: IndicatorResult) -> str | None:
     """``Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent.`` / ``Målet … er nået.``"""
     if r.target_value is None or r.remaining is None:
         return None
-    goal = f"målet for {da.period(r.target_period)}" if r.target_period else "målet"
-    goal += f" på {level_text(ind, r.target_value)}"
+    goal = f"målet »{ind.target_text}«" if ind.target_text else "målet"  # as the policy words it
+    goal += f" for {da.period(r.target_period)}" if r.target_period else ""
+    goal += "" if ind.target_text else f" på {level_text(ind, r.target_value)}"
     if r.remaining <= 0:
         return f"{da.capitalize(goal)} er nået."
-    return f"Der er {da.change_amount(r.remaining, ind.unit, ind.decimals)} til {goal}."
+    return f"Der er {da.change_amount(r.remaining, ind.unit, ind.decimals, ind.unit_text)} til {goal}."
 
 
-def pace_sentence(r: IndicatorResult) -> str | None:
-    """Whether the pace since the previous figure is enough; None when reached or unknown."""
+def pace_sentence(r: IndicatorResult, ind: Indicator | None = None) -> str | None:
+    """Whether the pace since the previous figure is enough; None when reached or unknown. A move
+    away from the target is said as such ("går den forkerte vej"), never as "ikke hurtigt nok"."""
     if r.on_track is None or r.remaining is None or r.remaining <= 0 or r.target_period is None:
         return None
+    if ind is not None and r.change and (r.change < 0) == (ind.direction == "up"):
+        return f"Udviklingen går den forkerte vej i forhold til målet inden {da.period(r.target_period)}."
     enough = "hurtigt nok" if r.on_track else "ikke hurtigt nok"
     return f"Udviklingen går {enough} til at nå målet inden {da.period(r.target_period)}."
 
@@ -140,7 +144,7 @@ def indicator_text(barometer: Barometer, ind: Indicator, r: IndicatorResult,
     else:
         sentence = development_sentence(ind, r)
     return IndicatorText(sentence, target_sentence(ind, r), explain(barometer, ind, r),
-                         pace_sentence(r), comments)
+                         pace_sentence(r, ind), comments)
 
 
 # --- why-sentences (issue 12) ------------------------------------------------------------------
@@ -158,7 +162,7 @@ def _step4_clause(ind: Indicator, r: IndicatorResult) -> tuple[str, bool]:
     if r.significant is False:
         return f"{movement} ikke er statistisk signifikant (z = {da.number(r.z, 2)})", False
     if abs(r.change) <= ind.tolerance:
-        tolerance = da.change_amount(ind.tolerance, ind.unit, ind.decimals)
+        tolerance = da.change_amount(ind.tolerance, ind.unit, ind.decimals, ind.unit_text)
         return f"{movement} ligger inden for tolerancen på {tolerance}", False
     good = (r.change > 0) == (ind.direction == "up")
     clause = f"{movement} går {'den rigtige vej' if good else 'den forkerte vej'}"
@@ -240,8 +244,10 @@ def district_text(ind: Indicator, d: DistrictResult) -> str:
 _AREA_MOVEMENT = {"green": "fremgang", "yellow": "stilstand", "red": "tilbagegang"}
 
 
-def area_summary(barometer: Barometer, a: AreaResult) -> str:
-    """``Der noteres tilbagegang på beskæftigelsesområdet.`` or the carried-over sentence."""
+def area_summary(barometer: Barometer, a: AreaResult, assessment: Assessment | None = None) -> str:
+    """``Der noteres tilbagegang på beskæftigelsesområdet.`` or the carried-over sentence. A green
+    area whose main figure moved the wrong way since the previous one (green by its target path or
+    by the administration) is not said to progress: ``Signalfarven er grøn på …, selv om …``."""
     area = barometer.area(a.area)
     domain = da.area_domain(area.name)
     mains = [i for i in barometer.indicators_of_area(a.area) if i.main]
@@ -255,7 +261,23 @@ def area_summary(barometer: Barometer, a: AreaResult) -> str:
                 f"{_update_name(barometer, a.carried_from)} fastholdes, da der ikke er nye tal {of_mains}.")
     if a.signal == "grey":
         return f"Udviklingen på {domain} kan ikke vurderes, da der ikke er tal nok {of_mains}."
+    worse = _moved_wrong_way(mains, assessment) if a.signal == "green" and assessment is not None else []
+    if worse:
+        which = (f"hovedindikatoren »{worse[0].name}«" if len(worse) == 1
+                 else f"hovedindikatorerne {da.join_list([f'»{i.name}«' for i in worse])}")
+        return (f"Signalfarven er grøn på {domain}, selv om {which} er gået den forkerte vej siden "
+                "forrige måling.")
     return f"Der noteres {_AREA_MOVEMENT[a.signal]} på {domain}."
+
+
+def _moved_wrong_way(mains: list[Indicator], assessment: Assessment) -> list[Indicator]:
+    """The main indicators with a new figure that moved away from their good direction."""
+    out = []
+    for ind in mains:
+        r = assessment.indicator(ind.id)
+        if not r.carried_over and r.change and (r.change > 0) != (ind.direction == "up"):
+            out.append(ind)
+    return out
 
 
 def explain_area(barometer: Barometer, a: AreaResult) -> str:
@@ -289,7 +311,7 @@ def area_text(barometer: Barometer, assessment: Assessment, a: AreaResult,
                           f"{computed}: {da.sentence(a.override_reason or '')}")
     if comments:
         paragraphs.append(" ".join(comments))
-    return AreaText(f"{area.name} ({da.signal_word(a.signal)})", area_summary(barometer, a),
+    return AreaText(f"{area.name} ({da.signal_word(a.signal)})", area_summary(barometer, a, assessment),
                     tuple(paragraphs), explain_area(barometer, a))
 
 

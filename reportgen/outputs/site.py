@@ -402,7 +402,7 @@ class _SiteContext:
         if r.target_value is None:
             return "Intet mål"
         when = f" i {da.period(r.target_period)}" if r.target_period else ""
-        return common.level_text(ind, r.target_value) + when
+        return (ind.target_text or common.level_text(ind, r.target_value)) + when
 
     def _figures(self, ind: Indicator, r: IndicatorResult) -> tuple[FigureRow, ...]:
         """Every municipal figure published up to this update, newest period first."""

@@ -278,6 +278,14 @@ def _set_widths(table, widths_mm: list[float]) -> None:
             cell.width = Mm(width)
 
 
+def _keep_with_next(elements) -> None:
+    """Every paragraph of ``elements`` but the last kept with the next: Word moves them to the next
+    page together (the document's kept tail)."""
+    paragraphs = [e for e in elements if e.tag == qn("w:p")]
+    for p in paragraphs[:-1]:
+        p.get_or_add_pPr().keepNext_val = True
+
+
 def _bookmark_names(doc: Document) -> list[tuple[Heading, str]]:
     return [(h, f"_Toc{i + 1:06d}") for i, h in enumerate(doc.headings)]
 
@@ -322,7 +330,11 @@ def render_docx(doc: Document, *, reference_docx: Path | None = None) -> bytes:
         writer.masthead()
         if doc.meta.kind == "report":
             writer.toc(bookmarks)
-        for block in doc.blocks:
+        first_kept = max(0, len(doc.blocks) - doc.meta.keep_together_tail)
+        kept_from = len(body)
+        for index, block in enumerate(doc.blocks):
+            if index == first_kept:  # the body ends in its sectPr: new blocks go before it
+                kept_from = len(body) - (body[-1].tag == qn("w:sectPr"))
             if isinstance(block, Heading):
                 writer.heading(block, next(names))
             elif isinstance(block, Paragraph):
@@ -343,6 +355,8 @@ def render_docx(doc: Document, *, reference_docx: Path | None = None) -> bytes:
                 writer.signature(block)
             else:
                 raise TypeError(f"Unknown block type {type(block).__name__}")
+        if doc.meta.keep_together_tail:
+            _keep_with_next(list(body)[kept_from:])
     except KeyError as exc:  # a style the reference.docx lacks
         raise RenderError(f"Referencedokumentet {reference} mangler typografien {exc}") from exc
     ooxml.set_update_fields(docx.settings)

@@ -39,6 +39,7 @@ _PARTIALS: dict[type, str] = {
     PageBreak: "blocks/pagebreak.html",
     Signature: "blocks/signature.html",
 }
+_KEEP = "blocks/keep.html"
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -51,6 +52,7 @@ class BlockView:
     anchor: str | None = None
     src: str | None = None
     columns: tuple[dict[str, str], ...] = ()
+    children: tuple[BlockView, ...] = ()  # blocks/keep.html: the views kept on one page
 
     @property
     def fixed_layout(self) -> bool:
@@ -181,7 +183,7 @@ def render_html_parts(
                 doc=doc,
                 meta=meta,
                 author=meta.author or meta.municipality,
-                views=views[start + 1:end],
+                views=_keep_tail(views, start + 1, end, len(views) - meta.keep_together_tail),
                 for_print=for_print,
                 continued=i > 0,
             )
@@ -189,6 +191,16 @@ def render_html_parts(
         ]
     except TEMPLATE_FAILURES as exc:
         raise template_error(exc, [*roots, HTML_TEMPLATES]) from exc
+
+
+def _keep_tail(views: Sequence[BlockView], start: int, end: int, first_kept: int) -> list[BlockView]:
+    """The views of blocks ``start:end``, those from ``first_kept`` on (the document's kept tail)
+    joined into one view that the page does not break inside."""
+    first_kept = max(first_kept, start)
+    if first_kept >= end or first_kept >= len(views):
+        return list(views[start:end])
+    kept = tuple(views[first_kept:end])
+    return [*views[start:first_kept], BlockView(_KEEP, kept[0].block, children=kept)]
 
 
 _ENV_CACHE: dict[tuple[Path, ...], object] = {}

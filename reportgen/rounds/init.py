@@ -95,6 +95,9 @@ SCHEMA: dict[str, tuple[Column, ...]] = {
                choices=YES_NO),
         Column("source_type", "Valgfri: local (kommunens egne data) eller national (fx Danmarks Statistik).",
                choices=("local", "national")),
+        Column("target_text", "Valgfri: målet i politikkens egne ord, fx ingen nye. Står i stedet for målets tal."),
+        Column("unit_text", "Valgfri: enheden for tal og ændringer i teksten, fx karakterpoint eller "
+               "boligområde|boligområder (ental|flertal). Kun for count og value."),
     ),
     "measurements": (
         Column("indicator", "Id på indikatoren (fanen indicators).", ref="indicators"),
@@ -144,7 +147,7 @@ EXAMPLES: dict[str, tuple[tuple[Value, ...], ...]] = {
     "districts": (("1", "Nord", "1"),),
     "indicators": (("BES1", "BES", "Andel af de 16-64-årige i beskæftigelse", "ja", "percent", "up", 1,
                     "previous", 0, 72.0, "2024-03", 75.0, "2028-12", "BEU", "Danmarks Statistik", "nej",
-                    "national"),),
+                    "national", None, None),),
     "measurements": (("BES1", "2025-03", 72.4, None, None, None, "2025-06"),),
     "initiatives": (("I01", "Virksomhedsrettet indsats for ledige", "BES1", "BEU", "Igangværende",
                      "Ledige kommer i praktik og løntilskud på private virksomheder."),),

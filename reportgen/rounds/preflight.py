@@ -16,6 +16,7 @@ a fault, and returning the documents so that the barometer's own templates are t
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,86 @@ TEXT_CHECKS: list[tuple[str, TextCheck]] = [
     ("e-mail med brevene (mail.md, [afsender])", _mail),
     ("årlig statusrapport (annual.md)", _annual),
 ]
+
+
+def warnings(barometer: Barometer, *, project_dir: Path, documents: Sequence[Document] = ()) -> list[str]:
+    """What ``check`` warns about without refusing (the build goes ahead), the one place for it: the
+    administration's text blocks (unknown name, empty file, template syntax), what would show as a gap
+    in the case, a missing press contact or quote, and every placeholder (``[Citat …]``, ``[…]``)
+    that stands in one of ``documents`` (those :func:`run` built)."""
+    from ..documents import blocks, letters, press
+
+    out = blocks.problems(barometer)
+    if not barometer.config.administration:
+        out.append("barometer.toml: administration mangler; indstillingen underskrives kun med kommunens navn "
+                   f"({barometer.config.municipality}). Skriv forvaltningens navn: administration = \"…\"")
+    signers = [letters.own_setting(barometer.folder, "sag", key) for key in ("direktoer", "chef")]
+    if not any(signers):
+        out.append(f"{letters.own_settings_path(barometer.folder)}: [sag] direktoer/chef mangler; indstillingen "
+                   "underskrives uden navne")
+    press_warnings = getattr(press, "press_warnings", None)  # the press release's own, where it has them
+    if press_warnings is not None:
+        out.extend(press_warnings(barometer, project_dir=project_dir))
+    elif _press_contact_missing(barometer, project_dir):
+        out.append(f"{letters.own_settings_path(barometer.folder)}: [presse] mangler: pressemeddelelsen nævner "
+                   "ingen kontaktperson med navn og telefon")
+    for placeholder, where in placeholders(documents).items():
+        if not any(placeholder in line for line in out):  # said already, with what to write
+            out.append(f"{', '.join(where)}: pladsholderen »{placeholder}« står i dokumentet; skriv teksten, "
+                       "før det sendes")
+    return out
+
+
+def _press_contact_missing(barometer: Barometer, project_dir: Path) -> bool:
+    from ..documents import letters
+
+    try:
+        contact = letters.load_press_contact(barometer_dir=barometer.folder, project_dir=project_dir)
+    except ReportgenError:  # a faulty [presse] table is refused by the text checks
+        return False
+    return contact is None or not (contact.name and getattr(contact, "phone", ""))
+
+
+# A placeholder a reader would see: text in square brackets ("[Citat fra borgmesteren]",
+# "[telefonnummer]", "[…]"); a bracket around a single letter or number is left alone.
+_PLACEHOLDER = re.compile(r"\[[^\[\]\n]{2,120}\]")
+
+
+def placeholders(documents: Sequence[Document]) -> dict[str, list[str]]:
+    """Each placeholder in ``documents`` with the documents (label, recipient) it stands in, in order."""
+    found: dict[str, list[str]] = {}
+    for doc in documents:
+        name = doc.meta.label + (f" ({doc.meta.recipient})" if doc.meta.recipient else "")
+        for text in _texts(doc):
+            for hit in _PLACEHOLDER.findall(text):
+                if name not in found.setdefault(hit, []):
+                    found[hit].append(name)
+    return found
+
+
+def _texts(doc: Document):
+    """Every piece of text a reader sees in ``doc``: title block, headings, runs, cells, notes."""
+    from .. import document as d
+
+    meta = doc.meta
+    yield from (meta.title, meta.subject or "", meta.recipient or "", meta.running_header,
+                *(v for _, v in meta.header_pairs))
+    for b in doc.blocks:
+        if isinstance(b, d.Heading):
+            yield b.text
+        elif isinstance(b, d.Paragraph | d.Note):
+            yield "".join(r.text for r in b.runs)
+            yield getattr(b, "title", None) or ""
+        elif isinstance(b, d.ListBlock):
+            yield from ("".join(r.text for r in item) for item in b.items)
+        elif isinstance(b, d.Table):
+            yield from (*b.header, b.caption or "", b.note or "", *(c.text for row in b.rows for c in row))
+        elif isinstance(b, d.KeyValue):
+            yield from (v for pair in b.pairs for v in pair)
+        elif isinstance(b, d.Signature):
+            yield from (b.closing, b.name, b.title)
+        elif isinstance(b, d.Figure):
+            yield b.caption or ""
 
 
 class PreflightError(TemplateError):

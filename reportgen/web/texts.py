@@ -10,6 +10,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from ..documents import blocks as textblocks
 from ..documents import letters
 from ..errors import ReportgenError, TemplateError
 from ..outputs.writer import atomic_write
@@ -94,8 +95,80 @@ def text_names(ws: Workspace, barometer_id: str) -> dict[str, str]:
     return names
 
 
+# --------------------------------------------------------------------------------------------------
+# The administration's text blocks (documents/blocks.py): plain Markdown in <barometer>/tekster/, no
+# template and no preview beyond the text as it will stand. Named here "tekster.<navn>.md" (the
+# barometer's, every update) and "tekster.<opdatering>.<navn>.md" (one update's own, winning).
+
+BLOCK_PREFIX = "tekster."
+
+
+def block_names(ws: Workspace, barometer_id: str) -> dict[str, str]:
+    """Editable text blocks, name -> description: each block for the barometer as a whole, then each
+    for the latest update only. Empty for a folder whose data are not valid."""
+    try:
+        b = ws.barometer(barometer_id)
+    except ReportgenError:
+        return {}
+    known = textblocks.known_names(b)
+    latest = b.latest_update
+    names = {f"{BLOCK_PREFIX}{name}.md": about for name, about in known.items()}
+    names.update({f"{BLOCK_PREFIX}{latest.id}.{name}.md": f"{about} – kun opdateringen {latest.label}"
+                  for name, about in known.items()})
+    return names
+
+
+def is_block(name: str) -> bool:
+    return name.startswith(BLOCK_PREFIX) and name.endswith(".md")
+
+
+def _block_path(ws: Workspace, barometer_id: str, name: str):
+    """``tekster.2009-12.baggrund.md`` -> ``<folder>/tekster/2009-12/baggrund.md``."""
+    update, _, block = name[len(BLOCK_PREFIX):-3].rpartition(".")
+    return textblocks.block_path(ws.folder(barometer_id), block, update or None)
+
+
+def block_list(ws: Workspace, barometer_id: str) -> list[dict]:
+    """The blocks for the texts page: name, description, whether written."""
+    return [{"name": n, "about": about, "own": _block_path(ws, barometer_id, n).is_file()}
+            for n, about in block_names(ws, barometer_id).items()]
+
+
+def _block_preview(ws: Workspace, barometer_id: str, name: str, text: str) -> Preview:
+    """The block as it will stand in a document: its Markdown as paragraphs and lists, nothing run."""
+    from ..document import Document, DocumentMeta
+    from ..render.html import render_html
+
+    b = ws.barometer(barometer_id)
+    about = block_names(ws, barometer_id)[name]
+    meta = DocumentMeta(label="Tekstblok", title=about, municipality=b.config.municipality,
+                        administration=b.config.administration, date_text="", running_header="")
+    shown = textblocks.to_blocks(text, display=name) if text.strip() else ()
+    return Preview(render_html(Document("tekstblok", meta, shown), for_print=False), None, None, about)
+
+
+def _save_block(ws: Workspace, barometer_id: str, name: str, text: str, *, base_hash: str, who: str) -> Text:
+    """A block saved as ``save_text`` saves a text (stale-save refused with the other change, under
+    the barometer's lock, audited); an empty text removes the file, so the computed text stands."""
+    with ws.lock(barometer_id):
+        current = read_text(ws, barometer_id, name)
+        if current.hash != base_hash:
+            raise Conflict(current, other_change(ws, barometer_id, name, base_hash, current.text, text))
+        target = _block_path(ws, barometer_id, name)
+        if text.strip():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(target, text.encode("utf-8"))
+        elif target.is_file():
+            target.unlink()
+        else:
+            return current
+        ws.audit.record(who=who, barometer=barometer_id, action="text", detail=current.name, before=current.text,
+                        after=text)
+    return read_text(ws, barometer_id, name)
+
+
 def _checked(ws: Workspace, barometer_id: str, name: str) -> str:
-    for known in text_names(ws, barometer_id):
+    for known in (*text_names(ws, barometer_id), *(block_names(ws, barometer_id) if is_block(name) else ())):
         if known == name:
             return known
     raise NotFound(f'teksten "{name}" kan ikke redigeres her')
@@ -105,6 +178,11 @@ def read_text(ws: Workspace, barometer_id: str, name: str) -> Text:
     """The text the next build uses for ``name``: the barometer's own file, else the project's."""
     name = _checked(ws, barometer_id, name)
     folder = ws.folder(barometer_id)
+    if is_block(name):  # not written yet: empty (the computed text stands)
+        path = _block_path(ws, barometer_id, name)
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        return Text(name, text, sha256(text.encode("utf-8")), path.is_file(),
+                    f"{folder.name}/{path.relative_to(folder).as_posix()}")
     kw = {"barometer_dir": folder, "project_dir": ws.project_dir}
     if name == letters.DEFAULT_LETTER or name in OTHER_TEXTS:
         source = letters.find_text(name, **kw)
@@ -205,6 +283,8 @@ def preview(ws: Workspace, barometer_id: str, name: str, text: str) -> Preview:
     from ..render.html import render_html
 
     try:
+        if is_block(_checked(ws, barometer_id, name)):
+            return _block_preview(ws, barometer_id, name, text)
         if _checked(ws, barometer_id, name) == MAIL:
             return _mail_preview(ws, barometer_id, text)
         doc = _document(ws, barometer_id, name, text)
@@ -219,6 +299,8 @@ def preview_pdf(ws: Workspace, barometer_id: str, name: str, text: str) -> tuple
 
     if name == MAIL:
         return None, Preview(None, "e-mailen er ikke en PDF; brug Forhåndsvis", None)
+    if is_block(name):
+        return None, Preview(None, "en tekstblok er ikke et dokument for sig; brug Forhåndsvis", None)
     try:
         doc = _document(ws, barometer_id, name, text)
     except TemplateError as err:
@@ -239,6 +321,8 @@ def save_text(ws: Workspace, barometer_id: str, name: str, text: str, *, base_ha
     (else Conflict, showing the other change) and it renders (else TemplateError). The check and the
     write happen under the barometer's lock, so of two saves from the same text only the first wins."""
     text = text.replace("\r\n", "\n")
+    if is_block(_checked(ws, barometer_id, name)):
+        return _save_block(ws, barometer_id, name, text, base_hash=base_hash, who=who)
     current = read_text(ws, barometer_id, name)
     if current.hash != base_hash:
         raise Conflict(current, other_change(ws, barometer_id, name, base_hash, current.text, text))

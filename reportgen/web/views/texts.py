@@ -12,7 +12,18 @@ from starlette.responses import HTMLResponse, Response
 
 from ...errors import TemplateError
 from ..http import Web, change, field, page, redirect, require, web
-from ..texts import MAIL, Conflict, numbered, preview, preview_pdf, read_text, save_text, text_names
+from ..texts import (
+    MAIL,
+    Conflict,
+    block_list,
+    is_block,
+    numbered,
+    preview,
+    preview_pdf,
+    read_text,
+    save_text,
+    text_names,
+)
 
 # Unsaved previews, shown in a sandboxed frame: id -> (expires, barometer, html). In memory only.
 _PREVIEWS: dict[str, tuple[float, str, str]] = {}
@@ -37,7 +48,8 @@ def texts_data(w: Web, barometer_id: str) -> dict[str, Any]:
 
 async def index(request: Request) -> Response:
     auth = require(request)
-    return page(request, "texts.html", texts_data(web(request), request.path_params["bid"]), auth=auth,
+    w, bid = web(request), request.path_params["bid"]
+    return page(request, "texts.html", {**texts_data(w, bid), "blocks": block_list(w.ws, bid)}, auth=auth,
                 title="Tekster")
 
 
@@ -56,7 +68,8 @@ def edit_data(w: Web, barometer_id: str, name: str, *, text: str | None = None, 
     return {"barometer": w.ws.info(barometer_id), "text": current, "shown": shown,
             "base": current.hash if base is None else base, "preview": result, "preview_id": preview_id,
             "lines": numbered(shown) if result is not None and result.error else [], "conflict": conflict,
-            "saved": saved, "pdf": current.name != MAIL}
+            "saved": saved, "pdf": current.name != MAIL and not is_block(current.name),
+            "block": is_block(current.name)}
 
 
 async def edit(request: Request) -> Response:
