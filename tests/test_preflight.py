@@ -199,7 +199,7 @@ def test_check_warns_without_refusing_on_every_placeholder_a_document_would_show
     assert len(slot) == 1 and slot[0].startswith("Bilag 2 (Til ") and "skriv teksten, før det sendes" in slot[0]
     assert any("[Citat fra borgmesteren]" in w for w in lines)  # the mayor's quote is not written
     assert any("[presse]" in w and "mangler" in w for w in lines)  # nor who answers the press
-    assert preflight.placeholders(documents)["[Citat fra borgmesteren]"] == ["Pressemeddelelse"]
+    assert preflight.placeholders(documents)["[Citat fra borgmesteren]"] == ["Pressemeddelelse – UDKAST"]
     demo = read_barometer(DEMO)
     said = preflight.warnings(demo, project_dir=ROOT, documents=preflight.check_folder(demo, project_dir=ROOT))
     assert not [w for w in said if "[presse]" in w and "telefon" in w]  # the demo has its contact

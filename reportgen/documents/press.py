@@ -381,7 +381,8 @@ def press_warnings(barometer: Barometer, *, project_dir: Path) -> tuple[str, ...
         out.append(f"{where}: [presse] citat mangler: pressemeddelelsen er et {DRAFT} med pladsholderen "
                    f"»{QUOTE_PLACEHOLDER}«, indtil borgmesterens citat er skrevet")
     if contact is None or not contact.name:
-        out.append(f"{where}: [presse] navn mangler: pressemeddelelsen nævner ingen kontaktperson")
+        out.append(f"{where}: [presse] navn mangler: pressemeddelelsen nævner ingen kontaktperson "
+                   f"(der står »{CONTACT_PLACEHOLDER}«)")
     if contact is None or not contact.phone:
         out.append(f"{where}: [presse] telefon mangler: pressemeddelelsen giver intet telefonnummer")
     return tuple(out)

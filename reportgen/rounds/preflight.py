@@ -117,27 +117,12 @@ def warnings(barometer: Barometer, *, project_dir: Path, documents: Sequence[Doc
     if not any(signers):
         out.append(f"{letters.own_settings_path(barometer.folder)}: [sag] direktoer/chef mangler; indstillingen "
                    "underskrives uden navne")
-    press_warnings = getattr(press, "press_warnings", None)  # the press release's own, where it has them
-    if press_warnings is not None:
-        out.extend(press_warnings(barometer, project_dir=project_dir))
-    elif _press_contact_missing(barometer, project_dir):
-        out.append(f"{letters.own_settings_path(barometer.folder)}: [presse] mangler: pressemeddelelsen nævner "
-                   "ingen kontaktperson med navn og telefon")
+    out.extend(press.press_warnings(barometer, project_dir=project_dir))  # quote and contact
     for placeholder, where in placeholders(documents).items():
         if not any(placeholder in line for line in out):  # said already, with what to write
             out.append(f"{', '.join(where)}: pladsholderen »{placeholder}« står i dokumentet; skriv teksten, "
                        "før det sendes")
     return out
-
-
-def _press_contact_missing(barometer: Barometer, project_dir: Path) -> bool:
-    from ..documents import letters
-
-    try:
-        contact = letters.load_press_contact(barometer_dir=barometer.folder, project_dir=project_dir)
-    except ReportgenError:  # a faulty [presse] table is refused by the text checks
-        return False
-    return contact is None or not (contact.name and getattr(contact, "phone", ""))
 
 
 # A placeholder a reader would see: text in square brackets ("[Citat fra borgmesteren]",
