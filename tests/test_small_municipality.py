@@ -127,7 +127,7 @@ def test_bilag3_counts_only_published_district_figures_and_argues_from_this_data
     _, out = fjordby
     text = pdf_text(out / "bilag3.pdf")
     # six district rows, two of them (Fjordø, n < 20) held back
-    assert "offentliggjort 8 tal for hele kommunen og 4 tal for bydele." in text
+    assert "offentliggjort otte tal for hele kommunen og fire tal for bydele." in text
     # national figures are the newer here (2 against 12 months): no "national figures are older" argument
     assert "typisk er 2 måneder gammelt" in text
     assert "aktuelle tal ofte er på bekostning af mere sikre nationale" not in text
