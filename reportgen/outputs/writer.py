@@ -150,7 +150,7 @@ class OutputWriter:
             for name in kept:
                 os.replace(self.staging / name, self.target / name)
             raise
-        _fsync_dir(self.out_root)
+        fsync_dir(self.out_root)
         if had_old:
             shutil.rmtree(old, ignore_errors=True)
         return self.target
@@ -177,7 +177,7 @@ def _sync_tree(folder: Path, files: list[Path]) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def _libc():
@@ -189,7 +189,7 @@ def _libc():
         return None
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..errors import ReportgenError
 from ..inputs.load import TABLES, TOML_FILE, WORKBOOK_FILE
 from ..outputs.export import Value, cell_value, csv_bytes, fixed_time_xlsx
+from ..outputs.writer import fsync_dir
 
 TEMPLATE_FILE = "barometer-skabelon.xlsx"
 GUIDE_SHEET = "vejledning"
@@ -457,10 +458,10 @@ def init_barometer(folder: Path, *, municipality: str = "Eksempel Kommune",
         os.chmod(staging, 0o755)
         for rel, data in sorted(files.items()):
             _write(staging / rel, data)
-        _fsync_dir(staging)
+        fsync_dir(staging)
         _check_target(folder)  # still free: nobody made it meanwhile
         os.replace(staging, folder)  # an empty folder at the target is replaced, a full one is refused
-        _fsync_dir(parent)
+        fsync_dir(parent)
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
         raise ReportgenError(f"kan ikke skrive mappen {folder}: {err.strerror or err}") from err
@@ -484,11 +485,3 @@ def _write(path: Path, data: bytes) -> None:
         fh.write(data)
         fh.flush()
         os.fsync(fh.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
