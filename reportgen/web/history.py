@@ -12,7 +12,14 @@ from .wording import da_time, iso_local, who
 
 KINDS = {"data": "Nye data", "restore": "Data gendannet", "override": "Farve tilsidesat",
          "override-removed": "Tilsidesættelse fjernet", "text": "Tekst ændret", "addition": "Tilføjelse til brev",
-         "build": "Dokumenter dannet", "mail": "Breve sendt", "mail-resend": "Breve sendt igen"}
+         "build": "Dokumenter dannet", "mail": "Breve sendt", "mail-resend": "Breve sendt igen",
+         "login": "Log ind"}
+# The workspace's own events (audited with barometer ""): shown on the whole workspace's history only.
+LOGIN = "login"
+_LOGIN_WORDS = {"login": "Logget ind", "login-failed": "Forkert login", "login-throttled": "For mange forsøg",
+                "login-norole": "Logget ind uden adgang til arbejdsbænken"}
+_HOW = {"token": "med nøglen", "password": "med adgangskode", "oidc": "med kommunens login",
+        "bearer": "med nøglen fra et program"}
 
 
 def _json(text: str | None):
@@ -70,6 +77,10 @@ def describe(e) -> dict[str, Any]:
             summary += f": {m.group(3)}" if m.group(3) else ""
         else:
             summary = e.detail
+    elif e.action == LOGIN or e.action.startswith(LOGIN + "-"):
+        how, _, rest = e.detail.partition(" ")
+        summary = f"{_LOGIN_WORDS.get(e.action, e.action)} {_HOW.get(how, how)} {rest}".strip()
+        summary = summary.replace(" fra ", " fra adressen ", 1).replace("; vent ", "; skal vente ")
     elif e.action.startswith("mail"):
         summary = ("Brevene er sendt igen" if e.action == "mail-resend" else "Brevene er sendt") + f" ({e.detail})"
         lines = (e.after or "").splitlines()
@@ -78,12 +89,18 @@ def describe(e) -> dict[str, Any]:
     return {"summary": summary, "lines": lines}
 
 
-def events(audit, barometer_id: str, *, kind: str | None = None) -> list[dict[str, Any]]:
+def _kind_word(action: str) -> str:
+    return KINDS.get(action) or KINDS.get(action.split("-", 1)[0], action)
+
+
+def events(audit, barometer_id: str | None, *, kind: str | None = None, logins: bool = True,
+           names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The events of one barometer (``None``: the whole workspace, with its logins unless not
+    ``logins``), newest first, each in words; ``names`` maps a barometer id to its title."""
     out = []
-    for e in audit.events(barometer_id):
-        if kind and not (e.action == kind or e.action.startswith(kind + "-")):
-            continue
+    for e in audit.events(barometer_id, kind=kind, without=None if logins else LOGIN):
         d = describe(e)
         out.append({"time": iso_local(e.at), "when": da_time(e.at), "user": e.who, "who": who(e.who),
-                    "action": e.action, "kind": KINDS.get(e.action, e.action), **d})
+                    "action": e.action, "kind": _kind_word(e.action), "barometer": e.barometer,
+                    "barometer_title": (names or {}).get(e.barometer, e.barometer), **d})
     return out

@@ -172,12 +172,43 @@ NOTICES = {
 
 def history_data(w: Web, barometer_id: str, kind: str | None = None) -> dict[str, Any]:
     """The audit log of a barometer in words, newest first (web/history.py)."""
-    from ..history import KINDS, events
+    from ..history import KINDS, LOGIN, events
 
     w.ws.folder(barometer_id)
-    kind = kind if kind in KINDS else None
+    kinds = {k: word for k, word in KINDS.items() if k != LOGIN}  # logins belong to no barometer
+    kind = kind if kind in kinds else None
     return {"barometer": w.ws.info(barometer_id), "events": events(w.ws.audit, barometer_id, kind=kind),
-            "kinds": KINDS, "kind": kind or ""}
+            "kinds": kinds, "kind": kind or "", "workspace": False, "selected": ""}
+
+
+def workspace_history_data(w: Web, barometer_id: str | None = None, kind: str | None = None, *,
+                           logins: bool = True) -> dict[str, Any]:
+    """Every barometer's changes (and the logins, when ``logins``) in words, newest first; filtered
+    by barometer (an id of the workspace) and kind. Logins belong to no barometer."""
+    from ..history import KINDS, LOGIN, events
+
+    infos = [w.ws.info(bid) for bid in w.ws.barometer_ids()]
+    names = {i["id"]: i["title"] for i in infos}
+    kinds = {k: word for k, word in KINDS.items() if logins or k != LOGIN}
+    kind = kind if kind in kinds else None
+    barometer_id = barometer_id if barometer_id in names else None
+    if barometer_id is not None and kind == LOGIN:
+        found: list[dict[str, Any]] = []
+    else:
+        found = events(w.ws.audit, barometer_id, kind=kind, logins=logins, names=names)
+    return {"barometers": infos, "events": found, "kinds": kinds, "kind": kind or "",
+            "selected": barometer_id or "", "workspace": True}
+
+
+async def workspace_history(request: Request) -> Response:
+    """``/history`` and ``/api/history?barometer=ID&kind=K``: the whole workspace's history."""
+    auth = require(request)
+    q = request.query_params
+    # Logins name people and addresses: editors see them, readers see the barometers' changes.
+    data = workspace_history_data(web(request), q.get("barometer") or None, q.get("kind") or None,
+                                  logins=auth.user.can_edit)
+    return json_or_page(request, [{k: e[k] for k in ("time", "user", "action", "summary", "lines", "barometer")}
+                                  for e in data["events"]], "history.html", data, auth=auth, title="Al historik")
 
 
 async def history(request: Request) -> Response:
