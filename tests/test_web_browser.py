@@ -135,9 +135,16 @@ def test_whole_round_in_chromium(tmp_path):
                  "Dokumenter dannet", "A1 (mar. 2009): 50,5 → 60,0"):
         assert word in steps["history"], word
     assert "UTC" not in steps["history"]
+    assert "Logget ind med nøglen" in steps["workspaceHistory"] and "UTC" not in steps["workspaceHistory"]
+    assert steps["restore"]["h1"] == "Gendan en tidligere version"
+    assert any(r.startswith("udvalg.navn") and "Børne- og Ungdomsudvalget" in r for r in steps["fields"])
+    # axe-core ran on the pages issue 27 added, wide and narrow.
+    for page in ("review", "restore", "addition", "history", "workspaceHistory", "textFields", "data", "problems"):
+        assert page in out["axe"] and f"narrow-{page}" in out["axe"], page
     # A phone: no page is wider than 390 px; the screenshots are kept for a person to look at.
     assert all(w <= 390 for w in out["widths"].values()), out["widths"]
     assert (shots / "status-390.png").stat().st_size > 10_000
+    assert {p.stem for p in shots.glob("*-390.png")} == {f"{name}-390" for name in out["widths"]}
     for page, violations in out["axe"].items():
         assert violations == [], f"{page}: {violations}"
     # The page with the problem table answers 422 on purpose; Chromium logs that status, nothing else.
