@@ -40,8 +40,20 @@ def _signal(s: str | None) -> str:
     return da.signal_word(s) if s else "?"
 
 
-def describe(e) -> dict[str, Any]:
-    """One event: {"summary": a sentence, "lines": detail lines}."""
+class Names:
+    """How the history names what an event names by id; the id itself where it knows no better."""
+
+    def text(self, barometer: str, name: str) -> str:  # "Brevet til alle udvalg uden egen tekst"
+        return name
+
+    def update(self, barometer: str, update: str) -> str:  # "juni 2009"
+        return update
+
+
+def describe(e, names: Names | None = None) -> dict[str, Any]:
+    """One event: {"summary": a sentence, "lines": detail lines}; ``names`` words a text as the texts
+    page does and an update by its label."""
+    names = names or Names()
     lines: list[str] = []
     after = _json(e.after)
     if e.action == "data":
@@ -54,7 +66,7 @@ def describe(e) -> dict[str, Any]:
     elif e.action == "restore":
         summary = "En tidligere version af data er gendannet (" + (", ".join(_files(e.detail)) or "") + ")"
     elif e.action in ("override", "override-removed") and isinstance(after, dict):
-        target, update = after.get("target", ""), after.get("update", "")
+        target, update = after.get("target", ""), names.update(e.barometer, after.get("update", ""))
         computed = after.get("computed")
         if e.action == "override-removed":
             summary = f"{target} {update}: tilsidesættelsen er fjernet (nu {_signal(computed)})" if computed else \
@@ -65,7 +77,8 @@ def describe(e) -> dict[str, Any]:
     elif e.action == "text":
         diff = difflib.unified_diff((e.before or "").splitlines(), (e.after or "").splitlines(), lineterm="", n=0)
         lines = [d for d in diff if d[:1] in "+-" and not d.startswith(("+++", "---"))]
-        summary = f"{e.detail}: {len(lines)} {'linje' if len(lines) == 1 else 'linjer'} ændret"
+        name = names.text(e.barometer, e.detail)
+        summary = f"{name}: {len(lines)} {'linje' if len(lines) == 1 else 'linjer'} ændret"
     elif e.action == "addition":
         summary = f"Tilføjelse til brevet: {e.detail}"
         lines = (e.after or "").splitlines()[:10]
@@ -94,13 +107,13 @@ def _kind_word(action: str) -> str:
 
 
 def events(audit, barometer_id: str | None, *, kind: str | None = None, logins: bool = True,
-           names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+           titles: dict[str, str] | None = None, names: Names | None = None) -> list[dict[str, Any]]:
     """The events of one barometer (``None``: the whole workspace, with its logins unless not
-    ``logins``), newest first, each in words; ``names`` maps a barometer id to its title."""
+    ``logins``), newest first, each in words; ``titles`` maps a barometer id to its title."""
     out = []
     for e in audit.events(barometer_id, kind=kind, without=None if logins else LOGIN):
-        d = describe(e)
+        d = describe(e, names)
         out.append({"time": iso_local(e.at), "when": da_time(e.at), "user": e.who, "who": who(e.who),
                     "action": e.action, "kind": _kind_word(e.action), "barometer": e.barometer,
-                    "barometer_title": (names or {}).get(e.barometer, e.barometer), **d})
+                    "barometer_title": (titles or {}).get(e.barometer, e.barometer), **d})
     return out

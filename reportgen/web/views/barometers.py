@@ -170,6 +170,38 @@ NOTICES = {
 }
 
 
+def _names(w: Web) -> Any:
+    """The history's names for texts (as the texts page names them) and updates (their labels),
+    read once per barometer; an id stays where the barometer cannot be read."""
+    from ..history import Names
+    from ..texts import block_names, text_names
+
+    class Known(Names):
+        def __init__(self) -> None:
+            self.texts: dict[str, dict[str, str]] = {}
+            self.updates: dict[str, dict[str, str]] = {}
+
+        def _read(self, barometer_id: str) -> None:
+            if barometer_id in self.texts:
+                return
+            self.texts[barometer_id], self.updates[barometer_id] = {}, {}
+            try:
+                self.texts[barometer_id] = {**text_names(w.ws, barometer_id), **block_names(w.ws, barometer_id)}
+                self.updates[barometer_id] = {u.id: u.label.lower() for u in w.ws.barometer(barometer_id).updates}
+            except Exception:  # noqa: BLE001 - a removed or invalid barometer: its history still reads
+                pass
+
+        def text(self, barometer: str, name: str) -> str:
+            self._read(barometer)
+            return self.texts[barometer].get(name, name)
+
+        def update(self, barometer: str, update: str) -> str:
+            self._read(barometer)
+            return self.updates[barometer].get(update, update)
+
+    return Known()
+
+
 def history_data(w: Web, barometer_id: str, kind: str | None = None) -> dict[str, Any]:
     """The audit log of a barometer in words, newest first (web/history.py)."""
     from ..history import KINDS, LOGIN, events
@@ -177,7 +209,8 @@ def history_data(w: Web, barometer_id: str, kind: str | None = None) -> dict[str
     w.ws.folder(barometer_id)
     kinds = {k: word for k, word in KINDS.items() if k != LOGIN}  # logins belong to no barometer
     kind = kind if kind in kinds else None
-    return {"barometer": w.ws.info(barometer_id), "events": events(w.ws.audit, barometer_id, kind=kind),
+    return {"barometer": w.ws.info(barometer_id),
+            "events": events(w.ws.audit, barometer_id, kind=kind, names=_names(w)),
             "kinds": kinds, "kind": kind or "", "workspace": False, "selected": ""}
 
 
@@ -195,7 +228,7 @@ def workspace_history_data(w: Web, barometer_id: str | None = None, kind: str | 
     if barometer_id is not None and kind == LOGIN:
         found: list[dict[str, Any]] = []
     else:
-        found = events(w.ws.audit, barometer_id, kind=kind, logins=logins, names=names)
+        found = events(w.ws.audit, barometer_id, kind=kind, logins=logins, titles=names, names=_names(w))
     return {"barometers": infos, "events": found, "kinds": kinds, "kind": kind or "",
             "selected": barometer_id or "", "workspace": True}
 

@@ -17,6 +17,7 @@ from ..texts import (
     MAIL,
     Conflict,
     block_list,
+    block_names,
     is_block,
     numbered,
     preview,
@@ -76,7 +77,11 @@ def edit_data(w: Web, barometer_id: str, name: str, *, text: str | None = None, 
 async def _text_page(request: Request, data: dict[str, Any], **kw: Any) -> Response:
     """The editor page, with the fields the text may use (meaning and value now; see web/fields.py)."""
     w, bid = web(request), request.path_params["bid"]
-    data["fields"] = await run_in_threadpool(text_fields, w.ws, bid, data["text"].name)
+    name = data["text"].name
+    data["fields"] = await run_in_threadpool(text_fields, w.ws, bid, name)
+    names = await run_in_threadpool(lambda: {**text_names(w.ws, bid), **block_names(w.ws, bid)})
+    data["about"] = names.get(name, name)  # the text named as the texts page names it, not by its file
+    kw["title"] = kw["title"].replace(name, data["about"])
     return page(request, "text.html", data, **kw)
 
 
