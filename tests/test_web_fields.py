@@ -32,7 +32,7 @@ def _rows(client, name):
 def test_letter_editor_lists_fields_with_meaning_and_the_committees_value_now(client):
     rows, page = _rows(client, "BUU.md")
     assert "Felter, du kan bruge i teksten" in page
-    assert "opdateringen Juni 2009, brevet til Børne- og Ungdomsudvalget" in page
+    assert "opdateringen juni 2009, brevet til Børne- og Ungdomsudvalget" in page
     assert rows["udvalg.navn"] == ("udvalgets navn, fx Børne- og Ungdomsudvalget", "Børne- og Ungdomsudvalget")
     assert rows["kommune"] == ("kommunens navn, fx Aarhus Kommune", "Testrup Kommune")
     assert rows["opdatering.id"][1] == "2009-06"
@@ -113,3 +113,16 @@ def test_readme_tables_are_read_as_one_mapping():
     assert table["mail.md"] == {"kommune": "kommunens navn", "emne": "emnet med a|b og |flertal"}
     assert fields.meanings(PROJECT_DIR, "BUU.md") == fields.meanings(PROJECT_DIR, "default.md")
     assert fields.meanings(PROJECT_DIR, "letters.toml") == {}
+
+
+def test_a_letter_nobody_can_sign_still_lists_its_fields_and_says_why_there_are_no_values(tmp_path):
+    client = logged_in(make_client(make_workspace(tmp_path / "ws", files={"committees.csv": """\
+        id,name,chair
+        BIU,Beskæftigelses- og Integrationsudvalget,
+        BUU,Børne- og Ungdomsudvalget,
+        """})))
+    r = client.get("/b/testrup/texts/BUU.md")
+    assert r.status_code == 200
+    assert "Felternes værdier kan ikke vises lige nu" in r.text and "[underskrift] navn mangler" in r.text
+    rows = {n: (html.unescape(m), html.unescape(v)) for n, m, v in ROW.findall(r.text)}
+    assert rows["udvalg.navn"] == ("udvalgets navn, fx Børne- og Ungdomsudvalget", "")

@@ -85,7 +85,7 @@ def context(ws: Workspace, barometer_id: str, name: str) -> tuple[str, dict[str,
     history = ws.derived(barometer_id, "history", assess_history)
     assessment = history[-1]
     update = assessment.at
-    when = f"opdateringen {update.label}"
+    when = f"opdateringen {update.label.lower()}"
     kw = {"barometer_dir": b.folder, "project_dir": ws.project_dir}
     if name == ADVICE:
         from ..documents.bilag3 import advice_context
