@@ -132,6 +132,7 @@ async function main() {
       b1: await page.$eval("#ind-B1", (e) => ({ signal: e.querySelector(".signal").className, text: e.innerText })),
     };
     out.axe.statusOverridden = await axe(page);
+    await narrow(page, job, out, "statusOverridden");
     await submitWithKeyboard(page, "#ind-B1 form[action$='/override/remove'] button[type=submit]");
     out.steps.afterRemove = await page.$eval("#ind-B1", (e) => e.innerText);
 
