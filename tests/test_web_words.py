@@ -69,5 +69,6 @@ def test_history_names_texts_and_updates_as_the_pages_do(round_):
     text = _visible(client.get("/b/testrup/history").text)
     assert "Brevet til alle udvalg uden egen tekst: " in text and "linjer ændret" in text
     assert "B1 juni 2009: sat til gul (beregnet" in text
+    assert "Tilføjelse til brevet til Børne- og Ungdomsudvalget for juni 2009" in text
     build = _visible(client.get(f"/builds/{round_[1]}").text)
     assert "opdateringen juni 2009" in build and "2009-06" not in build

@@ -80,7 +80,10 @@ def describe(e, names: Names | None = None) -> dict[str, Any]:
         name = names.text(e.barometer, e.detail)
         summary = f"{name}: {len(lines)} {'linje' if len(lines) == 1 else 'linjer'} ændret"
     elif e.action == "addition":
-        summary = f"Tilføjelse til brevet: {e.detail}"
+        committee, _, update = e.detail.rpartition(", ")  # "Børne- og Ungdomsudvalget, 2009-06"
+        summary = (f"Tilføjelse til brevet til {committee} for {names.update(e.barometer, update)}" if committee
+                   else f"Tilføjelse til brevet: {e.detail}")
+        summary += "" if e.after else " (fjernet)"
         lines = (e.after or "").splitlines()[:10]
     elif e.action == "build":
         m = re.match(r"(start|done|failed) (\S+)(?:: (.*))?", e.detail)
