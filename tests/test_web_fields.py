@@ -126,3 +126,33 @@ def test_a_letter_nobody_can_sign_still_lists_its_fields_and_says_why_there_are_
     assert "Felternes værdier kan ikke vises lige nu" in r.text and "[underskrift] navn mangler" in r.text
     rows = {n: (html.unescape(m), html.unescape(v)) for n, m, v in ROW.findall(r.text)}
     assert rows["udvalg.navn"] == ("udvalgets navn, fx Børne- og Ungdomsudvalget", "")
+
+
+@pytest.mark.parametrize("name", ["default.md", "BUU.md", "advice.md", "case.md", "press.md", "annual.md",
+                                  "mail.md"])
+def test_the_values_are_those_the_builder_renders_the_text_with(client, monkeypatch, name):
+    """The builder's own call of render_markdown is caught while the editor's preview runs it; its
+    context shows exactly as the fields list shows it."""
+    from reportgen.documents import letters
+    from reportgen.web import fields as web_fields
+    from reportgen.web.texts import preview, read_text
+
+    ws = client.app.state.web.ws
+    seen = []
+    real = letters.render_markdown
+
+    def catch(source, context):
+        seen.append((source.display, context))
+        return real(source, context)
+
+    monkeypatch.setattr(letters, "render_markdown", catch)
+    result = preview(ws, "testrup", name, read_text(ws, "testrup", name).text)
+    assert result.error is None, result.error
+    rendered = [c for display, c in seen if display.endswith(f"letters/{name}")]  # the text under preview
+    if name == "default.md":  # one letter per committee: the one the list is for
+        rendered = [c for c in rendered if c["udvalg"]["id"] == "BUU"]
+    assert rendered, [d for d, _ in seen]
+    _, values = web_fields.context(ws, "testrup", name)
+    shown = {f.name: f.value for f in web_fields.rows(values, fields.meanings(PROJECT_DIR, name))[0]}
+    built = {f.name: f.value for f in web_fields.rows(rendered[0], fields.meanings(PROJECT_DIR, name))[0]}
+    assert shown == built
