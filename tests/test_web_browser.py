@@ -96,6 +96,8 @@ def test_whole_round_in_chromium(tmp_path):
     steps = out["steps"]
     assert steps["afterLogin"] == {"url": f"{base}/", "h1": "Barometre"}
     assert "sig-red" in steps["statusBefore"]
+    assert [x["text"].split(":")[0].split()[-1] for x in steps["legend"]] == ["Grøn", "Gul", "Rød", "Grå"]
+    assert all(x["text"].split(":")[0][-1] != " " and abs(x["gap"]) < 1 for x in steps["legend"]), steps["legend"]
     assert ["barometer.xlsx", "measurements", "3", "value", "fem"] == steps["problems"][0][:5]
     assert steps["statusAfterBad"] == steps["statusBefore"]
     assert steps["filesAfterBad"] == sorted(n for n in before if n.endswith(".csv"))  # nothing changed

@@ -69,6 +69,14 @@ async function main() {
     out.axe.index = await axe(page);
     await page.goto(`${b}/status`, { waitUntil: "load" });
     out.steps.statusBefore = await page.$eval("#ind-A1 .signal", (e) => e.className);
+    // The legend reads "↓ Rød: tilbagegang": the colon right after the colour, no gap between them.
+    out.steps.legend = await page.$$eval(".legend li", (items) => items.slice(0, 4).map((li) => {
+      const sig = li.querySelector(".signal");
+      const range = document.createRange();
+      range.setStart(li.childNodes[1], 0);
+      range.setEnd(li.childNodes[1], 1);
+      return { text: li.textContent, gap: range.getBoundingClientRect().left - sig.getBoundingClientRect().right };
+    }));
     out.axe.status = await axe(page);
     await page.goto(`${b}/compare`, { waitUntil: "load" });
     out.axe.compare = await axe(page);
