@@ -96,6 +96,8 @@ def test_whole_round_in_chromium(tmp_path):
     steps = out["steps"]
     assert steps["afterLogin"] == {"url": f"{base}/", "h1": "Barometre"}
     assert "sig-red" in steps["statusBefore"]
+    assert [x["text"].split(":")[0].split()[-1] for x in steps["legend"]] == ["Grøn", "Gul", "Rød", "Grå"]
+    assert all(x["text"].split(":")[0][-1] != " " and abs(x["gap"]) < 1 for x in steps["legend"]), steps["legend"]
     assert ["barometer.xlsx", "measurements", "3", "value", "fem"] == steps["problems"][0][:5]
     assert steps["statusAfterBad"] == steps["statusBefore"]
     assert steps["filesAfterBad"] == sorted(n for n in before if n.endswith(".csv"))  # nothing changed
@@ -130,14 +132,21 @@ def test_whole_round_in_chromium(tmp_path):
     # The committees of the test barometer have no e-mail address: listed as problems, nothing to send.
     assert steps["mail"]["h1"] == "Send brevene" and steps["mail"]["letters"] >= 1
     assert "har ingen e-mailadresse" in steps["mail"]["text"]
-    assert "Dan dokumenterne for 2009-06 igen" in steps["mail"]["text"]
+    assert "Dan dokumenterne for juni 2009 igen" in steps["mail"]["text"]
     for word in ("Nye data", "Farve tilsidesat", "Tilsidesættelse fjernet", "Tilføjelse til brev", "Tekst ændret",
                  "Dokumenter dannet", "A1 (mar. 2009): 50,5 → 60,0"):
         assert word in steps["history"], word
     assert "UTC" not in steps["history"]
+    assert "Logget ind med nøglen" in steps["workspaceHistory"] and "UTC" not in steps["workspaceHistory"]
+    assert steps["restore"]["h1"] == "Gendan en tidligere version"
+    assert any(r.startswith("udvalg.navn") and "Børne- og Ungdomsudvalget" in r for r in steps["fields"])
+    # axe-core ran on the pages issue 27 added, wide and narrow.
+    for page in ("review", "restore", "addition", "history", "workspaceHistory", "textFields", "data", "problems"):
+        assert page in out["axe"] and f"narrow-{page}" in out["axe"], page
     # A phone: no page is wider than 390 px; the screenshots are kept for a person to look at.
     assert all(w <= 390 for w in out["widths"].values()), out["widths"]
     assert (shots / "status-390.png").stat().st_size > 10_000
+    assert {p.stem for p in shots.glob("*-390.png")} == {f"{name}-390" for name in out["widths"]}
     for page, violations in out["axe"].items():
         assert violations == [], f"{page}: {violations}"
     # The page with the problem table answers 422 on purpose; Chromium logs that status, nothing else.

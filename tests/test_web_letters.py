@@ -58,7 +58,7 @@ def test_addition_is_placed_after_the_table_and_shown_literally(ws):
 def test_addition_page_previews_and_saves(ws):
     client = logged_in(make_client(ws))
     texts = client.get("/b/testrup/texts").text
-    assert 'href="/b/testrup/letters/BUU"' in texts and "Avanceret: rediger skabelonerne" in texts
+    assert 'href="/b/testrup/letters/BUU"' in texts and "Avanceret: ret hele teksten med felter" in texts
     page = client.get("/b/testrup/letters/BUU")
     assert page.status_code == 200 and "<h1>Brevet til Børne- og Ungdomsudvalget</h1>" in page.text
     csrf = csrf_of(client, "/b/testrup/letters/BUU")

@@ -23,6 +23,16 @@ async function axe(page) {
   });
 }
 
+// The page as it is now at 390 px wide: its width, axe-core and a full-page screenshot; then back.
+async function narrow(page, job, out, name) {
+  const before = page.viewport();
+  await page.setViewport({ width: 390, height: 844 });
+  out.widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
+  out.axe[`narrow-${name}`] = await axe(page);
+  await page.screenshot({ path: path.join(job.screenshotDir, `${name}-390.png`), fullPage: true });
+  await page.setViewport(before);
+}
+
 async function submitWithKeyboard(page, selector) {
   await page.focus(selector);
   await Promise.all([page.waitForNavigation({ waitUntil: "load", timeout: 120000 }), page.keyboard.press("Enter")]);
@@ -30,7 +40,7 @@ async function submitWithKeyboard(page, selector) {
 
 async function main() {
   const job = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
-  const out = { steps: {}, axe: {}, console: [], failed: [], notFound: [] };
+  const out = { steps: {}, axe: {}, console: [], failed: [], notFound: [], widths: {} };
   const browser = await puppeteer.launch({
     executablePath: job.chromium, headless: true, userDataDir: job.userDataDir,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -53,11 +63,20 @@ async function main() {
     // 0. The login page, then the printed URL.
     await page.goto(`${job.base}/login`, { waitUntil: "load" });
     out.axe.login = await axe(page);
+    await narrow(page, job, out, "login");
     await page.goto(`${job.base}/?token=${job.token}`, { waitUntil: "load" });
     out.steps.afterLogin = { url: page.url(), h1: await page.$eval("h1", (e) => e.textContent) };
     out.axe.index = await axe(page);
     await page.goto(`${b}/status`, { waitUntil: "load" });
     out.steps.statusBefore = await page.$eval("#ind-A1 .signal", (e) => e.className);
+    // The legend reads "↓ Rød: tilbagegang": the colon right after the colour, no gap between them.
+    out.steps.legend = await page.$$eval(".legend li", (items) => items.slice(0, 4).map((li) => {
+      const sig = li.querySelector(".signal");
+      const range = document.createRange();
+      range.setStart(li.childNodes[1], 0);
+      range.setEnd(li.childNodes[1], 1);
+      return { text: li.textContent, gap: range.getBoundingClientRect().left - sig.getBoundingClientRect().right };
+    }));
     out.axe.status = await axe(page);
     await page.goto(`${b}/compare`, { waitUntil: "load" });
     out.axe.compare = await axe(page);
@@ -72,6 +91,7 @@ async function main() {
     out.steps.problems = await page.$$eval(".problems-table tbody tr", (rows) =>
       rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent.trim())));
     out.axe.problems = await axe(page);
+    await narrow(page, job, out, "problems");
     await page.goto(`${b}/status`, { waitUntil: "load" });
     out.steps.statusAfterBad = await page.$eval("#ind-A1 .signal", (e) => e.className);
     await page.goto(`${b}/data`, { waitUntil: "load" });
@@ -93,8 +113,15 @@ async function main() {
       lines: await page.$$eval(".change-lines li", (els) => els.map((e) => e.textContent.trim())),
       colours: await page.$$eval("tr.colour-change", (rows) => rows.map((r) => r.innerText.replace(/\s+/g, " ").trim())) };
     out.axe.review = await axe(page);
+    await narrow(page, job, out, "review");
     await submitWithKeyboard(page, "form[action*='/data/review/'] button[type=submit]");
     out.steps.afterGood = { url: page.url(), a1: await page.$eval("#ind-A1 .signal", (e) => e.className) };
+
+    // 2b. "Gendan …" asks before it restores: the confirmation page (not confirmed here).
+    await page.goto(`${b}/data`, { waitUntil: "load" });
+    await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.click("a[href*='/data/restore?version=']")]);
+    out.steps.restore = { url: page.url(), h1: await page.$eval("h1", (e) => e.textContent) };
+    out.axe.restore = await axe(page);
 
     // 3. An override with a reason, from the status row; then removed from it.
     await page.goto(`${b}/status?update=${job.overrideUpdate}`, { waitUntil: "load" });
@@ -113,6 +140,7 @@ async function main() {
       b1: await page.$eval("#ind-B1", (e) => ({ signal: e.querySelector(".signal").className, text: e.innerText })),
     };
     out.axe.statusOverridden = await axe(page);
+    await narrow(page, job, out, "statusOverridden");
     await submitWithKeyboard(page, "#ind-B1 form[action$='/override/remove'] button[type=submit]");
     out.steps.afterRemove = await page.$eval("#ind-B1", (e) => e.innerText);
 
@@ -178,21 +206,30 @@ async function main() {
     await page.goto(`${b}/history`, { waitUntil: "load" });
     out.steps.history = await text();
     out.axe.history = await axe(page);
+    await page.goto(`${job.base}/history?kind=login`, { waitUntil: "load" });
+    out.steps.workspaceHistory = await text();
+    out.axe.workspaceHistory = await axe(page);
+    await page.goto(`${b}/texts/BUU.md`, { waitUntil: "load" });
+    await page.$eval("details.fields", (d) => { d.open = true; });
+    out.steps.fields = await page.$$eval("table.fields-table tbody tr", (rows) => rows.map((r) => r.innerText));
+    out.axe.textFields = await axe(page);
     await page.goto(`${b}/texts`, { waitUntil: "load" });
     out.axe.textsAdvanced = await axe(page);
 
-    // 7. A phone, 390 px wide: no page wider than the screen; a screenshot of the status page.
+    // 7. A phone, 390 px wide: no page wider than the screen; a screenshot of every page for a person to look at.
     await page.setViewport({ width: 390, height: 844 });
-    out.widths = {};
     for (const [name, url] of [["index", `${job.base}/`], ["barometer", b], ["status", `${b}/status?update=${job.overrideUpdate}`],
-      ["data", `${b}/data`], ["override", `${b}/override`], ["texts", `${b}/texts`], ["addition", `${b}/letters/BUU`],
-      ["history", `${b}/history`], ["build", out.steps.buildUrl], ["mail", `${out.steps.buildUrl}/mail`]]) {
+      ["compare", `${b}/compare`], ["diff", `${b}/diff`],
+      ["data", `${b}/data`], ["restore", out.steps.restore.url], ["override", `${b}/override`],
+      ["overrideRow", `${b}/override?update=${job.overrideUpdate}&target=B1`], ["texts", `${b}/texts`],
+      ["textFields", `${b}/texts/BUU.md`], ["mailText", `${b}/texts/mail.md`], ["addition", `${b}/letters/BUU`],
+      ["history", `${b}/history`], ["workspaceHistory", `${job.base}/history`], ["build", out.steps.buildUrl],
+      ["mail", `${out.steps.buildUrl}/mail`]]) {
       await page.goto(url, { waitUntil: "load" });
+      await page.$$eval("details", (ds) => ds.forEach((d) => { d.open = true; }));
       out.widths[name] = await page.evaluate(() => document.documentElement.scrollWidth);
       out.axe[`narrow-${name}`] = await axe(page);
-      if (name === "status" || name === "build") {
-        await page.screenshot({ path: path.join(job.screenshotDir, `${name}-390.png`), fullPage: true });
-      }
+      await page.screenshot({ path: path.join(job.screenshotDir, `${name}-390.png`), fullPage: true });
     }
   } finally {
     await browser.close();

@@ -245,7 +245,7 @@ def build(
             jobs.submit(f"{stem}.pdf", "pdf", doc)
             jobs.submit(f"{stem}.docx", "docx", doc)
 
-        say("Bygger hjemmesiden", 5, steps)
+        say("Laver hjemmesiden", 5, steps)
         from ..outputs.site import build_site
 
         site_templates = [p for p in [barometer.folder / "templates" / "site"] if p.is_dir()]

@@ -57,15 +57,24 @@ class AuditLog:
             finally:
                 db.close()
 
-    def events(self, barometer: str | None = None, *, limit: int = 500) -> list[Event]:
-        """Newest first; of one barometer or all."""
+    def events(self, barometer: str | None = None, *, limit: int = 500, kind: str | None = None,
+               without: str | None = None) -> list[Event]:
+        """Newest first; of one barometer or all (``""``: the workspace's own, such as logins). ``kind``
+        keeps the actions ``kind`` and ``kind-…``; ``without`` leaves those out."""
+        where, args = [], []
+        if barometer is not None:
+            where.append("barometer = ?")
+            args.append(barometer)
+        if kind:
+            where.append("(action = ? OR substr(action, 1, ?) = ?)")
+            args += [kind, len(kind) + 1, kind + "-"]
+        if without:
+            where.append("NOT (action = ? OR substr(action, 1, ?) = ?)")
+            args += [without, len(without) + 1, without + "-"]
+        sql = "SELECT * FROM events" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT ?"
         db = self._connect()
         try:
-            if barometer is None:
-                rows = db.execute("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
-            else:
-                rows = db.execute("SELECT * FROM events WHERE barometer = ? ORDER BY id DESC LIMIT ?",
-                                  (barometer, limit)).fetchall()
+            rows = db.execute(sql, (*args, limit)).fetchall()
         finally:
             db.close()
         return [Event(*row) for row in rows]

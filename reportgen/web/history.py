@@ -12,7 +12,14 @@ from .wording import da_time, iso_local, who
 
 KINDS = {"data": "Nye data", "restore": "Data gendannet", "override": "Farve tilsidesat",
          "override-removed": "Tilsidesættelse fjernet", "text": "Tekst ændret", "addition": "Tilføjelse til brev",
-         "build": "Dokumenter dannet", "mail": "Breve sendt", "mail-resend": "Breve sendt igen"}
+         "build": "Dokumenter dannet", "mail": "Breve sendt", "mail-resend": "Breve sendt igen",
+         "login": "Log ind"}
+# The workspace's own events (audited with barometer ""): shown on the whole workspace's history only.
+LOGIN = "login"
+_LOGIN_WORDS = {"login": "Logget ind", "login-failed": "Forkert login", "login-throttled": "For mange forsøg",
+                "login-norole": "Logget ind uden adgang til arbejdsbænken"}
+_HOW = {"token": "med nøglen", "password": "med adgangskode", "oidc": "med kommunens login",
+        "bearer": "med nøglen fra et program"}
 
 
 def _json(text: str | None):
@@ -33,8 +40,20 @@ def _signal(s: str | None) -> str:
     return da.signal_word(s) if s else "?"
 
 
-def describe(e) -> dict[str, Any]:
-    """One event: {"summary": a sentence, "lines": detail lines}."""
+class Names:
+    """How the history names what an event names by id; the id itself where it knows no better."""
+
+    def text(self, barometer: str, name: str) -> str:  # "Brevet til alle udvalg uden egen tekst"
+        return name
+
+    def update(self, barometer: str, update: str) -> str:  # "juni 2009"
+        return update
+
+
+def describe(e, names: Names | None = None) -> dict[str, Any]:
+    """One event: {"summary": a sentence, "lines": detail lines}; ``names`` words a text as the texts
+    page does and an update by its label."""
+    names = names or Names()
     lines: list[str] = []
     after = _json(e.after)
     if e.action == "data":
@@ -47,7 +66,7 @@ def describe(e) -> dict[str, Any]:
     elif e.action == "restore":
         summary = "En tidligere version af data er gendannet (" + (", ".join(_files(e.detail)) or "") + ")"
     elif e.action in ("override", "override-removed") and isinstance(after, dict):
-        target, update = after.get("target", ""), after.get("update", "")
+        target, update = after.get("target", ""), names.update(e.barometer, after.get("update", ""))
         computed = after.get("computed")
         if e.action == "override-removed":
             summary = f"{target} {update}: tilsidesættelsen er fjernet (nu {_signal(computed)})" if computed else \
@@ -58,9 +77,13 @@ def describe(e) -> dict[str, Any]:
     elif e.action == "text":
         diff = difflib.unified_diff((e.before or "").splitlines(), (e.after or "").splitlines(), lineterm="", n=0)
         lines = [d for d in diff if d[:1] in "+-" and not d.startswith(("+++", "---"))]
-        summary = f"{e.detail}: {len(lines)} {'linje' if len(lines) == 1 else 'linjer'} ændret"
+        name = names.text(e.barometer, e.detail)
+        summary = f"{name}: {len(lines)} {'linje' if len(lines) == 1 else 'linjer'} ændret"
     elif e.action == "addition":
-        summary = f"Tilføjelse til brevet: {e.detail}"
+        committee, _, update = e.detail.rpartition(", ")  # "Børne- og Ungdomsudvalget, 2009-06"
+        summary = (f"Tilføjelse til brevet til {committee} for {names.update(e.barometer, update)}" if committee
+                   else f"Tilføjelse til brevet: {e.detail}")
+        summary += "" if e.after else " (fjernet)"
         lines = (e.after or "").splitlines()[:10]
     elif e.action == "build":
         m = re.match(r"(start|done|failed) (\S+)(?:: (.*))?", e.detail)
@@ -70,6 +93,10 @@ def describe(e) -> dict[str, Any]:
             summary += f": {m.group(3)}" if m.group(3) else ""
         else:
             summary = e.detail
+    elif e.action == LOGIN or e.action.startswith(LOGIN + "-"):
+        how, _, rest = e.detail.partition(" ")
+        summary = f"{_LOGIN_WORDS.get(e.action, e.action)} {_HOW.get(how, how)} {rest}".strip()
+        summary = summary.replace(" fra ", " fra adressen ", 1).replace("; vent ", "; skal vente ")
     elif e.action.startswith("mail"):
         summary = ("Brevene er sendt igen" if e.action == "mail-resend" else "Brevene er sendt") + f" ({e.detail})"
         lines = (e.after or "").splitlines()
@@ -78,12 +105,18 @@ def describe(e) -> dict[str, Any]:
     return {"summary": summary, "lines": lines}
 
 
-def events(audit, barometer_id: str, *, kind: str | None = None) -> list[dict[str, Any]]:
+def _kind_word(action: str) -> str:
+    return KINDS.get(action) or KINDS.get(action.split("-", 1)[0], action)
+
+
+def events(audit, barometer_id: str | None, *, kind: str | None = None, logins: bool = True,
+           titles: dict[str, str] | None = None, names: Names | None = None) -> list[dict[str, Any]]:
+    """The events of one barometer (``None``: the whole workspace, with its logins unless not
+    ``logins``), newest first, each in words; ``titles`` maps a barometer id to its title."""
     out = []
-    for e in audit.events(barometer_id):
-        if kind and not (e.action == kind or e.action.startswith(kind + "-")):
-            continue
-        d = describe(e)
+    for e in audit.events(barometer_id, kind=kind, without=None if logins else LOGIN):
+        d = describe(e, names)
         out.append({"time": iso_local(e.at), "when": da_time(e.at), "user": e.who, "who": who(e.who),
-                    "action": e.action, "kind": KINDS.get(e.action, e.action), **d})
+                    "action": e.action, "kind": _kind_word(e.action), "barometer": e.barometer,
+                    "barometer_title": (titles or {}).get(e.barometer, e.barometer), **d})
     return out

@@ -72,8 +72,8 @@ OTHER_TEXTS = {
     ADVICE: ("Temaerne i Bilag 3 (råd til det nye udvalg)", "documents.bilag3"),
     CASE: ("Sagsfremstillingen til udvalget (indstillingen)", "documents.case"),
     PRESS: ("Pressemeddelelsen", "documents.press"),
-    ANNUAL: ("Indledningen til den årlige statusrapport (reportgen annual)", "documents.annual"),
-    MAIL: ("E-mailen, der følger brevene (Send brevene, reportgen send)", "documents.mailtext"),
+    ANNUAL: ("Indledningen til den årlige statusrapport", "documents.annual"),
+    MAIL: ("E-mailen, der følger brevene (Send brevene)", "documents.mailtext"),
     SETTINGS: ("Indstillingerne: underskrift, pressekontakt og borgmesterens citat til pressemeddelelsen "
                "([presse] citat)", "documents.press"),
 }

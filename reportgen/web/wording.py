@@ -39,3 +39,14 @@ def iso_local(stamp: str | None) -> str | None:
 
 def who(name: str) -> str:
     return "administrator (nøgle)" if name == "token" else name
+
+
+def update_label(ws, barometer_id: str, update_id: str | None) -> str:
+    """``2009-06`` -> ``juni 2009`` (the update's label in running text); the id itself where the
+    barometer or the update cannot be read."""
+    if not update_id:
+        return ""
+    try:
+        return ws.barometer(barometer_id).update(update_id).label.lower()
+    except Exception:  # noqa: BLE001 - an invalid folder or a removed update: the id is still true
+        return update_id

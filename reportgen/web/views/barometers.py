@@ -170,14 +170,78 @@ NOTICES = {
 }
 
 
+def _names(w: Web) -> Any:
+    """The history's names for texts (as the texts page names them) and updates (their labels),
+    read once per barometer; an id stays where the barometer cannot be read."""
+    from ..history import Names
+    from ..texts import block_names, text_names
+
+    class Known(Names):
+        def __init__(self) -> None:
+            self.texts: dict[str, dict[str, str]] = {}
+            self.updates: dict[str, dict[str, str]] = {}
+
+        def _read(self, barometer_id: str) -> None:
+            if barometer_id in self.texts:
+                return
+            self.texts[barometer_id], self.updates[barometer_id] = {}, {}
+            try:
+                self.texts[barometer_id] = {**text_names(w.ws, barometer_id), **block_names(w.ws, barometer_id)}
+                self.updates[barometer_id] = {u.id: u.label.lower() for u in w.ws.barometer(barometer_id).updates}
+            except Exception:  # noqa: BLE001 - a removed or invalid barometer: its history still reads
+                pass
+
+        def text(self, barometer: str, name: str) -> str:
+            self._read(barometer)
+            return self.texts[barometer].get(name, name)
+
+        def update(self, barometer: str, update: str) -> str:
+            self._read(barometer)
+            return self.updates[barometer].get(update, update)
+
+    return Known()
+
+
 def history_data(w: Web, barometer_id: str, kind: str | None = None) -> dict[str, Any]:
     """The audit log of a barometer in words, newest first (web/history.py)."""
-    from ..history import KINDS, events
+    from ..history import KINDS, LOGIN, events
 
     w.ws.folder(barometer_id)
-    kind = kind if kind in KINDS else None
-    return {"barometer": w.ws.info(barometer_id), "events": events(w.ws.audit, barometer_id, kind=kind),
-            "kinds": KINDS, "kind": kind or ""}
+    kinds = {k: word for k, word in KINDS.items() if k != LOGIN}  # logins belong to no barometer
+    kind = kind if kind in kinds else None
+    return {"barometer": w.ws.info(barometer_id),
+            "events": events(w.ws.audit, barometer_id, kind=kind, names=_names(w)),
+            "kinds": kinds, "kind": kind or "", "workspace": False, "selected": ""}
+
+
+def workspace_history_data(w: Web, barometer_id: str | None = None, kind: str | None = None, *,
+                           logins: bool = True) -> dict[str, Any]:
+    """Every barometer's changes (and the logins, when ``logins``) in words, newest first; filtered
+    by barometer (an id of the workspace) and kind. Logins belong to no barometer."""
+    from ..history import KINDS, LOGIN, events
+
+    infos = [w.ws.info(bid) for bid in w.ws.barometer_ids()]
+    names = {i["id"]: i["title"] for i in infos}
+    kinds = {k: word for k, word in KINDS.items() if logins or k != LOGIN}
+    kind = kind if kind in kinds else None
+    barometer_id = barometer_id if barometer_id in names else None
+    if barometer_id is not None and kind == LOGIN:
+        found: list[dict[str, Any]] = []
+    else:
+        found = events(w.ws.audit, barometer_id, kind=kind, logins=logins, titles=names, names=_names(w))
+    return {"barometers": infos, "events": found, "kinds": kinds, "kind": kind or "",
+            "selected": barometer_id or "", "workspace": True}
+
+
+async def workspace_history(request: Request) -> Response:
+    """``/history`` and ``/api/history?barometer=ID&kind=K``: the whole workspace's history."""
+    auth = require(request)
+    q = request.query_params
+    # Logins name people and addresses: editors see them, readers see the barometers' changes.
+    data = workspace_history_data(web(request), q.get("barometer") or None, q.get("kind") or None,
+                                  logins=auth.user.can_edit)
+    return json_or_page(request, [{k: e[k] for k in ("time", "user", "action", "summary", "lines", "barometer")}
+                                  for e in data["events"]], "history.html", data, auth=auth, title="Al historik")
 
 
 async def history(request: Request) -> Response:

@@ -11,6 +11,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from ...narrate import danish as da
 from ..documents import documents, download_name
 from ..http import Web, change, field, is_api, page, redirect, require, web
+from ..wording import update_label
 
 # What the outputs page lists first, in the order of the committee pack.
 _MAIN = ("pack.zip", "pack.pdf", "bilag1.pdf", "bilag1.docx", "bilag3.pdf", "bilag3.docx", "manifest.json")
@@ -43,6 +44,7 @@ def build_data(w: Web, build_id: str) -> dict[str, Any]:
     return {"build": info, "main": main, "letters": letters, "manifest": manifest,
             "charts": sum(f.startswith("charts/") for f in files), "site": sum(f.startswith("site/") for f in files),
             "barometer": w.ws.info(info["barometer"]), "documents": documents(w.ws, w.builds, info),
+            "update_label": update_label(w.ws, info["barometer"], info.get("update")),
             "percent": da.number(100 * info.get("step", 0) / max(1, info.get("steps", 7)), 0)}
 
 

@@ -16,6 +16,7 @@ from ...narrate import danish as da
 from ...rounds import mail
 from ..http import Web, change, field, is_api, page, require, web
 from ..sending import WORDING, NotReady, Planned
+from ..wording import update_label
 
 KINDS = {".pdf": "PDF", ".docx": "Word"}
 BAD_JSON = 'forventede JSON som {"send": true} eller {"send": true, "resend": true}'
@@ -46,6 +47,7 @@ def mail_data(w: Web, planned: Planned, *, result: mail.SendResult | None = None
              if plan is not None and sender is not None else [])
     data: dict[str, Any] = {
         "build": info, "barometer": w.ws.info(info["barometer"]), "update": info["update"],
+        "update_label": update_label(w.ws, info["barometer"], info["update"]),
         "smtp": w.smtp.display if w.smtp is not None else None,
         "sender": {"name": sender.name, "address": sender.address, "reply_to": sender.reply_to} if sender else None,
         "problems": list(planned.problems), "ready": planned.ready, "letters": letters,

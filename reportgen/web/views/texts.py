@@ -11,11 +11,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from ...errors import TemplateError
+from ..fields import text_fields
 from ..http import Web, change, field, page, redirect, require, web
 from ..texts import (
     MAIL,
     Conflict,
     block_list,
+    block_names,
     is_block,
     numbered,
     preview,
@@ -72,11 +74,22 @@ def edit_data(w: Web, barometer_id: str, name: str, *, text: str | None = None, 
             "block": is_block(current.name)}
 
 
+async def _text_page(request: Request, data: dict[str, Any], **kw: Any) -> Response:
+    """The editor page, with the fields the text may use (meaning and value now; see web/fields.py)."""
+    w, bid = web(request), request.path_params["bid"]
+    name = data["text"].name
+    data["fields"] = await run_in_threadpool(text_fields, w.ws, bid, name)
+    names = await run_in_threadpool(lambda: {**text_names(w.ws, bid), **block_names(w.ws, bid)})
+    data["about"] = names.get(name, name)  # the text named as the texts page names it, not by its file
+    kw["title"] = kw["title"].replace(name, data["about"])
+    return page(request, "text.html", data, **kw)
+
+
 async def edit(request: Request) -> Response:
     auth = require(request)
     bid, name = request.path_params["bid"], request.path_params["name"]
     data = edit_data(web(request), bid, name, saved=request.query_params.get("gemt") == "1")
-    return page(request, "text.html", data, auth=auth, title=f"Rediger {name}")
+    return await _text_page(request, data, auth=auth, title=f"Rediger {name}")
 
 
 async def submit(request: Request) -> Response:
@@ -93,21 +106,21 @@ async def submit(request: Request) -> Response:
             return Response(pdf, media_type="application/pdf", headers={
                 "content-disposition": f'attachment; filename="forhaandsvisning-{name[:-3]}.pdf"'})
         data = edit_data(w, bid, name, text=text, base=base, result=result)
-        return page(request, "text.html", data, auth=auth, status=422, title=f"Rediger {name}: fejl")
+        return await _text_page(request, data, auth=auth, status=422, title=f"Rediger {name}: fejl")
     if action == "save":
         try:
             await run_in_threadpool(save_text, w.ws, bid, name, text, base_hash=base, who=auth.user.name)
         except Conflict as err:
             data = edit_data(w, bid, name, text=text, base=base, conflict=err)
-            return page(request, "text.html", data, auth=auth, status=409, title=f"Rediger {name}: konflikt")
+            return await _text_page(request, data, auth=auth, status=409, title=f"Rediger {name}: konflikt")
         except TemplateError:
             result = await run_in_threadpool(preview, w.ws, bid, name, text)
             data = edit_data(w, bid, name, text=text, base=base, result=result)
-            return page(request, "text.html", data, auth=auth, status=422, title=f"Rediger {name}: fejl")
+            return await _text_page(request, data, auth=auth, status=422, title=f"Rediger {name}: fejl")
         return redirect(f"/b/{bid}/texts/{name}?gemt=1")
     result = await run_in_threadpool(preview, w.ws, bid, name, text)
     data = edit_data(w, bid, name, text=text, base=base, result=result)
-    return page(request, "text.html", data, auth=auth, status=422 if result.error else 200,
+    return await _text_page(request, data, auth=auth, status=422 if result.error else 200,
                 title=f"Forhåndsvisning af {name}")
 
 
