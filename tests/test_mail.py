@@ -358,6 +358,9 @@ def test_every_problem_is_listed_and_nothing_is_written_or_sent(case, smtp):
                for line in lines)
     assert lines[-1] == "Fejl: 5 problemer. Intet er skrevet eller sendt."
     assert not (update / "mail").exists() and smtp.messages == []
+    # The letter without an address is not "sent" in the status the workbench shows: it has not gone.
+    status = {s.mail.stem: s.state for s in mail.mail_status(mail.plan_mail(folder, out_root=out))}
+    assert status["SAeU"] == mail.NEW
 
 
 def test_an_update_that_was_not_built_stops_send(case):

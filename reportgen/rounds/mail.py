@@ -503,7 +503,9 @@ def mail_status(plan: MailPlan, *, resend: bool = False) -> tuple[MailStatus, ..
         done = tuple(a for a in mail.recipients if a.lower() in accepted)
         todo = tuple(a for a in mail.recipients if a.lower() not in accepted)
         sent_at = max((t for t in accepted.values() if t), default=None)
-        if not todo:
+        if not mail.recipients:
+            state = NEW  # no address: nothing has gone, and nothing can (plan_mail names the problem)
+        elif not todo:
             state = SENT
         elif done:
             state = PARTLY
