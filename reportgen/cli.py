@@ -35,9 +35,13 @@ def _print_json(data) -> None:
 
 def _fail(err: ReportgenError) -> None:
     if isinstance(err, DataValidationError):
+        from .errors import MAX_LISTED, more_problems
+
         n = len(err.issues)
-        for issue in err.issues:
+        for issue in err.issues[:MAX_LISTED]:
             typer.echo(str(issue), err=True)
+        if n > MAX_LISTED:
+            typer.echo(more_problems(n - MAX_LISTED), err=True)
         typer.echo(f"Fejl: {n} {'problem' if n == 1 else 'problemer'} i data. Intet er skrevet.", err=True)
     elif isinstance(err, PreflightError):
         for problem in err.problems:

@@ -50,3 +50,12 @@ class TemplateError(RenderError):
 
 class BuildLockedError(ReportgenError):
     """Another build is writing to the same output folder."""
+
+
+# Problems listed at most, in the workbench, the API and ``reportgen check``; the rest are counted.
+MAX_LISTED = 1000
+
+
+def more_problems(n: int) -> str:
+    """``… og 59.000 flere problemer``: the line that stands for the problems not listed."""
+    return f"… og {n:,} {'flere problemer' if n != 1 else 'problem mere'}".replace(",", ".")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ReportgenError
+from ..errors import DataValidationError, ReportgenError
 from .model import Barometer
 
 
@@ -12,7 +12,11 @@ def read_barometer(folder: Path) -> Barometer:
     from . import load, validate
 
     raw = load.load_folder(Path(folder))
-    return validate.validate(raw)
+    try:
+        return validate.validate(raw)
+    except DataValidationError as err:
+        err.raw = raw  # what the issues were found in, so callers can show cells without reading again
+        raise
 
 
 def resolve_update(barometer: Barometer, update_id: str | None) -> str:

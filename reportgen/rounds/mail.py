@@ -8,7 +8,9 @@ The CLI (``reportgen send``) and the workbench call these same functions.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
+import fcntl
 import hashlib
 import ipaddress
 import json
@@ -576,7 +578,19 @@ def send_mail(
     write_drafts(plan)
     if not todo:
         return result
-    with output_lock(plan.out_dir.parent):
+    with output_lock(plan.out_dir.parent), _log_lock(plan.log_path):
+        # Who still needs a letter is read again under the locks: a send that ran in between (from
+        # this build folder, or another build sharing the log) must not make this one send twice.
+        result, todo = SendResult(), []
+        for status in mail_status(plan, resend=resend):
+            if status.state == SENT:
+                result.already.append(status.mail)
+            elif status.state == CHANGED and not resend:
+                result.changed.append(status.mail)
+            else:
+                todo.append(status)
+        if not todo:
+            return result
         client = _open(smtp, connect)
         try:
             for status in todo:
@@ -596,6 +610,20 @@ def send_mail(
             except (smtplib.SMTPException, OSError):
                 client.close()
     return result
+
+
+@contextlib.contextmanager
+def _log_lock(log_path: Path):
+    """Hold the send log's own lock (beside the file the log resolves to, so builds that share one
+    log through a link share its lock too); a second sender waits, then reads the log again."""
+    target = log_path.resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target.with_name(f".{target.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def _open(smtp: SmtpSettings, connect: Connect) -> smtplib.SMTP:

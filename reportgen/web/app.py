@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from .. import PROJECT_DIR
-from ..errors import DataValidationError, ReportgenError
+from ..errors import MAX_LISTED, DataValidationError, ReportgenError, more_problems
 from ..rounds.mail import SmtpSettings
 from .attempts import Throttled
 from .builds import Builds
@@ -166,7 +166,10 @@ async def _rejected(request: Request, exc: Exception) -> Response:
 async def _invalid(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DataValidationError)
     if is_api(request):
-        return JSONResponse({"errors": [str(i) for i in exc.issues]}, status_code=422)
+        errors = [str(i) for i in exc.issues[:MAX_LISTED]]
+        if len(exc.issues) > MAX_LISTED:
+            errors.append(more_problems(len(exc.issues) - MAX_LISTED))
+        return JSONResponse({"errors": errors}, status_code=422)
     return _error(request, 422, "Barometrets data er ikke gyldige: " + "; ".join(str(i) for i in exc.issues[:5]))
 
 

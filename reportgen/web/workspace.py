@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import PROJECT_DIR
-from ..errors import DataValidationError, ReportgenError
+from ..errors import MAX_LISTED, DataValidationError, ReportgenError, more_problems
 from ..inputs import read_barometer
 from ..inputs.load import TABLES, TOML_FILE, WORKBOOK_FILE
 from ..outputs.writer import atomic_write
@@ -108,10 +108,19 @@ class Workspace:
         with self._guard:
             hit = self._derived.get((barometer_id, what))
         if hit is not None and hit[0] == key:
+            if isinstance(hit[1], DataValidationError):
+                raise _again(hit[1])
             return hit[1]
-        value = compute(self.barometer(barometer_id)) if what != "barometer" else read_barometer(folder)
+        try:
+            value = compute(self.barometer(barometer_id)) if what != "barometer" else read_barometer(folder)
+        except DataValidationError as err:
+            if what != "barometer":
+                raise
+            value = err  # an invalid folder is remembered too: its page does not read it again
         with self._guard:
             self._derived[(barometer_id, what)] = (key, value)
+        if isinstance(value, DataValidationError):
+            raise _again(value)
         return value
 
     def barometer(self, barometer_id: str):
@@ -290,10 +299,13 @@ class Workspace:
                 (copy / name).unlink(missing_ok=True)
             for name, data in writes.items():
                 atomic_write(copy / name, data)
+            from ..inputs import load, validate
+
+            raw = load.load_folder(copy)  # the folder is read once: validation and the problem table share it
             try:
-                read_barometer(copy)
+                validate.validate(raw)
             except DataValidationError as err:
-                raise Rejected(problems(copy, err.issues)) from None
+                raise Rejected(problems(raw, err.issues)) from None
         old = self.data_files(barometer_id)
         self._keep_version(barometer_id, old, who=who, action=action)
         for name in sorted(removes):
@@ -321,6 +333,13 @@ class Workspace:
         atomic_write(target / "version.json", json.dumps(info, ensure_ascii=False).encode("utf-8"))
 
 
+def _again(err: DataValidationError) -> DataValidationError:
+    """A fresh copy of a remembered error (raising one object again and again grows its traceback)."""
+    fresh = DataValidationError(err.issues)
+    fresh.raw = getattr(err, "raw", None)
+    return fresh
+
+
 def _sheet_names(workbook: bytes) -> list[str]:
     """The sheet names of an uploaded workbook, read only after the loader's ZIP checks pass."""
     import tempfile
@@ -344,23 +363,38 @@ def _sheet_names(workbook: bytes) -> list[str]:
             return []
 
 
-def problems(folder: Path, issues) -> list[Problem]:
-    """Issues split into the problem table's columns, with the offending cell's value looked up."""
-    from ..inputs.load import load_folder
+def problems(source, issues) -> list[Problem]:
+    """Issues split into the problem table's columns, with the offending cell's value looked up.
 
-    raw = load_folder(folder)
+    ``source`` is the RawBarometer the issues were found in (or its folder, read once here). Rows
+    are looked up through an index built once per table, so the cost is linear in rows + issues.
+    At most MAX_LISTED problems are listed; a last line says how many more there are."""
+    from ..inputs.load import RawBarometer, load_folder
+
+    issues = list(issues)
+    shown = issues[:MAX_LISTED]
+    raw = source if isinstance(source, RawBarometer) else load_folder(Path(source))
     by_label = {t.file: t for t in raw.tables.values()}
+    wanted = {i.file for i in shown if i.row is not None and i.column}
+    index: dict[str, dict[int, object]] = {}
+    for label in wanted & set(by_label):
+        table = by_label[label]
+        rows: dict[int, object] = {}
+        for row in (*table.rows, *table.broken):
+            rows.setdefault(row.row, row)
+        index[label] = rows
     out = []
-    for issue in issues:
+    for issue in shown:
         file, sheet = issue.file, ""
         if file.endswith("]") and "[" in file:
             file, sheet = file[:-1].split("[", 1)
         value = ""
-        table = by_label.get(issue.file)
-        if table is not None and issue.row is not None and issue.column:
-            for row in (*table.rows, *table.broken):
-                if row.row == issue.row:
-                    value = row.cells.get(issue.column.lower(), "")
-                    break
+        if issue.row is not None and issue.column:
+            row = index.get(issue.file, {}).get(issue.row)
+            if row is not None:
+                value = row.cells.get(issue.column.lower(), "")
         out.append(Problem(file, sheet, issue.row, issue.column or "", value, issue.message, str(issue)))
+    if len(issues) > len(shown):
+        more = more_problems(len(issues) - len(shown))
+        out.append(Problem("", "", None, "", "", more, more))
     return out

@@ -97,7 +97,7 @@ def barometer_data(w: Web, barometer_id: str) -> dict[str, Any]:
         updates = [{"id": u.id, "label": u.label, "date": da.date(u.date)} for u in reversed(b.updates)]
         check = check_data(w, barometer_id, b)
     except DataValidationError as err:
-        invalid = problems(w.ws.folder(barometer_id), err.issues)
+        invalid = problems(getattr(err, "raw", None) or w.ws.folder(barometer_id), err.issues)
     return {"barometer": info, "updates": updates, "problems": invalid, "check": check,
             "builds": w.builds.of(barometer_id)[:10], "versions": w.ws.versions(barometer_id)[:10],
             "running": barometer_id in w.ws.busy}
