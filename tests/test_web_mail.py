@@ -360,6 +360,8 @@ def test_the_barometer_page_shows_what_check_finds_before_a_build(ws):
     client = logged_in(client_for(root))
     page = text_of(client.get("/b/testrup").text)
     assert "Ingen problemer. Alt, hvad der ville stoppe dannelsen af dokumenterne, er kontrolleret" in page
+    # What would stand as a gap (check's "Advarsel" lines) is shown too, without stopping anything.
+    assert "Det stopper ikke dannelsen, men disse" in page and "[presse] citat mangler" in page
     (root / "testrup" / "letters" / "press.md").write_text("# Overskrift\n\n{{ findes_ikke }}\n", "utf-8")
     (root / "testrup" / "letters" / "advice.md").write_text("{% if %}\n", "utf-8")
     page = text_of(client.get("/b/testrup").text)

@@ -58,10 +58,11 @@ _CHECKS_LOCK = threading.Lock()
 def check_data(w: Web, barometer_id: str, barometer) -> dict[str, Any]:
     """What ``reportgen check`` finds beyond the data (preflight.check_folder: every text rendered
     against the latest update, the signature, the barometer's own templates, the map), as the page
-    shows it: ``{"ok", "problems", "signer"}``."""
+    shows it: ``{"ok", "problems", "signer", "warnings"}`` (warnings: what the documents would show as
+    a gap, the same lines ``check`` prints as "Advarsel"; they stop nothing)."""
     from ...document import Signature
     from ...errors import ReportgenError
-    from ...rounds.preflight import PreflightError, check_folder
+    from ...rounds.preflight import PreflightError, check_folder, warnings
 
     folder = w.ws.folder(barometer_id)
     key = tuple(sorted((p.relative_to(folder).as_posix(), p.stat().st_size, p.stat().st_mtime_ns)
@@ -71,6 +72,7 @@ def check_data(w: Web, barometer_id: str, barometer) -> dict[str, Any]:
     if hit is not None and hit[0] == key:
         return hit[1]
     found: list[str] = []
+    gaps: list[str] = []
     signer = ""
     try:
         documents = check_folder(barometer, project_dir=w.ws.project_dir)
@@ -83,7 +85,8 @@ def check_data(w: Web, barometer_id: str, barometer) -> dict[str, Any]:
                       if isinstance(blk, Signature)]
         if signatures:
             signer = ", ".join(t for t in (signatures[0].name, signatures[0].title) if t)
-    result = {"ok": not found, "problems": found, "signer": signer}
+        gaps = warnings(barometer, project_dir=w.ws.project_dir, documents=documents)
+    result = {"ok": not found, "problems": found, "signer": signer, "warnings": gaps}
     with _CHECKS_LOCK:
         _CHECKS[(str(w.ws.root), barometer_id)] = (key, result)
     return result
