@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import queue
 import re
 import subprocess
 import sys
@@ -81,18 +82,35 @@ def running_server(ws: Path, *args: str, banner: list[str] | None = None):
     proc = subprocess.Popen([sys.executable, "-m", "reportgen.cli", "serve", str(ws), "--port", "0", *args],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = banner if banner is not None else []
-    drain = None
+    # Both pipes are read by threads all the while (uvicorn's access log goes to stdout: a full pipe
+    # would stop the server), and the banner is awaited with a deadline, never a bare readline().
+    stderr_lines: queue.Queue[str | None] = queue.Queue()
+
+    def pump(stream, into):
+        for line in stream:
+            if into is not None:
+                into.put(line)
+        if into is not None:
+            into.put(None)
+
+    readers = [threading.Thread(target=pump, args=(proc.stderr, stderr_lines), daemon=True),
+               threading.Thread(target=pump, args=(proc.stdout, None), daemon=True)]
+    for reader in readers:
+        reader.start()
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not (lines and lines[-1].startswith("Stop med Ctrl-C.")):
-            line = proc.stderr.readline()
-            if not line:
+        while not (lines and lines[-1].startswith("Stop med Ctrl-C.")):
+            left = deadline - time.monotonic()
+            assert left > 0, "the server printed no complete banner within 60 s:\n" + "".join(lines)
+            try:
+                line = stderr_lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
                 break
             lines.append(line)
         found = re.search(r"Log ind: (http://127\.0\.0\.1:\d+)/\?token=(\S+)", "".join(lines))
         assert found, "".join(lines)
-        drain = threading.Thread(target=proc.stderr.read, daemon=True)  # keep the log pipe from filling up
-        drain.start()
         yield found.group(1), found.group(2)
     finally:
         proc.terminate()
@@ -100,8 +118,8 @@ def running_server(ws: Path, *args: str, banner: list[str] | None = None):
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait()
-        if drain is not None:
-            drain.join(timeout=10)
+            proc.wait(timeout=20)
+        for reader in readers:
+            reader.join(timeout=10)
         proc.stderr.close()
         proc.stdout.close()
