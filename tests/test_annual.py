@@ -255,3 +255,33 @@ def test_demo_2009_names_z_values_only_in_the_method_section(demo_2009):
     # the sentences keep their verdict, without the statistic
     assert "stigningen på 4,4 procentpoint fra 2007 til 2008 går den rigtige vej og er statistisk signifikant." \
         in text
+
+
+def test_administrations_summary_opens_the_report_and_the_figures_follow(tmp_path):
+    from reportgen.document import Heading, PageBreak, Paragraph
+    from reportgen.documents.annual import build_annual
+
+    def first_page(folder):
+        barometer = read_barometer(folder)
+        doc = build_annual(barometer, assess_history(barometer), 2009, project_dir=ROOT)
+        blocks = list(doc.blocks)
+        return blocks[:next(i for i, b in enumerate(blocks) if isinstance(b, PageBreak))]
+
+    def text(b):
+        return "".join(r.text for r in b.runs)
+
+    plain = first_page(write_barometer(tmp_path / "plain"))
+    assert [type(b).__name__ for b in plain[:2]] == ["Heading", "Paragraph"] and plain[1].style == "lead"
+    computed = text(plain[1])
+    assert computed.startswith("I 2009 blev testbarometret opdateret én gang, i juni 2009.")
+    own = first_page(write_barometer(tmp_path / "own", {
+        "tekster/2009-06/aarsrapport_resume.md": "Året bød på *krise* og fremgang.\n\nSkolerne løftede sig.\n",
+        "tekster/2008-12/aarsrapport_resume.md": "Ikke dette år.\n",  # another year's update: not here
+    }))
+    assert own[0].text == "Sammenfatning af 2009"
+    # The administration's paragraphs first, as the lead; the computed sentences kept under their heading.
+    assert [text(b) for b in own[1:3]] == ["Året bød på krise og fremgang.", "Skolerne løftede sig."]
+    assert all(isinstance(b, Paragraph) and b.style == "lead" for b in own[1:3])
+    assert isinstance(own[3], Heading) and own[3].text == "Året i tal"
+    assert isinstance(own[4], Paragraph) and own[4].style == "body" and text(own[4]) == computed
+    assert not any("Ikke dette år." in text(b) for b in own if isinstance(b, Paragraph))

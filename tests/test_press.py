@@ -85,10 +85,12 @@ def test_december_2009_headline_and_lead_tell_the_news_with_the_crisis_and_the_g
                          "Indenrigs- og Velfærdsministeriets liste er faldet fra 5 til 2 siden januar 2007.")
     facts = next(b for b in doc.blocks if isinstance(b, ListBlock))
     items = ["".join(r.text for r in item) for item in facts.items]
-    assert 3 <= len(items) <= 5
+    # Five computed facts and the administration's own words on housing (tekster/2009-12/omraade_bol.md).
+    assert len(items) == 6
     assert items[0].startswith("Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent.")
     assert items[1].startswith("Beskæftigelses- og Integrationsforvaltningen vurderer, at der ikke længere")
     assert "»Andel modtagere af overførselsindkomst i udsatte boligområder« viser et fald på 0,8" in items[2]
+    assert items[3] == "Der er trods krisen registreret fremgang på boligområdet."
     assert "ét indsatsområde på rødt, tre på gult og to på grønt" in doc_text(doc)
     box = next(b for b in doc.blocks if isinstance(b, Note))
     assert "33 indikatorer fordelt på seks indsatsområder" in "".join(r.text for r in box.runs)
@@ -346,3 +348,33 @@ def test_check_warns_of_a_missing_quote_and_contact_but_does_not_refuse(make_bar
     full = make_barometer({"letters/letters.toml": '[presse]\nnavn = "Ida"\ntelefon = "1"\ncitat = "Godt."\n'})
     done = subprocess.run([*run, str(full)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "[presse]" not in done.stderr and "Pressemeddelelse" not in done.stderr
+
+
+# --- the administration's text blocks (tekster/) ---------------------------------------------------
+
+def test_administrations_lead_replaces_the_computed_lead_and_area_blocks_join_the_facts(make_barometer, project):
+    _, plain = press_at(make_barometer(), "2009-06", project)
+    computed = lead_text(plain)
+    plain_facts = ["".join(r.text for r in item)
+                   for item in next(b for b in plain.blocks if isinstance(b, ListBlock)).items]
+    folder = make_barometer({
+        "tekster/2009-06/presse_indledning.md": "Krisen rammer *beskæftigelsen*, men uddannelse går frem.\n\n"
+                                                 "Det viser barometret {{ i dag }}.\n",
+        "tekster/2009-06/omraade_a.md": "Faldet skyldes krisen.\n",  # the story's area
+        "tekster/2009-06/omraade_b.md": "Indsatsen i skolerne virker.\n",  # the good news' area
+        "tekster/omraade_c.md": "",  # empty: nothing
+    })
+    _, doc = press_at(folder, "2009-06", project)
+    lead = lead_text(doc)
+    # The administration's own lead, its paragraphs as one, nothing run as a template; no computed lead.
+    assert lead == "Krisen rammer beskæftigelsen, men uddannelse går frem. Det viser barometret {{ i dag }}."
+    assert computed.split(". ")[0] not in doc_text(doc)
+    facts = ["".join(r.text for r in item) for item in next(b for b in doc.blocks if isinstance(b, ListBlock)).items]
+    # Each area's words after the computed facts on that area; every computed fact is kept.
+    assert facts.index("Faldet skyldes krisen.") < facts.index("Indsatsen i skolerne virker.")
+    assert facts.index("Indsatsen i skolerne virker.") == facts.index(
+        "Hovedindikatoren »Karaktergab« viser et fald på 0,10 fra 2007 til 2008.") + 1
+    assert [f for f in facts if f not in ("Faldet skyldes krisen.", "Indsatsen i skolerne virker.")] == plain_facts
+    # An update without blocks keeps the computed lead.
+    _, earlier = press_at(folder, "2008-12", project)
+    assert "Krisen rammer" not in doc_text(earlier) and "Faldet skyldes krisen." not in doc_text(earlier)

@@ -22,6 +22,7 @@ from ..narrate.diff import diff
 from ..narrate.sentences import development_sentence, subject
 from ..signals.assess import Assessment, DistrictResult, IndicatorResult, compare_figures
 from ..signals.history import area_history
+from . import blocks as textblocks
 from . import common, letters
 from .bilag1 import data_section, method_section
 from .bilag2 import initiative_list
@@ -296,9 +297,14 @@ def year_comments(barometer: Barometer, y: Year) -> list[tuple[str, str, str]]:
     return out
 
 
-def summary_section(barometer: Barometer, y: Year) -> list[Block]:
+def summary_section(barometer: Barometer, y: Year, texts: textblocks.Texts | None = None) -> list[Block]:
     """The year in a few sentences: updates, colours at the end, colour changes, targets, red
-    indicators; then the administration's comments at the year's updates."""
+    indicators; then the administration's comments at the year's updates.
+
+    Where the administration has written its own summary (the text block ``aarsrapport_resume`` of
+    the year's last update, else the barometer's), it opens the page as the lead and the computed
+    sentences follow under "Året i tal": the administration's words first, the figures kept (a
+    summary in prose seldom carries every colour and target)."""
     n = len(y.updates)
     months = da.join_list([da.month_year(u.date) for u in y.updates])
     sentences = [f"I {y.year} blev {common.barometer_definite(barometer.config.title)} opdateret "
@@ -339,8 +345,14 @@ def summary_section(barometer: Barometer, y: Year) -> list[Block]:
             + (f"{_count(linked, 'initiativ', 'initiativer', neuter=True)} er knyttet til "
                f"{'den' if len(red) == 1 else 'dem'}." if linked
                else f"der er ikke knyttet initiativer til {'den' if len(red) == 1 else 'dem'}."))
-    blocks: list[Block] = [Heading(f"Sammenfatning af {y.year}", 1, "sammenfatning"),
-                           Paragraph(tuple([Run(" ".join(sentences))]), style="lead")]
+    texts = texts if texts is not None else textblocks.load(barometer, y.updates[-1].id)
+    own = texts.blocks("aarsrapport_resume")
+    blocks: list[Block] = [Heading(f"Sammenfatning af {y.year}", 1, "sammenfatning")]
+    if own:
+        blocks += [replace(b, style="lead") if isinstance(b, Paragraph) and b.style == "body" else b for b in own]
+        blocks += [Heading("Året i tal", 2), Paragraph.of(" ".join(sentences))]
+    else:
+        blocks.append(Paragraph(tuple([Run(" ".join(sentences))]), style="lead"))
     comments = year_comments(barometer, y)
     if comments:
         blocks.append(Heading("Forvaltningens bemærkninger", 2))

@@ -18,6 +18,7 @@ from ..narrate.diff import Diff, diff
 from ..narrate.sentences import subject
 from ..signals.assess import Assessment
 from ..signals.history import rank
+from . import blocks as textblocks
 from . import common, letters
 from .changes import area_sentence, indicator_sentence
 
@@ -258,12 +259,25 @@ def tally_sentence(barometer: Barometer, assessment: Assessment) -> str:
 
 
 def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, item: NewsItem,
-          changes: Diff | None) -> tuple[str, ...]:
+          changes: Diff | None, texts: textblocks.Texts | None = None) -> tuple[str, ...]:
     """Three to five facts with numbers, as many as apply, in this order: the story's main
     indicators (their development, unless the lead told it) with target and pace, the
-    administration's comments on the story's area, the good-news area's main indicators, the colour
-    tally, the new figures and the areas' colour changes; fewer than three are filled up with the
-    development of main indicators with new figures, red areas first."""
+    administration's comments on the story's area and its own words on the area (the text block
+    ``omraade_<id>``), the good-news area's main indicators and the administration's words on that
+    area, the colour tally, the new figures and the areas' colour changes; fewer than three are
+    filled up with the development of main indicators with new figures, red areas first. The
+    administration's blocks always stand: each one placed lets one more fact in (never a computed
+    fact pushed out by them)."""
+    texts = texts if texts is not None else textblocks.Texts({})
+    own: list[str] = []  # the administration's area blocks placed here
+
+    def area_words(area_id: str) -> list[str]:
+        words = texts.plain(textblocks.area_name(area_id))
+        if words:
+            own.append(words)
+            return [words]
+        return []
+
     out: list[str] = []
     if item.indicator is not None:
         about = [barometer.indicator(item.indicator)]
@@ -282,9 +296,11 @@ def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, it
     if item.area is not None:
         out += [da.sentence(c.text) for c in barometer.comments
                 if c.update == assessment.update and c.target == item.area]
+        out += area_words(item.area)
     if item.good is not None:
         out += [narrative.indicators[i.id].sentence for i in barometer.indicators_of_area(item.good.area)
                 if i.main and not assessment.indicator(i.id).carried_over]
+        out += area_words(item.good.area)
     out.append(tally_sentence(barometer, assessment))
     if changes is not None:
         out.append(indicator_sentence(barometer, changes))
@@ -303,7 +319,7 @@ def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, it
                 sentence = narrative.indicators[ind.id].sentence
                 if sentence not in facts_so_far:
                     facts_so_far.append(sentence)
-    return tuple(facts_so_far[:MAX_FACTS])
+    return tuple(facts_so_far[:MAX_FACTS + len(set(own))])
 
 
 def fact_box(barometer: Barometer, assessment: Assessment) -> Note:
@@ -392,10 +408,15 @@ def press_warnings(barometer: Barometer, *, project_dir: Path) -> tuple[str, ...
 # The document
 
 def press_context(barometer: Barometer, assessment: Assessment, narrative: Narrative, item: NewsItem,
-                  settings: letters.LetterSettings, contact: letters.PressContact | None) -> dict[str, Any]:
-    """Everything ``{{ … }}`` can reach in press.md (documented in letters/README.md)."""
+                  settings: letters.LetterSettings, contact: letters.PressContact | None,
+                  texts: textblocks.Texts | None = None) -> dict[str, Any]:
+    """Everything ``{{ … }}`` can reach in press.md (documented in letters/README.md). ``indledning``
+    is the administration's own lead (the text block ``presse_indledning``) where it is written,
+    else the computed one (always ``indledning_beregnet``)."""
     cfg = barometer.config
     update = assessment.at
+    texts = texts if texts is not None else textblocks.load(barometer, update.id)
+    computed = lead_paragraph(barometer, assessment, narrative, item)
     return {
         "kommune": cfg.municipality,
         "forvaltning": cfg.administration or "",
@@ -405,7 +426,9 @@ def press_context(barometer: Barometer, assessment: Assessment, narrative: Narra
                        "maaned": da.month_year(update.date)},
         "embargo": embargo_date(barometer, assessment, contact),
         "overskrift": item.headline,
-        "indledning": lead_paragraph(barometer, assessment, narrative, item),
+        "indledning": texts.plain("presse_indledning") or computed,
+        "indledning_beregnet": computed,
+        "tekster": {name: True for name in texts.found},
         "citat": quote_text(contact),
         "citat_mangler": contact is None or not contact.quote,
         "udkast": is_draft(contact),
@@ -430,11 +453,13 @@ def build_press(barometer: Barometer, history: Sequence[Assessment], assessment:
     settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
     contact = letters.load_press_contact(barometer_dir=barometer.folder, project_dir=project_dir)
     source = letters.find_text(PRESS_FILE, barometer_dir=barometer.folder, project_dir=project_dir)
-    context = press_context(barometer, assessment, narrative, item, settings, contact)
+    texts = textblocks.load(barometer, assessment.update)
+    context = press_context(barometer, assessment, narrative, item, settings, contact, texts)
     markdown = letters.render_markdown(source, context)
     body = letters.markdown_to_blocks(markdown, display=source.display, slots=SLOTS)
     parts: dict[str, Sequence[Block]] = {
-        "fakta": (ListBlock(tuple((Run(f),) for f in facts(barometer, assessment, narrative, item, changes))),),
+        "fakta": (ListBlock(tuple((Run(f),) for f in facts(barometer, assessment, narrative, item, changes,
+                                                           texts))),),
         "faktaboks": (fact_box(barometer, assessment),),
     }
     blocks = letters.fill_slots(body, parts)
