@@ -378,3 +378,23 @@ def test_administrations_lead_replaces_the_computed_lead_and_area_blocks_join_th
     # An update without blocks keeps the computed lead.
     _, earlier = press_at(folder, "2008-12", project)
     assert "Krisen rammer" not in doc_text(earlier) and "Faldet skyldes krisen." not in doc_text(earlier)
+
+
+def test_quote_without_underskrift_names_the_letters_signatory(make_barometer, project):
+    # No [underskrift]: the owner committee's chair signs the letters, and says the quote.
+    folder = make_barometer({"letters/letters.toml": '[presse]\nnavn = "Ida Test"\ntelefon = "1"\n'
+                                                     'citat = "Vi holder fast i målet."\n'})
+    _, doc = press_at(folder, "2009-06", project)
+    quote = next(b for b in doc.blocks if isinstance(b, Paragraph) and b.style == "quote")
+    assert "".join(r.text for r in quote.runs) == (
+        "»Vi holder fast i målet«, siger Anna Andersen, formand for Beskæftigelses- og Integrationsudvalget.")
+    # [underskrift] with a title that is no mayor's: the name first, the title after it.
+    folder = make_barometer({"letters/letters.toml": '[underskrift]\nnavn = "Bo Berg"\n'
+                                                     'titel = "Rådmand for Sociale Forhold"\n'})
+    _, doc = press_at(folder, "2009-06", project)
+    assert "siger Bo Berg, rådmand for Sociale Forhold." in doc_text(doc)
+    # Nobody to name (no [underskrift], no chair): the quote stands without "siger".
+    folder = make_barometer({"committees.csv": "id,name,chair\nBIU,Beskæftigelses- og Integrationsudvalget,\n"
+                                               "BUU,Børne- og Ungdomsudvalget,\n"})
+    _, doc = press_at(folder, "2009-06", project)
+    assert f"»{QUOTE_PLACEHOLDER}«." in doc_text(doc) and "siger" not in doc_text(doc)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..document import Block, Document, DocumentMeta, ListBlock, Note, Run
+from ..errors import TemplateError
 from ..inputs.model import Barometer, Indicator, Signal
 from ..narrate import Narrative, narrate
 from ..narrate import danish as da
@@ -379,6 +380,23 @@ def quote_text(contact: letters.PressContact | None) -> str:
     return quote[:-1] if quote.endswith(".") and not quote.endswith("..") else quote
 
 
+def speaker(barometer: Barometer) -> str:
+    """Who says the quote, by the letters' one rule (``letters.signatory``: ``[underskrift]``, else
+    the owner committee's chair): ``beskæftigelses- og integrationsborgmester Jakob Hougaard`` (a
+    mayor's title before the name, in lower case), ``Anna Andersen, formand for Beskæftigelses- og
+    Integrationsudvalget`` (any other title after it, proper names kept); empty when nobody is named."""
+    try:
+        person = letters.signatory(barometer)
+    except TemplateError:
+        return ""
+    name, title = person.name.strip(), person.title.strip()
+    if not title:
+        return name
+    if title.lower().endswith("borgmester"):
+        return f"{title.lower()} {name}"
+    return f"{name}, {title[:1].lower()}{title[1:]}"
+
+
 def embargo_date(barometer: Barometer, assessment: Assessment,
                  contact: letters.PressContact | None = None) -> str:
     """The meeting date (else the update's date) in Danish with the time of day: ``3. december 2009
@@ -434,6 +452,7 @@ def press_context(barometer: Barometer, assessment: Assessment, narrative: Narra
         "udkast": is_draft(contact),
         "borgmester": {"navn": letters.own_setting(barometer.folder, "underskrift", "navn") or "",
                        "titel": letters.own_setting(barometer.folder, "underskrift", "titel") or ""},
+        "taler": speaker(barometer),
         "kontakt": contact_line(barometer, contact),
         "presse": {"navn": contact.name if contact else "", "titel": contact.title if contact else "",
                    "telefon": contact.phone if contact else "", "email": contact.email if contact else ""},
