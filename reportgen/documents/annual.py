@@ -526,15 +526,24 @@ def _committee_section(barometer: Barometer, y: Year) -> list[Block]:
         share = 60.0
         blocks.append(Heading(committee.name, 2))
         blocks.append(Paragraph.of(
-            f"Udvalget har {da.plural(len(own), 'indikator', 'indikatorer')} i barometret. Ved opdateringen i "
+            f"Udvalget har {da.count(len(own), 'indikator', 'indikatorer')} i barometret. Ved opdateringen i "
             f"{_month(barometer, y.last.update)} er "
-            + (f"{da.number(red, 0)} af dem rød{'e' if red != 1 else ''}." if red else "ingen af dem røde.")))
+            + _red_share(red, len(own))))
         blocks.append(Table(
             header=("Indikator", *labels),
             rows=tuple(rows),
             widths=(share, *([(100 - share) / len(labels)] * len(labels))),
         ))
     return blocks
+
+
+def _red_share(red: int, total: int) -> str:
+    """``ingen af dem røde.``, ``én af dem rød.``, ``tre af dem røde.``, ``de alle røde.``"""
+    if red == 0:
+        return "ingen af dem røde." if total > 1 else "den ikke rød."
+    if red == total:
+        return "den rød." if total == 1 else ("de begge røde." if total == 2 else "de alle røde.")
+    return "én af dem rød." if red == 1 else f"{da.number_word(red)} af dem røde."
 
 
 # --------------------------------------------------------------------------------------------------
@@ -551,7 +560,7 @@ def _district_section(barometer: Barometer, y: Year, maps: Mapping[str, ChartLik
         PageBreak(),
         Heading(f"Udviklingen i {da.definite_plural(many)} i {y.year}", 1, "bydele"),
         Paragraph.of(
-            f"For {da.plural(len(inds), 'indikator', 'indikatorer')} er der tal pr. {one}. Ændringen er regnet "
+            f"For {da.count(len(inds), 'indikator', 'indikatorer')} er der tal pr. {one}. Ændringen er regnet "
             f"fra det tal, der var kendt ved opdateringen i {begin}, til det tal, der var kendt ved "
             f"opdateringen i {end}. For hovedindikatorerne viser et kort ændringen i hver {one}. Tal for "
             f"{many} med under {barometer.config.min_n} observationer vises ikke."),
@@ -619,10 +628,10 @@ def _initiative_section(barometer: Barometer, y: Year) -> list[Block]:
         blocks.append(Paragraph.of(f"Ingen indikatorer har været røde i {y.year}."))
         return blocks
     n = len(red)
-    text = (f"{da.capitalize(da.plural(n, 'indikator', 'indikatorer'))} har været "
+    text = (f"{da.capitalize(da.count(n, 'indikator', 'indikatorer'))} har været "
             f"{'rød' if n == 1 else 'røde'} ved mindst én af årets opdateringer. Tabellen viser hvornår, og hvor "
             "mange initiativer der er knyttet til "
-            f"{'den' if n == 1 else 'hver af dem'} i projekt- og indsatsbanken.")
+            f"{'den' if n == 1 else 'hver af dem'}.")
     rows = []
     for ind in red:
         when = [da.month_year(a.at.date) for a in y.assessments

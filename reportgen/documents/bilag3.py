@@ -295,7 +295,8 @@ def history_grid(barometer: Barometer, history: Sequence[AreaHistory], total: in
     if overridden:
         notes.append("*: farven er fastsat af forvaltningen.")
     if total > MAX_GRID_UPDATES:
-        notes.append(f"Tabellen viser de seneste {MAX_GRID_UPDATES} af {total} opdateringer.")
+        notes.append(f"Tabellen viser de seneste {da.number_word(MAX_GRID_UPDATES)} af {da.number_word(total)} "
+                     "opdateringer.")
     first_w = 22.0
     return Table(
         header=("Indsatsområde", *(u.label for u in updates)),
@@ -426,7 +427,7 @@ def _age_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
     sentences = [age_sentence(barometer, facts, local, national)]
     missing = sum(a.indicators - a.with_figures for a in facts.ages)
     if missing:
-        sentences.append(f"For {da.plural(missing, 'indikator', 'indikatorer')} er der endnu ingen tal.")
+        sentences.append(f"For {da.count(missing, 'indikator', 'indikatorer')} er der endnu ingen tal.")
     blocks.append(Paragraph.of(" ".join(s for s in sentences if s)))
     rows = []
     for a in facts.ages:
