@@ -180,9 +180,11 @@ def test_demo_2009_opens_with_a_summary_and_the_administrations_comments(demo_20
     assert "målene for Beskæftigelse, Uddannelse og Kultur og fritid nås ikke i det nuværende tempo" in first
     # comments.csv, the administration's own words, stand in the summary
     assert "Forvaltningens bemærkninger" in first
-    assert "Andel beskæftigede indvandrere/efterkommere i København (december 2009): Faldet skyldes " \
+    assert "Andel beskæftigede indvandrere/efterkommere i København, december 2009: Faldet skyldes " \
            "utvivlsomt krisen." in first
     assert "ikke længere er mulighed for at nå målet" in first
+    # one parenthesis per name at most: the update's month after a comma
+    assert "(andel af arbejdsstyrken), maj 2009: Stigningen" in first and ") (maj 2009)" not in first
     assert pages[1].lstrip().split("\n")[0] != "" and "Indledning" in pages[1]
 
 

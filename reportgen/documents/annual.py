@@ -356,7 +356,8 @@ def summary_section(barometer: Barometer, y: Year, texts: textblocks.Texts | Non
     comments = year_comments(barometer, y)
     if comments:
         blocks.append(Heading("Forvaltningens bemærkninger", 2))
-        blocks.append(ListBlock(tuple((Run(f"{what} ({month}): ", bold=True), Run(text))
+        # "Ledighed … (andel af arbejdsstyrken), maj 2009:" – never two parentheses in a row
+        blocks.append(ListBlock(tuple((Run(f"{what}, {month}: ", bold=True), Run(text))
                                       for what, month, text in comments)))
     return blocks
 

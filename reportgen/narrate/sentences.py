@@ -105,7 +105,8 @@ def development_sentence(ind: Indicator, r: IndicatorResult) -> str:
     else:
         text = f"{subject(ind)} viser {_movement(ind, r, definite=False)}."
     if r.significant is False:
-        text += f" Ændringen {da.period_span(r.reference_period, r.period)} er ikke signifikant."
+        # the span was just said ("… fra 2008 til 2009."): not again
+        text += " Ændringen er ikke signifikant."
     elif r.significant:
         text += " Ændringen er statistisk signifikant."
     return text
