@@ -377,3 +377,11 @@ def test_bilag3_places_the_administrations_blocks_and_keeps_the_computed_text_wi
     at = own.blocks.index(next(h for h in own.headings if h.text == "Forvaltningens gode råd"))
     assert _text(own.blocks[at + 1]) == "Hold fast i de få mål."
     assert isinstance(own.blocks[at + 2], ListBlock)
+
+
+def test_attention_points_give_every_figure_its_unit(doc):
+    text = _norm(_all_text(doc))
+    # a value with unit_text ("karakterpoint") says it, like a percentage says "procentpoint"
+    assert "(2010; mangler 0,54 karakterpoint)" in text
+    assert "(december 2010; mangler 5,5 procentpoint)" in text
+    assert not re.search(r"mangler \d+,\d+\)", text)

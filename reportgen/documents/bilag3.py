@@ -527,7 +527,8 @@ def attention_points(barometer: Barometer, assessment: Assessment, facts: Lifeti
         if ind.target_period is None or r.remaining is None or r.remaining <= 0:
             continue
         left = months_between(update, ind.target_period)
-        missing = da.change_amount(r.remaining, ind.unit, 0 if ind.unit == "count" else ind.decimals)
+        missing = da.change_amount(r.remaining, ind.unit, 0 if ind.unit == "count" else ind.decimals,
+                                   ind.unit_text)  # "0,54 karakterpoint": every figure with its unit
         if left < 0:
             points.append(f"Fristen for målet for »{ind.name}« var {da.period(ind.target_period)}, og målet er "
                           f"ikke nået: der mangler {missing}. Udvalget kan tage stilling til, om målet skal "
