@@ -172,3 +172,14 @@ def test_overview_wraps_a_long_area_name_and_axes_fit_small_shares(fjordby):
             break
     else:
         pytest.fail("no trend chart for C1")
+
+
+def test_themes_speak_of_half_a_year_and_never_list_the_owner_among_the_others(fjordby):
+    _, out = fjordby
+    for name in ("sag.pdf", "bilag3.pdf"):
+        text = pdf_text(out / name)
+        # live since June 2021, the term's last year: not "De sidste 4 år" of experience
+        assert "Det sidste halve år har givet en række erfaringer" in text, name
+        assert "De sidste 4 år" not in text, name
+        # the owner is the only committee: no list of "øvrige udvalg" naming it
+        assert "følgende udvalg" not in text and "øvrige udvalg indikatorer" not in text, name

@@ -115,6 +115,28 @@ def term_months(update: Update) -> int:
     return (update.date.year - start) * 12 + update.date.month - 1
 
 
+def experience_months(update: Update, lifetime_months: int) -> int:
+    """The span the themes speak of ("De sidste 4 år har givet en række erfaringer …"): the
+    committee's term so far where the barometer went live in the term's first half (Copenhagen:
+    June 2007 in the 2006-2009 term, "4 år"), else the barometer's own life – a barometer half a
+    year old has not given four years of experience."""
+    term = term_months(update)
+    return term if term - lifetime_months <= 24 else lifetime_months
+
+
+def experience_phrase(months: int) -> str:
+    """``De sidste 4 år``, ``De sidste 1½ år``, ``Det sidste år``, ``Det sidste halve år``, ``De
+    sidste to måneder``: the subject of "… har givet en række erfaringer"."""
+    halves = int(da.round_half_away(months / 6, 0))
+    if halves == 0:
+        return f"{'Den sidste måned' if months <= 1 else f'De sidste {da.number_word(months)} måneder'}"
+    if halves == 1:
+        return "Det sidste halve år"
+    if halves == 2:
+        return "Det sidste år"
+    return f"De sidste {years_text(months)}"
+
+
 def _age_cell(months: float) -> str:
     """months_text for a table cell: digits, as tables keep them (``under 1 måned``)."""
     return "under 1 måned" if months < 1 else months_text(months)
@@ -608,6 +630,9 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         # the committee's term so far (Danish municipal terms begin 1 January 2006, 2010, 2014, …):
         # the themes speak of the experience of the committee that discusses them
         "udvalgsperiode": years_text(term_months(update)),
+        # "De sidste 4 år" (the term) or, for a barometer younger than the term's second half, its
+        # own life ("Det sidste halve år"): the subject of "… har givet en række erfaringer"
+        "erfaringsperiode": experience_phrase(experience_months(update, facts.months)),
         "antal_opdateringer": facts.updates,
         "antal_omraader": facts.areas,
         "antal_indikatorer": facts.indicators,
@@ -618,6 +643,8 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         "udvalg": [{"id": c.committee, "navn": barometer.committee(c.committee).name,
                     "indikatorer": c.indicators, "roede": c.red} for c in facts.committees],
         "roede_udvalg": NameList(barometer.committee(c.committee).name for c in facts.committees if c.red),
+        # the theme on the other committees names only those (never the owner among "de øvrige")
+        "oevrige_roede_udvalg": NameList(barometer.committee(c.committee).name for c in others if c.red),
         "oevrige_udvalg": NameList(barometer.committee(c.committee).name for c in others),
         "oevrige_indikatorer": sum(c.indicators for c in others),
         "oevrige_roede": sum(c.red for c in others),
