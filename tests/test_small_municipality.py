@@ -183,3 +183,14 @@ def test_themes_speak_of_half_a_year_and_never_list_the_owner_among_the_others(f
         assert "De sidste 4 år" not in text, name
         # the owner is the only committee: no list of "øvrige udvalg" naming it
         assert "følgende udvalg" not in text and "øvrige udvalg indikatorer" not in text, name
+
+
+def test_press_lead_says_the_area_changes_colour_and_that_the_administration_set_it(fjordby):
+    _, out = fjordby
+    text = pdf_text(out / "pressemeddelelse.pdf")
+    assert ("Tryghed skifter fra gul til grøn i integrationsbarometret, som Fjordby Kommune har opdateret den 1. "
+            "december 2021. Forvaltningen har vurderet signalet som grønt (beregnet: gul): Politiet vurderer, at "
+            "tallet er stabilt lavt.") in text
+    assert "fra gul til grøn skifter" not in text
+    # one initiative: "the" initiative, not "ét initiativ" in an overview
+    assert "Barometrets oversigt over det initiativ, der er knyttet til indikatorerne" in pdf_text(out / "sag.pdf")

@@ -208,8 +208,16 @@ def lead_paragraph(barometer: Barometer, assessment: Assessment, narrative: Narr
         for ind in barometer.indicators_of_area(item.area):
             if ind.main:
                 parts += _plain_development(ind, assessment, narrative)
-        colours = f"{area.name} fra {da.signal_word(item.before)} til {da.signal_word(item.after)}"
-        parts.append(f"Dermed skifter {colours} i {updated}." if parts else f"{colours} skifter i {updated}.")
+        colours = f"fra {da.signal_word(item.before)} til {da.signal_word(item.after)}"
+        parts.append(f"Dermed skifter {area.name} {colours} i {updated}." if parts
+                     else f"{area.name} skifter {colours} i {updated}.")
+        result = assessment.area(item.area)
+        if result.overridden:  # the new colour is the administration's judgement: say so, and why
+            computed = (f" (beregnet: {da.signal_word(result.computed_signal)})"
+                        if result.computed_signal and result.computed_signal != result.signal else "")
+            parts.append(f"Forvaltningen har vurderet signalet som {da.signal_word(result.signal, neuter=True)}"
+                         + (f"{computed}: {da.sentence(result.override_reason)}" if result.override_reason
+                            else f"{computed}."))
     else:
         opener = (f"{da.capitalize(name)} i {barometer.config.municipality} er "
                   f"{'opdateret' if assessment.previous_update else 'offentliggjort for første gang'} "
