@@ -143,7 +143,7 @@ def test_bilag3_advice_comes_from_the_data(fjordby):
             "mangler 0,20.") in text
     assert ("Det nyeste tal er 15 måneder eller ældre for én indikator: »Karaktergab ved afgangsprøven« "
             "(september 2020, 15 måneder).") in text
-    assert ("Fjordø har i alle to målinger haft under 20 observationer (højst 9), så dens tal er aldrig "
+    assert ("Fjordø har i begge målinger haft under 20 observationer (højst 9), så dens tal er aldrig "
             "offentliggjort") in text
     assert "nabobydel" in text
     # Nordby and Sydby are published: no such advice for them
@@ -194,3 +194,12 @@ def test_press_lead_says_the_area_changes_colour_and_that_the_administration_set
     assert "fra gul til grøn skifter" not in text
     # one initiative: "the" initiative, not "ét initiativ" in an overview
     assert "Barometrets oversigt over det initiativ, der er knyttet til indikatorerne" in pdf_text(out / "sag.pdf")
+
+
+def test_bilag3_names_the_one_committee_and_says_both_measurements(fjordby):
+    _, out = fjordby
+    text = pdf_text(out / "bilag3.pdf")
+    assert ("Barometrets fire indikatorer hører alle under Beskæftigelses- og Integrationsudvalget. Ved "
+            "opdateringen i december 2021 er to af dem røde.") in text
+    assert "fordelt på ét udvalg" not in text
+    assert "Fjordø har i begge målinger haft under 20 observationer" in text and "alle to" not in text

@@ -500,16 +500,29 @@ def _committee_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block
     total = sum(c.indicators for c in facts.committees)
     red = sum(c.red for c in facts.committees)
     with_red = sum(1 for c in facts.committees if c.red)
-    text = (f"Barometrets {da.count(total, 'indikator', 'indikatorer')} hører under "
-            f"{da.count(len(facts.committees), 'udvalg', 'udvalg')}. ")
     when = f"Ved opdateringen i {_month(barometer, facts.update)}"
-    if red == 1:
-        text += f"{when} er én indikator rød."
-    elif red:
-        text += (f"{when} er {da.count(red, 'indikator', 'indikatorer')} røde, fordelt på "
-                 f"{da.count(with_red, 'udvalg', 'udvalg')}.")
+    if len(facts.committees) == 1:  # one committee: name it, never "fordelt på ét udvalg"
+        only = barometer.committee(facts.committees[0].committee).name
+        text = (f"Barometrets {da.count(total, 'indikator', 'indikatorer')} hører alle under {only}. "
+                if total > 1 else f"Barometrets indikator hører under {only}. ")
+        if total == 1:
+            text += f"{when} er den {'rød' if red else 'ikke rød'}."
+        elif red == 0:
+            text += f"{when} er ingen af dem røde."
+        elif red == 1:
+            text += f"{when} er én af dem rød."
+        else:
+            text += f"{when} er {'de alle' if red == total else da.number_word(red) + ' af dem'} røde."
     else:
-        text += f"{when} er ingen indikatorer røde."
+        text = (f"Barometrets {da.count(total, 'indikator', 'indikatorer')} hører under "
+                f"{da.count(len(facts.committees), 'udvalg', 'udvalg')}. ")
+        if red == 1:
+            text += f"{when} er én indikator rød."
+        elif red:
+            text += (f"{when} er {da.count(red, 'indikator', 'indikatorer')} røde, fordelt på "
+                     f"{da.count(with_red, 'udvalg', 'udvalg')}.")
+        else:
+            text += f"{when} er ingen indikatorer røde."
     rows = [
         (Cell(barometer.committee(c.committee).name), Cell(da.number(c.indicators, 0), align="right"),
          Cell(da.number(c.red, 0), align="right"))
@@ -535,6 +548,13 @@ def _committee_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block
 
 DEADLINE_MONTHS = 12  # a target whose deadline is this close (or passed) and not reached
 OLD_FIGURE_MONTHS = 15  # a newest figure this old
+
+
+def _in_all(n: int) -> str:
+    """``i den ene måling``, ``i begge målinger``, ``i alle tre målinger``."""
+    if n == 1:
+        return "i den ene måling"
+    return "i begge målinger" if n == 2 else f"i alle {da.number_word(n)} målinger"
 
 
 def attention_points(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts) -> list[str]:
@@ -586,8 +606,7 @@ def attention_points(barometer: Barometer, assessment: Assessment, facts: Lifeti
         sizes = [m.n for m in rows if m.n is not None]
         if rows and len(sizes) == len(rows) and max(sizes) < min_n:
             points.append(
-                f"{d.name} har i alle {da.number_word(len(rows)) if len(rows) <= 12 else len(rows)} "
-                f"{'måling' if len(rows) == 1 else 'målinger'} haft under {min_n} observationer (højst "
+                f"{d.name} har {_in_all(len(rows))} haft under {min_n} observationer (højst "
                 f"{max(sizes)}), så dens tal er aldrig offentliggjort og bliver det heller ikke ved den "
                 f"størrelse. Tallene kan lægges sammen med en nabo{barometer.config.district_singular} "
                 "eller opgøres over flere år.")
