@@ -1,6 +1,7 @@
 """Danish number style in running text (docs/writing.md, issue 26 points 2 and 7): one to twelve in
 words before a counted noun – in the PDF text of the demo's case, Bilag 3, press release and annual
-report, and of a small municipality's. Tables keep digits."""
+report, and of a small municipality's. Tables keep digits. (Also a promise the annual report kept
+only where a map is drawn, read from the same builds.)"""
 from __future__ import annotations
 
 import re
@@ -82,3 +83,11 @@ def test_a_committees_red_share_reads_as_danish():
     assert _red_share(3, 3) == "de alle røde."
     assert _red_share(2, 2) == "de begge røde."
     assert _red_share(1, 1) == "den rød." and _red_share(0, 1) == "den ikke rød."
+
+
+def test_annual_report_promises_a_map_only_where_one_is_drawn(demo_annual, fjordby):
+    _, annual = fjordby
+    assert "Tal for bydele med under 20 observationer vises ikke." in running_text(annual / "statusrapport.pdf")
+    assert "viser et kort" not in running_text(annual / "statusrapport.pdf")  # Fjordby has no district map
+    assert "For hovedindikatorerne viser et kort ændringen i hver bydel." in running_text(
+        demo_annual / "statusrapport.pdf")

@@ -563,8 +563,11 @@ def _district_section(barometer: Barometer, y: Year, maps: Mapping[str, ChartLik
         Paragraph.of(
             f"For {da.count(len(inds), 'indikator', 'indikatorer')} er der tal pr. {one}. Ændringen er regnet "
             f"fra det tal, der var kendt ved opdateringen i {begin}, til det tal, der var kendt ved "
-            f"opdateringen i {end}. For hovedindikatorerne viser et kort ændringen i hver {one}. Tal for "
-            f"{many} med under {barometer.config.min_n} observationer vises ikke."),
+            f"opdateringen i {end}."
+            # a map only where one is drawn (a barometer without district geometry has none)
+            + (f" For hovedindikatorerne viser et kort ændringen i hver {one}." if any(i.id in maps for i in inds)
+               else "")
+            + f" Tal for {many} med under {barometer.config.min_n} observationer vises ikke."),
     ]
     names = {d.id: d.name for d in barometer.districts}
     summary = []
