@@ -19,6 +19,9 @@ from . import common, letters
 from .common import ChartLike
 
 LABEL = "Bilag 2"
+# A letter's trend charts: narrower than Bilag 1's full text width, so a letter stays as short as its
+# content allows (three charts no longer push the closing onto a fourth page).
+LETTER_CHART_MM = 130.0
 TITLE = "Borgmesterbrev til fagudvalgene"  # when a mayor signs; see letter_name for the rule
 # Signal order in the letter's count sentence: what needs attention first.
 _COUNT_ORDER = ("red", "yellow", "green", "grey")
@@ -347,7 +350,7 @@ def figures(
         if chart is None or assessment.indicator(ind.id).signal != "red":
             continue
         out.append(Figure(name=chart.name, svg=chart.svg, png=chart.png, alt_text=chart.alt_text,
-                          caption=ind.name))
+                          caption=ind.name, width_mm=LETTER_CHART_MM))
     return tuple(out)
 
 
