@@ -173,7 +173,9 @@ def test_build_writes_the_release_into_zip_and_manifest_not_pack_pdf(fixture_bui
 
 def test_fixture_release_reads_as_danish_with_a_generic_contact(fixture_build):
     text = flat(pdf_text(fixture_build.out_dir / "pressemeddelelse.pdf"))
-    assert "Pressemeddelelse" in text and QUOTE_PLACEHOLDER in text
+    # the chair of the owner committee signs and speaks: the placeholder asks the chair, not a mayor
+    assert "Pressemeddelelse" in text and "»[Citat fra formanden]«, siger Anna Andersen, formand for" in text
+    assert QUOTE_PLACEHOLDER not in text
     assert "Fakta om testbarometret" in text
     assert "Må ikke offentliggøres før 1. juni 2009 kl. 17.00" in text
     # No [presse] of its own and no administration in barometer.toml: the municipality and a visible
@@ -187,7 +189,7 @@ def test_fixture_release_reads_as_danish_with_a_generic_contact(fixture_build):
 def test_site_has_the_press_page_linked_from_every_page(fixture_build):
     site = fixture_build.out_dir / "site"
     page = (site / "presse.html").read_text(encoding="utf-8")
-    assert "[Citat fra borgmesteren]" in page and "Fakta om testbarometret" in page
+    assert "[Citat fra formanden]" in page and "Fakta om testbarometret" in page
     assert 'href="presse.html"' in (site / "index.html").read_text(encoding="utf-8")
     assert 'href="../pressemeddelelse.pdf"' in (site / "index.html").read_text(encoding="utf-8")
 

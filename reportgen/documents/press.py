@@ -379,11 +379,26 @@ def is_draft(contact: letters.PressContact | None) -> bool:
     return contact is None or not (contact.quote and contact.name and contact.phone)
 
 
-def quote_text(contact: letters.PressContact | None) -> str:
-    """The mayor's quote without a closing full stop (``»…«, siger …`` adds the sentence's end), else
-    the placeholder."""
-    if contact is None or not contact.quote:
+def quote_placeholder(barometer: Barometer) -> str:
+    """The placeholder for a quote not yet written, naming whom it is asked of (the speaker, by the
+    letters' signatory rule): ``[Citat fra borgmesteren]`` (a mayor, or nobody named yet),
+    ``[Citat fra formanden]`` (a chair), ``[Citat fra <navn>]`` (another title) – never a mayor's
+    quote in front of "siger Anna Andersen, formand for …"."""
+    try:
+        person = letters.signatory(barometer)
+    except TemplateError:
         return QUOTE_PLACEHOLDER
+    title = person.title.strip().lower()
+    if not title or "borgmester" in title:
+        return QUOTE_PLACEHOLDER
+    return "[Citat fra formanden]" if title.startswith("formand") else f"[Citat fra {person.name.strip()}]"
+
+
+def quote_text(contact: letters.PressContact | None, placeholder: str = QUOTE_PLACEHOLDER) -> str:
+    """The quote without a closing full stop (``»…«, siger …`` adds the sentence's end), else
+    ``placeholder`` (:func:`quote_placeholder`)."""
+    if contact is None or not contact.quote:
+        return placeholder
     quote = contact.quote.strip().strip("»«\"")
     return quote[:-1] if quote.endswith(".") and not quote.endswith("..") else quote
 
@@ -421,7 +436,7 @@ def press_warnings(barometer: Barometer, *, project_dir: Path) -> tuple[str, ...
     out = []
     if contact is None or not contact.quote:
         out.append(f"{where}: [presse] citat mangler: pressemeddelelsen er et {DRAFT} med pladsholderen "
-                   f"»{QUOTE_PLACEHOLDER}«, indtil borgmesterens citat er skrevet")
+                   f"»{quote_placeholder(barometer)}«, indtil citatet er skrevet")
     if contact is None or not contact.name:
         out.append(f"{where}: [presse] navn mangler: pressemeddelelsen nævner ingen kontaktperson "
                    f"(der står »{CONTACT_PLACEHOLDER}«)")
@@ -455,7 +470,7 @@ def press_context(barometer: Barometer, assessment: Assessment, narrative: Narra
         "indledning": texts.plain("presse_indledning") or computed,
         "indledning_beregnet": computed,
         "tekster": {name: True for name in texts.found},
-        "citat": quote_text(contact),
+        "citat": quote_text(contact, quote_placeholder(barometer)),
         "citat_mangler": contact is None or not contact.quote,
         "udkast": is_draft(contact),
         "borgmester": {"navn": letters.own_setting(barometer.folder, "underskrift", "navn") or "",
