@@ -276,7 +276,9 @@ def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, it
     area, the colour tally, the new figures and the areas' colour changes; fewer than three are
     filled up with the development of main indicators with new figures, red areas first. The
     administration's blocks always stand: each one placed lets one more fact in (never a computed
-    fact pushed out by them)."""
+    fact pushed out by them). Where the administration's own lead (``presse_indledning``) replaces
+    the computed one, the facts tell what the computed lead would have: the story's development and,
+    right after it, the areas' colour changes."""
     texts = texts if texts is not None else textblocks.Texts({})
     own: list[str] = []  # the administration's area blocks placed here
 
@@ -296,12 +298,16 @@ def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, it
         about = []
     for ind in about:
         text = narrative.indicators[ind.id]
-        told = bool(_plain_development(ind, assessment, narrative))
-        if item.kind == "area" and not told:
+        told = bool(_plain_development(ind, assessment, narrative)) and not texts.has("presse_indledning")
+        if not told and (item.kind == "area" or texts.has("presse_indledning")):
             out.append(text.sentence)
         target = " ".join(p for p in (text.target_sentence, text.pace_sentence) if p)
         if target:
             out.append(target)
+    if texts.has("presse_indledning") and changes is not None and item.kind == "area":
+        # the computed lead said "Dermed skifter …": with the administration's lead, a fact says it
+        out.append(area_sentence(barometer, changes,
+                                 f"opdateringen i {da.month_year(barometer.update(changes.from_update).date)}"))
     if item.area is not None:
         out += [da.sentence(c.text) for c in barometer.comments
                 if c.update == assessment.update and c.target == item.area]
