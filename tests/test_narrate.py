@@ -155,6 +155,8 @@ def test_override_sentences():
         "Gul efter forvaltningens vurdering (beregnet: rød): Faldet skyldes en ny opgørelsesmetode.")
     assert "Forvaltningen har vurderet signalet som gult: Se indikatoren." in n.areas["A"].paragraphs
     assert n.areas["A"].heading == "Bolig (gul)"
+    # the summary says whose judgement the colour is, not "Der noteres stilstand"
+    assert n.areas["A"].summary == "Forvaltningen vurderer, at der er stilstand på boligområdet."
 
 
 def test_comments_are_woven_in():

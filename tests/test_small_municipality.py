@@ -121,6 +121,11 @@ def test_an_override_shows_the_computed_colour_in_neuter(fjordby):
         assert ("Forvaltningen har vurderet signalet som grønt (beregnet: gul): Politiet vurderer, at tallet "
                 "er stabilt lavt.") in text, doc
         assert "signalet som grøn " not in text and "signalet som grøn:" not in text
+    # no new figures and a colour the administration set: never "Der noteres fremgang"
+    bilag1 = pdf_text(out / "bilag1.pdf")
+    assert ("Der er ikke nye tal for hovedindikatoren på tryghedsområdet; signalfarven grøn er "
+            "forvaltningens vurdering.") in bilag1
+    assert "Der noteres fremgang på tryghedsområdet" not in bilag1
 
 
 def test_bilag3_counts_only_published_district_figures_and_argues_from_this_data(fjordby):
