@@ -407,3 +407,14 @@ def test_quote_without_underskrift_names_the_letters_signatory(make_barometer, p
                                                "BUU,Børne- og Ungdomsudvalget,\n"})
     _, doc = press_at(folder, "2009-06", project)
     assert f"»{QUOTE_PLACEHOLDER}«." in doc_text(doc) and "siger" not in doc_text(doc)
+
+
+def test_may_2009_lead_says_the_fall_is_not_significant_with_danish_commas():
+    _, doc = press_at(DEMO, "2009-05")
+    lead = lead_text(doc)
+    # the colour rests on a fall that is not significant: the reader is told so; a subject ending in
+    # a relative clause takes its comma before the verb
+    assert lead.startswith("Andelen af indvandrere og efterkommere, der vurderer eget helbred som godt eller "
+                           "virkelig godt, er faldet med 0,8 procentpoint fra 2007 til 2008. Faldet er ikke "
+                           "statistisk signifikant. Dermed skifter Sundhed fra grøn til gul")
+    assert "der har oplevet diskrimination inden for det seneste år, er faldet fra 24,5 procent" in lead

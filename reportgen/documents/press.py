@@ -154,11 +154,18 @@ def _longest_improvement(barometer: Barometer, assessment: Assessment, area: str
             continue
         share = abs(last - first) / abs(first)
         moved = "steget" if last > first else "faldet"
-        text = (f"{da.capitalize(plain_subject(ind))} er {moved} fra {da.level(first, ind.unit, ind.decimals)} "
+        text = (f"{da.capitalize(subject_before_verb(ind))} er {moved} fra {da.level(first, ind.unit, ind.decimals)} "
                 f"til {da.level(last, ind.unit, ind.decimals)} siden {da.period(periods[0])}.")
         if best is None or (share, -pos) > (best[0], best[1]):
             best = (share, -pos, text)
     return best[2] if best else None
+
+
+def subject_before_verb(ind: Indicator) -> str:
+    """:func:`plain_subject` followed by a comma where it ends in a relative clause ("andelen af
+    indvandrere, der føler sig trygge i deres boligområde, er steget …"), as Danish commas have it."""
+    text = plain_subject(ind)
+    return text + "," if (", der " in text or ", som " in text) and not text.endswith("«") else text
 
 
 _PREPOSITIONS = frozenset({"af", "med", "uden", "i", "på", "under", "over", "som", "der", "blandt", "for"})
@@ -246,11 +253,15 @@ def _plain_development(ind: Indicator, assessment: Assessment, narrative: Narrat
         return []
     span = da.period_span(r.reference_period, r.period)
     if r.change == 0:
-        text = f"{da.capitalize(plain_subject(ind))} er uændret {span}."
+        text = f"{da.capitalize(subject_before_verb(ind))} er uændret {span}."
     else:
         moved = "steget" if r.change > 0 else "faldet"
-        text = (f"{da.capitalize(plain_subject(ind))} er {moved} med "
-                f"{da.change_amount(r.change, ind.unit, ind.decimals)} {span}.")
+        text = (f"{da.capitalize(subject_before_verb(ind))} er {moved} med "
+                # a value's unit ("0,15 karakterpoint"); a count's noun is the subject already
+                f"{da.change_amount(r.change, ind.unit, ind.decimals, None if ind.unit == 'count' else ind.unit_text)}"
+                f" {span}.")
+        if r.significant is False:  # the colour rests on it: a reader must not take it as a sure fall
+            text += f" {'Stigningen' if r.change > 0 else 'Faldet'} er ikke statistisk signifikant."
     return [text, *narrative.indicators[ind.id].comments]
 
 
