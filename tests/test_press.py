@@ -402,11 +402,16 @@ def test_quote_without_underskrift_names_the_letters_signatory(make_barometer, p
                                                      'titel = "Rådmand for Sociale Forhold"\n'})
     _, doc = press_at(folder, "2009-06", project)
     assert "siger Bo Berg, rådmand for Sociale Forhold." in doc_text(doc)
-    # Nobody to name (no [underskrift], no chair): the quote stands without "siger".
+    # Nobody to name (no [underskrift], no chair): the quote stands without "siger", and check says so.
     folder = make_barometer({"committees.csv": "id,name,chair\nBIU,Beskæftigelses- og Integrationsudvalget,\n"
                                                "BUU,Børne- og Ungdomsudvalget,\n"})
     _, doc = press_at(folder, "2009-06", project)
     assert f"»{QUOTE_PLACEHOLDER}«." in doc_text(doc) and "siger" not in doc_text(doc)
+    from reportgen.documents.press import press_warnings
+
+    said = press_warnings(read_barometer(folder), project_dir=project)
+    assert any("[underskrift] navn mangler" in w and "hvem der siger det" in w for w in said)
+    assert not any("[underskrift]" in w for w in press_warnings(read_barometer(DEMO), project_dir=ROOT))
 
 
 def test_may_2009_lead_says_the_fall_is_not_significant_with_danish_commas():

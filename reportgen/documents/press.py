@@ -459,6 +459,9 @@ def press_warnings(barometer: Barometer, *, project_dir: Path) -> tuple[str, ...
                    f"(der står »{CONTACT_PLACEHOLDER}«)")
     if contact is None or not contact.phone:
         out.append(f"{where}: [presse] telefon mangler: pressemeddelelsen giver intet telefonnummer")
+    if not speaker(barometer):
+        out.append(f"{where}: [underskrift] navn mangler (og ejerudvalgets formand i committees.csv): citatet i "
+                   "pressemeddelelsen nævner ikke, hvem der siger det")
     return tuple(out)
 
 
