@@ -134,7 +134,7 @@ def test_bilag3_counts_only_published_district_figures_and_argues_from_this_data
     # six district rows, two of them (Fjordø, n < 20) held back
     assert "offentliggjort otte tal for hele kommunen og fire tal for bydele." in text
     # national figures are the newer here (2 against 12 months): no "national figures are older" argument
-    assert "typisk er 2 måneder gammelt" in text
+    assert "ministerierne, er 2 måneder gammelt" in text
     assert "aktuelle tal ofte er på bekostning af mere sikre nationale" not in text
     assert "for den ene indikator med nationale kilder" in text
     assert "levetid på" not in text and "Projekt- og indsatsbanken" not in text
@@ -208,3 +208,11 @@ def test_bilag3_names_the_one_committee_and_says_both_measurements(fjordby):
             "opdateringen i december 2021 er to af dem røde.") in text
     assert "fordelt på ét udvalg" not in text
     assert "Fjordø har i begge målinger haft under 20 observationer" in text and "alle to" not in text
+
+
+def test_bilag3_gives_one_indicator_its_age_not_a_typical_one(fjordby):
+    _, out = fjordby
+    text = pdf_text(out / "bilag3.pdf")
+    assert ("mens det for den ene indikator med nationale kilder, fx Danmarks Statistik og ministerierne, er 2 "
+            "måneder gammelt.") in text
+    assert "typisk 12 måneder (1 år) gammelt" in text  # three local indicators: a typical age

@@ -482,14 +482,17 @@ def age_sentence(barometer: Barometer, facts: LifetimeFacts, local: AgeSummary, 
                  else f"de {da.number_word(a.with_figures)} indikatorer")
         return f"for {count} med {kind} kilder"
 
+    def typically(a: AgeSummary) -> str:  # one indicator has an age, not a typical one
+        return "" if a.with_figures == 1 else "typisk "
+
     when = f"Ved opdateringen i {_month(barometer, facts.update)}"
     if local.median is not None and national.median is not None:
-        return (f"{when} er det nyeste tal {part(local, 'lokale')} typisk {months_text(local.median)} "
-                f"gammelt, mens det {part(national, 'nationale')}, fx Danmarks Statistik og ministerierne, "
-                f"typisk er {months_text(national.median)} gammelt.")
+        return (f"{when} er det nyeste tal {part(local, 'lokale')} {typically(local)}"
+                f"{months_text(local.median)} gammelt, mens det {part(national, 'nationale')}, fx Danmarks "
+                f"Statistik og ministerierne, {typically(national)}er {months_text(national.median)} gammelt.")
     for a, kind in ((local, "lokale"), (national, "nationale")):
         if a.median is not None:
-            return f"{when} er det nyeste tal {part(a, kind)} typisk {months_text(a.median)} gammelt."
+            return f"{when} er det nyeste tal {part(a, kind)} {typically(a)}{months_text(a.median)} gammelt."
     return ""
 
 
