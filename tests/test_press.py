@@ -423,3 +423,26 @@ def test_may_2009_lead_says_the_fall_is_not_significant_with_danish_commas():
                            "virkelig godt, er faldet med 0,8 procentpoint fra 2007 til 2008. Faldet er ikke "
                            "statistisk signifikant. Dermed skifter Sundhed fra grøn til gul")
     assert "der har oplevet diskrimination inden for det seneste år, er faldet fra 24,5 procent" in lead
+
+
+def test_a_colour_the_administration_set_is_said_in_the_lead_with_its_reason(make_barometer, project):
+    folder = make_barometer({"overrides.csv": "update,target,signal,reason\n2009-06,A,yellow,Faldet skyldes krisen\n"})
+    _, doc = press_at(folder, "2009-06", project)
+    assert doc.meta.title.startswith("Testbarometret: Stilstand på beskæftigelsesområdet")
+    assert lead_text(doc).startswith(
+        "Andelen af beskæftigede er faldet med 0,5 procentpoint fra september 2008 til marts 2009. Dermed skifter "
+        "Beskæftigelse fra grøn til gul i testbarometret, som Testrup Kommune har opdateret den 1. juni 2009. "
+        "Forvaltningen har vurderet signalet som gult (beregnet: rød): Faldet skyldes krisen.")
+
+
+def test_the_lead_without_a_development_names_the_area_before_its_colours(make_barometer, project):
+    # Only the colour changed (the administration's judgement, no new figures): "<area> skifter fra … til …"
+    folder = make_barometer({"overrides.csv": "update,target,signal,reason\n2009-06,B,yellow,Vurderet lokalt\n",
+                             "measurements.csv": "indicator,period,value,se,n,district,update\n"
+                                                 "A1,2008-03,50.0,,,,2008-06\nA1,2008-09,51.0,,,,2008-12\n"
+                                                 "B1,2007,0.50,,,,2008-06\nB1,2008,0.40,,,,2008-12\n"})
+    _, doc = press_at(folder, "2009-06", project)
+    lead = lead_text(doc)
+    assert lead.startswith("Uddannelse skifter fra grøn til gul i testbarometret, som Testrup Kommune har "
+                           "opdateret den 1. juni 2009."), lead
+    assert "fra grøn til gul skifter" not in lead

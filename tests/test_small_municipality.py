@@ -190,12 +190,16 @@ def test_themes_speak_of_half_a_year_and_never_list_the_owner_among_the_others(f
         assert "følgende udvalg" not in text and "øvrige udvalg indikatorer" not in text, name
 
 
-def test_press_lead_says_the_area_changes_colour_and_that_the_administration_set_it(fjordby):
+def test_press_leads_with_an_area_assessed_for_the_first_time_as_red(fjordby):
     _, out = fjordby
     text = pdf_text(out / "pressemeddelelse.pdf")
-    assert ("Tryghed skifter fra gul til grøn i integrationsbarometret, som Fjordby Kommune har opdateret den 1. "
-            "december 2021. Forvaltningen har vurderet signalet som grønt (beregnet: gul): Politiet vurderer, at "
-            "tallet er stabilt lavt.") in text
+    # grey -> red outranks the administration's yellow -> green on Tryghed (docs/press.md)
+    assert f"Pressemeddelelse – UDKAST {LONG_AREA} skifter fra grå til rød i integrationsbarometret" in text
+    assert ("Andelen af flygtninge i job er steget med 2,0 procentpoint fra marts 2021 til september 2021. "
+            "Andelen på offentlig forsørgelse er steget med 1,0 procentpoint fra april 2021 til oktober 2021. "
+            f"Dermed skifter {LONG_AREA} fra grå til rød") in text
+    # no target: the facts say why each main indicator has its colour
+    assert "Andel på offentlig forsørgelse: Rød, fordi stigningen på 1,0 procentpoint" in text
     assert "fra gul til grøn skifter" not in text
     # one initiative: "the" initiative, not "ét initiativ" in an overview
     assert "Barometrets oversigt over det initiativ, der er knyttet til indikatorerne" in pdf_text(out / "sag.pdf")

@@ -69,7 +69,8 @@ def newsworthy(barometer: Barometer, assessment: Assessment, changes: Diff | Non
 
     1. An area that changed colour. Worse before better; among worse, the worst new colour, then the
        biggest step; among better, the biggest step; a change to or from grey (cannot be assessed)
-       last; a tie goes to the area first in areas.csv.
+       last – except grey to red, a first assessment that is red, which ranks with the changes to
+       red (after those with a step); a tie goes to the area first in areas.csv.
     2. Else the main indicator with new figures whose change is the largest share of the distance
        from its previous figure to its target (indicators with a target only).
     3. Else a headline saying that no area changed colour (at the barometer's first update, that
@@ -187,6 +188,10 @@ def plain_subject(ind: Indicator) -> str:
 
 def _area_priority(before: Signal, after: Signal) -> tuple[int, int, int]:
     was, now = rank(before), rank(after)
+    if was is None and now == rank("red"):
+        # assessed for the first time, and red: news among the changes for the worse (after those
+        # with a step to red), never after every other change
+        return (0, now, 0)
     if was is None or now is None:
         return (2, 0, 0)
     if now < was:
@@ -315,6 +320,10 @@ def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, it
         target = " ".join(p for p in (text.target_sentence, text.pace_sentence) if p)
         if target:
             out.append(target)
+        elif item.kind == "area" and len(about) > 1 and not assessment.indicator(ind.id).carried_over:
+            # no target to measure against, and more than one main indicator: why each has its colour
+            # ("Andel på offentlig forsørgelse: Rød, fordi stigningen … går den forkerte vej.")
+            out.append(f"{ind.name}: {text.explanation}")
     if texts.has("presse_indledning") and changes is not None and item.kind == "area":
         # the computed lead said "Dermed skifter …": with the administration's lead, a fact says it
         out.append(area_sentence(barometer, changes,
