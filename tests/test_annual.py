@@ -180,9 +180,11 @@ def test_demo_2009_opens_with_a_summary_and_the_administrations_comments(demo_20
     assert "målene for Beskæftigelse, Uddannelse og Kultur og fritid nås ikke i det nuværende tempo" in first
     # comments.csv, the administration's own words, stand in the summary
     assert "Forvaltningens bemærkninger" in first
-    assert "Andel beskæftigede indvandrere/efterkommere i København (december 2009): Faldet skyldes " \
+    assert "Andel beskæftigede indvandrere/efterkommere i København, december 2009: Faldet skyldes " \
            "utvivlsomt krisen." in first
     assert "ikke længere er mulighed for at nå målet" in first
+    # one parenthesis per name at most: the update's month after a comma
+    assert "(andel af arbejdsstyrken), maj 2009: Stigningen" in first and ") (maj 2009)" not in first
     assert pages[1].lstrip().split("\n")[0] != "" and "Indledning" in pages[1]
 
 
@@ -255,3 +257,33 @@ def test_demo_2009_names_z_values_only_in_the_method_section(demo_2009):
     # the sentences keep their verdict, without the statistic
     assert "stigningen på 4,4 procentpoint fra 2007 til 2008 går den rigtige vej og er statistisk signifikant." \
         in text
+
+
+def test_administrations_summary_opens_the_report_and_the_figures_follow(tmp_path):
+    from reportgen.document import Heading, PageBreak, Paragraph
+    from reportgen.documents.annual import build_annual
+
+    def first_page(folder):
+        barometer = read_barometer(folder)
+        doc = build_annual(barometer, assess_history(barometer), 2009, project_dir=ROOT)
+        blocks = list(doc.blocks)
+        return blocks[:next(i for i, b in enumerate(blocks) if isinstance(b, PageBreak))]
+
+    def text(b):
+        return "".join(r.text for r in b.runs)
+
+    plain = first_page(write_barometer(tmp_path / "plain"))
+    assert [type(b).__name__ for b in plain[:2]] == ["Heading", "Paragraph"] and plain[1].style == "lead"
+    computed = text(plain[1])
+    assert computed.startswith("I 2009 blev testbarometret opdateret én gang, i juni 2009.")
+    own = first_page(write_barometer(tmp_path / "own", {
+        "tekster/2009-06/aarsrapport_resume.md": "Året bød på *krise* og fremgang.\n\nSkolerne løftede sig.\n",
+        "tekster/2008-12/aarsrapport_resume.md": "Ikke dette år.\n",  # another year's update: not here
+    }))
+    assert own[0].text == "Sammenfatning af 2009"
+    # The administration's paragraphs first, as the lead; the computed sentences kept under their heading.
+    assert [text(b) for b in own[1:3]] == ["Året bød på krise og fremgang.", "Skolerne løftede sig."]
+    assert all(isinstance(b, Paragraph) and b.style == "lead" for b in own[1:3])
+    assert isinstance(own[3], Heading) and own[3].text == "Året i tal"
+    assert isinstance(own[4], Paragraph) and own[4].style == "body" and text(own[4]) == computed
+    assert not any("Ikke dette år." in text(b) for b in own if isinstance(b, Paragraph))

@@ -236,7 +236,9 @@ def test_small_barometer_without_carry_overs_or_misses():
     assert ("Barometret har én indikator med et mål, og målet er inden for rækkevidde i det nuværende "
             "tempo.") in text
     assert "Intet indsatsområde har været rødt i barometrets levetid." in text
-    assert "er ingen indikatorer røde" in text
+    # one committee, one indicator: named, and "den", never "ingen indikatorer … fordelt på ét udvalg"
+    assert ("Barometrets indikator hører under Beskæftigelses- og Integrationsudvalget. Ved opdateringen i "
+            "december 2008 er den ikke rød.") in text
     assert not any(isinstance(bl, Table) and bl.header[0] == "Indikator" for bl in doc.blocks)
     assert "går udviklingen ikke hurtigt nok" not in text
     assert "None" not in text and "nan" not in text.split()
@@ -377,3 +379,34 @@ def test_bilag3_places_the_administrations_blocks_and_keeps_the_computed_text_wi
     at = own.blocks.index(next(h for h in own.headings if h.text == "Forvaltningens gode råd"))
     assert _text(own.blocks[at + 1]) == "Hold fast i de få mål."
     assert isinstance(own.blocks[at + 2], ListBlock)
+
+
+def test_attention_points_give_every_figure_its_unit(doc):
+    text = _norm(_all_text(doc))
+    # a value with unit_text ("karakterpoint") says it, like a percentage says "procentpoint"
+    assert "(2010; mangler 0,54 karakterpoint)" in text
+    assert "(december 2010; mangler 5,5 procentpoint)" in text
+    assert not re.search(r"mangler \d+,\d+\)", text)
+
+
+@pytest.mark.parametrize(("update", "lifetime", "phrase"), [
+    ("2009-12-03", 30, "De sidste 4 år"),  # Copenhagen: live June 2007, in the 2006-2009 term's first half
+    ("2021-12-01", 6, "Det sidste halve år"),  # live June 2021, the term's last year: its own life
+    ("2021-12-01", 12, "Det sidste år"),
+    ("2021-12-01", 18, "De sidste 1½ år"),
+    ("2021-12-01", 2, "De sidste to måneder"),
+])
+def test_themes_speak_of_the_experience_the_barometer_can_have_given(update, lifetime, phrase):
+    import datetime as dt
+
+    from reportgen.documents.bilag3 import experience_months, experience_phrase
+    from reportgen.inputs.model import Update
+
+    u = Update(id=update[:7], date=dt.date.fromisoformat(update), label="x", index=0)
+    assert experience_phrase(experience_months(u, lifetime)) == phrase
+
+
+def test_the_theme_on_the_other_committees_names_only_the_others(doc):
+    text = _norm(_all_text(doc))
+    assert ("har følgende af de øvrige udvalg indikatorer, der viser tilbagegang: Børne- og Ungdomsudvalget, "
+            "Teknik- og Miljøudvalget, Socialudvalget og Sundheds- og Omsorgsudvalget.") in text

@@ -319,7 +319,7 @@ def test_sensitivity_blocks_list_the_disagreements_and_a_compact_table():
     heading = blocks[0]
     assert isinstance(heading, Heading) and (heading.text, heading.level) == ("Metodefølsomhed", 1)
     texts = [" ".join(r.text for r in blk.runs) for blk in blocks if isinstance(blk, Paragraph)]
-    assert "For 1 indikator ud af 3 giver metoderne forskellige farver." in texts[1]
+    assert "For én indikator ud af tre giver metoderne forskellige farver." in texts[1]
     lists = [blk for blk in blocks if isinstance(blk, ListBlock)]
     assert [r.text for r in lists[0].items[0]] == [
         "Forrige måling",

@@ -674,8 +674,9 @@ def test_every_demo_letter_ends_on_a_page_with_more_than_its_closing(demo_build)
         body = "\n".join(line for line in body.splitlines() if not line.startswith("Til ") or "·" not in line)
         assert len(body.split()) >= 15, f"{pdf.name}: the closing stands almost alone on page {pages}"
         pages_of[pdf.stem] = pages
-    # As short as the content allows: keeping the closing with its paragraph adds no page.
-    assert pages_of == {"BUU": 4, "KFU": 2, "OEU": 2, "SOU": 3, "SUU": 3, "TMU": 3}
+    # As short as the content allows: keeping the closing with its paragraph adds no page, and the
+    # letters' narrower charts (bilag2.LETTER_CHART_MM) save one for BUU and SUU (4 and 3 before).
+    assert pages_of == {"BUU": 3, "KFU": 2, "OEU": 2, "SOU": 3, "SUU": 2, "TMU": 3}
 
 
 def test_docx_letters_keep_the_closing_with_the_paragraph_before_it(demo_build):

@@ -172,12 +172,13 @@ def test_send_without_smtp_writes_one_ready_draft_per_letter(case):
     assert "<p>Til Børne- og Ungdomsudvalget</p>" in msg.get_body(("html",)).get_content()
 
     attachments = list(msg.iter_attachments())
+    # The chair of the owner committee signs (no [underskrift]): no "Borgmesterbrev" (bilag2.letter_name).
+    name = "Brev fra formanden for Beskæftigelses- og Integrationsudvalget til Børne- og Ungdomsudvalget, juni 2009"
     assert [(a.get_filename(), a.get_content_type()) for a in attachments] == [
-        ("Borgmesterbrev til Børne- og Ungdomsudvalget, juni 2009.pdf", "application/pdf"),
-        ("Borgmesterbrev til Børne- og Ungdomsudvalget, juni 2009.docx",
-         "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (f"{name}.pdf", "application/pdf"),
+        (f"{name}.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
     ]
-    assert b"filename*0*=utf-8''Borgmesterbrev%20til%20B%C3%B8rne" in raw  # RFC 2231
+    assert b"filename*0*=utf-8''Brev%20fra%20formanden%20for%20Besk%C3%A6ftigelses" in raw  # RFC 2231
     # ... and beside it the RFC 2047 name= in Content-Type that Outlook and Exchange read: quoted,
     # encoded words of at most 75 characters, decoding to the same file name.
     headers = raw.decode("ascii").split("\r\n--")
@@ -195,7 +196,7 @@ def test_send_without_smtp_writes_one_ready_draft_per_letter(case):
 
     saeu = parse((update / "mail" / "SAeU.eml").read_bytes())
     assert [a.get_filename() for a in saeu.iter_attachments()][0] == (
-        "Borgmesterbrev til Sundheds- og Ældreudvalget, juni 2009.pdf")
+        "Brev fra formanden for Beskæftigelses- og Integrationsudvalget til Sundheds- og Ældreudvalget, juni 2009.pdf")
 
     # same inputs, same bytes
     first = {p.name: p.read_bytes() for p in (update / "mail").iterdir()}
@@ -208,7 +209,8 @@ def test_dry_run_lists_recipients_and_attachments_and_writes_nothing(case, smtp)
     result = send(folder, out, "--smtp", smtp.address, "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert "Til: buu@example.org; buu-formand@example.org" in result.stdout
-    assert "Bilag: Borgmesterbrev til Sundheds- og Ældreudvalget, juni 2009.docx" in result.stdout
+    assert ("Bilag: Brev fra formanden for Beskæftigelses- og Integrationsudvalget til Sundheds- og "
+            "Ældreudvalget, juni 2009.docx") in result.stdout
     assert "Prøvekørsel: 2 af 2 e-mails ville blive sendt" in result.stdout
     assert not (update / "mail").exists() and smtp.messages == []
 

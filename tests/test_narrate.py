@@ -79,7 +79,7 @@ def test_not_significant_sentence_and_explanation():
     n = texts(b, U2)
     t = n.indicators["A1"]
     assert t.sentence == ("Hovedindikatoren »Karaktergab« viser en stigning på 0,08 fra 2008 til 2009. "
-                          "Ændringen fra 2008 til 2009 er ikke signifikant.")
+                          "Ændringen er ikke signifikant.")
     assert t.explanation == ("Gul, fordi stigningen på 0,08 fra 2008 til 2009 ikke er statistisk signifikant "
                              "(z = 0,94).")
     assert n.areas["A"].heading == "Uddannelse (gul)"
@@ -155,6 +155,8 @@ def test_override_sentences():
         "Gul efter forvaltningens vurdering (beregnet: rød): Faldet skyldes en ny opgørelsesmetode.")
     assert "Forvaltningen har vurderet signalet som gult: Se indikatoren." in n.areas["A"].paragraphs
     assert n.areas["A"].heading == "Bolig (gul)"
+    # the summary says whose judgement the colour is, not "Der noteres stilstand"
+    assert n.areas["A"].summary == "Forvaltningen vurderer, at der er stilstand på boligområdet."
 
 
 def test_comments_are_woven_in():

@@ -112,5 +112,6 @@ def test_cover_lead_names_only_the_parts_the_pack_holds():
     front = build_front(barometer, assess(barometer), entries)
     lead = "".join(r.text for r in next(b for b in front.blocks if isinstance(b, Paragraph)).runs)
     assert lead.endswith(": indstillingen, orienteringen om status og udvikling på indikatorerne (Bilag 1) og "
-                         "forslaget til gode råd til det nye udvalg (Bilag 3).")
+                         "forslaget til gode råd om integrationsbarometret til det nye Beskæftigelses- og "
+                         "Integrationsudvalg (Bilag 3).")  # Bilag 3's own title (new_committee is set)
     assert "Bilag 2" not in lead  # no letters in this pack

@@ -197,9 +197,10 @@ def test_check_warns_without_refusing_on_every_placeholder_a_document_would_show
     lines = preflight.warnings(b, project_dir=ROOT, documents=documents)
     slot = [w for w in lines if "»[Indsæt forvaltningens vurdering her]«" in w]
     assert len(slot) == 1 and slot[0].startswith("Bilag 2 (Til ") and "skriv teksten, før det sendes" in slot[0]
-    assert any("[Citat fra borgmesteren]" in w for w in lines)  # the mayor's quote is not written
+    # the quote is not written (the chair signs and speaks here: the placeholder asks the chair)
+    assert any("[Citat fra formanden]" in w for w in lines)
     assert any("[presse]" in w and "mangler" in w for w in lines)  # nor who answers the press
-    assert preflight.placeholders(documents)["[Citat fra borgmesteren]"] == ["Pressemeddelelse – UDKAST"]
+    assert preflight.placeholders(documents)["[Citat fra formanden]"] == ["Pressemeddelelse – UDKAST"]
     demo = read_barometer(DEMO)
     said = preflight.warnings(demo, project_dir=ROOT, documents=preflight.check_folder(demo, project_dir=ROOT))
     assert not [w for w in said if "[presse]" in w and "telefon" in w]  # the demo has its contact

@@ -85,10 +85,12 @@ def test_december_2009_headline_and_lead_tell_the_news_with_the_crisis_and_the_g
                          "Indenrigs- og Velfærdsministeriets liste er faldet fra 5 til 2 siden januar 2007.")
     facts = next(b for b in doc.blocks if isinstance(b, ListBlock))
     items = ["".join(r.text for r in item) for item in facts.items]
-    assert 3 <= len(items) <= 5
+    # Five computed facts and the administration's own words on housing (tekster/2009-12/omraade_bol.md).
+    assert len(items) == 6
     assert items[0].startswith("Der er 5,5 procentpoint til målet for december 2010 på 64,8 procent.")
     assert items[1].startswith("Beskæftigelses- og Integrationsforvaltningen vurderer, at der ikke længere")
     assert "»Andel modtagere af overførselsindkomst i udsatte boligområder« viser et fald på 0,8" in items[2]
+    assert items[3] == "Der er trods krisen registreret fremgang på boligområdet."
     assert "ét indsatsområde på rødt, tre på gult og to på grønt" in doc_text(doc)
     box = next(b for b in doc.blocks if isinstance(b, Note))
     assert "33 indikatorer fordelt på seks indsatsområder" in "".join(r.text for r in box.runs)
@@ -171,7 +173,9 @@ def test_build_writes_the_release_into_zip_and_manifest_not_pack_pdf(fixture_bui
 
 def test_fixture_release_reads_as_danish_with_a_generic_contact(fixture_build):
     text = flat(pdf_text(fixture_build.out_dir / "pressemeddelelse.pdf"))
-    assert "Pressemeddelelse" in text and QUOTE_PLACEHOLDER in text
+    # the chair of the owner committee signs and speaks: the placeholder asks the chair, not a mayor
+    assert "Pressemeddelelse" in text and "»[Citat fra formanden]«, siger Anna Andersen, formand for" in text
+    assert QUOTE_PLACEHOLDER not in text
     assert "Fakta om testbarometret" in text
     assert "Må ikke offentliggøres før 1. juni 2009 kl. 17.00" in text
     # No [presse] of its own and no administration in barometer.toml: the municipality and a visible
@@ -185,7 +189,7 @@ def test_fixture_release_reads_as_danish_with_a_generic_contact(fixture_build):
 def test_site_has_the_press_page_linked_from_every_page(fixture_build):
     site = fixture_build.out_dir / "site"
     page = (site / "presse.html").read_text(encoding="utf-8")
-    assert "[Citat fra borgmesteren]" in page and "Fakta om testbarometret" in page
+    assert "[Citat fra formanden]" in page and "Fakta om testbarometret" in page
     assert 'href="presse.html"' in (site / "index.html").read_text(encoding="utf-8")
     assert 'href="../pressemeddelelse.pdf"' in (site / "index.html").read_text(encoding="utf-8")
 
@@ -346,3 +350,99 @@ def test_check_warns_of_a_missing_quote_and_contact_but_does_not_refuse(make_bar
     full = make_barometer({"letters/letters.toml": '[presse]\nnavn = "Ida"\ntelefon = "1"\ncitat = "Godt."\n'})
     done = subprocess.run([*run, str(full)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "[presse]" not in done.stderr and "Pressemeddelelse" not in done.stderr
+
+
+# --- the administration's text blocks (tekster/) ---------------------------------------------------
+
+def test_administrations_lead_replaces_the_computed_lead_and_area_blocks_join_the_facts(make_barometer, project):
+    _, plain = press_at(make_barometer(), "2009-06", project)
+    computed = lead_text(plain)
+    plain_facts = ["".join(r.text for r in item)
+                   for item in next(b for b in plain.blocks if isinstance(b, ListBlock)).items]
+    folder = make_barometer({
+        "tekster/2009-06/presse_indledning.md": "Krisen rammer *beskæftigelsen*, men uddannelse går frem.\n\n"
+                                                 "Det viser barometret {{ i dag }}.\n",
+        "tekster/2009-06/omraade_a.md": "Faldet skyldes krisen.\n",  # the story's area
+        "tekster/2009-06/omraade_b.md": "Indsatsen i skolerne virker.\n",  # the good news' area
+        "tekster/omraade_c.md": "",  # empty: nothing
+    })
+    _, doc = press_at(folder, "2009-06", project)
+    lead = lead_text(doc)
+    # The administration's own lead, its paragraphs as one, nothing run as a template; no computed lead.
+    assert lead == "Krisen rammer beskæftigelsen, men uddannelse går frem. Det viser barometret {{ i dag }}."
+    assert computed.split(". ")[0] not in doc_text(doc)
+    facts = ["".join(r.text for r in item) for item in next(b for b in doc.blocks if isinstance(b, ListBlock)).items]
+    # Each area's words after the computed facts on that area; every computed fact is kept.
+    assert facts.index("Faldet skyldes krisen.") < facts.index("Indsatsen i skolerne virker.")
+    assert facts.index("Indsatsen i skolerne virker.") == facts.index(
+        "Hovedindikatoren »Karaktergab« viser et fald på 0,10 fra 2007 til 2008.") + 1
+    # With its own lead, what the computed lead said is a fact: the development and the colour change
+    # ("Dermed skifter …"), first; the computed facts follow (the last ones as room allows).
+    assert facts[:3] == [
+        "Hovedindikatoren »Andel beskæftigede« viser et fald på 0,5 procentpoint fra september 2008 til marts 2009.",
+        "Siden opdateringen i december 2008 har to indsatsområder skiftet farve: Beskæftigelse fra grøn til rød "
+        "og Uddannelse fra grå til grøn.",
+        "Faldet skyldes krisen."]
+    assert all(f in facts for f in plain_facts[:3]) and len(facts) == 7  # five computed, two blocks
+    # An update without blocks keeps the computed lead.
+    _, earlier = press_at(folder, "2008-12", project)
+    assert "Krisen rammer" not in doc_text(earlier) and "Faldet skyldes krisen." not in doc_text(earlier)
+
+
+def test_quote_without_underskrift_names_the_letters_signatory(make_barometer, project):
+    # No [underskrift]: the owner committee's chair signs the letters, and says the quote.
+    folder = make_barometer({"letters/letters.toml": '[presse]\nnavn = "Ida Test"\ntelefon = "1"\n'
+                                                     'citat = "Vi holder fast i målet."\n'})
+    _, doc = press_at(folder, "2009-06", project)
+    quote = next(b for b in doc.blocks if isinstance(b, Paragraph) and b.style == "quote")
+    assert "".join(r.text for r in quote.runs) == (
+        "»Vi holder fast i målet«, siger Anna Andersen, formand for Beskæftigelses- og Integrationsudvalget.")
+    # [underskrift] with a title that is no mayor's: the name first, the title after it.
+    folder = make_barometer({"letters/letters.toml": '[underskrift]\nnavn = "Bo Berg"\n'
+                                                     'titel = "Rådmand for Sociale Forhold"\n'})
+    _, doc = press_at(folder, "2009-06", project)
+    assert "siger Bo Berg, rådmand for Sociale Forhold." in doc_text(doc)
+    # Nobody to name (no [underskrift], no chair): the quote stands without "siger", and check says so.
+    folder = make_barometer({"committees.csv": "id,name,chair\nBIU,Beskæftigelses- og Integrationsudvalget,\n"
+                                               "BUU,Børne- og Ungdomsudvalget,\n"})
+    _, doc = press_at(folder, "2009-06", project)
+    assert f"»{QUOTE_PLACEHOLDER}«." in doc_text(doc) and "siger" not in doc_text(doc)
+    from reportgen.documents.press import press_warnings
+
+    said = press_warnings(read_barometer(folder), project_dir=project)
+    assert any("[underskrift] navn mangler" in w and "hvem der siger det" in w for w in said)
+    assert not any("[underskrift]" in w for w in press_warnings(read_barometer(DEMO), project_dir=ROOT))
+
+
+def test_may_2009_lead_says_the_fall_is_not_significant_with_danish_commas():
+    _, doc = press_at(DEMO, "2009-05")
+    lead = lead_text(doc)
+    # the colour rests on a fall that is not significant: the reader is told so; a subject ending in
+    # a relative clause takes its comma before the verb
+    assert lead.startswith("Andelen af indvandrere og efterkommere, der vurderer eget helbred som godt eller "
+                           "virkelig godt, er faldet med 0,8 procentpoint fra 2007 til 2008. Faldet er ikke "
+                           "statistisk signifikant. Dermed skifter Sundhed fra grøn til gul")
+    assert "der har oplevet diskrimination inden for det seneste år, er faldet fra 24,5 procent" in lead
+
+
+def test_a_colour_the_administration_set_is_said_in_the_lead_with_its_reason(make_barometer, project):
+    folder = make_barometer({"overrides.csv": "update,target,signal,reason\n2009-06,A,yellow,Faldet skyldes krisen\n"})
+    _, doc = press_at(folder, "2009-06", project)
+    assert doc.meta.title.startswith("Testbarometret: Stilstand på beskæftigelsesområdet")
+    assert lead_text(doc).startswith(
+        "Andelen af beskæftigede er faldet med 0,5 procentpoint fra september 2008 til marts 2009. Dermed skifter "
+        "Beskæftigelse fra grøn til gul i testbarometret, som Testrup Kommune har opdateret den 1. juni 2009. "
+        "Forvaltningen har vurderet signalet som gult (beregnet: rød): Faldet skyldes krisen.")
+
+
+def test_the_lead_without_a_development_names_the_area_before_its_colours(make_barometer, project):
+    # Only the colour changed (the administration's judgement, no new figures): "<area> skifter fra … til …"
+    folder = make_barometer({"overrides.csv": "update,target,signal,reason\n2009-06,B,yellow,Vurderet lokalt\n",
+                             "measurements.csv": "indicator,period,value,se,n,district,update\n"
+                                                 "A1,2008-03,50.0,,,,2008-06\nA1,2008-09,51.0,,,,2008-12\n"
+                                                 "B1,2007,0.50,,,,2008-06\nB1,2008,0.40,,,,2008-12\n"})
+    _, doc = press_at(folder, "2009-06", project)
+    lead = lead_text(doc)
+    assert lead.startswith("Uddannelse skifter fra grøn til gul i testbarometret, som Testrup Kommune har "
+                           "opdateret den 1. juni 2009."), lead
+    assert "fra grøn til gul skifter" not in lead

@@ -121,6 +121,11 @@ def test_an_override_shows_the_computed_colour_in_neuter(fjordby):
         assert ("Forvaltningen har vurderet signalet som grønt (beregnet: gul): Politiet vurderer, at tallet "
                 "er stabilt lavt.") in text, doc
         assert "signalet som grøn " not in text and "signalet som grøn:" not in text
+    # no new figures and a colour the administration set: never "Der noteres fremgang"
+    bilag1 = pdf_text(out / "bilag1.pdf")
+    assert ("Der er ikke nye tal for hovedindikatoren på tryghedsområdet; signalfarven grøn er "
+            "forvaltningens vurdering.") in bilag1
+    assert "Der noteres fremgang på tryghedsområdet" not in bilag1
 
 
 def test_bilag3_counts_only_published_district_figures_and_argues_from_this_data(fjordby):
@@ -129,7 +134,7 @@ def test_bilag3_counts_only_published_district_figures_and_argues_from_this_data
     # six district rows, two of them (Fjordø, n < 20) held back
     assert "offentliggjort otte tal for hele kommunen og fire tal for bydele." in text
     # national figures are the newer here (2 against 12 months): no "national figures are older" argument
-    assert "typisk er 2 måneder gammelt" in text
+    assert "ministerierne, er 2 måneder gammelt" in text
     assert "aktuelle tal ofte er på bekostning af mere sikre nationale" not in text
     assert "for den ene indikator med nationale kilder" in text
     assert "levetid på" not in text and "Projekt- og indsatsbanken" not in text
@@ -143,7 +148,7 @@ def test_bilag3_advice_comes_from_the_data(fjordby):
             "mangler 0,20.") in text
     assert ("Det nyeste tal er 15 måneder eller ældre for én indikator: »Karaktergab ved afgangsprøven« "
             "(september 2020, 15 måneder).") in text
-    assert ("Fjordø har i alle to målinger haft under 20 observationer (højst 9), så dens tal er aldrig "
+    assert ("Fjordø har i begge målinger haft under 20 observationer (højst 9), så dens tal er aldrig "
             "offentliggjort") in text
     assert "nabobydel" in text
     # Nordby and Sydby are published: no such advice for them
@@ -172,3 +177,46 @@ def test_overview_wraps_a_long_area_name_and_axes_fit_small_shares(fjordby):
             break
     else:
         pytest.fail("no trend chart for C1")
+
+
+def test_themes_speak_of_half_a_year_and_never_list_the_owner_among_the_others(fjordby):
+    _, out = fjordby
+    for name in ("sag.pdf", "bilag3.pdf"):
+        text = pdf_text(out / name)
+        # live since June 2021, the term's last year: not "De sidste 4 år" of experience
+        assert "Det sidste halve år har givet en række erfaringer" in text, name
+        assert "De sidste 4 år" not in text, name
+        # the owner is the only committee: no list of "øvrige udvalg" naming it
+        assert "følgende udvalg" not in text and "øvrige udvalg indikatorer" not in text, name
+
+
+def test_press_leads_with_an_area_assessed_for_the_first_time_as_red(fjordby):
+    _, out = fjordby
+    text = pdf_text(out / "pressemeddelelse.pdf")
+    # grey -> red outranks the administration's yellow -> green on Tryghed (docs/press.md)
+    assert f"Pressemeddelelse – UDKAST {LONG_AREA} skifter fra grå til rød i integrationsbarometret" in text
+    assert ("Andelen af flygtninge i job er steget med 2,0 procentpoint fra marts 2021 til september 2021. "
+            "Andelen på offentlig forsørgelse er steget med 1,0 procentpoint fra april 2021 til oktober 2021. "
+            f"Dermed skifter {LONG_AREA} fra grå til rød") in text
+    # no target: the facts say why each main indicator has its colour
+    assert "Andel på offentlig forsørgelse: Rød, fordi stigningen på 1,0 procentpoint" in text
+    assert "fra gul til grøn skifter" not in text
+    # one initiative: "the" initiative, not "ét initiativ" in an overview
+    assert "Barometrets oversigt over det initiativ, der er knyttet til indikatorerne" in pdf_text(out / "sag.pdf")
+
+
+def test_bilag3_names_the_one_committee_and_says_both_measurements(fjordby):
+    _, out = fjordby
+    text = pdf_text(out / "bilag3.pdf")
+    assert ("Barometrets fire indikatorer hører alle under Beskæftigelses- og Integrationsudvalget. Ved "
+            "opdateringen i december 2021 er to af dem røde.") in text
+    assert "fordelt på ét udvalg" not in text
+    assert "Fjordø har i begge målinger haft under 20 observationer" in text and "alle to" not in text
+
+
+def test_bilag3_gives_one_indicator_its_age_not_a_typical_one(fjordby):
+    _, out = fjordby
+    text = pdf_text(out / "bilag3.pdf")
+    assert ("mens det for den ene indikator med nationale kilder, fx Danmarks Statistik og ministerierne, er 2 "
+            "måneder gammelt.") in text
+    assert "typisk 12 måneder (1 år) gammelt" in text  # three local indicators: a typical age

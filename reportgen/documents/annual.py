@@ -22,6 +22,7 @@ from ..narrate.diff import diff
 from ..narrate.sentences import development_sentence, subject
 from ..signals.assess import Assessment, DistrictResult, IndicatorResult, compare_figures
 from ..signals.history import area_history
+from . import blocks as textblocks
 from . import common, letters
 from .bilag1 import data_section, method_section
 from .bilag2 import initiative_list
@@ -296,9 +297,14 @@ def year_comments(barometer: Barometer, y: Year) -> list[tuple[str, str, str]]:
     return out
 
 
-def summary_section(barometer: Barometer, y: Year) -> list[Block]:
+def summary_section(barometer: Barometer, y: Year, texts: textblocks.Texts | None = None) -> list[Block]:
     """The year in a few sentences: updates, colours at the end, colour changes, targets, red
-    indicators; then the administration's comments at the year's updates."""
+    indicators; then the administration's comments at the year's updates.
+
+    Where the administration has written its own summary (the text block ``aarsrapport_resume`` of
+    the year's last update, else the barometer's), it opens the page as the lead and the computed
+    sentences follow under "Året i tal": the administration's words first, the figures kept (a
+    summary in prose seldom carries every colour and target)."""
     n = len(y.updates)
     months = da.join_list([da.month_year(u.date) for u in y.updates])
     sentences = [f"I {y.year} blev {common.barometer_definite(barometer.config.title)} opdateret "
@@ -339,12 +345,19 @@ def summary_section(barometer: Barometer, y: Year) -> list[Block]:
             + (f"{_count(linked, 'initiativ', 'initiativer', neuter=True)} er knyttet til "
                f"{'den' if len(red) == 1 else 'dem'}." if linked
                else f"der er ikke knyttet initiativer til {'den' if len(red) == 1 else 'dem'}."))
-    blocks: list[Block] = [Heading(f"Sammenfatning af {y.year}", 1, "sammenfatning"),
-                           Paragraph(tuple([Run(" ".join(sentences))]), style="lead")]
+    texts = texts if texts is not None else textblocks.load(barometer, y.updates[-1].id)
+    own = texts.blocks("aarsrapport_resume")
+    blocks: list[Block] = [Heading(f"Sammenfatning af {y.year}", 1, "sammenfatning")]
+    if own:
+        blocks += [replace(b, style="lead") if isinstance(b, Paragraph) and b.style == "body" else b for b in own]
+        blocks += [Heading("Året i tal", 2), Paragraph.of(" ".join(sentences))]
+    else:
+        blocks.append(Paragraph(tuple([Run(" ".join(sentences))]), style="lead"))
     comments = year_comments(barometer, y)
     if comments:
         blocks.append(Heading("Forvaltningens bemærkninger", 2))
-        blocks.append(ListBlock(tuple((Run(f"{what} ({month}): ", bold=True), Run(text))
+        # "Ledighed … (andel af arbejdsstyrken), maj 2009:" – never two parentheses in a row
+        blocks.append(ListBlock(tuple((Run(f"{what}, {month}: ", bold=True), Run(text))
                                       for what, month, text in comments)))
     return blocks
 
@@ -514,15 +527,24 @@ def _committee_section(barometer: Barometer, y: Year) -> list[Block]:
         share = 60.0
         blocks.append(Heading(committee.name, 2))
         blocks.append(Paragraph.of(
-            f"Udvalget har {da.plural(len(own), 'indikator', 'indikatorer')} i barometret. Ved opdateringen i "
+            f"Udvalget har {da.count(len(own), 'indikator', 'indikatorer')} i barometret. Ved opdateringen i "
             f"{_month(barometer, y.last.update)} er "
-            + (f"{da.number(red, 0)} af dem rød{'e' if red != 1 else ''}." if red else "ingen af dem røde.")))
+            + _red_share(red, len(own))))
         blocks.append(Table(
             header=("Indikator", *labels),
             rows=tuple(rows),
             widths=(share, *([(100 - share) / len(labels)] * len(labels))),
         ))
     return blocks
+
+
+def _red_share(red: int, total: int) -> str:
+    """``ingen af dem røde.``, ``én af dem rød.``, ``tre af dem røde.``, ``de alle røde.``"""
+    if red == 0:
+        return "ingen af dem røde." if total > 1 else "den ikke rød."
+    if red == total:
+        return "den rød." if total == 1 else ("de begge røde." if total == 2 else "de alle røde.")
+    return "én af dem rød." if red == 1 else f"{da.number_word(red)} af dem røde."
 
 
 # --------------------------------------------------------------------------------------------------
@@ -539,10 +561,13 @@ def _district_section(barometer: Barometer, y: Year, maps: Mapping[str, ChartLik
         PageBreak(),
         Heading(f"Udviklingen i {da.definite_plural(many)} i {y.year}", 1, "bydele"),
         Paragraph.of(
-            f"For {da.plural(len(inds), 'indikator', 'indikatorer')} er der tal pr. {one}. Ændringen er regnet "
+            f"For {da.count(len(inds), 'indikator', 'indikatorer')} er der tal pr. {one}. Ændringen er regnet "
             f"fra det tal, der var kendt ved opdateringen i {begin}, til det tal, der var kendt ved "
-            f"opdateringen i {end}. For hovedindikatorerne viser et kort ændringen i hver {one}. Tal for "
-            f"{many} med under {barometer.config.min_n} observationer vises ikke."),
+            f"opdateringen i {end}."
+            # a map only where one is drawn (a barometer without district geometry has none)
+            + (f" For hovedindikatorerne viser et kort ændringen i hver {one}." if any(i.id in maps for i in inds)
+               else "")
+            + f" Tal for {many} med under {barometer.config.min_n} observationer vises ikke."),
     ]
     names = {d.id: d.name for d in barometer.districts}
     summary = []
@@ -607,10 +632,10 @@ def _initiative_section(barometer: Barometer, y: Year) -> list[Block]:
         blocks.append(Paragraph.of(f"Ingen indikatorer har været røde i {y.year}."))
         return blocks
     n = len(red)
-    text = (f"{da.capitalize(da.plural(n, 'indikator', 'indikatorer'))} har været "
+    text = (f"{da.capitalize(da.count(n, 'indikator', 'indikatorer'))} har været "
             f"{'rød' if n == 1 else 'røde'} ved mindst én af årets opdateringer. Tabellen viser hvornår, og hvor "
             "mange initiativer der er knyttet til "
-            f"{'den' if n == 1 else 'hver af dem'} i projekt- og indsatsbanken.")
+            f"{'den' if n == 1 else 'hver af dem'}.")
     rows = []
     for ind in red:
         when = [da.month_year(a.at.date) for a in y.assessments

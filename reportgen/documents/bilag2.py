@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import palette
 from ..document import Block, Cell, Document, DocumentMeta, Figure, ListBlock, Run, Signature, Table
-from ..errors import ReportgenError
+from ..errors import ReportgenError, TemplateError
 from ..inputs.model import Barometer, Committee, Indicator, Initiative, NoLetter, Update, letter_split
 from ..names import safe_stem
 from ..narrate import Narrative
@@ -19,13 +19,51 @@ from . import common, letters
 from .common import ChartLike
 
 LABEL = "Bilag 2"
-TITLE = "Borgmesterbrev til fagudvalgene"
+# A letter's trend charts: narrower than Bilag 1's full text width, so a letter stays as short as its
+# content allows (three charts no longer push the closing onto a fourth page).
+LETTER_CHART_MM = 130.0
+TITLE = "Borgmesterbrev til fagudvalgene"  # when a mayor signs; see letter_name for the rule
 # Signal order in the letter's count sentence: what needs attention first.
 _COUNT_ORDER = ("red", "yellow", "green", "grey")
 _COLOUR_PLURAL = {"red": "røde", "yellow": "gule", "green": "grønne", "grey": "grå"}
 # Why a committee gets no letter, in the build summary.
 _NO_LETTER: dict[NoLetter, str] = {"no_indicators": "har ingen indikatorer i barometret",
                                    "sender": "er afsender af brevene"}
+
+
+def _sender_words(barometer: Barometer) -> str | None:
+    """Who the letters are from, as it follows "Brev": None when a mayor signs (the letter is a
+    "Borgmesterbrev"); `` fra formanden for Beskæftigelsesudvalget`` (a chair), `` fra <titel>``;
+    "" when nobody signs yet (``letters.signatory`` fails: the build reports that elsewhere)."""
+    try:
+        title = letters.signatory(barometer).title.strip()
+    except TemplateError:
+        title = ""
+    if "borgmester" in title.lower():
+        return None
+    if title.lower().startswith("formand for "):
+        return f" fra formanden for {title[len('Formand for '):]}"
+    return f" fra {title[:1].lower() + title[1:]}" if title else ""
+
+
+def letter_name(barometer: Barometer, to: str, *, definite_plural: bool = False) -> str:
+    """What the letters are called, by one rule for every place that names them (the case's Bilag
+    list, the pack's group and cover, the site's downloads, the e-mails' attachments):
+    ``Borgmesterbrev til <to>`` only when a mayor signs; else ``Brev fra formanden for <udvalget> til
+    <to>`` (the signer's title), ``Brev til <to>``. ``definite_plural``: ``borgmesterbrevene til …``,
+    ``brevene fra … til …`` inside a sentence."""
+    words = _sender_words(barometer)
+    if words is None:
+        head = "borgmesterbrevene" if definite_plural else "Borgmesterbrev"
+    else:
+        head = ("brevene" if definite_plural else "Brev") + words
+    return f"{head} til {to}"
+
+
+def letters_title(barometer: Barometer) -> str:
+    """``Borgmesterbrev til fagudvalgene`` when a mayor signs the letters; else ``Brev fra formanden
+    for Beskæftigelsesudvalget til fagudvalgene`` (the signer's title), ``Brev til fagudvalgene``."""
+    return letter_name(barometer, "fagudvalgene")
 
 
 @dataclass(frozen=True)
@@ -312,7 +350,7 @@ def figures(
         if chart is None or assessment.indicator(ind.id).signal != "red":
             continue
         out.append(Figure(name=chart.name, svg=chart.svg, png=chart.png, alt_text=chart.alt_text,
-                          caption=ind.name))
+                          caption=ind.name, width_mm=LETTER_CHART_MM))
     return tuple(out)
 
 
@@ -342,7 +380,7 @@ def _meta(barometer: Barometer, update: Update, committee: Committee,
         pairs.append(("Dokumentnr.", update.document_number))
     return DocumentMeta(
         label=LABEL,
-        title=f"{TITLE}: {committee.name}",
+        title=letter_name(barometer, committee.name),
         municipality=config.municipality,
         administration=config.administration,
         date_text=date_text,

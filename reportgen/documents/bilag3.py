@@ -115,6 +115,28 @@ def term_months(update: Update) -> int:
     return (update.date.year - start) * 12 + update.date.month - 1
 
 
+def experience_months(update: Update, lifetime_months: int) -> int:
+    """The span the themes speak of ("De sidste 4 år har givet en række erfaringer …"): the
+    committee's term so far where the barometer went live in the term's first half (Copenhagen:
+    June 2007 in the 2006-2009 term, "4 år"), else the barometer's own life – a barometer half a
+    year old has not given four years of experience."""
+    term = term_months(update)
+    return term if term - lifetime_months <= 24 else lifetime_months
+
+
+def experience_phrase(months: int) -> str:
+    """``De sidste 4 år``, ``De sidste 1½ år``, ``Det sidste år``, ``Det sidste halve år``, ``De
+    sidste to måneder``: the subject of "… har givet en række erfaringer"."""
+    halves = int(da.round_half_away(months / 6, 0))
+    if halves == 0:
+        return f"{'Den sidste måned' if months <= 1 else f'De sidste {da.number_word(months)} måneder'}"
+    if halves == 1:
+        return "Det sidste halve år"
+    if halves == 2:
+        return "Det sidste år"
+    return f"De sidste {years_text(months)}"
+
+
 def _age_cell(months: float) -> str:
     """months_text for a table cell: digits, as tables keep them (``under 1 måned``)."""
     return "under 1 måned" if months < 1 else months_text(months)
@@ -295,7 +317,8 @@ def history_grid(barometer: Barometer, history: Sequence[AreaHistory], total: in
     if overridden:
         notes.append("*: farven er fastsat af forvaltningen.")
     if total > MAX_GRID_UPDATES:
-        notes.append(f"Tabellen viser de seneste {MAX_GRID_UPDATES} af {total} opdateringer.")
+        notes.append(f"Tabellen viser de seneste {da.number_word(MAX_GRID_UPDATES)} af {da.number_word(total)} "
+                     "opdateringer.")
     first_w = 22.0
     return Table(
         header=("Indsatsområde", *(u.label for u in updates)),
@@ -426,7 +449,7 @@ def _age_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block]:
     sentences = [age_sentence(barometer, facts, local, national)]
     missing = sum(a.indicators - a.with_figures for a in facts.ages)
     if missing:
-        sentences.append(f"For {da.plural(missing, 'indikator', 'indikatorer')} er der endnu ingen tal.")
+        sentences.append(f"For {da.count(missing, 'indikator', 'indikatorer')} er der endnu ingen tal.")
     blocks.append(Paragraph.of(" ".join(s for s in sentences if s)))
     rows = []
     for a in facts.ages:
@@ -459,14 +482,17 @@ def age_sentence(barometer: Barometer, facts: LifetimeFacts, local: AgeSummary, 
                  else f"de {da.number_word(a.with_figures)} indikatorer")
         return f"for {count} med {kind} kilder"
 
+    def typically(a: AgeSummary) -> str:  # one indicator has an age, not a typical one
+        return "" if a.with_figures == 1 else "typisk "
+
     when = f"Ved opdateringen i {_month(barometer, facts.update)}"
     if local.median is not None and national.median is not None:
-        return (f"{when} er det nyeste tal {part(local, 'lokale')} typisk {months_text(local.median)} "
-                f"gammelt, mens det {part(national, 'nationale')}, fx Danmarks Statistik og ministerierne, "
-                f"typisk er {months_text(national.median)} gammelt.")
+        return (f"{when} er det nyeste tal {part(local, 'lokale')} {typically(local)}"
+                f"{months_text(local.median)} gammelt, mens det {part(national, 'nationale')}, fx Danmarks "
+                f"Statistik og ministerierne, {typically(national)}er {months_text(national.median)} gammelt.")
     for a, kind in ((local, "lokale"), (national, "nationale")):
         if a.median is not None:
-            return f"{when} er det nyeste tal {part(a, kind)} typisk {months_text(a.median)} gammelt."
+            return f"{when} er det nyeste tal {part(a, kind)} {typically(a)}{months_text(a.median)} gammelt."
     return ""
 
 
@@ -477,16 +503,29 @@ def _committee_section(barometer: Barometer, facts: LifetimeFacts) -> list[Block
     total = sum(c.indicators for c in facts.committees)
     red = sum(c.red for c in facts.committees)
     with_red = sum(1 for c in facts.committees if c.red)
-    text = (f"Barometrets {da.count(total, 'indikator', 'indikatorer')} hører under "
-            f"{da.count(len(facts.committees), 'udvalg', 'udvalg')}. ")
     when = f"Ved opdateringen i {_month(barometer, facts.update)}"
-    if red == 1:
-        text += f"{when} er én indikator rød."
-    elif red:
-        text += (f"{when} er {da.count(red, 'indikator', 'indikatorer')} røde, fordelt på "
-                 f"{da.count(with_red, 'udvalg', 'udvalg')}.")
+    if len(facts.committees) == 1:  # one committee: name it, never "fordelt på ét udvalg"
+        only = barometer.committee(facts.committees[0].committee).name
+        text = (f"Barometrets {da.count(total, 'indikator', 'indikatorer')} hører alle under {only}. "
+                if total > 1 else f"Barometrets indikator hører under {only}. ")
+        if total == 1:
+            text += f"{when} er den {'rød' if red else 'ikke rød'}."
+        elif red == 0:
+            text += f"{when} er ingen af dem røde."
+        elif red == 1:
+            text += f"{when} er én af dem rød."
+        else:
+            text += f"{when} er {'de alle' if red == total else da.number_word(red) + ' af dem'} røde."
     else:
-        text += f"{when} er ingen indikatorer røde."
+        text = (f"Barometrets {da.count(total, 'indikator', 'indikatorer')} hører under "
+                f"{da.count(len(facts.committees), 'udvalg', 'udvalg')}. ")
+        if red == 1:
+            text += f"{when} er én indikator rød."
+        elif red:
+            text += (f"{when} er {da.count(red, 'indikator', 'indikatorer')} røde, fordelt på "
+                     f"{da.count(with_red, 'udvalg', 'udvalg')}.")
+        else:
+            text += f"{when} er ingen indikatorer røde."
     rows = [
         (Cell(barometer.committee(c.committee).name), Cell(da.number(c.indicators, 0), align="right"),
          Cell(da.number(c.red, 0), align="right"))
@@ -514,6 +553,13 @@ DEADLINE_MONTHS = 12  # a target whose deadline is this close (or passed) and no
 OLD_FIGURE_MONTHS = 15  # a newest figure this old
 
 
+def _in_all(n: int) -> str:
+    """``i den ene måling``, ``i begge målinger``, ``i alle tre målinger``."""
+    if n == 1:
+        return "i den ene måling"
+    return "i begge målinger" if n == 2 else f"i alle {da.number_word(n)} målinger"
+
+
 def attention_points(barometer: Barometer, assessment: Assessment, facts: LifetimeFacts) -> list[str]:
     """Advice that follows from the data at this update, one sentence group each: targets whose
     deadline is within a year (or passed) and not reached; indicators whose newest figure is 15
@@ -526,7 +572,8 @@ def attention_points(barometer: Barometer, assessment: Assessment, facts: Lifeti
         if ind.target_period is None or r.remaining is None or r.remaining <= 0:
             continue
         left = months_between(update, ind.target_period)
-        missing = da.change_amount(r.remaining, ind.unit, 0 if ind.unit == "count" else ind.decimals)
+        missing = da.change_amount(r.remaining, ind.unit, 0 if ind.unit == "count" else ind.decimals,
+                                   ind.unit_text)  # "0,54 karakterpoint": every figure with its unit
         if left < 0:
             points.append(f"Fristen for målet for »{ind.name}« var {da.period(ind.target_period)}, og målet er "
                           f"ikke nået: der mangler {missing}. Udvalget kan tage stilling til, om målet skal "
@@ -562,8 +609,7 @@ def attention_points(barometer: Barometer, assessment: Assessment, facts: Lifeti
         sizes = [m.n for m in rows if m.n is not None]
         if rows and len(sizes) == len(rows) and max(sizes) < min_n:
             points.append(
-                f"{d.name} har i alle {da.number_word(len(rows)) if len(rows) <= 12 else len(rows)} "
-                f"{'måling' if len(rows) == 1 else 'målinger'} haft under {min_n} observationer (højst "
+                f"{d.name} har {_in_all(len(rows))} haft under {min_n} observationer (højst "
                 f"{max(sizes)}), så dens tal er aldrig offentliggjort og bliver det heller ikke ved den "
                 f"størrelse. Tallene kan lægges sammen med en nabo{barometer.config.district_singular} "
                 "eller opgøres over flere år.")
@@ -606,6 +652,9 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         # the committee's term so far (Danish municipal terms begin 1 January 2006, 2010, 2014, …):
         # the themes speak of the experience of the committee that discusses them
         "udvalgsperiode": years_text(term_months(update)),
+        # "De sidste 4 år" (the term) or, for a barometer younger than the term's second half, its
+        # own life ("Det sidste halve år"): the subject of "… har givet en række erfaringer"
+        "erfaringsperiode": experience_phrase(experience_months(update, facts.months)),
         "antal_opdateringer": facts.updates,
         "antal_omraader": facts.areas,
         "antal_indikatorer": facts.indicators,
@@ -616,6 +665,8 @@ def advice_context(barometer: Barometer, assessment: Assessment, facts: Lifetime
         "udvalg": [{"id": c.committee, "navn": barometer.committee(c.committee).name,
                     "indikatorer": c.indicators, "roede": c.red} for c in facts.committees],
         "roede_udvalg": NameList(barometer.committee(c.committee).name for c in facts.committees if c.red),
+        # the theme on the other committees names only those (never the owner among "de øvrige")
+        "oevrige_roede_udvalg": NameList(barometer.committee(c.committee).name for c in others if c.red),
         "oevrige_udvalg": NameList(barometer.committee(c.committee).name for c in others),
         "oevrige_indikatorer": sum(c.indicators for c in others),
         "oevrige_roede": sum(c.red for c in others),

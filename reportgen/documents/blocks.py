@@ -39,11 +39,12 @@ NAMES: dict[str, str] = {
     "beslutning_note": "En fri linje under udvalgets beslutning, fx »Kontorchef … deltog under behandlingen "
                        "af punktet.« (indstillingen)",
     "gode_raad": "Forvaltningens egne råd til udvalget (Bilag 3, før temaerne)",
-    "presse_indledning": "Forvaltningens egen indledning til pressemeddelelsen",
-    "aarsrapport_resume": "Forvaltningens egen sammenfatning af året (den årlige statusrapport)",
+    "presse_indledning": "Forvaltningens egen indledning til pressemeddelelsen (i stedet for den beregnede)",
+    "aarsrapport_resume": "Forvaltningens egen sammenfatning af året (den årlige statusrapport: først på "
+                          "sammenfatningssiden, de beregnede sætninger følger; i mappen for årets sidste opdatering)",
 }
 AREA_MEANING = ("Forvaltningens ord om indsatsområdet {name} (indstillingen: i stedet for »Der noteres …« "
-                "eller »Ingen nye data.«)")
+                "eller »Ingen nye data.«; pressemeddelelsen: blandt fakta, når området er nyheden)")
 
 _TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%|\{#")
 _SLOT_START = re.compile(r"^(\s{0,3})\[\[", re.MULTILINE)

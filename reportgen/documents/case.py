@@ -11,7 +11,6 @@ from typing import Any
 from markupsafe import Markup
 
 from ..document import Block, Document, Heading, Paragraph, Signature
-from ..errors import TemplateError
 from ..inputs.model import Barometer, Indicator, Update
 from ..narrate import IndicatorText, Narrative
 from ..narrate import danish as da
@@ -41,16 +40,9 @@ def appendices(barometer: Barometer, *, advice: bool = True, update: Update | No
 
 def letters_title(barometer: Barometer) -> str:
     """``Borgmesterbrev til fagudvalgene`` when a mayor signs the letters; else ``Brev fra formanden
-    for Beskæftigelsesudvalget til fagudvalgene`` (the signer's title), ``Brev til fagudvalgene``."""
-    try:
-        title = letters.signatory(barometer).title.strip()
-    except TemplateError:
-        title = ""
-    if "borgmester" in title.lower():
-        return bilag2.TITLE
-    if title.lower().startswith("formand for "):
-        return f"Brev fra formanden for {title[len('Formand for '):]} til fagudvalgene"
-    return f"Brev fra {title[:1].lower() + title[1:]} til fagudvalgene" if title else "Brev til fagudvalgene"
+    for Beskæftigelsesudvalget til fagudvalgene`` (the signer's title), ``Brev til fagudvalgene``
+    (one rule: ``bilag2.letter_name``)."""
+    return bilag2.letters_title(barometer)
 
 
 def build_case(

@@ -8,13 +8,19 @@ from ..signals.assess import Assessment
 from . import bilag1, bilag2, bilag3, case, common
 from .bilag1 import overview_table
 
-# What the cover's lead says of each part the pack holds, in the pack's order.
-_PART_WORDS = (
-    (case.LABEL, "indstillingen"),
-    (bilag1.LABEL, "orienteringen om status og udvikling på indikatorerne (Bilag 1)"),
-    (bilag2.LABEL, "borgmesterbrevene til fagudvalgene (Bilag 2)"),
-    (bilag3.LABEL, "forslaget til gode råd til det nye udvalg (Bilag 3)"),
-)
+
+def _part_words(barometer: Barometer, assessment: Assessment) -> tuple[tuple[str, str], ...]:
+    """What the cover's lead says of each part the pack holds, in the pack's order: the letters by
+    their one rule (``borgmesterbrevene`` only when a mayor signs), Bilag 3 by its own title (``det
+    nye … udvalg`` only at the first update after an election)."""
+    advice = bilag3.title(barometer, assessment.at)
+    return (
+        (case.LABEL, "indstillingen"),
+        (bilag1.LABEL, "orienteringen om status og udvikling på indikatorerne (Bilag 1)"),
+        (bilag2.LABEL, f"{bilag2.letter_name(barometer, 'fagudvalgene', definite_plural=True)} (Bilag 2)"),
+        (bilag3.LABEL, f"{advice[:1].lower()}{advice[1:]} (Bilag 3)".replace("forslag til", "forslaget til", 1)),
+    )
+
 
 
 def build_front(barometer: Barometer, assessment: Assessment, entries) -> Document:
@@ -30,7 +36,7 @@ def build_front(barometer: Barometer, assessment: Assessment, entries) -> Docume
                               title=f"{cfg.title} – opdateringen i {da.month_year(update.date)}")
     # only the parts this pack holds: a barometer without letters has no Bilag 2 to announce
     tops = [e.title for e in entries if e.level == 1]
-    held = [words for label, words in _PART_WORDS if any(t.startswith(label) for t in tops)]
+    held = [words for label, words in _part_words(barometer, assessment) if any(t.startswith(label) for t in tops)]
     blocks = (
         Paragraph.of(
             f"Materialet til {da.genitive(common.owner_name(barometer))} behandling af opdateringen af "

@@ -17,7 +17,7 @@ from ..errors import Issue, TemplateError
 from ..inputs.model import Barometer, Committee, Update
 from ..inputs.validate import parse_emails
 from . import letters
-from .bilag2 import frame_context, subject_line
+from .bilag2 import frame_context, letter_name, subject_line
 
 MAIL_TEXT = "mail.md"
 SENDER_SECTION = "afsender"
@@ -125,7 +125,7 @@ def check_mail_text(barometer: Barometer, *, project_dir: Path = PROJECT_DIR) ->
     subject = subject_line(settings, update)
     for committee in barometer.letter_committees:
         render_mail_body(barometer, update, committee, sender=sender, subject=subject,
-                         attachments=[f"Borgmesterbrev til {committee.name}.pdf"], project_dir=project_dir,
+                         attachments=[f"{letter_name(barometer, committee.name)}.pdf"], project_dir=project_dir,
                          settings=settings)
 
 

@@ -39,7 +39,7 @@ def build_development_report(
         Heading("Sammenfatning", 1, "sammenfatning"),
         Paragraph.of(
             f"Rapporten viser udviklingen i {place} på "
-            f"{da.plural(len(barometer.areas), 'indsatsområde', 'indsatsområder')} ved opdateringen "
+            f"{da.count(len(barometer.areas), 'indsatsområde', 'indsatsområder')} ved opdateringen "
             f"{update.label.lower()}. Tallene er {place}s egne; farverne følger de samme regler som i "
             f"{common.barometer_definite(barometer.config.title)}."
         ),
@@ -50,8 +50,8 @@ def build_development_report(
         blocks.append(common.figure_from(overview, caption="Signalfarver for indsatsområderne", width_mm=150))
     if suppressed:
         blocks.append(Paragraph.of(
-            f"{da.capitalize(da.plural(len(suppressed), 'indikator', 'indikatorer'))} af "
-            f"{da.number(len(barometer.indicators), 0)} bygger på for få observationer "
+            f"{da.capitalize(da.count(len(suppressed), 'indikator', 'indikatorer'))} af "
+            f"{da.number_word(len(barometer.indicators))} bygger på for få observationer "
             f"(under {da.number(barometer.config.min_n, 0)}); "
             "tallene vises ikke og får ingen farve.", style="small"))
     for area in barometer.areas:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..document import Block, Document, DocumentMeta, ListBlock, Note, Run
+from ..errors import TemplateError
 from ..inputs.model import Barometer, Indicator, Signal
 from ..narrate import Narrative, narrate
 from ..narrate import danish as da
@@ -18,6 +19,7 @@ from ..narrate.diff import Diff, diff
 from ..narrate.sentences import subject
 from ..signals.assess import Assessment
 from ..signals.history import rank
+from . import blocks as textblocks
 from . import common, letters
 from .changes import area_sentence, indicator_sentence
 
@@ -67,7 +69,8 @@ def newsworthy(barometer: Barometer, assessment: Assessment, changes: Diff | Non
 
     1. An area that changed colour. Worse before better; among worse, the worst new colour, then the
        biggest step; among better, the biggest step; a change to or from grey (cannot be assessed)
-       last; a tie goes to the area first in areas.csv.
+       last – except grey to red, a first assessment that is red, which ranks with the changes to
+       red (after those with a step); a tie goes to the area first in areas.csv.
     2. Else the main indicator with new figures whose change is the largest share of the distance
        from its previous figure to its target (indicators with a target only).
     3. Else a headline saying that no area changed colour (at the barometer's first update, that
@@ -152,11 +155,18 @@ def _longest_improvement(barometer: Barometer, assessment: Assessment, area: str
             continue
         share = abs(last - first) / abs(first)
         moved = "steget" if last > first else "faldet"
-        text = (f"{da.capitalize(plain_subject(ind))} er {moved} fra {da.level(first, ind.unit, ind.decimals)} "
+        text = (f"{da.capitalize(subject_before_verb(ind))} er {moved} fra {da.level(first, ind.unit, ind.decimals)} "
                 f"til {da.level(last, ind.unit, ind.decimals)} siden {da.period(periods[0])}.")
         if best is None or (share, -pos) > (best[0], best[1]):
             best = (share, -pos, text)
     return best[2] if best else None
+
+
+def subject_before_verb(ind: Indicator) -> str:
+    """:func:`plain_subject` followed by a comma where it ends in a relative clause ("andelen af
+    indvandrere, der føler sig trygge i deres boligområde, er steget …"), as Danish commas have it."""
+    text = plain_subject(ind)
+    return text + "," if (", der " in text or ", som " in text) and not text.endswith("«") else text
 
 
 _PREPOSITIONS = frozenset({"af", "med", "uden", "i", "på", "under", "over", "som", "der", "blandt", "for"})
@@ -178,6 +188,10 @@ def plain_subject(ind: Indicator) -> str:
 
 def _area_priority(before: Signal, after: Signal) -> tuple[int, int, int]:
     was, now = rank(before), rank(after)
+    if was is None and now == rank("red"):
+        # assessed for the first time, and red: news among the changes for the worse (after those
+        # with a step to red), never after every other change
+        return (0, now, 0)
     if was is None or now is None:
         return (2, 0, 0)
     if now < was:
@@ -206,8 +220,16 @@ def lead_paragraph(barometer: Barometer, assessment: Assessment, narrative: Narr
         for ind in barometer.indicators_of_area(item.area):
             if ind.main:
                 parts += _plain_development(ind, assessment, narrative)
-        colours = f"{area.name} fra {da.signal_word(item.before)} til {da.signal_word(item.after)}"
-        parts.append(f"Dermed skifter {colours} i {updated}." if parts else f"{colours} skifter i {updated}.")
+        colours = f"fra {da.signal_word(item.before)} til {da.signal_word(item.after)}"
+        parts.append(f"Dermed skifter {area.name} {colours} i {updated}." if parts
+                     else f"{area.name} skifter {colours} i {updated}.")
+        result = assessment.area(item.area)
+        if result.overridden:  # the new colour is the administration's judgement: say so, and why
+            computed = (f" (beregnet: {da.signal_word(result.computed_signal)})"
+                        if result.computed_signal and result.computed_signal != result.signal else "")
+            parts.append(f"Forvaltningen har vurderet signalet som {da.signal_word(result.signal, neuter=True)}"
+                         + (f"{computed}: {da.sentence(result.override_reason)}" if result.override_reason
+                            else f"{computed}."))
     else:
         opener = (f"{da.capitalize(name)} i {barometer.config.municipality} er "
                   f"{'opdateret' if assessment.previous_update else 'offentliggjort for første gang'} "
@@ -236,11 +258,15 @@ def _plain_development(ind: Indicator, assessment: Assessment, narrative: Narrat
         return []
     span = da.period_span(r.reference_period, r.period)
     if r.change == 0:
-        text = f"{da.capitalize(plain_subject(ind))} er uændret {span}."
+        text = f"{da.capitalize(subject_before_verb(ind))} er uændret {span}."
     else:
         moved = "steget" if r.change > 0 else "faldet"
-        text = (f"{da.capitalize(plain_subject(ind))} er {moved} med "
-                f"{da.change_amount(r.change, ind.unit, ind.decimals)} {span}.")
+        text = (f"{da.capitalize(subject_before_verb(ind))} er {moved} med "
+                # a value's unit ("0,15 karakterpoint"); a count's noun is the subject already
+                f"{da.change_amount(r.change, ind.unit, ind.decimals, None if ind.unit == 'count' else ind.unit_text)}"
+                f" {span}.")
+        if r.significant is False:  # the colour rests on it: a reader must not take it as a sure fall
+            text += f" {'Stigningen' if r.change > 0 else 'Faldet'} er ikke statistisk signifikant."
     return [text, *narrative.indicators[ind.id].comments]
 
 
@@ -258,12 +284,27 @@ def tally_sentence(barometer: Barometer, assessment: Assessment) -> str:
 
 
 def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, item: NewsItem,
-          changes: Diff | None) -> tuple[str, ...]:
+          changes: Diff | None, texts: textblocks.Texts | None = None) -> tuple[str, ...]:
     """Three to five facts with numbers, as many as apply, in this order: the story's main
     indicators (their development, unless the lead told it) with target and pace, the
-    administration's comments on the story's area, the good-news area's main indicators, the colour
-    tally, the new figures and the areas' colour changes; fewer than three are filled up with the
-    development of main indicators with new figures, red areas first."""
+    administration's comments on the story's area and its own words on the area (the text block
+    ``omraade_<id>``), the good-news area's main indicators and the administration's words on that
+    area, the colour tally, the new figures and the areas' colour changes; fewer than three are
+    filled up with the development of main indicators with new figures, red areas first. The
+    administration's blocks always stand: each one placed lets one more fact in (never a computed
+    fact pushed out by them). Where the administration's own lead (``presse_indledning``) replaces
+    the computed one, the facts tell what the computed lead would have: the story's development and,
+    right after it, the areas' colour changes."""
+    texts = texts if texts is not None else textblocks.Texts({})
+    own: list[str] = []  # the administration's area blocks placed here
+
+    def area_words(area_id: str) -> list[str]:
+        words = texts.plain(textblocks.area_name(area_id))
+        if words:
+            own.append(words)
+            return [words]
+        return []
+
     out: list[str] = []
     if item.indicator is not None:
         about = [barometer.indicator(item.indicator)]
@@ -273,18 +314,28 @@ def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, it
         about = []
     for ind in about:
         text = narrative.indicators[ind.id]
-        told = bool(_plain_development(ind, assessment, narrative))
-        if item.kind == "area" and not told:
+        told = bool(_plain_development(ind, assessment, narrative)) and not texts.has("presse_indledning")
+        if not told and (item.kind == "area" or texts.has("presse_indledning")):
             out.append(text.sentence)
         target = " ".join(p for p in (text.target_sentence, text.pace_sentence) if p)
         if target:
             out.append(target)
+        elif item.kind == "area" and len(about) > 1 and not assessment.indicator(ind.id).carried_over:
+            # no target to measure against, and more than one main indicator: why each has its colour
+            # ("Andel på offentlig forsørgelse: Rød, fordi stigningen … går den forkerte vej.")
+            out.append(f"{ind.name}: {text.explanation}")
+    if texts.has("presse_indledning") and changes is not None and item.kind == "area":
+        # the computed lead said "Dermed skifter …": with the administration's lead, a fact says it
+        out.append(area_sentence(barometer, changes,
+                                 f"opdateringen i {da.month_year(barometer.update(changes.from_update).date)}"))
     if item.area is not None:
         out += [da.sentence(c.text) for c in barometer.comments
                 if c.update == assessment.update and c.target == item.area]
+        out += area_words(item.area)
     if item.good is not None:
         out += [narrative.indicators[i.id].sentence for i in barometer.indicators_of_area(item.good.area)
                 if i.main and not assessment.indicator(i.id).carried_over]
+        out += area_words(item.good.area)
     out.append(tally_sentence(barometer, assessment))
     if changes is not None:
         out.append(indicator_sentence(barometer, changes))
@@ -303,7 +354,7 @@ def facts(barometer: Barometer, assessment: Assessment, narrative: Narrative, it
                 sentence = narrative.indicators[ind.id].sentence
                 if sentence not in facts_so_far:
                     facts_so_far.append(sentence)
-    return tuple(facts_so_far[:MAX_FACTS])
+    return tuple(facts_so_far[:MAX_FACTS + len(set(own))])
 
 
 def fact_box(barometer: Barometer, assessment: Assessment) -> Note:
@@ -354,13 +405,45 @@ def is_draft(contact: letters.PressContact | None) -> bool:
     return contact is None or not (contact.quote and contact.name and contact.phone)
 
 
-def quote_text(contact: letters.PressContact | None) -> str:
-    """The mayor's quote without a closing full stop (``»…«, siger …`` adds the sentence's end), else
-    the placeholder."""
-    if contact is None or not contact.quote:
+def quote_placeholder(barometer: Barometer) -> str:
+    """The placeholder for a quote not yet written, naming whom it is asked of (the speaker, by the
+    letters' signatory rule): ``[Citat fra borgmesteren]`` (a mayor, or nobody named yet),
+    ``[Citat fra formanden]`` (a chair), ``[Citat fra <navn>]`` (another title) – never a mayor's
+    quote in front of "siger Anna Andersen, formand for …"."""
+    try:
+        person = letters.signatory(barometer)
+    except TemplateError:
         return QUOTE_PLACEHOLDER
+    title = person.title.strip().lower()
+    if not title or "borgmester" in title:
+        return QUOTE_PLACEHOLDER
+    return "[Citat fra formanden]" if title.startswith("formand") else f"[Citat fra {person.name.strip()}]"
+
+
+def quote_text(contact: letters.PressContact | None, placeholder: str = QUOTE_PLACEHOLDER) -> str:
+    """The quote without a closing full stop (``»…«, siger …`` adds the sentence's end), else
+    ``placeholder`` (:func:`quote_placeholder`)."""
+    if contact is None or not contact.quote:
+        return placeholder
     quote = contact.quote.strip().strip("»«\"")
     return quote[:-1] if quote.endswith(".") and not quote.endswith("..") else quote
+
+
+def speaker(barometer: Barometer) -> str:
+    """Who says the quote, by the letters' one rule (``letters.signatory``: ``[underskrift]``, else
+    the owner committee's chair): ``beskæftigelses- og integrationsborgmester Jakob Hougaard`` (a
+    mayor's title before the name, in lower case), ``Anna Andersen, formand for Beskæftigelses- og
+    Integrationsudvalget`` (any other title after it, proper names kept); empty when nobody is named."""
+    try:
+        person = letters.signatory(barometer)
+    except TemplateError:
+        return ""
+    name, title = person.name.strip(), person.title.strip()
+    if not title:
+        return name
+    if title.lower().endswith("borgmester"):
+        return f"{title.lower()} {name}"
+    return f"{name}, {title[:1].lower()}{title[1:]}"
 
 
 def embargo_date(barometer: Barometer, assessment: Assessment,
@@ -379,12 +462,15 @@ def press_warnings(barometer: Barometer, *, project_dir: Path) -> tuple[str, ...
     out = []
     if contact is None or not contact.quote:
         out.append(f"{where}: [presse] citat mangler: pressemeddelelsen er et {DRAFT} med pladsholderen "
-                   f"»{QUOTE_PLACEHOLDER}«, indtil borgmesterens citat er skrevet")
+                   f"»{quote_placeholder(barometer)}«, indtil citatet er skrevet")
     if contact is None or not contact.name:
         out.append(f"{where}: [presse] navn mangler: pressemeddelelsen nævner ingen kontaktperson "
                    f"(der står »{CONTACT_PLACEHOLDER}«)")
     if contact is None or not contact.phone:
         out.append(f"{where}: [presse] telefon mangler: pressemeddelelsen giver intet telefonnummer")
+    if not speaker(barometer):
+        out.append(f"{where}: [underskrift] navn mangler (og ejerudvalgets formand i committees.csv): citatet i "
+                   "pressemeddelelsen nævner ikke, hvem der siger det")
     return tuple(out)
 
 
@@ -392,10 +478,15 @@ def press_warnings(barometer: Barometer, *, project_dir: Path) -> tuple[str, ...
 # The document
 
 def press_context(barometer: Barometer, assessment: Assessment, narrative: Narrative, item: NewsItem,
-                  settings: letters.LetterSettings, contact: letters.PressContact | None) -> dict[str, Any]:
-    """Everything ``{{ … }}`` can reach in press.md (documented in letters/README.md)."""
+                  settings: letters.LetterSettings, contact: letters.PressContact | None,
+                  texts: textblocks.Texts | None = None) -> dict[str, Any]:
+    """Everything ``{{ … }}`` can reach in press.md (documented in letters/README.md). ``indledning``
+    is the administration's own lead (the text block ``presse_indledning``) where it is written,
+    else the computed one (always ``indledning_beregnet``)."""
     cfg = barometer.config
     update = assessment.at
+    texts = texts if texts is not None else textblocks.load(barometer, update.id)
+    computed = lead_paragraph(barometer, assessment, narrative, item)
     return {
         "kommune": cfg.municipality,
         "forvaltning": cfg.administration or "",
@@ -405,12 +496,15 @@ def press_context(barometer: Barometer, assessment: Assessment, narrative: Narra
                        "maaned": da.month_year(update.date)},
         "embargo": embargo_date(barometer, assessment, contact),
         "overskrift": item.headline,
-        "indledning": lead_paragraph(barometer, assessment, narrative, item),
-        "citat": quote_text(contact),
+        "indledning": texts.plain("presse_indledning") or computed,
+        "indledning_beregnet": computed,
+        "tekster": {name: True for name in texts.found},
+        "citat": quote_text(contact, quote_placeholder(barometer)),
         "citat_mangler": contact is None or not contact.quote,
         "udkast": is_draft(contact),
         "borgmester": {"navn": letters.own_setting(barometer.folder, "underskrift", "navn") or "",
                        "titel": letters.own_setting(barometer.folder, "underskrift", "titel") or ""},
+        "taler": speaker(barometer),
         "kontakt": contact_line(barometer, contact),
         "presse": {"navn": contact.name if contact else "", "titel": contact.title if contact else "",
                    "telefon": contact.phone if contact else "", "email": contact.email if contact else ""},
@@ -430,11 +524,13 @@ def build_press(barometer: Barometer, history: Sequence[Assessment], assessment:
     settings = letters.load_settings(barometer_dir=barometer.folder, project_dir=project_dir)
     contact = letters.load_press_contact(barometer_dir=barometer.folder, project_dir=project_dir)
     source = letters.find_text(PRESS_FILE, barometer_dir=barometer.folder, project_dir=project_dir)
-    context = press_context(barometer, assessment, narrative, item, settings, contact)
+    texts = textblocks.load(barometer, assessment.update)
+    context = press_context(barometer, assessment, narrative, item, settings, contact, texts)
     markdown = letters.render_markdown(source, context)
     body = letters.markdown_to_blocks(markdown, display=source.display, slots=SLOTS)
     parts: dict[str, Sequence[Block]] = {
-        "fakta": (ListBlock(tuple((Run(f),) for f in facts(barometer, assessment, narrative, item, changes))),),
+        "fakta": (ListBlock(tuple((Run(f),) for f in facts(barometer, assessment, narrative, item, changes,
+                                                           texts))),),
         "faktaboks": (fact_box(barometer, assessment),),
     }
     blocks = letters.fill_slots(body, parts)

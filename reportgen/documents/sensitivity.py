@@ -34,7 +34,7 @@ def sensitivity_blocks(barometer: Barometer, comparison: Comparison) -> tuple[Bl
         ),
     ]
     if not disagreements:
-        which = "den ene indikator" if n == 1 else f"alle {da.plural(n, 'indikator', 'indikatorer')}"
+        which = "den ene indikator" if n == 1 else f"alle {da.count(n, 'indikator', 'indikatorer')}"
         blocks.append(
             Paragraph.of(
                 f"Alle metoder giver samme farve for {which}, hvor de kan bruges. Signalfarverne afhænger "
@@ -44,7 +44,7 @@ def sensitivity_blocks(barometer: Barometer, comparison: Comparison) -> tuple[Bl
         return tuple(blocks)
     blocks.append(
         Paragraph.of(
-            f"For {da.plural(len(disagreements), 'indikator', 'indikatorer')} ud af {da.number(n, 0)} giver metoderne "
+            f"For {da.count(len(disagreements), 'indikator', 'indikatorer')} ud af {da.number_word(n)} giver metoderne "
             f"forskellige farver. Farven i {common.barometer_definite(barometer.config.title)} følger "
             "indikatorens egen regel; de andre farver er vist til sammenligning."
         )

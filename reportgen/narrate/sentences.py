@@ -105,7 +105,8 @@ def development_sentence(ind: Indicator, r: IndicatorResult) -> str:
     else:
         text = f"{subject(ind)} viser {_movement(ind, r, definite=False)}."
     if r.significant is False:
-        text += f" Ændringen {da.period_span(r.reference_period, r.period)} er ikke signifikant."
+        # the span was just said ("… fra 2008 til 2009."): not again
+        text += " Ændringen er ikke signifikant."
     elif r.significant:
         text += " Ændringen er statistisk signifikant."
     return text
@@ -247,7 +248,10 @@ _AREA_MOVEMENT = {"green": "fremgang", "yellow": "stilstand", "red": "tilbagegan
 def area_summary(barometer: Barometer, a: AreaResult, assessment: Assessment | None = None) -> str:
     """``Der noteres tilbagegang på beskæftigelsesområdet.`` or the carried-over sentence. A green
     area whose main figure moved the wrong way since the previous one (green by its target path or
-    by the administration) is not said to progress: ``Signalfarven er grøn på …, selv om …``."""
+    by the administration) is not said to progress: ``Signalfarven er grøn på …, selv om …``. A
+    colour the administration set is said as its judgement: ``Forvaltningen vurderer, at der er
+    fremgang på …`` (new figures), ``Der er ikke nye tal … ; signalfarven grøn er forvaltningens
+    vurdering.`` (none)."""
     area = barometer.area(a.area)
     domain = da.area_domain(area.name)
     mains = [i for i in barometer.indicators_of_area(a.area) if i.main]
@@ -259,6 +263,13 @@ def area_summary(barometer: Barometer, a: AreaResult, assessment: Assessment | N
             return f"Der er fortsat ingen tal {of_mains} på {domain}."
         return (f"Signalfarven {da.signal_word(a.signal)} fra opdateringen i "
                 f"{_update_name(barometer, a.carried_from)} fastholdes, da der ikke er nye tal {of_mains}.")
+    if a.overridden and a.signal in _AREA_MOVEMENT:
+        # the administration set the colour: its judgement, not the barometer's finding (the next
+        # paragraph gives the computed colour and the reason)
+        if a.carried_over:
+            return (f"Der er ikke nye tal {of_mains} på {domain}; signalfarven "
+                    f"{da.signal_word(a.signal)} er forvaltningens vurdering.")
+        return f"Forvaltningen vurderer, at der er {_AREA_MOVEMENT[a.signal]} på {domain}."
     if a.signal == "grey":
         return f"Udviklingen på {domain} kan ikke vurderes, da der ikke er tal nok {of_mains}."
     worse = _moved_wrong_way(mains, assessment) if a.signal == "green" and assessment is not None else []

@@ -259,7 +259,7 @@ def letters_readme() -> str:
     return """\
 # Brevtekster til fagudvalgene
 
-Her kan kommunen lægge sine egne tekster til borgmesterbrevene (Bilag 2). En fil her bruges i stedet
+Her kan kommunen lægge sine egne tekster til brevene til fagudvalgene (Bilag 2). En fil her bruges i stedet
 for projektets fil med samme navn:
 
 | fil | hvad den bestemmer |
@@ -285,7 +285,7 @@ def letters_toml(*, title: str) -> str:
 
     name = barometer_definite(title)
     return f"""\
-# Faste tekster i borgmesterbrevene (Bilag 2). Ret teksten mellem anførselstegnene.
+# Faste tekster i brevene til fagudvalgene (Bilag 2). Ret teksten mellem anførselstegnene.
 
 [brev]
 # Emnelinjen med fed skrift. Måned og år for opdateringen sættes selv på.

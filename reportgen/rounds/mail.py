@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 
 from .. import PROJECT_DIR
 from ..documents import letters
-from ..documents.bilag2 import committee_stems, letter_date, subject_line
+from ..documents.bilag2 import committee_stems, letter_date, letter_name, subject_line
 from ..documents.mailtext import (  # noqa: F401 - the e-mail's text, re-exported for the send's callers
     MAIL_TEXT,
     SENDER_KEYS,
@@ -294,8 +294,9 @@ def plan_mail(
             problems.append(Issue("committees.csv", None, "email",
                                   f"{committee.id} ({committee.name}) får et brev, men har ingen e-mailadresse"))
         attachments = []
+        name = letter_name(barometer, committee.name)  # "Borgmesterbrev til …" only when a mayor signs
         for suffix in (".pdf", ".docx"):
-            attachment, issue = _attachment(out_dir, update, committee, f"bilag2/{stem}{suffix}", manifest)
+            attachment, issue = _attachment(out_dir, update, committee, f"bilag2/{stem}{suffix}", manifest, name)
             if issue is not None:
                 problems.append(issue)
             elif attachment is not None:
@@ -346,7 +347,7 @@ def _read_manifest(barometer: Barometer, out_dir: Path) -> tuple[dict[str, str] 
 
 
 def _attachment(out_dir: Path, update: Update, committee: Committee, path: str,
-                manifest: dict[str, str] | None) -> tuple[Attachment | None, Issue | None]:
+                manifest: dict[str, str] | None, name: str) -> tuple[Attachment | None, Issue | None]:
     if manifest is None:
         return None, None  # the missing build is already reported once
     where = f"{out_dir.name}/{path}"
@@ -360,7 +361,7 @@ def _attachment(out_dir: Path, update: Update, committee: Committee, path: str,
     digest = _sha256(data)
     if digest != manifest[path]:
         return None, MailIssue(where, None, None, "er ændret efter build (passer ikke med manifest.json)", **again)
-    stem = _one_line(f"Borgmesterbrev til {committee.name}, {da.month_year(update.date)}").translate(_UNSAFE_FILENAME)
+    stem = _one_line(f"{name}, {da.month_year(update.date)}").translate(_UNSAFE_FILENAME)
     return Attachment(path, stem + Path(path).suffix, data, digest), None
 
 

@@ -173,7 +173,7 @@ def build(
     """
     from ..charts.cache import ChartCache
     from ..documents.bilag1 import Bilag1Charts, build_bilag1
-    from ..documents.bilag2 import build_letters
+    from ..documents.bilag2 import build_letters, letters_title
     from ..documents.bilag3 import build_bilag3
     from ..documents.case import build_case
     from ..documents.front import build_front
@@ -252,7 +252,8 @@ def build(
         downloads = {
             "Indstilling (PDF)": "../sag.pdf", "Indstilling (Word)": "../sag.docx",
             "Bilag 1 (PDF)": "../bilag1.pdf", "Bilag 1 (Word)": "../bilag1.docx",
-            **{f"Bilag 2: {d.meta.recipient or d.slug} (PDF)": f"../bilag2/{d.slug}.pdf" for d in letters},
+            # the letter's title: "Borgmesterbrev til …" only when a mayor signs (bilag2.letter_name)
+            **{f"Bilag 2: {d.meta.title} (PDF)": f"../bilag2/{d.slug}.pdf" for d in letters},
             "Bilag 3 (PDF)": "../bilag3.pdf", "Bilag 3 (Word)": "../bilag3.docx",
             "Samlet materiale (PDF)": "../pack.pdf", "Alle filer (ZIP)": "../pack.zip",
             "Pressemeddelelse (PDF)": f"../{press.slug}.pdf", "Pressemeddelelse (Word)": f"../{press.slug}.docx",
@@ -273,7 +274,7 @@ def build(
     parts = [pack.PackPart(f"{case.meta.label}: {case.meta.title}", pdfs["sag"]),
              pack.PackPart(f"Bilag 1: {bilag1.meta.title}", pdfs["bilag1"])]
     parts += [pack.PackPart(doc.meta.recipient or doc.meta.title, pdfs[f"bilag2/{doc.slug}"],
-                            group="Bilag 2: Borgmesterbrev til fagudvalgene") for doc in letters]
+                            group=f"Bilag 2: {letters_title(barometer)}") for doc in letters]
     parts.append(pack.PackPart(f"Bilag 3: {bilag3.meta.title}", pdfs["bilag3"]))
 
     def front(entries):
