@@ -125,8 +125,14 @@ def check_mail_text(barometer: Barometer, *, project_dir: Path = PROJECT_DIR) ->
     subject = subject_line(settings, update)
     for committee in barometer.letter_committees:
         render_mail_body(barometer, update, committee, sender=sender, subject=subject,
-                         attachments=[f"{letter_name(barometer, committee.name)}.pdf"], project_dir=project_dir,
+                         attachments=example_attachments(barometer, committee), project_dir=project_dir,
                          settings=settings)
+
+
+def example_attachments(barometer: Barometer, committee: Committee) -> list[str]:
+    """The letter's attachment names as a send names them (the PDF and the Word file), for a check or a
+    preview before there is a build; the real ones come from the build (rounds/mail.py)."""
+    return [f"{letter_name(barometer, committee.name)}{suffix}" for suffix in (".pdf", ".docx")]
 
 
 _MARKDOWN_TEXT = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")

@@ -125,7 +125,9 @@ def context(ws: Workspace, barometer_id: str, name: str) -> tuple[str, dict[str,
         from ..rounds.mail import load_sender
 
         sender, _ = load_sender(b.folder, project_dir=ws.project_dir)
-        names = [f"Borgmesterbrev til {committee.name}{suffix}" for suffix in (".pdf", ".docx")]
+        from ..documents.mailtext import example_attachments
+
+        names = example_attachments(b, committee)
         return when, mail_context(b, update, committee, settings=settings, sender=sender,
                                   subject=subject_line(settings, update), attachments=names)
     return when, letter_context(b, assessment, narrate(b, assessment, history), committee, settings)

@@ -266,7 +266,9 @@ def _mail_preview(ws: Workspace, barometer_id: str, text: str) -> Preview:
         subject = subject_line(settings, update)
         # Example attachment names, as `reportgen check` renders the text (mail.check_mail_text);
         # the real ones are on the build's "Send brevene" page and in its drafts.
-        names = [f"Borgmesterbrev til {committee.name}{suffix}" for suffix in (".pdf", ".docx")]
+        from ..documents.mailtext import example_attachments
+
+        names = example_attachments(b, committee)
         _, html = mail.render_mail_body(b, update, committee, sender=sender, subject=subject, attachments=names,
                                         project_dir=ws.project_dir, settings=settings)
     return Preview(html, None, None, f"e-mailen til {committee.name}: {subject}")
