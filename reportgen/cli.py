@@ -467,6 +467,10 @@ def serve_command(
         "--oidc-editor-group", help="Gruppen, der giver redigeringsadgang")] = None,
     oidc_reader_group: Annotated[str | None, typer.Option(
         "--oidc-reader-group", help="Gruppen, der giver læseadgang")] = None,
+    keep_versions: Annotated[int, typer.Option(
+        "--keep-versions", help="Så mange tidligere versioner af data gemmes pr. barometer")] = 20,
+    versions_mb: Annotated[float, typer.Option(
+        "--versions-mb", help="Højst så mange MB tidligere versioner pr. barometer (den nyeste gemmes altid)")] = 200,
 ) -> None:
     """Start arbejdsbænken: data, farver, tekster, bygning og afsendelse i browseren (docs/workbench.md).
 
@@ -482,7 +486,8 @@ def serve_command(
                                          reader_group=oidc_reader_group)
         serve(workspace, host=host, port=port, users_file=users, max_upload_mb=max_upload_mb, smtp=settings,
               base_url=base_url, trusted_proxy=trusted_proxy, auth_header=auth_header, access_log=access_log,
-              oidc=oidc, announce=lambda line: typer.echo(line, err=True))
+              oidc=oidc, keep_versions=keep_versions, versions_mb=versions_mb,
+              announce=lambda line: typer.echo(line, err=True))
     except ReportgenError as err:
         _fail(err)
 

@@ -12,6 +12,7 @@ from ..rounds.mail import SmtpSettings
 from .oidc import SECRET_ENV, OidcSettings
 from .proxy import ProxySettings
 from .security import Security, is_loopback, load_users
+from .workspace import KEEP_VERSIONS, VERSIONS_MB
 
 _TOKEN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*")
 
@@ -28,11 +29,13 @@ class _HideToken(logging.Filter):
 def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_file: Path | None = None,
           max_upload_mb: float = 25, smtp: SmtpSettings | None = None, base_url: str | None = None,
           trusted_proxy: str | None = None, auth_header: str | None = None, access_log: str = "text",
-          oidc: OidcSettings | None = None, announce: Callable[[str], None] = print) -> None:
+          oidc: OidcSettings | None = None, keep_versions: int = KEEP_VERSIONS, versions_mb: float = VERSIONS_MB,
+          announce: Callable[[str], None] = print) -> None:
     """Run the workbench until interrupted. A non-loopback ``host`` needs ``users_file``; with
     ``smtp`` the "Send brevene" page sends (else it offers the drafts only). ``base_url``,
     ``trusted_proxy`` and ``auth_header``: behind a reverse proxy (proxy.py, docs/deploy.md);
-    ``access_log="json"`` writes the access log as JSON lines."""
+    ``access_log="json"`` writes the access log as JSON lines. ``keep_versions`` and ``versions_mb``:
+    how many earlier data versions each barometer keeps, and in how many MB at most."""
     import uvicorn
 
     from . import warmup
@@ -48,6 +51,10 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
                           "(brugere med adgangskode fra reportgen user add)")
     if max_upload_mb <= 0:
         raise ConfigError("--max-upload-mb skal være større end 0")
+    if keep_versions < 1:
+        raise ConfigError("--keep-versions skal være mindst 1")
+    if versions_mb <= 0:
+        raise ConfigError("--versions-mb skal være større end 0")
     if smtp is not None and smtp.problems():
         raise ConfigError("; ".join(str(p).replace("--user", "--smtp-user") for p in smtp.problems()))
     if access_log not in ("text", "json"):
@@ -60,7 +67,8 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
         raise ConfigError(f"{users_file}: ingen brugere (opret dem med reportgen user add)")
     security = Security.create(host=host, users=users, max_upload_mb=max_upload_mb, users_file=users_file,
                                proxy=proxy)
-    app = create_app(Path(workspace), security, smtp=smtp, oidc=oidc)
+    app = create_app(Path(workspace), security, smtp=smtp, oidc=oidc, keep_versions=keep_versions,
+                     versions_mb=versions_mb)
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)

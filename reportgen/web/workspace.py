@@ -75,6 +75,18 @@ class Version:
     files: tuple[str, ...]
 
 
+KEEP_VERSIONS = 20  # versions kept per barometer (reportgen serve --keep-versions)
+VERSIONS_MB = 200  # and at most this many MB of them per barometer (--versions-mb); the newest always stays
+UNCHANGED = "Ingen ændringer; der er ikke gemt en ny version"
+
+
+class Hashes(dict):
+    """The SHA-256 of a barometer's data files by name after a change; ``changed`` is False when the
+    change was byte-identical to the data already there (then nothing was written or kept)."""
+
+    changed = True
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -86,7 +98,10 @@ def _now() -> str:
 class Workspace:
     """The barometer folders under ``root`` and the workbench's state beside them."""
 
-    def __init__(self, root: Path, *, project_dir: Path = PROJECT_DIR):
+    def __init__(self, root: Path, *, project_dir: Path = PROJECT_DIR, keep_versions: int = KEEP_VERSIONS,
+                 versions_mb: float = VERSIONS_MB):
+        self.keep_versions = keep_versions
+        self.versions_bytes = int(versions_mb * 1024 * 1024)
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise ReportgenError(f"{root}: arbejdsmappen findes ikke")
@@ -292,8 +307,16 @@ class Workspace:
     def _change_locked(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str], *, who: str,
                        action: str, audit_extra: Mapping[str, str] | None = None) -> dict[str, str]:
         """Check the folder with ``writes`` and without ``removes`` in a staging copy; if valid, keep
-        the current data as a version, apply, and record it. The caller holds the barometer's lock."""
+        the current data as a version, apply, and record it. The caller holds the barometer's lock.
+
+        A change that leaves every data file byte for byte as it is writes nothing, keeps no version
+        and is not audited: the result's ``changed`` is False."""
         folder = self.folder(barometer_id)
+        old = self.data_files(barometer_id)
+        if all(old.get(n) == d for n, d in writes.items()) and not (set(removes) & set(old)):
+            same = Hashes({n: sha256(d) for n, d in old.items()})
+            same.changed = False
+            return same
         with self.staging(barometer_id) as copy:
             for name in removes:
                 (copy / name).unlink(missing_ok=True)
@@ -306,8 +329,8 @@ class Workspace:
                 validate.validate(raw)
             except DataValidationError as err:
                 raise Rejected(problems(raw, err.issues)) from None
-        old = self.data_files(barometer_id)
         self._keep_version(barometer_id, old, who=who, action=action)
+        self._prune_versions(barometer_id, who=who)
         for name in sorted(removes):
             (folder / name).unlink(missing_ok=True)
         for name, data in sorted(writes.items()):
@@ -321,7 +344,7 @@ class Workspace:
         self.audit.record(who=who, barometer=barometer_id, action=action,
                           detail=(note + " " if note else "") + json.dumps(detail, ensure_ascii=False),
                           before=extra.get("before"), after=extra.get("after"))
-        return {n: sha256(d) for n, d in new.items()}
+        return Hashes({n: sha256(d) for n, d in new.items()})
 
     def _keep_version(self, barometer_id: str, files: Mapping[str, bytes], *, who: str, action: str) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -331,6 +354,25 @@ class Workspace:
             atomic_write(target / name, data)
         info = {"when": _now(), "who": who, "action": action, "files": sorted(files)}
         atomic_write(target / "version.json", json.dumps(info, ensure_ascii=False).encode("utf-8"))
+
+    def _prune_versions(self, barometer_id: str, *, who: str) -> None:
+        """Keep the newest ``keep_versions`` versions within ``versions_bytes`` (the newest one always);
+        each deleted version leaves its files' SHA-256 in the audit ("version-pruned")."""
+        base = self.state / "versions" / barometer_id
+        kept = sorted((p for p in base.iterdir() if (p / "version.json").is_file()), reverse=True)
+        total = 0
+        for i, version in enumerate(kept):
+            size = sum(f.stat().st_size for f in version.iterdir() if f.is_file())
+            total += size
+            if i == 0 or (i < self.keep_versions and total <= self.versions_bytes):
+                continue
+            info = json.loads((version / "version.json").read_text(encoding="utf-8"))
+            hashes = {n: sha256((version / n).read_bytes()) for n in info.get("files", []) if (version / n).is_file()}
+            shutil.rmtree(version)
+            self.audit.record(who=who, barometer=barometer_id, action="version-pruned",
+                              detail=f"version {version.name} " + json.dumps(
+                                  {"when": info.get("when"), "who": info.get("who"), "files": hashes},
+                                  ensure_ascii=False))
 
 
 def _again(err: DataValidationError) -> DataValidationError:

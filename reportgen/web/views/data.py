@@ -12,7 +12,14 @@ from starlette.responses import JSONResponse, Response
 from ...inputs.model import SIGNALS
 from ...narrate import danish as da
 from ..http import Web, change, field, is_api, page, redirect, require, web
-from ..workspace import Problem, Rejected
+from ..workspace import UNCHANGED, Problem, Rejected
+
+
+def applied(names: list[str], hashes) -> dict[str, Any]:
+    """The API's answer to an upload: the files applied, or none and why (byte-identical data)."""
+    if not hashes.changed:
+        return {"applied": [], "unchanged": True, "message": UNCHANGED, "files": dict(hashes)}
+    return {"applied": names, "files": dict(hashes)}
 
 
 def upload_data(w: Web, barometer_id: str, problems=None) -> dict[str, Any]:
@@ -44,8 +51,8 @@ async def upload(request: Request) -> Response:
         return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
                     title="Nye data: fejl")
     if is_api(request):
-        return JSONResponse({"applied": sorted(files), "files": hashes})
-    return redirect(f"/b/{bid}/status?opdateret=data")
+        return JSONResponse(applied(sorted(files), hashes))
+    return redirect(f"/b/{bid}/status?opdateret={'data' if hashes.changed else 'ingen'}")
 
 
 async def restore(request: Request) -> Response:
@@ -53,11 +60,11 @@ async def restore(request: Request) -> Response:
     w = web(request)
     bid = request.path_params["bid"]
     try:
-        await run_in_threadpool(w.ws.restore, bid, field(form, "version"), who=auth.user.name)
+        hashes = await run_in_threadpool(w.ws.restore, bid, field(form, "version"), who=auth.user.name)
     except Rejected as err:
         return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
                     title="Nye data: fejl")
-    return redirect(f"/b/{bid}/status?opdateret=gendannet")
+    return redirect(f"/b/{bid}/status?opdateret={'gendannet' if hashes.changed else 'ingen'}")
 
 
 def override_data(w: Web, barometer_id: str, values=None, problems=None) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from ...narrate import danish as da
 from .. import review as rv
 from ..http import Web, change, is_api, page, redirect, web
 from ..workspace import Rejected
-from .data import upload_data
+from .data import applied, upload_data
 
 
 def _signal(s: str | None) -> str:
@@ -59,8 +59,8 @@ async def confirm(request: Request) -> Response:
     bid = request.path_params["bid"]
     made, hashes = await run_in_threadpool(rv.apply, w.ws, bid, request.path_params["review"], who=auth.user.name)
     if is_api(request):
-        return JSONResponse({"applied": sorted(made.writes), "files": hashes})
-    return redirect(f"/b/{bid}/status?opdateret=data")
+        return JSONResponse(applied(sorted(made.writes), hashes))
+    return redirect(f"/b/{bid}/status?opdateret={'data' if hashes.changed else 'ingen'}")
 
 
 async def restore_ask(request: Request) -> Response:
