@@ -1,6 +1,7 @@
 """New data (upload, checked in a staging copy first), overrides with a reason, and restoring a version."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,25 @@ from ...inputs.model import SIGNALS
 from ...narrate import danish as da
 from ..http import Web, change, field, is_api, page, redirect, require, web
 from ..workspace import UNCHANGED, Problem, Rejected
+
+
+async def uploaded_files(form) -> dict[str, bytes]:
+    """The files of the multipart field ``files`` by name, for an upload and a review alike.
+    Rejected when two parts carry the same file name (as the workspace compares names: without a
+    folder, in lower case), rather than letting the last one silently win."""
+    files: dict[str, bytes] = {}
+    seen: dict[str, int] = {}
+    for item in form.getlist("files"):
+        if isinstance(item, UploadFile) and item.filename:
+            key = Path(item.filename).name.lower()
+            seen[key] = seen.get(key, 0) + 1
+            files[item.filename] = await item.read()
+    twice = sorted(n for n, count in seen.items() if count > 1)
+    if twice:
+        raise Rejected([Problem(n, "", None, "", "", f"filen {n} er sendt {da.number_word(seen[n])} gange i "
+                                "samme upload; send hver fil én gang", f"{n}: sendt flere gange")
+                        for n in twice])
+    return files
 
 
 def applied(names: list[str], hashes) -> dict[str, Any]:
@@ -39,11 +59,8 @@ async def upload(request: Request) -> Response:
     w = web(request)
     bid = request.path_params["bid"]
     w.ws.folder(bid)
-    files: dict[str, bytes] = {}
-    for item in form.getlist("files"):
-        if isinstance(item, UploadFile) and item.filename:
-            files[item.filename] = await item.read()
     try:
+        files = await uploaded_files(form)
         hashes = await run_in_threadpool(w.ws.upload, bid, files, who=auth.user.name)
     except Rejected as err:
         if is_api(request):
