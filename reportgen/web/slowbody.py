@@ -27,7 +27,7 @@ def _message(min_rate: float, grace: float) -> bytes:
 
 class MinimumRate:
     """``MinimumRate(app, min_rate=1024, grace=10)``: 408 for a body slower than ``min_rate`` B/s
-    after ``grace`` seconds (allowed: ``grace + received / min_rate`` seconds since the request came)."""
+    after ``grace`` seconds (allowed: ``grace + received / min_rate`` seconds spent waiting for it)."""
 
     def __init__(self, app, *, min_rate: float = MIN_RATE, grace: float = GRACE):
         self.app = app
@@ -39,7 +39,7 @@ class MinimumRate:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         loop = asyncio.get_running_loop()
-        start = loop.time()
+        waited = 0.0  # seconds spent waiting for the body (time the application itself takes is not the client's)
         got = 0
         body_done = False
         started = False  # the application has begun its own response
@@ -47,26 +47,29 @@ class MinimumRate:
         cut = False  # the body was too slow: the application is told the client left
 
         async def timed_receive():
-            nonlocal got, body_done, answered, cut
+            nonlocal got, waited, body_done, answered, cut
             if cut:
                 return {"type": "http.disconnect"}
             if body_done:  # waiting for a disconnect after the body: no deadline
                 return await receive()
-            remaining = start + self.grace + got / self.min_rate - loop.time()
+            remaining = self.grace + got / self.min_rate - waited
+            began = loop.time()
             try:
                 message = await asyncio.wait_for(receive(), timeout=max(remaining, 0.001))
             except TimeoutError:
+                waited += loop.time() - began
                 cut = True
                 if not started:
                     answered = True
                     body = _message(self.min_rate, self.grace)
                     log.warning("408: request body slower than %g B/s (%d bytes in %.0f s)",
-                                self.min_rate, got, loop.time() - start)
+                                self.min_rate, got, waited)
                     await send({"type": "http.response.start", "status": 408, "headers": [
                         (b"content-type", b"text/plain; charset=utf-8"), (b"content-length", str(len(body)).encode()),
                         (b"connection", b"close")]})
                     await send({"type": "http.response.body", "body": body})
                 return {"type": "http.disconnect"}
+            waited += loop.time() - began
             if message["type"] == "http.request":
                 got += len(message.get("body", b""))
                 body_done = not message.get("more_body", False)
