@@ -481,6 +481,8 @@ def serve_command(
         "--max-connections", help="Højst så mange forbindelser på én gang (derover: 503)")] = 200,
     backlog: Annotated[int, typer.Option(
         "--backlog", help="Forbindelser, der kan vente på at blive taget imod")] = 2048,
+    header_timeout: Annotated[float, typer.Option(
+        "--header-timeout", help="Sekunder, en forespørgsels headere må tage (ellers lukkes forbindelsen)")] = 10,
 ) -> None:
     """Start arbejdsbænken: data, farver, tekster, bygning og afsendelse i browseren (docs/workbench.md).
 
@@ -498,6 +500,7 @@ def serve_command(
               base_url=base_url, trusted_proxy=trusted_proxy, auth_header=auth_header, access_log=access_log,
               oidc=oidc, keep_versions=keep_versions, versions_mb=versions_mb, body_min_rate_kb=body_min_rate,
               body_grace=body_grace, keep_alive=keep_alive, max_connections=max_connections, backlog=backlog,
+              header_timeout=header_timeout,
               announce=lambda line: typer.echo(line, err=True))
     except ReportgenError as err:
         _fail(err)

@@ -4,6 +4,7 @@ and above the connection cap a request gets 503. A handful of sockets, every wai
 from __future__ import annotations
 
 import contextlib
+import re
 import select
 import socket
 import time
@@ -12,13 +13,15 @@ import pytest
 from web_helpers import make_workspace, running_server
 
 GRACE = 3  # --body-grace for the server under test (the default is 10 s)
+HEADERS = 2  # --header-timeout (the default is 10 s)
 BOUNDARY = "xYzBoundary"
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     ws = make_workspace(tmp_path_factory.mktemp("slow") / "ws")
-    with running_server(ws, "--body-grace", str(GRACE), "--keep-alive", "1", "--max-connections", "4") as found:
+    with running_server(ws, "--body-grace", str(GRACE), "--keep-alive", "1", "--max-connections", "4",
+                        "--header-timeout", str(HEADERS)) as found:
         yield found
 
 
@@ -55,6 +58,24 @@ def _answer(sock: socket.socket, deadline: float) -> bytes:
                 chunk = sock.recv(65536)
             except ConnectionResetError:
                 break
+            if not chunk:
+                break
+            got += chunk
+    return got
+
+
+def _one_response(sock: socket.socket, deadline: float) -> bytes:
+    """One whole response with a Content-Length from a connection that stays open."""
+    got = b""
+    while time.monotonic() < deadline:
+        head, sep, rest = got.partition(b"\r\n\r\n")
+        if sep:
+            length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+            if len(rest) >= length:
+                return got
+        ready, _, _ = select.select([sock], [], [], max(0.0, min(0.5, deadline - time.monotonic())))
+        if ready:
+            chunk = sock.recv(65536)
             if not chunk:
                 break
             got += chunk
@@ -115,6 +136,37 @@ def test_an_idle_keep_alive_connection_is_closed(server):
         took = time.monotonic() - start
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
     assert took < 4, took  # --keep-alive 1 (uvicorn checks the timer once a second or so)
+
+
+def test_a_connection_that_sends_nothing_or_drips_its_headers_is_closed(server):
+    base, token = server
+    host = base.removeprefix("http://")
+    with contextlib.closing(_connect(base)) as silent, contextlib.closing(_connect(base)) as drip:
+        start = time.monotonic()
+        head = f"GET /api/health HTTP/1.1\r\nHost: {host}\r\nX-Slow: {'a' * 40}\r\n\r\n".encode()
+        sent = 0
+        closed_at = None
+        while time.monotonic() - start < 10 and closed_at is None:  # one byte every 0.2 s: 9 s for the head
+            try:
+                drip.sendall(head[sent:sent + 1])
+                sent += 1
+            except (BrokenPipeError, ConnectionResetError):
+                closed_at = time.monotonic() - start
+                break
+            ready, _, _ = select.select([drip], [], [], 0.2)
+            if ready and not _answer(drip, time.monotonic() + 1):
+                closed_at = time.monotonic() - start
+        assert closed_at is not None and closed_at < HEADERS + 2, (closed_at, sent)
+        assert sent < len(head)
+        assert _answer(silent, start + HEADERS + 3) == b""  # closed without an answer
+        assert time.monotonic() - start < HEADERS + 3.5
+    # a request whose headers come at once is served as before, also a second one on the connection
+    with contextlib.closing(_connect(base)) as sock:
+        for _ in range(2):
+            sock.sendall(f"GET /api/health HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            first = _one_response(sock, time.monotonic() + 5)
+            assert first.startswith(b"HTTP/1.1 200 ") and first.endswith(b'"audit":"ok"}'), first[:300]
+            time.sleep(0.5)
 
 
 def test_above_the_connection_cap_a_request_gets_503(server):

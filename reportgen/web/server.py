@@ -12,7 +12,7 @@ from ..rounds.mail import SmtpSettings
 from .oidc import SECRET_ENV, OidcSettings
 from .proxy import ProxySettings
 from .security import Security, is_loopback, load_users
-from .slowbody import GRACE, MIN_RATE, MinimumRate
+from .slowbody import GRACE, HEADER_TIMEOUT, MIN_RATE, MinimumRate, header_deadline_protocol
 from .workspace import KEEP_VERSIONS, VERSIONS_MB
 
 KEEP_ALIVE = 5.0  # seconds an idle keep-alive connection stays open (uvicorn's timeout_keep_alive)
@@ -35,7 +35,7 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
           trusted_proxy: str | None = None, auth_header: str | None = None, access_log: str = "text",
           oidc: OidcSettings | None = None, keep_versions: int = KEEP_VERSIONS, versions_mb: float = VERSIONS_MB,
           body_min_rate_kb: float = MIN_RATE / 1024, body_grace: float = GRACE, keep_alive: float = KEEP_ALIVE,
-          max_connections: int = MAX_CONNECTIONS, backlog: int = BACKLOG,
+          max_connections: int = MAX_CONNECTIONS, backlog: int = BACKLOG, header_timeout: float = HEADER_TIMEOUT,
           announce: Callable[[str], None] = print) -> None:
     """Run the workbench until interrupted. A non-loopback ``host`` needs ``users_file``; with
     ``smtp`` the "Send brevene" page sends (else it offers the drafts only). ``base_url``,
@@ -44,7 +44,8 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
     how many earlier data versions each barometer keeps, and in how many MB at most. A request body
     slower than ``body_min_rate_kb`` KB/s after ``body_grace`` seconds gets 408 (slowbody.py); an idle
     keep-alive connection is closed after ``keep_alive`` seconds; above ``max_connections`` open
-    connections a request gets 503; ``backlog`` connections wait to be accepted (docs/security.md)."""
+    connections a request gets 503; ``backlog`` connections wait to be accepted; request headers must be
+    complete within ``header_timeout`` seconds (docs/security.md)."""
     import uvicorn
 
     from . import warmup
@@ -66,7 +67,7 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
         raise ConfigError("--versions-mb skal være større end 0")
     for value, option in ((body_min_rate_kb, "--body-min-rate"), (body_grace, "--body-grace"),
                           (keep_alive, "--keep-alive"), (max_connections, "--max-connections"),
-                          (backlog, "--backlog")):
+                          (backlog, "--backlog"), (header_timeout, "--header-timeout")):
         if value <= 0:
             raise ConfigError(f"{option} skal være større end 0")
     if smtp is not None and smtp.problems():
@@ -116,5 +117,6 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
         app = JsonAccessLog(app, proxy)
     config = uvicorn.Config(app, log_level="info", proxy_headers=False, server_header=False, date_header=False,
                             access_log=access_log == "text", timeout_keep_alive=keep_alive,
-                            limit_concurrency=max_connections, backlog=backlog)
+                            limit_concurrency=max_connections, backlog=backlog,
+                            http=header_deadline_protocol(header_timeout))
     uvicorn.Server(config).run(sockets=[sock])

@@ -89,3 +89,53 @@ class MinimumRate:
             if not answered:
                 raise
             # the application gave up on the body we cut off (a ClientDisconnect): already answered
+
+
+HEADER_TIMEOUT = 10.0  # seconds for a request's headers, from the connection or its first byte (--header-timeout)
+
+
+def header_deadline_protocol(seconds: float):
+    """Uvicorn's h11 protocol with a deadline on request headers, which uvicorn itself lacks: a new
+    connection must complete its request headers within ``seconds``, and so must each later request
+    from its first byte (an idle keep-alive connection is uvicorn's own ``timeout_keep_alive``).
+    Otherwise the connection is closed. For ``uvicorn.Config(http=...)``; uvicorn is pinned, and this
+    uses its ``cycle`` and ``loop`` attributes."""
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    class HeaderDeadline(H11Protocol):
+        _header_timer = None
+
+        def connection_made(self, transport) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._arm()
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._header_timer = self.loop.call_later(seconds, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _running(self) -> bool:
+            return self.cycle is not None and not self.cycle.response_complete
+
+        def data_received(self, data: bytes) -> None:
+            if not self._running() and self._header_timer is None:  # the first byte of a further request
+                self._arm()
+            super().data_received(data)
+            if self._running():  # its headers are complete: the request runs (its body has its own rate)
+                self._disarm()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if not self._running() and not self.transport.is_closing():
+                log.warning("closed a connection whose request headers took more than %g s", seconds)
+                self.transport.close()
+
+    return HeaderDeadline
