@@ -115,3 +115,30 @@ def test_serve_refuses_a_nonsense_version_limit(ws):
         serve(ws, port=0, keep_versions=0, announce=lambda _: None)
     with pytest.raises(ConfigError, match="--versions-mb"):
         serve(ws, port=0, versions_mb=0, announce=lambda _: None)
+
+
+def test_restoring_the_data_already_there_keeps_no_version(ws):
+    client = logged_in(make_client(ws))
+    workspace = client.app.state.web.ws
+    original = (ws / "testrup" / "areas.csv").read_bytes()
+    assert _upload(client, areas(1)).status_code == 200
+    first = workspace.versions("testrup")[0]  # holds the original
+    csrf = csrf_of(client)
+    r = client.post("/b/testrup/data/restore", data={"csrf": csrf, "version": first.id}, follow_redirects=False)
+    assert r.headers["location"].endswith("opdateret=gendannet")
+    assert (ws / "testrup" / "areas.csv").read_bytes() == original and len(workspace.versions("testrup")) == 2
+    r = client.post("/b/testrup/data/restore", data={"csrf": csrf, "version": first.id}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("opdateret=ingen")
+    assert len(workspace.versions("testrup")) == 2
+    assert [e.action for e in workspace.audit.events("testrup")] == ["restore", "data"]
+
+
+def test_sending_an_invalid_folders_own_files_again_lists_their_problems(ws):
+    """Byte-identical is no excuse to skip the check: an invalid folder's files are still refused."""
+    folder = ws / "testrup"
+    bad = (folder / "measurements.csv").read_text(encoding="utf-8").replace("\n", "\nA1,2008-03,fem,,,,2008-06\n", 1)
+    (folder / "measurements.csv").write_text(bad, encoding="utf-8")
+    client = make_client(ws)
+    r = client.post("/api/barometers/testrup/data", headers=BEARER,
+                    files=[("files", ("measurements.csv", bad.encode(), "text/csv"))])
+    assert r.status_code == 422 and any("fem" in e or "value" in e for e in r.json()["errors"]), r.json()

@@ -309,14 +309,10 @@ class Workspace:
         """Check the folder with ``writes`` and without ``removes`` in a staging copy; if valid, keep
         the current data as a version, apply, and record it. The caller holds the barometer's lock.
 
-        A change that leaves every data file byte for byte as it is writes nothing, keeps no version
-        and is not audited: the result's ``changed`` is False."""
+        A valid change that leaves every data file byte for byte as it is writes nothing, keeps no
+        version and is not audited: the result's ``changed`` is False. (It is still checked, so
+        sending the files of an invalid folder again lists their problems.)"""
         folder = self.folder(barometer_id)
-        old = self.data_files(barometer_id)
-        if all(old.get(n) == d for n, d in writes.items()) and not (set(removes) & set(old)):
-            same = Hashes({n: sha256(d) for n, d in old.items()})
-            same.changed = False
-            return same
         with self.staging(barometer_id) as copy:
             for name in removes:
                 (copy / name).unlink(missing_ok=True)
@@ -329,6 +325,11 @@ class Workspace:
                 validate.validate(raw)
             except DataValidationError as err:
                 raise Rejected(problems(raw, err.issues)) from None
+        old = self.data_files(barometer_id)
+        if all(old.get(n) == d for n, d in writes.items()) and not (set(removes) & set(old)):
+            same = Hashes({n: sha256(d) for n, d in old.items()})
+            same.changed = False
+            return same
         self._keep_version(barometer_id, old, who=who, action=action)
         self._prune_versions(barometer_id, who=who)
         for name in sorted(removes):
