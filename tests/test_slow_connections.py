@@ -202,3 +202,56 @@ def test_serve_refuses_nonsense_connection_limits(tmp_path):
                            ("--max-connections", {"max_connections": 0}), ("--backlog", {"backlog": 0})):
         with pytest.raises(ConfigError, match=option):
             serve(ws, port=0, announce=lambda _: None, **kwargs)
+
+
+def test_the_middleware_charges_the_client_only_for_waiting_and_drops_the_apps_late_answer():
+    """In-process: time the application spends before reading is not the client's; a body that does
+    not come gets 408, and what the application sends after that (its own error) is dropped."""
+    import asyncio
+
+    from reportgen.web.slowbody import MinimumRate
+
+    async def reader(scope, receive, send):
+        await asyncio.sleep(0.3)  # busy for longer than the grace period before it reads
+        body = b""
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                await send({"type": "http.response.start", "status": 500, "headers": []})
+                await send({"type": "http.response.body", "body": b"client gone"})
+                raise RuntimeError("client gone")
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    def run(receive) -> list[dict]:
+        sent: list[dict] = []
+
+        async def send(message):
+            sent.append(message)
+
+        async def main():
+            await asyncio.wait_for(MinimumRate(reader, min_rate=1, grace=0.1)({"type": "http"}, receive, send), 5)
+
+        asyncio.run(main())
+        return sent
+
+    queue = [{"type": "http.request", "body": b"x" * 100, "more_body": True},
+             {"type": "http.request", "body": b"y", "more_body": False}]
+
+    async def ready():  # the whole body is already there
+        return queue.pop(0)
+
+    sent = run(ready)
+    assert sent[0]["status"] == 200 and sent[1]["body"] == b"x" * 100 + b"y"
+
+    async def never():
+        await asyncio.sleep(3600)
+
+    start = time.monotonic()
+    sent = run(never)
+    assert [m.get("status") for m in sent if m["type"] == "http.response.start"] == [408]
+    assert "for langsomt" in sent[1]["body"].decode()
+    assert time.monotonic() - start < 2
