@@ -202,7 +202,7 @@ class Workspace:
         return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
                 if p.name in DATA_FILES and p.is_file() and not p.is_symlink()}
 
-    def upload(self, barometer_id: str, files: Mapping[str, bytes], *, who: str) -> dict[str, str]:
+    def upload(self, barometer_id: str, files: Mapping[str, bytes], *, who: str) -> Hashes:
         """Replace tables by uploaded files: one barometer.xlsx, or CSV files named as in the contract.
 
         The whole folder is checked in a staging copy first; Rejected (nothing changed) if invalid.
@@ -286,7 +286,7 @@ class Workspace:
             out.append(Version(meta.parent.name, info["when"], info["who"], info["action"], tuple(info["files"])))
         return out
 
-    def restore(self, barometer_id: str, version_id: str, *, who: str) -> dict[str, str]:
+    def restore(self, barometer_id: str, version_id: str, *, who: str) -> Hashes:
         """Put a kept version back (itself checked and kept, so a restore can be undone)."""
         version = next((v for v in self.versions(barometer_id) if v.id == version_id), None)
         if version is None:
@@ -299,13 +299,13 @@ class Workspace:
                                        audit_extra={"detail": f"version {version.id}"})
 
     def _change(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str], *, who: str,
-                action: str, audit_extra: Mapping[str, str] | None = None) -> dict[str, str]:
+                action: str, audit_extra: Mapping[str, str] | None = None) -> Hashes:
         with self.lock(barometer_id):
             return self._change_locked(barometer_id, writes, removes, who=who, action=action,
                                        audit_extra=audit_extra)
 
     def _change_locked(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str], *, who: str,
-                       action: str, audit_extra: Mapping[str, str] | None = None) -> dict[str, str]:
+                       action: str, audit_extra: Mapping[str, str] | None = None) -> Hashes:
         """Check the folder with ``writes`` and without ``removes`` in a staging copy; if valid, keep
         the current data as a version, apply, and record it. The caller holds the barometer's lock.
 
