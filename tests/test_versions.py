@@ -85,9 +85,14 @@ def test_versions_are_pruned_to_the_last_n_and_the_audit_keeps_their_hashes(ws):
     assert len(pruned) == 3
     hashes = [json.loads(e.detail[e.detail.index("{"):])["files"]["areas.csv"] for e in reversed(pruned)]
     assert hashes == [hashlib.sha256(d).hexdigest() for d in (original, areas(0), areas(1))]
-    # the history names it
-    page = logged_in(make_client(ws)).get("/b/testrup/history")
-    assert "En gammel version af data er slettet" in page.text
+    # the history names it, and the upload page says the rule
+    browser = logged_in(make_client(ws))
+    page = browser.get("/b/testrup/history")
+    assert "En gammel version af data er slettet; et fingeraftryk af filerne står i loggen (areas.csv, " in page.text
+    assert "sha" not in page.text.lower()
+    browser.app.state.web.ws.keep_versions = 3
+    page = browser.get("/b/testrup/data")
+    assert "De seneste 3 versioner gemmes, i alt højst 200 MB" in page.text
 
 
 def test_versions_are_pruned_to_the_disk_budget_but_the_newest_stays(ws):

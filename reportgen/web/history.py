@@ -67,7 +67,7 @@ def describe(e, names: Names | None = None) -> dict[str, Any]:
     elif e.action == "restore":
         summary = "En tidligere version af data er gendannet (" + (", ".join(_files(e.detail)) or "") + ")"
     elif e.action == "version-pruned":  # the oldest kept data version, deleted to keep the last N (issue 29)
-        summary = ("En gammel version af data er slettet; dens SHA-256 står i loggen ("
+        summary = ("En gammel version af data er slettet; et fingeraftryk af filerne står i loggen ("
                    + ", ".join(_files(e.detail)) + ")")
     elif e.action in ("override", "override-removed") and isinstance(after, dict):
         target, update = after.get("target", ""), names.update(e.barometer, after.get("update", ""))

@@ -44,7 +44,8 @@ def applied(names: list[str], hashes) -> dict[str, Any]:
 
 def upload_data(w: Web, barometer_id: str, problems=None) -> dict[str, Any]:
     return {"barometer": w.ws.info(barometer_id), "files": sorted(w.ws.data_files(barometer_id)),
-            "versions": w.ws.versions(barometer_id), "problems": problems or []}
+            "versions": w.ws.versions(barometer_id), "problems": problems or [],
+            "keep_versions": w.ws.keep_versions, "versions_mb": f"{w.ws.versions_bytes / 2**20:g}".replace(".", ",")}
 
 
 async def upload_form(request: Request) -> Response:
