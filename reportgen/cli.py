@@ -467,6 +467,22 @@ def serve_command(
         "--oidc-editor-group", help="Gruppen, der giver redigeringsadgang")] = None,
     oidc_reader_group: Annotated[str | None, typer.Option(
         "--oidc-reader-group", help="Gruppen, der giver læseadgang")] = None,
+    keep_versions: Annotated[int, typer.Option(
+        "--keep-versions", help="Så mange tidligere versioner af data gemmes pr. barometer")] = 20,
+    versions_mb: Annotated[float, typer.Option(
+        "--versions-mb", help="Højst så mange MB tidligere versioner pr. barometer (den nyeste gemmes altid)")] = 200,
+    body_min_rate: Annotated[float, typer.Option(
+        "--body-min-rate", help="En upload skal komme med mindst så mange KB i sekundet (ellers 408)")] = 1,
+    body_grace: Annotated[float, typer.Option(
+        "--body-grace", help="Sekunder, før --body-min-rate gælder")] = 10,
+    keep_alive: Annotated[float, typer.Option(
+        "--keep-alive", help="Sekunder, en ledig forbindelse holdes åben")] = 5,
+    max_connections: Annotated[int, typer.Option(
+        "--max-connections", help="Højst så mange forbindelser på én gang (derover: 503)")] = 200,
+    backlog: Annotated[int, typer.Option(
+        "--backlog", help="Forbindelser, der kan vente på at blive taget imod")] = 2048,
+    header_timeout: Annotated[float, typer.Option(
+        "--header-timeout", help="Sekunder, en forespørgsels headere må tage (ellers lukkes forbindelsen)")] = 10,
 ) -> None:
     """Start arbejdsbænken: data, farver, tekster, bygning og afsendelse i browseren (docs/workbench.md).
 
@@ -482,7 +498,10 @@ def serve_command(
                                          reader_group=oidc_reader_group)
         serve(workspace, host=host, port=port, users_file=users, max_upload_mb=max_upload_mb, smtp=settings,
               base_url=base_url, trusted_proxy=trusted_proxy, auth_header=auth_header, access_log=access_log,
-              oidc=oidc, announce=lambda line: typer.echo(line, err=True))
+              oidc=oidc, keep_versions=keep_versions, versions_mb=versions_mb, body_min_rate_kb=body_min_rate,
+              body_grace=body_grace, keep_alive=keep_alive, max_connections=max_connections, backlog=backlog,
+              header_timeout=header_timeout,
+              announce=lambda line: typer.echo(line, err=True))
     except ReportgenError as err:
         _fail(err)
 

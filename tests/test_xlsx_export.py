@@ -131,3 +131,18 @@ def test_wrong_use_and_bad_data_write_nothing(make_barometer, tmp_path):
     assert result.returncode == 1
     assert "measurements.csv:4: value:" in result.stderr
     assert not out.exists()
+
+
+def test_two_areas_with_one_display_name_export_without_a_traceback(make_barometer, tmp_path):
+    """A folder `check` accepts with two areas named alike (issue 29): each keeps its own row."""
+    folder = make_barometer({"areas.csv": "id,name\nA,Beskæftigelse\nB,Beskæftigelse\n"})
+    assert run_cli("check", str(folder)).returncode == 0
+    out = tmp_path / "x.xlsx"
+    result = run_cli("export", str(folder), "--xlsx", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    overview = rows(openpyxl.load_workbook(out)["Farveoversigt"])
+    areas = [r for r in overview if r["Type"] == "område"]
+    assert [r["Område / indikator"] for r in areas] == ["Beskæftigelse", "Beskæftigelse"]
+    assert len(overview) == 2 + len([r for r in overview if r["Type"] == "indikator"])
+    assert all(r[k] in {"grøn", "gul", "rød", "grå", None} for r in areas for k in r if k[:2] == "20")

@@ -350,6 +350,10 @@ def sniff_separator(header_line: str) -> str:
 def _decode(name: str, data: bytes, issues: list[Issue]) -> str | None:
     """Strict UTF-8 (BOM allowed), else cp1252; UTF-16 gets its own explanation."""
     head = data[:4096]
+    if data and not data.strip(b"\0"):  # not UTF-16: no text at all (a damaged or zeroed file)
+        issues.append(Issue(name, None, None, "filen indeholder kun nul-bytes og ingen tekst; den er nok "
+                            f"beskadiget: {_SAVE_CSV} igen"))
+        return None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(0) * 4 >= len(head) > 0:
         issues.append(
             Issue(

@@ -144,18 +144,24 @@ def _overview(barometer: Barometer, indicators: pd.DataFrame, areas: pd.DataFram
     import pandas as pd
 
     updates = [u.id for u in barometer.updates]
-    area_rows = areas.assign(Række=areas["Område"], Type="område")
-    ind_rows = indicators.assign(Række=indicators["Indikator-id"] + " " + indicators["Indikator"], Type="indikator")
-    both = pd.concat([area_rows[["Række", "Type", "Opdatering", "Signal"]],
-                      ind_rows[["Række", "Type", "Opdatering", "Signal"]]], ignore_index=True)
-    table = both.pivot(index=["Række", "Type"], columns="Opdatering", values="Signal")
-    order = []
+    # keyed by id, not by the shown name: two areas may share a display name (issue 29)
+    area_rows = areas.assign(Nøgle=areas["Område-id"], Type="område")
+    ind_rows = indicators.assign(Nøgle=indicators["Indikator-id"], Type="indikator")
+    both = pd.concat([area_rows[["Nøgle", "Type", "Opdatering", "Signal"]],
+                      ind_rows[["Nøgle", "Type", "Opdatering", "Signal"]]], ignore_index=True)
+    table = both.pivot(index=["Nøgle", "Type"], columns="Opdatering", values="Signal")
+    order, labels = [], []
     for area in barometer.areas:
-        order.append((cell_value(area.name), "område"))
-        order.extend((cell_value(f"{i.id} {i.name}"), "indikator") for i in barometer.indicators_of_area(area.id))
-    table = table.reindex(index=pd.MultiIndex.from_tuples(order, names=["Række", "Type"]), columns=updates)
+        order.append((cell_value(area.id), "område"))  # the frames hold the neutralised ids
+        labels.append(cell_value(area.name))
+        for i in barometer.indicators_of_area(area.id):
+            order.append((cell_value(i.id), "indikator"))
+            labels.append(cell_value(f"{i.id} {i.name}"))
+    table = table.reindex(index=pd.MultiIndex.from_tuples(order, names=["Nøgle", "Type"]), columns=updates)
     table.columns.name = None
-    return table.reset_index().rename(columns={"Række": "Område / indikator"})
+    table = table.reset_index().drop(columns="Nøgle")
+    table.insert(0, "Område / indikator", labels)
+    return table
 
 
 def _about(barometer: Barometer) -> pd.DataFrame:

@@ -36,7 +36,7 @@ from .views import (
     sso,
     texts,
 )
-from .workspace import Busy, NotFound, Rejected, Workspace
+from .workspace import KEEP_VERSIONS, VERSIONS_MB, Busy, NotFound, Rejected, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -190,10 +190,11 @@ async def _too_large(request: Request, exc: Exception) -> Response:
 
 
 def create_app(workspace: Path, security: Security, *, project_dir: Path = PROJECT_DIR,
-               smtp: SmtpSettings | None = None, oidc: OidcSettings | None = None):
+               smtp: SmtpSettings | None = None, oidc: OidcSettings | None = None,
+               keep_versions: int = KEEP_VERSIONS, versions_mb: float = VERSIONS_MB):
     """The ASGI application for ``workspace``, wrapped in the security guard (Host, size, headers).
     ``smtp``: where "Send brevene" sends (``reportgen serve --smtp``); without it only drafts."""
-    ws = Workspace(workspace, project_dir=project_dir)
+    ws = Workspace(workspace, project_dir=project_dir, keep_versions=keep_versions, versions_mb=versions_mb)
     app = Starlette(routes=routes(), exception_handlers={
         LoginRequired: _login_required, HTTPException: _http, NotFound: _not_found, Busy: _busy,
         Rejected: _rejected, DataValidationError: _invalid, Conflict: _conflict, BodyTooLarge: _too_large,

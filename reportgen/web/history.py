@@ -13,6 +13,7 @@ from .wording import da_time, iso_local, who
 KINDS = {"data": "Nye data", "restore": "Data gendannet", "override": "Farve tilsidesat",
          "override-removed": "Tilsidesættelse fjernet", "text": "Tekst ændret", "addition": "Tilføjelse til brev",
          "build": "Dokumenter dannet", "mail": "Breve sendt", "mail-resend": "Breve sendt igen",
+         "version-pruned": "Gammel version slettet",
          "login": "Log ind"}
 # The workspace's own events (audited with barometer ""): shown on the whole workspace's history only.
 LOGIN = "login"
@@ -65,6 +66,9 @@ def describe(e, names: Names | None = None) -> dict[str, Any]:
             summary = "Nye data: " + (", ".join(_files(e.detail)) or "filerne er skiftet")
     elif e.action == "restore":
         summary = "En tidligere version af data er gendannet (" + (", ".join(_files(e.detail)) or "") + ")"
+    elif e.action == "version-pruned":  # the oldest kept data version, deleted to keep the last N (issue 29)
+        summary = ("En gammel version af data er slettet; et fingeraftryk af filerne står i loggen ("
+                   + ", ".join(_files(e.detail)) + ")")
     elif e.action in ("override", "override-removed") and isinstance(after, dict):
         target, update = after.get("target", ""), names.update(e.barometer, after.get("update", ""))
         computed = after.get("computed")

@@ -12,7 +12,12 @@ from ..rounds.mail import SmtpSettings
 from .oidc import SECRET_ENV, OidcSettings
 from .proxy import ProxySettings
 from .security import Security, is_loopback, load_users
+from .slowbody import GRACE, HEADER_TIMEOUT, MIN_RATE, MinimumRate, header_deadline_protocol
+from .workspace import KEEP_VERSIONS, VERSIONS_MB
 
+KEEP_ALIVE = 5.0  # seconds an idle keep-alive connection stays open (uvicorn's timeout_keep_alive)
+MAX_CONNECTIONS = 200  # open connections (and running requests) before a request gets 503 (limit_concurrency)
+BACKLOG = 2048  # connections the kernel queues before they are accepted
 _TOKEN_QUERY = re.compile(r"([?&]token=)[^&\s\"]*")
 
 
@@ -28,11 +33,19 @@ class _HideToken(logging.Filter):
 def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_file: Path | None = None,
           max_upload_mb: float = 25, smtp: SmtpSettings | None = None, base_url: str | None = None,
           trusted_proxy: str | None = None, auth_header: str | None = None, access_log: str = "text",
-          oidc: OidcSettings | None = None, announce: Callable[[str], None] = print) -> None:
+          oidc: OidcSettings | None = None, keep_versions: int = KEEP_VERSIONS, versions_mb: float = VERSIONS_MB,
+          body_min_rate_kb: float = MIN_RATE / 1024, body_grace: float = GRACE, keep_alive: float = KEEP_ALIVE,
+          max_connections: int = MAX_CONNECTIONS, backlog: int = BACKLOG, header_timeout: float = HEADER_TIMEOUT,
+          announce: Callable[[str], None] = print) -> None:
     """Run the workbench until interrupted. A non-loopback ``host`` needs ``users_file``; with
     ``smtp`` the "Send brevene" page sends (else it offers the drafts only). ``base_url``,
     ``trusted_proxy`` and ``auth_header``: behind a reverse proxy (proxy.py, docs/deploy.md);
-    ``access_log="json"`` writes the access log as JSON lines."""
+    ``access_log="json"`` writes the access log as JSON lines. ``keep_versions`` and ``versions_mb``:
+    how many earlier data versions each barometer keeps, and in how many MB at most. A request body
+    slower than ``body_min_rate_kb`` KB/s after ``body_grace`` seconds gets 408 (slowbody.py); an idle
+    keep-alive connection is closed after ``keep_alive`` seconds; above ``max_connections`` open
+    connections a request gets 503; ``backlog`` connections wait to be accepted; request headers must be
+    complete within ``header_timeout`` seconds (docs/security.md)."""
     import uvicorn
 
     from . import warmup
@@ -48,6 +61,15 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
                           "(brugere med adgangskode fra reportgen user add)")
     if max_upload_mb <= 0:
         raise ConfigError("--max-upload-mb skal være større end 0")
+    if keep_versions < 1:
+        raise ConfigError("--keep-versions skal være mindst 1")
+    if versions_mb <= 0:
+        raise ConfigError("--versions-mb skal være større end 0")
+    for value, option in ((body_min_rate_kb, "--body-min-rate"), (body_grace, "--body-grace"),
+                          (keep_alive, "--keep-alive"), (max_connections, "--max-connections"),
+                          (backlog, "--backlog"), (header_timeout, "--header-timeout")):
+        if value <= 0:
+            raise ConfigError(f"{option} skal være større end 0")
     if smtp is not None and smtp.problems():
         raise ConfigError("; ".join(str(p).replace("--user", "--smtp-user") for p in smtp.problems()))
     if access_log not in ("text", "json"):
@@ -60,7 +82,8 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
         raise ConfigError(f"{users_file}: ingen brugere (opret dem med reportgen user add)")
     security = Security.create(host=host, users=users, max_upload_mb=max_upload_mb, users_file=users_file,
                                proxy=proxy)
-    app = create_app(Path(workspace), security, smtp=smtp, oidc=oidc)
+    app = create_app(Path(workspace), security, smtp=smtp, oidc=oidc, keep_versions=keep_versions,
+                     versions_mb=versions_mb)
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -68,7 +91,7 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
     sock.bind((host, port))
     # Listening before the login URL is printed: a browser opened on it at once is queued until uvicorn
     # accepts, never refused (uvicorn starts while the warm-up below imports WeasyPrint beside it).
-    sock.listen(2048)
+    sock.listen(backlog)
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     public = f" (offentligt: {proxy.base_url})" if proxy.base_url else ""
@@ -87,10 +110,13 @@ def serve(workspace: Path, *, host: str = "127.0.0.1", port: int = 8000, users_f
 
     warmup.start(app.state.web.ws)  # the first PDF preview need not import and load fonts (issue 17)
     logging.getLogger("uvicorn.access").addFilter(_HideToken())
+    app = MinimumRate(app, min_rate=body_min_rate_kb * 1024, grace=body_grace)  # inside the JSON log: 408s are logged
     if access_log == "json":
         from .accesslog import JsonAccessLog
 
         app = JsonAccessLog(app, proxy)
     config = uvicorn.Config(app, log_level="info", proxy_headers=False, server_header=False, date_header=False,
-                            access_log=access_log == "text")
+                            access_log=access_log == "text", timeout_keep_alive=keep_alive,
+                            limit_concurrency=max_connections, backlog=backlog,
+                            http=header_deadline_protocol(header_timeout))
     uvicorn.Server(config).run(sockets=[sock])

@@ -75,6 +75,18 @@ class Version:
     files: tuple[str, ...]
 
 
+KEEP_VERSIONS = 20  # versions kept per barometer (reportgen serve --keep-versions)
+VERSIONS_MB = 200  # and at most this many MB of them per barometer (--versions-mb); the newest always stays
+UNCHANGED = "Ingen ændringer; der er ikke gemt en ny version"
+
+
+class Hashes(dict):
+    """The SHA-256 of a barometer's data files by name after a change; ``changed`` is False when the
+    change was byte-identical to the data already there (then nothing was written or kept)."""
+
+    changed = True
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -86,7 +98,10 @@ def _now() -> str:
 class Workspace:
     """The barometer folders under ``root`` and the workbench's state beside them."""
 
-    def __init__(self, root: Path, *, project_dir: Path = PROJECT_DIR):
+    def __init__(self, root: Path, *, project_dir: Path = PROJECT_DIR, keep_versions: int = KEEP_VERSIONS,
+                 versions_mb: float = VERSIONS_MB):
+        self.keep_versions = keep_versions
+        self.versions_bytes = int(versions_mb * 1024 * 1024)
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise ReportgenError(f"{root}: arbejdsmappen findes ikke")
@@ -187,7 +202,7 @@ class Workspace:
         return {p.name: p.read_bytes() for p in sorted(folder.iterdir())
                 if p.name in DATA_FILES and p.is_file() and not p.is_symlink()}
 
-    def upload(self, barometer_id: str, files: Mapping[str, bytes], *, who: str) -> dict[str, str]:
+    def upload(self, barometer_id: str, files: Mapping[str, bytes], *, who: str) -> Hashes:
         """Replace tables by uploaded files: one barometer.xlsx, or CSV files named as in the contract.
 
         The whole folder is checked in a staging copy first; Rejected (nothing changed) if invalid.
@@ -271,7 +286,7 @@ class Workspace:
             out.append(Version(meta.parent.name, info["when"], info["who"], info["action"], tuple(info["files"])))
         return out
 
-    def restore(self, barometer_id: str, version_id: str, *, who: str) -> dict[str, str]:
+    def restore(self, barometer_id: str, version_id: str, *, who: str) -> Hashes:
         """Put a kept version back (itself checked and kept, so a restore can be undone)."""
         version = next((v for v in self.versions(barometer_id) if v.id == version_id), None)
         if version is None:
@@ -284,15 +299,19 @@ class Workspace:
                                        audit_extra={"detail": f"version {version.id}"})
 
     def _change(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str], *, who: str,
-                action: str, audit_extra: Mapping[str, str] | None = None) -> dict[str, str]:
+                action: str, audit_extra: Mapping[str, str] | None = None) -> Hashes:
         with self.lock(barometer_id):
             return self._change_locked(barometer_id, writes, removes, who=who, action=action,
                                        audit_extra=audit_extra)
 
     def _change_locked(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str], *, who: str,
-                       action: str, audit_extra: Mapping[str, str] | None = None) -> dict[str, str]:
+                       action: str, audit_extra: Mapping[str, str] | None = None) -> Hashes:
         """Check the folder with ``writes`` and without ``removes`` in a staging copy; if valid, keep
-        the current data as a version, apply, and record it. The caller holds the barometer's lock."""
+        the current data as a version, apply, and record it. The caller holds the barometer's lock.
+
+        A valid change that leaves every data file byte for byte as it is writes nothing, keeps no
+        version and is not audited: the result's ``changed`` is False. (It is still checked, so
+        sending the files of an invalid folder again lists their problems.)"""
         folder = self.folder(barometer_id)
         with self.staging(barometer_id) as copy:
             for name in removes:
@@ -307,7 +326,12 @@ class Workspace:
             except DataValidationError as err:
                 raise Rejected(problems(raw, err.issues)) from None
         old = self.data_files(barometer_id)
+        if all(old.get(n) == d for n, d in writes.items()) and not (set(removes) & set(old)):
+            same = Hashes({n: sha256(d) for n, d in old.items()})
+            same.changed = False
+            return same
         self._keep_version(barometer_id, old, who=who, action=action)
+        self._prune_versions(barometer_id, who=who)
         for name in sorted(removes):
             (folder / name).unlink(missing_ok=True)
         for name, data in sorted(writes.items()):
@@ -321,7 +345,7 @@ class Workspace:
         self.audit.record(who=who, barometer=barometer_id, action=action,
                           detail=(note + " " if note else "") + json.dumps(detail, ensure_ascii=False),
                           before=extra.get("before"), after=extra.get("after"))
-        return {n: sha256(d) for n, d in new.items()}
+        return Hashes({n: sha256(d) for n, d in new.items()})
 
     def _keep_version(self, barometer_id: str, files: Mapping[str, bytes], *, who: str, action: str) -> None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -331,6 +355,25 @@ class Workspace:
             atomic_write(target / name, data)
         info = {"when": _now(), "who": who, "action": action, "files": sorted(files)}
         atomic_write(target / "version.json", json.dumps(info, ensure_ascii=False).encode("utf-8"))
+
+    def _prune_versions(self, barometer_id: str, *, who: str) -> None:
+        """Keep the newest ``keep_versions`` versions within ``versions_bytes`` (the newest one always);
+        each deleted version leaves its files' SHA-256 in the audit ("version-pruned")."""
+        base = self.state / "versions" / barometer_id
+        kept = sorted((p for p in base.iterdir() if (p / "version.json").is_file()), reverse=True)
+        total = 0
+        for i, version in enumerate(kept):
+            size = sum(f.stat().st_size for f in version.iterdir() if f.is_file())
+            total += size
+            if i == 0 or (i < self.keep_versions and total <= self.versions_bytes):
+                continue
+            info = json.loads((version / "version.json").read_text(encoding="utf-8"))
+            hashes = {n: sha256((version / n).read_bytes()) for n in info.get("files", []) if (version / n).is_file()}
+            shutil.rmtree(version)
+            self.audit.record(who=who, barometer=barometer_id, action="version-pruned",
+                              detail=f"version {version.name} " + json.dumps(
+                                  {"when": info.get("when"), "who": info.get("who"), "files": hashes},
+                                  ensure_ascii=False))
 
 
 def _again(err: DataValidationError) -> DataValidationError:

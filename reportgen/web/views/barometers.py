@@ -168,6 +168,7 @@ async def status(request: Request) -> Response:
 NOTICES = {
     "data": "De nye data er kontrolleret og taget i brug. Den tidligere version er gemt og kan gendannes.",
     "gendannet": "Den tidligere version af data er gendannet.",
+    "ingen": "Ingen ændringer; der er ikke gemt en ny version (filerne er de samme som dem, der bruges nu).",
     "farve": "Forvaltningens vurdering er gemt i overrides.csv.",
     "fjernet": "Den tilsidesatte farve er fjernet; den beregnede farve gælder igen.",
 }

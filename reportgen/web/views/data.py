@@ -1,6 +1,7 @@
 """New data (upload, checked in a staging copy first), overrides with a reason, and restoring a version."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -12,12 +13,39 @@ from starlette.responses import JSONResponse, Response
 from ...inputs.model import SIGNALS
 from ...narrate import danish as da
 from ..http import Web, change, field, is_api, page, redirect, require, web
-from ..workspace import Problem, Rejected
+from ..workspace import UNCHANGED, Problem, Rejected
+
+
+async def uploaded_files(form) -> dict[str, bytes]:
+    """The files of the multipart field ``files`` by name, for an upload and a review alike.
+    Rejected when two parts carry the same file name (as the workspace compares names: without a
+    folder, in lower case), rather than letting the last one silently win."""
+    files: dict[str, bytes] = {}
+    seen: dict[str, int] = {}
+    for item in form.getlist("files"):
+        if isinstance(item, UploadFile) and item.filename:
+            key = Path(item.filename).name.lower()
+            seen[key] = seen.get(key, 0) + 1
+            files[item.filename] = await item.read()
+    twice = sorted(n for n, count in seen.items() if count > 1)
+    if twice:
+        raise Rejected([Problem(n, "", None, "", "", f"filen {n} er sendt {da.number_word(seen[n])} gange i "
+                                "samme upload; send hver fil én gang", f"{n}: sendt flere gange")
+                        for n in twice])
+    return files
+
+
+def applied(names: list[str], hashes) -> dict[str, Any]:
+    """The API's answer to an upload: the files applied, or none and why (byte-identical data)."""
+    if not hashes.changed:
+        return {"applied": [], "unchanged": True, "message": UNCHANGED, "files": dict(hashes)}
+    return {"applied": names, "files": dict(hashes)}
 
 
 def upload_data(w: Web, barometer_id: str, problems=None) -> dict[str, Any]:
     return {"barometer": w.ws.info(barometer_id), "files": sorted(w.ws.data_files(barometer_id)),
-            "versions": w.ws.versions(barometer_id), "problems": problems or []}
+            "versions": w.ws.versions(barometer_id), "problems": problems or [],
+            "keep_versions": w.ws.keep_versions, "versions_mb": f"{w.ws.versions_bytes / 2**20:g}".replace(".", ",")}
 
 
 async def upload_form(request: Request) -> Response:
@@ -32,11 +60,8 @@ async def upload(request: Request) -> Response:
     w = web(request)
     bid = request.path_params["bid"]
     w.ws.folder(bid)
-    files: dict[str, bytes] = {}
-    for item in form.getlist("files"):
-        if isinstance(item, UploadFile) and item.filename:
-            files[item.filename] = await item.read()
     try:
+        files = await uploaded_files(form)
         hashes = await run_in_threadpool(w.ws.upload, bid, files, who=auth.user.name)
     except Rejected as err:
         if is_api(request):
@@ -44,8 +69,8 @@ async def upload(request: Request) -> Response:
         return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
                     title="Nye data: fejl")
     if is_api(request):
-        return JSONResponse({"applied": sorted(files), "files": hashes})
-    return redirect(f"/b/{bid}/status?opdateret=data")
+        return JSONResponse(applied(sorted(files), hashes))
+    return redirect(f"/b/{bid}/status?opdateret={'data' if hashes.changed else 'ingen'}")
 
 
 async def restore(request: Request) -> Response:
@@ -53,11 +78,11 @@ async def restore(request: Request) -> Response:
     w = web(request)
     bid = request.path_params["bid"]
     try:
-        await run_in_threadpool(w.ws.restore, bid, field(form, "version"), who=auth.user.name)
+        hashes = await run_in_threadpool(w.ws.restore, bid, field(form, "version"), who=auth.user.name)
     except Rejected as err:
         return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
                     title="Nye data: fejl")
-    return redirect(f"/b/{bid}/status?opdateret=gendannet")
+    return redirect(f"/b/{bid}/status?opdateret={'gendannet' if hashes.changed else 'ingen'}")
 
 
 def override_data(w: Web, barometer_id: str, values=None, problems=None) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -12,7 +11,7 @@ from ...narrate import danish as da
 from .. import review as rv
 from ..http import Web, change, is_api, page, redirect, web
 from ..workspace import Rejected
-from .data import upload_data
+from .data import applied, upload_data, uploaded_files
 
 
 def _signal(s: str | None) -> str:
@@ -37,11 +36,8 @@ async def review(request: Request) -> Response:
     w = web(request)
     bid = request.path_params["bid"]
     w.ws.folder(bid)
-    files: dict[str, bytes] = {}
-    for item in form.getlist("files"):
-        if isinstance(item, UploadFile) and item.filename:
-            files[item.filename] = await item.read()
     try:
+        files = await uploaded_files(form)
         made = await run_in_threadpool(rv.make_review, w.ws, bid, files)
     except Rejected as err:
         if is_api(request):
@@ -59,8 +55,8 @@ async def confirm(request: Request) -> Response:
     bid = request.path_params["bid"]
     made, hashes = await run_in_threadpool(rv.apply, w.ws, bid, request.path_params["review"], who=auth.user.name)
     if is_api(request):
-        return JSONResponse({"applied": sorted(made.writes), "files": hashes})
-    return redirect(f"/b/{bid}/status?opdateret=data")
+        return JSONResponse(applied(sorted(made.writes), hashes))
+    return redirect(f"/b/{bid}/status?opdateret={'data' if hashes.changed else 'ingen'}")
 
 
 async def restore_ask(request: Request) -> Response:
