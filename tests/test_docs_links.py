@@ -32,3 +32,13 @@ def test_the_checker_sees_a_broken_link(tmp_path):
     page = tmp_path / "x.md"
     page.write_text("[a](nowhere.md) [b](x.md#top)\n", encoding="utf-8")
     assert [t for t in LINK.findall(page.read_text()) if not (tmp_path / t.split("#")[0]).exists()] == ["nowhere.md"]
+
+
+def test_every_test_named_in_the_docs_exists():
+    """docs/security.md holds each promise to a named test: a renamed or removed test shows here."""
+    defined = {m for p in (ROOT / "tests").rglob("*.py")
+               for m in re.findall(r"^\s*(?:async )?def (test_\w+)", p.read_text(encoding="utf-8"), flags=re.M)}
+    named = [(page.name, name) for page in PAGES
+             for name in sorted(set(re.findall(r"`(?:tests/[\w/]+\.py::)?(test_\w+)`", page.read_text(encoding="utf-8"))))]
+    assert len([n for p, n in named if p == "security.md"]) > 20  # the promises name their tests
+    assert [(page, name) for page, name in named if name not in defined] == []
