@@ -567,29 +567,14 @@ def send_mail(
         raise MailPlanError(problems)
     assert plan.sender is not None
     clock = now or (lambda: dt.datetime.now(dt.UTC).astimezone())
-    result = SendResult()
-    todo: list[MailStatus] = []
-    for status in mail_status(plan, resend=resend):
-        if status.state == SENT:
-            result.already.append(status.mail)
-        elif status.state == CHANGED and not resend:
-            result.changed.append(status.mail)
-        else:
-            todo.append(status)
+    result, todo = _triage(plan, resend=resend)
     write_drafts(plan)
     if not todo:
         return result
     with output_lock(plan.out_dir.parent), _log_lock(plan.log_path):
         # Who still needs a letter is read again under the locks: a send that ran in between (from
         # this build folder, or another build sharing the log) must not make this one send twice.
-        result, todo = SendResult(), []
-        for status in mail_status(plan, resend=resend):
-            if status.state == SENT:
-                result.already.append(status.mail)
-            elif status.state == CHANGED and not resend:
-                result.changed.append(status.mail)
-            else:
-                todo.append(status)
+        result, todo = _triage(plan, resend=resend)
         if not todo:
             return result
         client = _open(smtp, connect)
@@ -625,6 +610,19 @@ def _log_lock(log_path: Path):
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _triage(plan: MailPlan, *, resend: bool) -> tuple[SendResult, list[MailStatus]]:
+    """From the send log: the letters already sent or held back (in the result) and those to send."""
+    result, todo = SendResult(), []
+    for status in mail_status(plan, resend=resend):
+        if status.state == SENT:
+            result.already.append(status.mail)
+        elif status.state == CHANGED and not resend:
+            result.changed.append(status.mail)
+        else:
+            todo.append(status)
+    return result, todo
 
 
 def _open(smtp: SmtpSettings, connect: Connect) -> smtplib.SMTP:
