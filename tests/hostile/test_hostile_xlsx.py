@@ -1,0 +1,165 @@
+"""An XLSX is read within a budget (issue 29, point 2): the unpacked total and the compression ratio
+over all ZIP entries are checked before any XML is parsed; only the sheets named as tables are
+parsed, once, streaming, with caps on rows and cells; each limit has a Danish message naming it,
+located like every other problem; a refused workbook changes nothing."""
+from __future__ import annotations
+
+import io
+import re
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from hostile_corpus import (
+    BIG_SHEET_BYTES,
+    EXTRA_SHEETS,
+    TABLE_NAMES,
+    big_sheet_bomb,
+    many_sheets_bomb,
+    rewrite_zip,
+    workbook,
+    write_barometer,
+    xlsx,
+)
+
+from reportgen.errors import DataValidationError
+from reportgen.inputs import load, read_barometer
+
+SIZE_MESSAGE = ("barometer.xlsx: regnearket fylder udpakket {} MB; grænsen er 64 MB: slet ark, rækker og "
+                "formatering, der ikke bruges")
+MEASUREMENTS_XML = f"xl/worksheets/sheet{TABLE_NAMES.index('measurements') + 1}.xml"
+
+
+def messages(folder: Path) -> list[str]:
+    with pytest.raises(DataValidationError) as info:
+        read_barometer(folder)
+    return [str(issue) for issue in info.value.issues]
+
+
+def entries(book: bytes) -> list[zipfile.ZipInfo]:
+    with zipfile.ZipFile(io.BytesIO(book)) as archive:
+        return archive.infolist()
+
+
+@pytest.fixture
+def no_xml_parsing(monkeypatch):
+    """openpyxl's workbook reader must never start: the refusal comes from the ZIP directory."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("openpyxl began to read the workbook")
+
+    monkeypatch.setattr("openpyxl.reader.excel.ExcelReader.__init__", refuse)
+
+
+def test_200_extra_sheets_are_refused_by_the_unpacked_total_quickly(tmp_path, no_xml_parsing):
+    book = many_sheets_bomb()
+    infos = entries(book)
+    # What let it through before: no entry is over 1 MiB, so the per-entry ratio rule never applied.
+    assert max(i.file_size for i in infos) < load.RATIO_MIN_SIZE
+    assert sum(i.file_size for i in infos) > EXTRA_SHEETS * 1_000_000 and len(book) < 2_000_000
+    folder = write_barometer(tmp_path / "b", xlsx(book))
+    started = time.monotonic()
+    assert messages(folder) == [SIZE_MESSAGE.format(191)]
+    assert time.monotonic() - started < 5
+
+
+def test_one_big_sheet_at_19_to_1_is_refused_by_the_unpacked_total_quickly(tmp_path, no_xml_parsing):
+    path = big_sheet_bomb(tmp_path / "big.xlsx")
+    [sheet] = [i for i in entries(path.read_bytes()) if i.filename == MEASUREMENTS_XML]
+    assert sheet.file_size == BIG_SHEET_BYTES and 15 < sheet.file_size / sheet.compress_size < 25
+    folder = write_barometer(tmp_path / "b", xlsx(path.read_bytes()))
+    started = time.monotonic()
+    assert messages(folder) == [SIZE_MESSAGE.format(199)]
+    assert time.monotonic() - started < 5
+
+
+def test_small_entries_compressed_together_are_refused_by_the_ratio_over_all_entries(tmp_path, no_xml_parsing):
+    """48 MB unpacked is under the total, but from a few hundred KB: the ratio over all entries
+    catches it although each entry is under 1 MiB."""
+    book = many_sheets_bomb(50)
+    assert max(i.file_size for i in entries(book)) < load.RATIO_MIN_SIZE
+    [message] = messages(write_barometer(tmp_path / "b", xlsx(book)))
+    found = re.fullmatch(r"barometer\.xlsx: ligner ikke en Excel-projektmappe: regnearket fylder udpakket "
+                         r"(\d+) gange så meget som pakket \((0,\d) MB bliver til 48 MB\); grænsen er 100 gange; "
+                         r'gem den igen fra Excel som "Excel-projektmappe \(\.xlsx\)"', message)
+    assert found and int(found.group(1)) > 100, message
+
+
+def test_a_row_past_the_row_limit_is_refused_with_its_row(tmp_path):
+    """A stray cell far down (a small file) would make every row above it a record."""
+    limit = load.MAX_SHEET_ROWS
+    book = workbook(lambda b: b["measurements"].cell(row=limit + 1, column=2, value="x"))
+    started = time.monotonic()
+    assert messages(write_barometer(tmp_path / "b", xlsx(book))) == [
+        "barometer.xlsx[measurements]:250001: arket har rækker til og med række 250.001; grænsen er "
+        "250.000 rækker: slet de rækker, der ikke bruges"]
+    assert time.monotonic() - started < 5
+
+
+def test_cells_past_the_cell_limit_are_refused_with_the_row(tmp_path):
+    """Rows whose last cell is in column XFD (16384) count 16384 cells each: the cap stops the
+    reading at about the 122nd such row."""
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>A1</t></is></c>'
+                   f'<c r="XFD{n}" t="inlineStr"><is><t>x</t></is></c></row>' for n in range(1, 300))
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet '
+             'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             f"{rows}</sheetData></worksheet>").encode()
+    book = rewrite_zip(workbook(), {MEASUREMENTS_XML: sheet})
+    [message] = messages(write_barometer(tmp_path / "b", xlsx(book)))
+    found = re.fullmatch(r"barometer\.xlsx\[measurements\]:(\d+): tabelarkene har tilsammen mere end 2\.000\.000 "
+                         r"celler; grænsen er 2\.000\.000 celler: slet kolonner og rækker, der ikke bruges", message)
+    assert found and 100 < int(found.group(1)) <= load.MAX_CELLS // 16384 + 1, message
+
+
+def test_sheets_not_named_as_tables_are_never_parsed(tmp_path):
+    """A sheet "noter" whose XML is broken: the workbook still reads, the same as without it."""
+    def add(book) -> None:
+        book.create_sheet("noter")["A1"] = "x"
+
+    broken = rewrite_zip(workbook(add), {f"xl/worksheets/sheet{len(TABLE_NAMES) + 1}.xml": b"<worksheet><sheetD"})
+    with_notes = read_barometer(write_barometer(tmp_path / "a", xlsx(broken)))
+    without = read_barometer(write_barometer(tmp_path / "b", xlsx(workbook())))
+    assert with_notes.indicators == without.indicators and with_notes.measurements == without.measurements
+    assert with_notes.updates == without.updates and with_notes.areas == without.areas
+
+
+def test_the_workbook_is_read_once_streaming(tmp_path, monkeypatch):
+    """One openpyxl reader, in read-only mode, per load; each table sheet's part opened once by it."""
+    from openpyxl.reader.excel import ExcelReader
+
+    made: list[bool] = []
+    opened: list[str] = []
+    original = ExcelReader.__init__
+
+    def spy(self, fn, read_only=False, *args, **kwargs):
+        made.append(read_only)
+        original(self, fn, read_only, *args, **kwargs)
+        real_open = self.archive.open
+        self.archive.open = lambda name, *a, **k: (opened.append(str(name)), real_open(name, *a, **k))[1]
+
+    monkeypatch.setattr(ExcelReader, "__init__", spy)
+    read_barometer(write_barometer(tmp_path / "b", xlsx(workbook())))
+    assert made == [True]
+    sheets = sorted(n for n in opened if n.startswith("xl/worksheets/"))
+    assert sheets == sorted(f"xl/worksheets/sheet{i}.xml" for i in range(1, len(TABLE_NAMES) + 1))
+
+
+@pytest.mark.parametrize("kind", ["200-extra-sheets", "big-sheet-19-to-1"])
+def test_the_workbench_refuses_the_bombs_quickly_and_changes_nothing(tmp_path, kind):
+    """Through the upload API: 422 with the Danish message, the barometer's files byte-identical."""
+    from web_helpers import BEARER, make_client, make_workspace
+
+    ws = make_workspace(tmp_path / "ws")
+    if kind == "200-extra-sheets":
+        book, expected = many_sheets_bomb(), SIZE_MESSAGE.format(191)
+    else:
+        book, expected = big_sheet_bomb(tmp_path / "big.xlsx").read_bytes(), SIZE_MESSAGE.format(199)
+    folder = ws / "testrup"
+    before = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    client = make_client(ws)
+    started = time.monotonic()
+    r = client.post("/api/barometers/testrup/data", headers=BEARER,
+                    files={"files": ("barometer.xlsx", book, "application/octet-stream")})
+    assert r.status_code == 422 and r.json()["errors"] == [expected], r.json()
+    assert time.monotonic() - started < 10
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
