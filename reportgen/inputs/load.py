@@ -44,6 +44,12 @@ RATIO_MIN_SIZE = 1 * MB  # smaller archives and entries cannot expand into anyth
 # Limits on what is read from the sheets named as tables (the others are never opened).
 MAX_SHEET_ROWS = 250_000  # per sheet, counted by row number (a stray cell far down counts)
 MAX_CELLS = 2_000_000  # all table sheets together, each row counted to its last cell
+# The parse runs in a child process with these limits; it is killed past them, so the caller's own
+# memory does not grow with a hostile workbook. Memory is address space the child may add to what
+# Python and openpyxl take at its start (RLIMIT_AS).
+PARSE_IN_CHILD = True
+MAX_PARSE_SECONDS = 120.0
+MAX_PARSE_MEMORY = 1024 * MB
 
 # Excel saves a password-protected workbook, and the old .xls format, as an OLE compound file.
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -493,32 +499,118 @@ def _read_workbook(
     path: Path, issues: list[Issue], unreadable: set[str]
 ) -> tuple[dict[str, RawTable], bool]:
     """The workbook's sheets named like tables; ``ok`` is False when it could not be read at all.
-    Tables whose sheet is there but refused are added to ``unreadable``."""
+    Tables whose sheet is there but refused are added to ``unreadable``. The ZIP checks run here;
+    the XML is parsed in a child process with a time and a memory limit (PARSE_IN_CHILD)."""
     problem = check_zip(path)
     if problem:
         issues.append(Issue(path.name, None, None, problem))
         return {}, False
+    tables, found, refused, ok = _parse_in_child(path) if PARSE_IN_CHILD else _parse(path)
+    issues.extend(found)
+    unreadable.update(refused)
+    return tables, ok
+
+
+_Parsed = tuple[dict[str, RawTable], list[Issue], set[str], bool]
+
+
+def _parse(path: Path) -> _Parsed:
+    """(tables, issues, refused table names, ok) of a workbook that passed check_zip, read here."""
     from defusedxml import DefusedXmlException
 
-    found: list[Issue] = []  # kept only when the whole workbook could be read
+    found: list[Issue] = []
+    refused: set[str] = set()
     try:
         with warnings.catch_warnings():
             # openpyxl warns about Excel features it does not read (data validation, extensions);
             # they do not change the cell values.
             warnings.simplefilter("ignore", UserWarning)
-            tables = _read_sheets(path, found, unreadable)
-        issues.extend(found)
-        return tables, True
+            tables = _read_sheets(path, found, refused)
+        return tables, found, refused, True
     except _OverLimit as over:
-        issues.append(over.issue)
+        return {}, [over.issue], set(), False
     except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, AttributeError, IndexError) as err:
         # openpyxl wraps parser errors in its own ValueError, so look down the chain.
         if any(isinstance(e, DefusedXmlException) for e in _chain(err)):
-            issues.append(Issue(path.name, None, None, _FORBIDDEN_XML))
-        else:
-            issues.append(Issue(path.name, None, None, f"kan ikke læses som Excel-projektmappe: {_SAVE_XLSX}"))
-    unreadable.clear()
-    return {}, False
+            return {}, [Issue(path.name, None, None, _FORBIDDEN_XML)], set(), False
+        return {}, [Issue(path.name, None, None, f"kan ikke læses som Excel-projektmappe: {_SAVE_XLSX}")], set(), False
+
+
+# The child: a fresh interpreter (never a fork of a threaded server), given the path and the memory
+# limit on its command line; it answers with one pickle on stdout.
+_CHILD_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
+               "from reportgen.inputs.load import _child_main; _child_main()")
+
+
+def _parse_in_child(path: Path) -> _Parsed:
+    """_parse(path) in a child process, killed past MAX_PARSE_SECONDS; it may add at most
+    MAX_PARSE_MEMORY to its address space. Either limit gives one issue naming it."""
+    import pickle
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parents[2])
+    command = [sys.executable, "-I", "-c", _CHILD_CODE, root, str(path.resolve()), str(int(MAX_PARSE_MEMORY))]
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        out, _ = child.communicate(timeout=MAX_PARSE_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.communicate()
+        seconds = _number(MAX_PARSE_SECONDS)
+        return {}, [Issue(path.name, None, None, f"regnearket kunne ikke læses på {seconds} sekunder; grænsen er "
+                          f"{seconds} sekunder: slet ark og rækker, der ikke bruges")], set(), False
+    finally:
+        if child.poll() is None:  # an exception above (never a timeout): the child must not outlive us
+            child.kill()
+            child.wait()
+    answer = pickle.loads(out) if child.returncode == 0 and out else None
+    if answer == "memory" or (answer is None and child.returncode < 0):  # a signal: most likely out of memory
+        limit = _number(MAX_PARSE_MEMORY / MB)
+        return {}, [Issue(path.name, None, None, f"regnearket kræver mere end {limit} MB hukommelse at læse; "
+                          f"grænsen er {limit} MB: slet ark og rækker, der ikke bruges")], set(), False
+    if answer is None:
+        return {}, [Issue(path.name, None, None, f"kan ikke læses som Excel-projektmappe: {_SAVE_XLSX}")], set(), False
+    return answer
+
+
+def _number(value: float) -> str:
+    """A limit as a message shows it: 120, 0,5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
+
+
+def _child_main() -> None:
+    """The child's side of _parse_in_child: argv is (root, path, memory)."""
+    import pickle
+    import resource
+    import sys
+
+    import defusedxml  # noqa: F401 - imported before the limit, as are the parts of openpyxl used
+    import openpyxl.reader.excel  # noqa: F401
+    import openpyxl.styles.stylesheet  # noqa: F401
+    import openpyxl.worksheet._reader  # noqa: F401
+    import openpyxl.worksheet.cell_range  # noqa: F401
+
+    path, memory = Path(sys.argv[2]), int(sys.argv[3])
+    limit = _address_space() + memory
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        answer: object = pickle.dumps(_parse(path), protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        answer = None
+    data = pickle.dumps("memory") if answer is None else answer
+    sys.stdout.buffer.write(data)  # type: ignore[arg-type]
+    sys.stdout.buffer.flush()
+
+
+def _address_space() -> int:
+    """This process's virtual memory size in bytes (VmSize; 0 where /proc does not say, so the limit
+    is then absolute)."""
+    with contextlib.suppress(OSError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _chain(err: BaseException | None) -> Iterator[BaseException]:

@@ -44,11 +44,12 @@ def entries(book: bytes) -> list[zipfile.ZipInfo]:
 
 @pytest.fixture
 def no_xml_parsing(monkeypatch):
-    """openpyxl's workbook reader must never start: the refusal comes from the ZIP directory."""
+    """No parse may start, here or in a child: the refusal comes from the ZIP directory."""
     def refuse(*args, **kwargs):
-        raise AssertionError("openpyxl began to read the workbook")
+        raise AssertionError("the workbook's XML was going to be parsed")
 
-    monkeypatch.setattr("openpyxl.reader.excel.ExcelReader.__init__", refuse)
+    monkeypatch.setattr(load, "_parse", refuse)
+    monkeypatch.setattr(load, "_parse_in_child", refuse)
 
 
 def test_200_extra_sheets_are_refused_by_the_unpacked_total_quickly(tmp_path, no_xml_parsing):
@@ -124,7 +125,8 @@ def test_sheets_not_named_as_tables_are_never_parsed(tmp_path):
 
 
 def test_the_workbook_is_read_once_streaming(tmp_path, monkeypatch):
-    """One openpyxl reader, in read-only mode, per load; each table sheet's part opened once by it."""
+    """One openpyxl reader, in read-only mode, per load; each table sheet's part opened once by it
+    (the reader's own look at the workbook's parts aside)."""
     from openpyxl.reader.excel import ExcelReader
 
     made: list[bool] = []
@@ -138,6 +140,7 @@ def test_the_workbook_is_read_once_streaming(tmp_path, monkeypatch):
         self.archive.open = lambda name, *a, **k: (opened.append(str(name)), real_open(name, *a, **k))[1]
 
     monkeypatch.setattr(ExcelReader, "__init__", spy)
+    monkeypatch.setattr(load, "PARSE_IN_CHILD", False)  # the same code, here, where the spy can see it
     read_barometer(write_barometer(tmp_path / "b", xlsx(workbook())))
     assert made == [True]
     sheets = sorted(n for n in opened if n.startswith("xl/worksheets/"))
@@ -163,3 +166,83 @@ def test_the_workbench_refuses_the_bombs_quickly_and_changes_nothing(tmp_path, k
     assert r.status_code == 422 and r.json()["errors"] == [expected], r.json()
     assert time.monotonic() - started < 10
     assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == before
+
+
+def slow_workbook(rows: int = 60_000) -> bytes:
+    """A workbook within every limit whose measurements sheet (420,000 cells) takes seconds and some
+    hundred MB to read."""
+    body = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>A1</t></is></c><c r="B{n}"><v>2008</v></c>'
+                   f'<c r="C{n}"><v>{n}.5</v></c><c r="D{n}"><v>1</v></c><c r="E{n}"><v>{n}</v></c>'
+                   f'<c r="F{n}" t="inlineStr"><is><t>N{n % 97}</t></is></c><c r="G{n}" t="inlineStr">'
+                   f"<is><t>2008-06</t></is></c></row>" for n in range(2, rows + 2))
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet '
+             'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+             + "".join(f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>'
+                       for c, h in zip("ABCDEFG", ("indicator", "period", "value", "se", "n", "district", "update"),
+                                       strict=True))
+             + f"</row>{body}</sheetData></worksheet>").encode()
+    return rewrite_zip(workbook(), {MEASUREMENTS_XML: sheet})
+
+
+@pytest.fixture
+def children(monkeypatch):
+    """Every child process the loader starts, to see that none is left running."""
+    import subprocess
+
+    started: list[subprocess.Popen] = []
+    real = subprocess.Popen
+
+    def record(*args, **kwargs):
+        child = real(*args, **kwargs)
+        started.append(child)
+        return child
+
+    monkeypatch.setattr(subprocess, "Popen", record)
+    return started
+
+
+def _rss() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:"))
+
+
+def test_the_parse_runs_in_a_child_process(tmp_path, monkeypatch, children):
+    """A normal workbook is read by a child: this process never constructs openpyxl's reader."""
+    from openpyxl.reader.excel import ExcelReader
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the workbook was parsed in the server's own process")
+
+    monkeypatch.setattr(ExcelReader, "__init__", refuse)
+    barometer = read_barometer(write_barometer(tmp_path / "b", xlsx(workbook())))
+    assert [m.indicator for m in barometer.measurements][:1] == ["A1"]
+    assert len(children) == 1 and children[0].returncode == 0
+
+
+def test_a_parse_past_the_time_limit_is_killed(tmp_path, monkeypatch, children):
+    monkeypatch.setattr(load, "MAX_PARSE_SECONDS", 1.5)
+    folder = write_barometer(tmp_path / "b", xlsx(slow_workbook()))
+    started = time.monotonic()
+    assert messages(folder) == ["barometer.xlsx: regnearket kunne ikke læses på 1,5 sekunder; grænsen er "
+                                "1,5 sekunder: slet ark og rækker, der ikke bruges"]
+    assert time.monotonic() - started < 1.5 + 5
+    assert len(children) == 1 and children[0].returncode == -9  # killed, and reaped
+
+
+def test_a_parse_past_the_memory_limit_is_refused_and_this_process_does_not_grow(tmp_path, monkeypatch, children):
+    monkeypatch.setattr(load, "MAX_PARSE_MEMORY", 40 * load.MB)
+    folder = write_barometer(tmp_path / "b", xlsx(slow_workbook()))
+    before = _rss()
+    assert messages(folder) == ["barometer.xlsx: regnearket kræver mere end 40 MB hukommelse at læse; grænsen er "
+                                "40 MB: slet ark og rækker, der ikke bruges"]
+    assert _rss() - before < 30 * load.MB
+    assert len(children) == 1 and children[0].returncode is not None
+
+
+def test_the_slow_workbook_is_valid_within_the_default_limits(tmp_path):
+    """The control for the two tests above: with the defaults the same workbook is read (so they
+    were refused for the limit, not for its contents)."""
+    started = time.monotonic()
+    raw = load.load_folder(write_barometer(tmp_path / "b", xlsx(slow_workbook())))
+    assert len(raw.tables["measurements"].rows) == 60_000, raw.issues[:3]
+    assert time.monotonic() - started > 1.5
