@@ -737,6 +737,33 @@ def _read_sheet(label: str, source: Any, reader: Any, budget: _Budget, issues: l
     return _table(label, records, issues, ragged_ok=True, reported=frozenset(uncalculated))
 
 
+MAX_WORKBOOK_PART = 1 * MB  # xl/workbook.xml, read in this process for the sheet names alone
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The names of the workbook's sheets, from its workbook part alone (no sheet is opened), for
+    a caller that must know them before the workbook is read (an upload replaces the CSV files of
+    the tables it has sheets for). [] when the workbook is refused by check_zip or unreadable: the
+    loader reports why."""
+    if check_zip(path) is not None:
+        return []
+    from openpyxl.reader.excel import ExcelReader, _find_workbook_part
+
+    try:
+        reader = ExcelReader(path, read_only=True)
+        try:
+            reader.read_manifest()
+            part = _find_workbook_part(reader.package).PartName[1:]
+            if reader.archive.getinfo(part).file_size > MAX_WORKBOOK_PART:
+                return []
+            reader.read_workbook()
+            return [str(sheet.name) for sheet, _ in reader.parser.find_sheets()]
+        finally:
+            reader.archive.close()
+    except Exception:  # noqa: BLE001 - any unreadable workbook is reported by the loader itself
+        return []
+
+
 def check_zip(path: Path) -> str | None:
     """Why the ZIP file at ``path`` must not be unpacked (too many entries, too large unpacked, an
     entry or the whole too compressed, DTDs in its XML), or None when it is safe to open. Only the

@@ -246,3 +246,22 @@ def test_the_slow_workbook_is_valid_within_the_default_limits(tmp_path):
     raw = load.load_folder(write_barometer(tmp_path / "b", xlsx(slow_workbook())))
     assert len(raw.tables["measurements"].rows) == 60_000, raw.issues[:3]
     assert time.monotonic() - started > 1.5
+
+
+def test_sheet_names_come_from_the_workbook_part_alone(tmp_path, monkeypatch):
+    """For the upload's name pass: the names, without opening a sheet; nothing for a refused workbook."""
+    import zipfile as zf
+
+    opened: list[str] = []
+    real_open = zf.ZipFile.open
+    monkeypatch.setattr(zf.ZipFile, "open", lambda self, name, *a, **k: (
+        opened.append(getattr(name, "filename", name)), real_open(self, name, *a, **k))[1])
+    path = tmp_path / "barometer.xlsx"
+    path.write_bytes(workbook(lambda b: b.create_sheet("Noter")))
+    opened.clear()
+    assert load.sheet_names(path) == [*TABLE_NAMES, "Noter"]
+    reads = [n for n in opened if n.startswith("xl/worksheets/")]
+    # check_zip's byte scan for DTDs passes over every part once; no sheet is opened after it.
+    assert sorted(reads) == sorted(set(reads)) and len(reads) == len(TABLE_NAMES) + 1
+    path.write_bytes(many_sheets_bomb(count=80))
+    assert load.sheet_names(path) == []
