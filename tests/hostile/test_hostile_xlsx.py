@@ -230,11 +230,11 @@ def test_a_parse_past_the_time_limit_is_killed(tmp_path, monkeypatch, children):
 
 
 def test_a_parse_past_the_memory_limit_is_refused_and_this_process_does_not_grow(tmp_path, monkeypatch, children):
-    monkeypatch.setattr(load, "MAX_PARSE_MEMORY", 40 * load.MB)
+    monkeypatch.setattr(load, "MAX_PARSE_MEMORY", 25 * load.MB)
     folder = write_barometer(tmp_path / "b", xlsx(slow_workbook()))
     before = _rss()
-    assert messages(folder) == ["barometer.xlsx: regnearket kræver mere end 40 MB hukommelse at læse; grænsen er "
-                                "40 MB: slet ark og rækker, der ikke bruges"]
+    assert messages(folder) == ["barometer.xlsx: regnearket kræver mere end 25 MB hukommelse at læse; grænsen er "
+                                "25 MB: slet ark og rækker, der ikke bruges"]
     assert _rss() - before < 30 * load.MB
     assert len(children) == 1 and children[0].returncode is not None
 
