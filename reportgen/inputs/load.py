@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import datetime as dt
 import errno
 import io
 import re
+import time
 import tomllib
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +50,10 @@ MAX_CELLS = 2_000_000  # all table sheets together, each row counted to its last
 # memory does not grow with a hostile workbook. Memory is address space the child may add to what
 # Python and openpyxl take at its start (RLIMIT_AS).
 PARSE_IN_CHILD = True
+# Set by a caller that can tell when the answer is no longer wanted (the workbench: the client went
+# away): asked every 0.25 s while the child parses; True kills the child.
+GIVE_UP: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("reportgen_give_up",
+                                                                                     default=None)
 MAX_PARSE_SECONDS = 120.0
 MAX_PARSE_MEMORY = 1024 * MB
 
@@ -551,15 +557,28 @@ def _parse_in_child(path: Path) -> _Parsed:
 
     root = str(Path(__file__).resolve().parents[2])
     command = [sys.executable, "-I", "-c", _CHILD_CODE, root, str(path.resolve()), str(int(MAX_PARSE_MEMORY))]
+    give_up = GIVE_UP.get()
     child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + MAX_PARSE_SECONDS
     try:
-        out, _ = child.communicate(timeout=MAX_PARSE_SECONDS)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.communicate()
-        seconds = _number(MAX_PARSE_SECONDS)
-        return {}, [Issue(path.name, None, None, f"regnearket kunne ikke læses på {seconds} sekunder; grænsen er "
-                          f"{seconds} sekunder: slet ark og rækker, der ikke bruges")], set(), False
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                out, _ = child.communicate(timeout=max(0.0, min(left, 0.25) if give_up else left))
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if time.monotonic() >= deadline:
+                seconds = _number(MAX_PARSE_SECONDS)
+                reason = (f"regnearket kunne ikke læses på {seconds} sekunder; grænsen er {seconds} sekunder: "
+                          "slet ark og rækker, der ikke bruges")
+            elif give_up is not None and give_up():
+                reason = "læsningen blev afbrudt, fordi forespørgslen blev opgivet: send filen igen"
+            else:
+                continue
+            child.kill()
+            child.communicate()
+            return {}, [Issue(path.name, None, None, reason)], set(), False
     finally:
         if child.poll() is None:  # an exception above (never a timeout): the child must not outlive us
             child.kill()

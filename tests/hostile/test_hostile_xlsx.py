@@ -265,3 +265,18 @@ def test_sheet_names_come_from_the_workbook_part_alone(tmp_path, monkeypatch):
     assert sorted(reads) == sorted(set(reads)) and len(reads) == len(TABLE_NAMES) + 1
     path.write_bytes(many_sheets_bomb(count=80))
     assert load.sheet_names(path) == []
+
+
+def test_a_parse_whose_answer_is_no_longer_wanted_is_killed(tmp_path, children):
+    """load.GIVE_UP (the workbench sets it to "has the client gone?"): asked while the child parses;
+    once it says yes the child is killed within a fraction of a second."""
+    folder = write_barometer(tmp_path / "b", xlsx(slow_workbook()))
+    started = time.monotonic()
+    token = load.GIVE_UP.set(lambda: time.monotonic() - started > 0.5)
+    try:
+        assert messages(folder) == ["barometer.xlsx: læsningen blev afbrudt, fordi forespørgslen blev opgivet: "
+                                    "send filen igen"]
+    finally:
+        load.GIVE_UP.reset(token)
+    assert time.monotonic() - started < 0.5 + 2
+    assert len(children) == 1 and children[0].returncode == -9
