@@ -280,3 +280,25 @@ def test_a_parse_whose_answer_is_no_longer_wanted_is_killed(tmp_path, children):
         load.GIVE_UP.reset(token)
     assert time.monotonic() - started < 0.5 + 2
     assert len(children) == 1 and children[0].returncode == -9
+
+
+def test_shared_formulas_without_a_stored_value_are_named_in_the_one_pass(tmp_path):
+    """Excel writes a filled-down formula once (a shared formula) and refers to it from the cells
+    below; a cell left uncalculated is named with its own formula, as the two-pass reader did."""
+    head = "".join(f'<c r="{c}1" t="inlineStr"><is><t>{h}</t></is></c>' for c, h in zip(
+        "ABCDEFG", ("indicator", "period", "value", "se", "n", "district", "update"), strict=True))
+
+    def row(n: int, value: str) -> str:
+        return (f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>A1</t></is></c>'
+                f'<c r="B{n}" t="inlineStr"><is><t>{2005 + n}</t></is></c>{value}'
+                f'<c r="G{n}" t="inlineStr"><is><t>2008-06</t></is></c></row>')
+
+    rows = (row(2, '<c r="C2"><f t="shared" ref="C2:C3" si="0">D2+1</f><v>1</v></c>')
+            + row(3, '<c r="C3"><f t="shared" si="0"/></c>'))
+    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet '
+             'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             f'<row r="1">{head}</row>{rows}</sheetData></worksheet>').encode()
+    book = rewrite_zip(workbook(), {MEASUREMENTS_XML: sheet})
+    found = [m for m in messages(write_barometer(tmp_path / "b", xlsx(book))) if "formlen" in m]
+    assert found == ["barometer.xlsx[measurements]:3: value: formlen =D3+1 har ingen beregnet værdi (Excel har "
+                     "aldrig regnet den ud): åbn projektmappen i Excel og gem den igen"]
