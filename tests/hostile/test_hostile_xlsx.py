@@ -22,6 +22,10 @@ from hostile_corpus import (
     write_barometer,
     xlsx,
 )
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_fuzz import CELLS
+from test_fuzz import _workbook as fuzz_workbook
 
 from reportgen.errors import DataValidationError
 from reportgen.inputs import load, read_barometer
@@ -302,3 +306,41 @@ def test_shared_formulas_without_a_stored_value_are_named_in_the_one_pass(tmp_pa
     found = [m for m in messages(write_barometer(tmp_path / "b", xlsx(book))) if "formlen" in m]
     assert found == ["barometer.xlsx[measurements]:3: value: formlen =D3+1 har ingen beregnet værdi (Excel har "
                      "aldrig regnet den ud): åbn projektmappen i Excel og gem den igen"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.lists(CELLS, max_size=9), max_size=6))
+def test_the_one_pass_reader_gives_what_openpyxls_full_reader_gives(tmp_path_factory, rows):
+    """Differential: random cells in the measurements sheet, read by the loader (streaming, in its
+    child) and by openpyxl's ordinary full load of stored values; the same rows, cells and row numbers.
+    (The full load pads every row to the sheet's width; the loader, like the two-pass reader before
+    it, makes each row as wide as its last cell, so the reference drops trailing empty cells; an
+    empty cell and a missing one are the same to everything after the loader, so only filled cells
+    are compared.)"""
+    import openpyxl
+
+    folder = write_barometer(tmp_path_factory.mktemp("diff") / "b", xlsx(fuzz_workbook(rows)))
+    raw = load.load_folder(folder)
+    assert "measurements" in raw.tables, [str(i) for i in raw.issues]
+    book = openpyxl.load_workbook(folder / "barometer.xlsx", data_only=True)
+    try:
+        sheet = book["measurements"]
+        records = [(n, [load.cell_text(c.value) for c in _to_last_value(row)])
+                   for n, row in enumerate(sheet.iter_rows(), 1)]
+    finally:
+        book.close()
+    expected = load._table("barometer.xlsx[measurements]", records, [], ragged_ok=True)
+    got = raw.tables["measurements"]
+    assert got.columns == expected.columns
+    assert _filled(got.rows) == _filled(expected.rows) and _filled(got.broken) == _filled(expected.broken)
+
+
+def _to_last_value(row: tuple) -> tuple:
+    end = len(row)
+    while end and row[end - 1].value is None:
+        end -= 1
+    return row[:end]
+
+
+def _filled(rows: tuple) -> list[tuple[int, dict[str, str]]]:
+    return [(r.row, {k: v for k, v in r.cells.items() if v}) for r in rows]
