@@ -7,7 +7,9 @@ from pathlib import Path
 from reportgen.inputs.model import Area, District, Indicator, Measurement, Period, Update
 from reportgen.signals.assess import AreaResult, DistrictResult, IndicatorResult
 
-GEOJSON = Path("/work/shared/data/geo/copenhagen_bydele.geojson")
+GEOJSON = Path(__file__).resolve().parents[2] / "shared" / "data" / "geo" / "copenhagen_bydele.geojson"
+# Missing, every chart test using it fails at once with this message, not one by one with a bare OSError.
+assert GEOJSON.is_file(), f"the shared map {GEOJSON} is missing (the chart tests draw Copenhagen's bydele from it)"
 
 P = Period.parse
 

@@ -55,8 +55,8 @@ def test_municipalities_match_geojson_codes_exactly():
 def test_map_is_configured_and_copied_unchanged():
     toml = (FOLDER / "barometer.toml").read_text(encoding="utf-8")
     assert 'file = "kommuner.geojson"' in toml and 'key = "kommunekode"' in toml
-    if SHARED_GEOJSON.exists():
-        assert (FOLDER / "kommuner.geojson").read_bytes() == SHARED_GEOJSON.read_bytes()
+    assert SHARED_GEOJSON.is_file(), f"the shared map {SHARED_GEOJSON} is missing: nothing to compare the copy with"
+    assert (FOLDER / "kommuner.geojson").read_bytes() == SHARED_GEOJSON.read_bytes()
 
 
 def test_nine_goals_with_one_or_three_main_indicators():
@@ -110,8 +110,8 @@ def test_small_municipalities_are_suppressed_somewhere():
 
 def test_generator_reproduces_committed_files(tmp_path):
     generator = load_generator()
-    geojson = SHARED_GEOJSON if SHARED_GEOJSON.exists() else FOLDER / "kommuner.geojson"
-    generator.build(tmp_path, geojson)
+    assert SHARED_GEOJSON.is_file(), f"the shared map {SHARED_GEOJSON} is missing: the generator reads it"
+    generator.build(tmp_path, SHARED_GEOJSON)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(GENERATED)
     for name in GENERATED:
         assert (tmp_path / name).read_bytes() == (FOLDER / name).read_bytes(), name

@@ -161,8 +161,8 @@ def test_symbols_are_distinct_and_in_carlito_and_dejavu():
     symbols = [palette.style(s).symbol for s in SIGNALS]
     assert len(set(symbols)) == len(symbols)
     assert CARLITO, "Carlito fonts missing"
-    fonts = [*CARLITO, DEJAVU] if DEJAVU.exists() else CARLITO
-    for font in fonts:
+    assert DEJAVU.is_file(), f"{DEJAVU} is missing (Debian package fonts-dejavu-core; ./run test installs it)"
+    for font in [*CARLITO, DEJAVU]:
         cmap = TTFont(font).getBestCmap()
         for symbol in symbols:
             assert ord(symbol) in cmap, f"{symbol!r} missing from {font.name}"

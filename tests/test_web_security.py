@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import ast
+import asyncio
+import json
 import logging
 import re
+import select
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from web_helpers import BEARER, TOKEN, csrf_of, logged_in, make_client, make_workspace
+from web_helpers import BEARER, TOKEN, csrf_of, logged_in, make_client, make_workspace, running_server
 
 from reportgen.errors import ConfigError
 from reportgen.web import security as sec
@@ -200,20 +205,87 @@ def test_upload_over_the_cap_gets_413_and_nothing_is_written(ws):
     assert r.status_code == 413 and _data(ws) == before and r.json()["error"].startswith("Filen er for stor")
 
 
+# A well-formed start of a multipart upload (one CSV part), so the parser keeps reading until the cap.
+_PART_HEAD = (b'--b\r\nContent-Disposition: form-data; name="files"; filename="areas.csv"\r\n'
+              b"Content-Type: text/csv\r\n\r\nid,name\r\n")
+
+
 def test_streamed_body_over_the_cap_is_cut_off_while_streaming(ws):
-    client = make_client(ws, max_upload_mb=0.01)
+    """Raw ASGI: the body comes as 100 chunks of 1 KiB under a 10 KiB cap. The guard answers 413
+    after the chunk that crosses the cap and never asks for the rest of the body."""
+    app = make_client(ws, max_upload_mb=0.01).app
     before = _data(ws)
-    sent = []
+    cap = app.state.web.security.max_upload
+    asked: list[int] = []
+    sent: list[dict] = []
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/api/barometers/testrup/data", "raw_path": b"/api/barometers/testrup/data",
+             "root_path": "", "query_string": b"", "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000),
+             "headers": [(b"host", b"127.0.0.1:8000"), (b"authorization", f"Bearer {TOKEN}".encode()),
+                         (b"content-type", b"multipart/form-data; boundary=b"),
+                         (b"transfer-encoding", b"chunked")],
+             "state": {}}
 
-    def chunks():
-        for _ in range(100):
-            sent.append(1)
-            yield b"x" * 1024
+    async def receive():
+        asked.append(1)
+        if len(asked) <= 100:
+            body = _PART_HEAD + b"x" * (1024 - len(_PART_HEAD)) if len(asked) == 1 else b"x" * 1024
+            return {"type": "http.request", "body": body, "more_body": len(asked) < 100}
+        await asyncio.sleep(3600)  # a client that never finishes: the guard must not wait for it
 
-    headers = {**BEARER, "content-type": "multipart/form-data; boundary=b"}
-    r = client.post("/api/barometers/testrup/data", headers=headers, content=chunks())
-    assert r.status_code == 413 and _data(ws) == before and "grænsen er" in r.json()["error"]
-    assert "content-length" not in r.request.headers
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), timeout=60))
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    body = json.loads(b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"))
+    assert start["status"] == 413 and "grænsen er" in body["error"]
+    # 10 chunks fit under the cap; the 11th crosses it and is the last one read.
+    assert len(asked) == cap // 1024 + 1 == 11, len(asked)
+    assert _data(ws) == before
+
+
+def test_streamed_body_over_the_cap_is_cut_off_by_the_real_server(ws):
+    """The real server on loopback, a raw socket, a chunked body with no length: the 413 arrives
+    while the client is still sending, long before the 400 KiB it meant to send."""
+    before = _data(ws)
+    with running_server(ws, "--max-upload-mb", "0.01") as (base, token):
+        host, port = base.removeprefix("http://").split(":")
+        head = (f"POST /api/barometers/testrup/data HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                f"Authorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+                "Transfer-Encoding: chunked\r\n\r\n").encode()
+        first = b"400\r\n" + _PART_HEAD + b"x" * (1024 - len(_PART_HEAD)) + b"\r\n"
+        chunk = b"400\r\n" + b"x" * 1024 + b"\r\n"
+        answer = b""
+        chunks_sent = 0
+        with socket.create_connection((host, int(port)), timeout=30) as sock:
+            sock.sendall(head)
+            deadline = time.monotonic() + 30
+            while chunks_sent < 400 and b"\r\n\r\n" not in answer:
+                assert time.monotonic() < deadline, f"no answer after {chunks_sent} KiB"
+                try:
+                    sock.sendall(first if chunks_sent == 0 else chunk)
+                    chunks_sent += 1
+                except (BrokenPipeError, ConnectionResetError):
+                    break
+                readable, _, _ = select.select([sock], [], [], 0.02)
+                if readable:
+                    answer += sock.recv(65536)
+            sock.settimeout(10)
+            while b"\r\n\r\n" not in answer or len(answer.split(b"\r\n\r\n", 1)[1]) < _length(answer):
+                more = sock.recv(65536)
+                assert more, answer
+                answer += more
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert json.loads(answer.split(b"\r\n\r\n", 1)[1])["error"].startswith("Filen er for stor: grænsen er")
+    assert chunks_sent < 100, chunks_sent  # cut off at about 10 KiB, not after the whole body
+    assert _data(ws) == before
+
+
+def _length(answer: bytes) -> int:
+    found = re.search(rb"(?im)^content-length: *(\d+)", answer.split(b"\r\n\r\n", 1)[0])
+    assert found, answer[:300]
+    return int(found.group(1))
 
 
 def test_max_upload_is_configurable(ws):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import csv
 import datetime as dt
 import errno
 import io
 import re
+import time
 import tomllib
 import warnings
 import zipfile
-from collections.abc import Iterable, Iterator
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
@@ -37,10 +38,24 @@ TABLES: tuple[str, ...] = (
 REQUIRED_TABLES: tuple[str, ...] = ("updates", "areas", "committees", "indicators", "measurements")
 
 # Limits checked on the workbook's ZIP directory before any XML is parsed.
+MB = 1024 * 1024
 MAX_ZIP_ENTRIES = 1000
-MAX_ZIP_TOTAL = 200 * 1024 * 1024  # uncompressed bytes, all entries together
-MAX_ZIP_RATIO = 100  # uncompressed / compressed, for entries above RATIO_MIN_SIZE
-RATIO_MIN_SIZE = 1024 * 1024
+MAX_ZIP_TOTAL = 64 * MB  # uncompressed bytes, all entries together (100,000 measurement rows take ~30 MB)
+MAX_ZIP_RATIO = 100  # uncompressed / compressed: for all entries together, and for each entry above RATIO_MIN_SIZE
+RATIO_MIN_SIZE = 1 * MB  # smaller archives and entries cannot expand into anything costly
+# Limits on what is read from the sheets named as tables (the others are never opened).
+MAX_SHEET_ROWS = 250_000  # per sheet, counted by row number (a stray cell far down counts)
+MAX_CELLS = 2_000_000  # all table sheets together, each row counted to its last cell
+# The parse runs in a child process with these limits; it is killed past them, so the caller's own
+# memory does not grow with a hostile workbook. Memory is address space the child may add to what
+# Python and openpyxl take at its start (RLIMIT_AS).
+PARSE_IN_CHILD = True
+# Set by a caller that can tell when the answer is no longer wanted (the workbench: the client went
+# away): asked every 0.25 s while the child parses; True kills the child.
+GIVE_UP: contextvars.ContextVar[Callable[[], bool] | None] = contextvars.ContextVar("reportgen_give_up",
+                                                                                     default=None)
+MAX_PARSE_SECONDS = 120.0
+MAX_PARSE_MEMORY = 1024 * MB
 
 # Excel saves a password-protected workbook, and the old .xls format, as an OLE compound file.
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -481,30 +496,144 @@ def _mojibake(text: str) -> tuple[str, str] | None:
 # --- XLSX -----------------------------------------------------------------------------------------
 
 
+class _OverLimit(Exception):
+    """A workbook went past one of the reading limits (``issue`` names the limit), or is malformed
+    in a way that stops the reading."""
+
+    def __init__(self, issue: Issue):
+        super().__init__(issue.message)
+        self.issue = issue
+
+
 def _read_workbook(
     path: Path, issues: list[Issue], unreadable: set[str]
 ) -> tuple[dict[str, RawTable], bool]:
     """The workbook's sheets named like tables; ``ok`` is False when it could not be read at all.
-    Tables whose sheet is there but refused are added to ``unreadable``."""
+    Tables whose sheet is there but refused are added to ``unreadable``. The ZIP checks run here;
+    the XML is parsed in a child process with a time and a memory limit (PARSE_IN_CHILD)."""
     problem = check_zip(path)
     if problem:
         issues.append(Issue(path.name, None, None, problem))
         return {}, False
+    tables, found, refused, ok = _parse_in_child(path) if PARSE_IN_CHILD else _parse(path)
+    issues.extend(found)
+    unreadable.update(refused)
+    return tables, ok
+
+
+_Parsed = tuple[dict[str, RawTable], list[Issue], set[str], bool]
+
+
+def _parse(path: Path) -> _Parsed:
+    """(tables, issues, refused table names, ok) of a workbook that passed check_zip, read here."""
     from defusedxml import DefusedXmlException
 
+    found: list[Issue] = []
+    refused: set[str] = set()
     try:
         with warnings.catch_warnings():
             # openpyxl warns about Excel features it does not read (data validation, extensions);
             # they do not change the cell values.
             warnings.simplefilter("ignore", UserWarning)
-            return _read_sheets(path, issues, unreadable), True
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as err:
+            tables = _read_sheets(path, found, refused)
+        return tables, found, refused, True
+    except _OverLimit as over:
+        return {}, [over.issue], set(), False
+    except (zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError, AttributeError, IndexError) as err:
         # openpyxl wraps parser errors in its own ValueError, so look down the chain.
         if any(isinstance(e, DefusedXmlException) for e in _chain(err)):
-            issues.append(Issue(path.name, None, None, _FORBIDDEN_XML))
-        else:
-            issues.append(Issue(path.name, None, None, f"kan ikke læses som Excel-projektmappe: {_SAVE_XLSX}"))
-    return {}, False
+            return {}, [Issue(path.name, None, None, _FORBIDDEN_XML)], set(), False
+        return {}, [Issue(path.name, None, None, f"kan ikke læses som Excel-projektmappe: {_SAVE_XLSX}")], set(), False
+
+
+# The child: a fresh interpreter (never a fork of a threaded server), given the path and the memory
+# limit on its command line; it answers with one pickle on stdout.
+_CHILD_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
+               "from reportgen.inputs.load import _child_main; _child_main()")
+
+
+def _parse_in_child(path: Path) -> _Parsed:
+    """_parse(path) in a child process, killed past MAX_PARSE_SECONDS; it may add at most
+    MAX_PARSE_MEMORY to its address space. Either limit gives one issue naming it."""
+    import pickle
+    import subprocess
+    import sys
+
+    root = str(Path(__file__).resolve().parents[2])
+    command = [sys.executable, "-I", "-c", _CHILD_CODE, root, str(path.resolve()), str(int(MAX_PARSE_MEMORY))]
+    give_up = GIVE_UP.get()
+    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + MAX_PARSE_SECONDS
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                out, _ = child.communicate(timeout=max(0.0, min(left, 0.25) if give_up else left))
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            if time.monotonic() >= deadline:
+                seconds = _number(MAX_PARSE_SECONDS)
+                reason = (f"regnearket kunne ikke læses på {seconds} sekunder; grænsen er {seconds} sekunder: "
+                          "slet ark og rækker, der ikke bruges")
+            elif give_up is not None and give_up():
+                reason = "læsningen blev afbrudt, fordi forespørgslen blev opgivet: send filen igen"
+            else:
+                continue
+            child.kill()
+            child.communicate()
+            return {}, [Issue(path.name, None, None, reason)], set(), False
+    finally:
+        if child.poll() is None:  # an exception above (never a timeout): the child must not outlive us
+            child.kill()
+            child.wait()
+    answer = pickle.loads(out) if child.returncode == 0 and out else None
+    if answer == "memory" or (answer is None and child.returncode < 0):  # a signal: most likely out of memory
+        limit = _number(MAX_PARSE_MEMORY / MB)
+        return {}, [Issue(path.name, None, None, f"regnearket kræver mere end {limit} MB hukommelse at læse; "
+                          f"grænsen er {limit} MB: slet ark og rækker, der ikke bruges")], set(), False
+    if answer is None:
+        return {}, [Issue(path.name, None, None, f"kan ikke læses som Excel-projektmappe: {_SAVE_XLSX}")], set(), False
+    return answer
+
+
+def _number(value: float) -> str:
+    """A limit as a message shows it: 120, 0,5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
+
+
+def _child_main() -> None:
+    """The child's side of _parse_in_child: argv is (root, path, memory)."""
+    import pickle
+    import resource
+    import sys
+
+    import defusedxml  # noqa: F401 - imported before the limit, as are the parts of openpyxl used
+    import openpyxl.reader.excel  # noqa: F401
+    import openpyxl.styles.stylesheet  # noqa: F401
+    import openpyxl.worksheet._reader  # noqa: F401
+    import openpyxl.worksheet.cell_range  # noqa: F401
+
+    path, memory = Path(sys.argv[2]), int(sys.argv[3])
+    limit = _address_space() + memory
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        answer: object = pickle.dumps(_parse(path), protocol=pickle.HIGHEST_PROTOCOL)
+    except MemoryError:
+        answer = None
+    data = pickle.dumps("memory") if answer is None else answer
+    sys.stdout.buffer.write(data)  # type: ignore[arg-type]
+    sys.stdout.buffer.flush()
+
+
+def _address_space() -> int:
+    """This process's virtual memory size in bytes (VmSize; 0 where /proc does not say, so the limit
+    is then absolute)."""
+    with contextlib.suppress(OSError), open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
 
 
 def _chain(err: BaseException | None) -> Iterator[BaseException]:
@@ -517,37 +646,151 @@ def _chain(err: BaseException | None) -> Iterator[BaseException]:
 
 
 def _read_sheets(path: Path, issues: list[Issue], unreadable: set[str]) -> dict[str, RawTable]:
-    """Each sheet named like a table, read twice: values, and formulas to spot uncalculated ones
-    (the second read also knows hidden sheets and merged cells). A hidden table sheet is refused:
-    what is published must be what the administrator sees."""
-    import openpyxl
+    """Each visible sheet named like a table, read once, streaming: cell values and formulas come
+    from the same pass (a formula without a stored value is reported), and so do merged cells. The
+    workbook's other sheets are never opened. A hidden table sheet is refused: what is published
+    must be what the administrator sees. Past MAX_SHEET_ROWS or MAX_CELLS, _OverLimit is raised."""
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.styles.stylesheet import apply_stylesheet
 
-    tables: dict[str, RawTable] = {}
-    with (
-        closing(openpyxl.load_workbook(path, read_only=True, data_only=True)) as values,
-        closing(openpyxl.load_workbook(path, read_only=False, data_only=False)) as formulas,
-    ):
-        for sheet_name in values.sheetnames:
-            name = sheet_name.strip().lower()
-            if name in TABLES and name not in tables:
-                label = f"{path.name}[{sheet_name}]"
-                sheet = formulas[sheet_name]
-                if sheet.sheet_state != "visible":
-                    message = (
-                        "arket er skjult: vis det (eller slet det), så det, der læses, er det, du ser"
-                    )
-                    issues.append(Issue(label, None, None, message))
-                    unreadable.add(name)
-                    continue
-                table = _read_sheet(label, values[sheet_name], sheet, issues)
-                if table is not None:
-                    tables[name] = table
-    return tables
+    reader = ExcelReader(path, read_only=True, data_only=True)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)  # which number formats are dates
+        budget = _Budget()
+        tables: dict[str, RawTable] = {}
+        for sheet, rel in reader.parser.find_sheets():
+            name = str(sheet.name).strip().lower()
+            if name not in TABLES or name in tables or "chartsheet" in rel.Type:
+                continue
+            label = f"{path.name}[{sheet.name}]"
+            if (sheet.state or "visible") != "visible":
+                message = "arket er skjult: vis det (eller slet det), så det, der læses, er det, du ser"
+                issues.append(Issue(label, None, None, message))
+                unreadable.add(name)
+                continue
+            if rel.target not in reader.valid_files:
+                raise KeyError(rel.target)
+            with reader.archive.open(rel.target) as source:
+                table = _read_sheet(label, source, reader, budget, issues)
+            if table is not None:
+                tables[name] = table
+        return tables
+    finally:
+        reader.archive.close()
+
+
+class _Budget:
+    """Cells read so far over all table sheets, against MAX_CELLS."""
+
+    def __init__(self) -> None:
+        self.cells = 0
+
+
+def _thousands(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _cell_parser(source: Any, reader: Any) -> Any:
+    """openpyxl's streaming sheet parser, reading stored values (as data_only does) and also
+    noting, for each formula cell without a stored value, the formula's text."""
+    from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
+
+    class CellParser(WorkSheetParser):
+        def __init__(self) -> None:
+            wb = reader.wb
+            super().__init__(source, reader.shared_strings, data_only=True, epoch=wb.epoch,
+                             date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
+            self.uncalculated: dict[tuple[int, int], str] = {}
+
+        def parse_cell(self, element: Any) -> dict[str, Any]:
+            cell = super().parse_cell(element)
+            if element.find(FORMULA_TAG) is not None:
+                formula = self.parse_formula(element)  # always: it keeps shared formulas in step
+                if cell["value"] is None:
+                    self.uncalculated[(cell["row"], cell["column"])] = str(getattr(formula, "text", formula))
+            return cell
+
+    return CellParser()
+
+
+def _read_sheet(label: str, source: Any, reader: Any, budget: _Budget, issues: list[Issue]) -> RawTable | None:
+    """One sheet as (row number, cell texts) records, every row from 1 to the last (a missing row
+    is empty), each row as wide as its last cell; then its merged ranges."""
+    from openpyxl.worksheet.cell_range import CellRange
+
+    parser = _cell_parser(source, reader)
+    header: list[str] = []
+    records: list[tuple[int, list[str]]] = []
+    uncalculated: set[tuple[int, str]] = set()  # and other cells reported already
+    for number, cells in parser.parse():
+        if number > MAX_SHEET_ROWS:
+            raise _OverLimit(Issue(label, number, None, (
+                f"arket har rækker til og med række {_thousands(number)}; grænsen er "
+                f"{_thousands(MAX_SHEET_ROWS)} rækker: slet de rækker, der ikke bruges")))
+        width = max((c["column"] for c in cells), default=0)
+        budget.cells += width
+        if budget.cells > MAX_CELLS:
+            raise _OverLimit(Issue(label, number, None, (
+                f"tabelarkene har tilsammen mere end {_thousands(MAX_CELLS)} celler; grænsen er "
+                f"{_thousands(MAX_CELLS)} celler: slet kolonner og rækker, der ikke bruges")))
+        while len(records) + 1 < number:  # rows the file leaves out are empty
+            records.append((len(records) + 1, []))
+        if number <= len(records):  # a row number repeated or going back: never written by Excel
+            raise _OverLimit(Issue(label, number, None, f"rækkerne står ikke i rækkefølge i filen: {_SAVE_XLSX}"))
+        record = [""] * width
+        for c in cells:
+            record[c["column"] - 1] = cell_text(c["value"])
+        if number == 1:
+            header = [text.strip().lower() for text in record]
+        records.append((number, record))
+    for (row, column), formula in sorted(parser.uncalculated.items()):
+        uncalculated.add((row, _column_name(header, column)))
+        issues.append(Issue(label, row, _column_name(header, column),
+                            f"formlen {formula} har ingen beregnet værdi (Excel har aldrig regnet den "
+                            "ud): åbn projektmappen i Excel og gem den igen"))
+    merged = parser.merged_cells.mergeCell if parser.merged_cells is not None else []
+    for cells in sorted((CellRange(m.ref) for m in merged), key=lambda r: (r.min_row, r.min_col)):
+        # Only a merged range's first cell holds a value; the others would read as empty.
+        message = f"cellerne {cells.coord} er flettet: ophæv fletningen og udfyld hver celle"
+        issues.append(Issue(label, cells.min_row, _column_name(header, cells.min_col), message))
+        uncalculated.update((row, _column_name(header, col)) for row, col in cells.cells)
+    return _table(label, records, issues, ragged_ok=True, reported=frozenset(uncalculated))
+
+
+MAX_WORKBOOK_PART = 1 * MB  # xl/workbook.xml, read in this process for the sheet names alone
+
+
+def sheet_names(path: Path) -> list[str]:
+    """The names of the workbook's sheets, from its workbook part alone (no sheet is opened), for
+    a caller that must know them before the workbook is read (an upload replaces the CSV files of
+    the tables it has sheets for). [] when the workbook is refused by check_zip or unreadable: the
+    loader reports why."""
+    if check_zip(path) is not None:
+        return []
+    from openpyxl.reader.excel import ExcelReader, _find_workbook_part
+
+    try:
+        reader = ExcelReader(path, read_only=True)
+        try:
+            reader.read_manifest()
+            part = _find_workbook_part(reader.package).PartName[1:]
+            if reader.archive.getinfo(part).file_size > MAX_WORKBOOK_PART:
+                return []
+            reader.read_workbook()
+            return [str(sheet.name) for sheet, _ in reader.parser.find_sheets()]
+        finally:
+            reader.archive.close()
+    except Exception:  # noqa: BLE001 - any unreadable workbook is reported by the loader itself
+        return []
 
 
 def check_zip(path: Path) -> str | None:
-    """Why the ZIP file at ``path`` must not be unpacked (too many/too large/too compressed entries,
-    DTDs in its XML), or None when it is safe to open."""
+    """Why the ZIP file at ``path`` must not be unpacked (too many entries, too large unpacked, an
+    entry or the whole too compressed, DTDs in its XML), or None when it is safe to open. Only the
+    ZIP directory is read for the sizes, before any entry is unpacked."""
     with contextlib.suppress(OSError), open(path, "rb") as fh:
         head = fh.read(_CFB_SCAN)
         if head.startswith(_CFB_MAGIC):
@@ -564,8 +807,8 @@ def check_zip(path: Path) -> str | None:
                 )
             total = sum(e.file_size for e in entries)
             if total > MAX_ZIP_TOTAL:
-                return (f"er for stor til at blive læst sikkert: {total} byte udpakket (højst {MAX_ZIP_TOTAL}); "
-                        "slet ark og rækker, der ikke bruges")
+                return (f"regnearket fylder udpakket {_megabytes(total)} MB; grænsen er {MAX_ZIP_TOTAL // MB} MB: "
+                        "slet ark, rækker og formatering, der ikke bruges")
             for entry in entries:
                 if entry.file_size > RATIO_MIN_SIZE and entry.file_size > MAX_ZIP_RATIO * max(
                     entry.compress_size, 1
@@ -574,12 +817,23 @@ def check_zip(path: Path) -> str | None:
                         f'ligner ikke en Excel-projektmappe: delen "{entry.filename}" vokser fra '
                         f"{entry.compress_size} til {entry.file_size} byte, når den pakkes ud; {_SAVE_XLSX}"
                     )
+            packed = sum(e.compress_size for e in entries)
+            if total > RATIO_MIN_SIZE and total > MAX_ZIP_RATIO * max(packed, 1):
+                return (f"ligner ikke en Excel-projektmappe: regnearket fylder udpakket {total // max(packed, 1)} "
+                        f"gange så meget som pakket ({_megabytes(packed)} MB bliver til {_megabytes(total)} MB); "
+                        f"grænsen er {MAX_ZIP_RATIO} gange; {_SAVE_XLSX}")
             for entry in entries:
                 if _declares_dtd(archive, entry):
                     return _FORBIDDEN_XML
     except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
         return f"kan ikke læses som Excel-projektmappe (filen er ødelagt eller ikke en .xlsx-fil): {_SAVE_XLSX}"
     return None
+
+
+def _megabytes(size: int) -> str:
+    """``size`` in MB (MiB) for a message: whole above 10, else with one decimal ("0,5")."""
+    value = size / MB
+    return f"{value:.0f}" if value >= 10 else f"{value:.1f}".replace(".", ",")
 
 
 def _declares_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
@@ -594,43 +848,6 @@ def _declares_dtd(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bool:
                 return True
             tail = chunk[-16:]
     return False
-
-
-def _read_sheet(label: str, values: Any, formulas: Any, issues: list[Issue]) -> RawTable | None:
-    values.reset_dimensions()  # a stored <dimension> may be wrong; read every row
-    formula_cells = {
-        (cell.row, cell.column): cell.value
-        for row in formulas.iter_rows()
-        for cell in row
-        if getattr(cell, "data_type", None) == "f"
-    }
-    header: list[str] = []
-    records: list[tuple[int, list[str]]] = []
-    uncalculated: set[tuple[int, str]] = set()  # and other cells reported already
-    for number, row in enumerate(values.iter_rows(), start=1):
-        record = [cell_text(cell.value) for cell in row]
-        if number == 1:
-            header = [text.strip().lower() for text in record]
-        for column, cell in enumerate(row, start=1):
-            formula = formula_cells.get((number, column))
-            if cell.value is None and formula is not None:
-                uncalculated.add((number, _column_name(header, column)))
-                issues.append(
-                    Issue(
-                        label,
-                        number,
-                        _column_name(header, column),
-                        f"formlen {formula} har ingen beregnet værdi (Excel har aldrig regnet den "
-                        "ud): åbn projektmappen i Excel og gem den igen",
-                    )
-                )
-        records.append((number, record))
-    for cells in sorted(formulas.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
-        # Only a merged range's first cell holds a value; the others would read as empty.
-        message = f"cellerne {cells.coord} er flettet: ophæv fletningen og udfyld hver celle"
-        issues.append(Issue(label, cells.min_row, _column_name(header, cells.min_col), message))
-        uncalculated.update((row, _column_name(header, col)) for row, col in cells.cells)
-    return _table(label, records, issues, ragged_ok=True, reported=frozenset(uncalculated))
 
 
 def _column_name(header: list[str], column: int) -> str:

@@ -21,7 +21,9 @@ Files = dict[str, str | bytes | None]
 Expected = str | re.Pattern[str]
 M, IND, TOML = "measurements.csv", "indicators.csv", "barometer.toml"
 TABLE_NAMES = ("updates", "areas", "committees", "indicators", "measurements")
-ZIP_BOMB_BYTES = 200 * 1024 * 1024 + 1  # just over load.MAX_ZIP_TOTAL
+ZIP_BOMB_BYTES = 200 * 1024 * 1024 + 1  # zeros in one entry: far over load.MAX_ZIP_TOTAL, and 1000:1
+EXTRA_SHEETS, EXTRA_SHEET_BYTES = 200, 1_000_000  # each under the 1 MiB of the per-entry ratio rule
+BIG_SHEET_BYTES = 199 * 1024 * 1024  # one sheet at about 19:1: under the ratio limit of 100
 
 
 def base(name: str) -> str:
@@ -123,6 +125,60 @@ def zip_bomb(path: Path) -> Path:
             for _ in range(ZIP_BOMB_BYTES // len(chunk)):
                 entry.write(chunk)
             entry.write(bytes(ZIP_BOMB_BYTES % len(chunk)))
+    return path
+
+
+_SHEET_HEAD = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' \
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+_SHEET_TAIL = b"</sheetData></worksheet>"
+
+
+def padded_sheet_xml(size: int) -> bytes:
+    """A valid sheet of exactly ``size`` bytes: rows of one text cell, padded with blanks."""
+    row = b'<row><c t="s"><v>0</v></c></row>'
+    body = size - len(_SHEET_HEAD) - len(_SHEET_TAIL)
+    return _SHEET_HEAD + row * (body // len(row)) + b" " * (body % len(row)) + _SHEET_TAIL
+
+
+def many_sheets_bomb(count: int = EXTRA_SHEETS) -> bytes:
+    """The good workbook plus ``count`` sheets that no table is named after, each a valid sheet of
+    EXTRA_SHEET_BYTES unpacked (a few KB packed): every entry passes the per-entry ratio rule."""
+    def add(book) -> None:
+        for i in range(count):
+            book.create_sheet(f"noter{i + 1}")["A1"] = "x"
+
+    book = workbook(add)
+    sheet = padded_sheet_xml(EXTRA_SHEET_BYTES)
+    first = len(TABLE_NAMES) + 1
+    return rewrite_zip(book, {f"xl/worksheets/sheet{n}.xml": sheet for n in range(first, first + count)})
+
+
+def big_sheet_bomb(path: Path) -> Path:
+    """The good workbook with its measurements sheet replaced by BIG_SHEET_BYTES of valid rows (three
+    text cells and a random number each) that pack about 19:1, written streaming (~10 MB, ~2 s)."""
+    import random
+
+    if path.exists():
+        return path
+    member = f"xl/worksheets/sheet{TABLE_NAMES.index('measurements') + 1}.xml"
+    rnd = random.Random(19)
+    with zipfile.ZipFile(io.BytesIO(workbook())) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            if info.filename != member:
+                dst.writestr(info.filename, src.read(info))
+                continue
+            with dst.open(member, "w", force_zip64=True) as entry:
+                entry.write(_SHEET_HEAD)
+                left = BIG_SHEET_BYTES - len(_SHEET_HEAD) - len(_SHEET_TAIL)
+                cells = '<c t="s"><v>0</v></c>' * 3
+                while left > 0:
+                    chunk = "".join(f"<row>{cells}<c><v>{rnd.randrange(10**7)}</v></c></row>"
+                                    for _ in range(5000)).encode()[:left]
+                    if len(chunk) == left:  # the last chunk: end on whole rows, padded with blanks
+                        chunk = chunk[:chunk.rfind(b"</row>") + 6].ljust(left)
+                    entry.write(chunk)
+                    left -= len(chunk)
+                entry.write(_SHEET_TAIL)
     return path
 
 
@@ -347,8 +403,14 @@ CORPUS: tuple[Case, ...] = (
          "barometer.xlsx: kan ikke læses som Excel-projektmappe (filen er ødelagt eller ikke en .xlsx-fil): gem "
          'den igen fra Excel som "Excel-projektmappe (.xlsx)"'),
     case("xlsx-zip-bomb", lambda tmp: xlsx(zip_bomb(tmp / "bomb.xlsx").read_bytes()),
-         f"barometer.xlsx: er for stor til at blive læst sikkert: {ZIP_BOMB_BYTES} byte udpakket (højst 209715200); "
-         "slet ark og rækker, der ikke bruges"),
+         "barometer.xlsx: regnearket fylder udpakket 200 MB; grænsen er 64 MB: slet ark, rækker og formatering, "
+         "der ikke bruges"),
+    case("xlsx-200-extra-sheets", lambda tmp: xlsx(many_sheets_bomb()),
+         "barometer.xlsx: regnearket fylder udpakket 191 MB; grænsen er 64 MB: slet ark, rækker og formatering, "
+         "der ikke bruges"),
+    case("xlsx-big-sheet-19-to-1", lambda tmp: xlsx(big_sheet_bomb(tmp / "big.xlsx").read_bytes()),
+         "barometer.xlsx: regnearket fylder udpakket 199 MB; grænsen er 64 MB: slet ark, rækker og formatering, "
+         "der ikke bruges"),
     case("xlsx-xxe", xlsx(with_sheet_xml(XXE)), "barometer.xlsx: indeholder en XML-erklæring, som ikke er "
                                                 "tilladt i en projektmappe: gem den igen fra Excel som "
                                                 '"Excel-projektmappe (.xlsx)"'),
