@@ -384,26 +384,16 @@ def _again(err: DataValidationError) -> DataValidationError:
 
 
 def _sheet_names(workbook: bytes) -> list[str]:
-    """The sheet names of an uploaded workbook, read only after the loader's ZIP checks pass."""
+    """The sheet names of an uploaded workbook, from its workbook part alone and only after the
+    loader's ZIP checks pass (load.sheet_names): no sheet is parsed here, the loader reads it once."""
     import tempfile
 
-    from ..inputs.load import check_zip
+    from ..inputs.load import sheet_names
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / WORKBOOK_FILE
         path.write_bytes(workbook)
-        if check_zip(path) is not None:
-            return []  # the validator reports it
-        try:
-            import openpyxl
-
-            wb = openpyxl.load_workbook(path, read_only=True)
-            try:
-                return [str(n).strip().lower() for n in wb.sheetnames]
-            finally:
-                wb.close()
-        except Exception:  # noqa: BLE001 - any unreadable workbook is reported by the loader itself
-            return []
+        return [str(n).strip().lower() for n in sheet_names(path)]
 
 
 def problems(source, issues) -> list[Problem]:
