@@ -344,3 +344,75 @@ def _to_last_value(row: tuple) -> tuple:
 
 def _filled(rows: tuple) -> list[tuple[int, dict[str, str]]]:
     return [(r.row, {k: v for k, v in r.cells.items() if v}) for r in rows]
+
+
+def _parsers_of(pid: int) -> list[int]:
+    """The loader's child processes (``_child_main``) whose parent is ``pid``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            status = (proc / "status").read_text()
+            cmdline = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        parent = re.search(r"^PPid:\s+(\d+)", status, flags=re.M)
+        if parent and int(parent.group(1)) == pid and b"_child_main" in cmdline:
+            found.append(int(proc.name))
+    return found
+
+
+def _serving(ws: Path) -> list[int]:
+    """The pids of ``reportgen serve WS``."""
+    needle = b"serve\x00" + str(ws).encode()
+    out = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if needle in (proc / "cmdline").read_bytes():
+                    out.append(int(proc.name))
+            except OSError:
+                continue
+    return out
+
+
+def test_a_parse_is_killed_when_the_client_goes_away(tmp_path):
+    """An upload whose client leaves while the workbook is parsed: the server kills the parse (load.GIVE_UP,
+    set by the upload view) instead of finishing it for nobody, and the barometer is free again at once."""
+    import socket
+    import urllib.parse
+
+    import httpx2
+    from web_helpers import make_workspace, running_server
+
+    ws = make_workspace(tmp_path / "ws")
+    before = sorted((p.name, p.read_bytes()) for p in (ws / "testrup").iterdir() if p.is_file())
+    data = slow_workbook(120_000)
+    boundary = "reportgen-test-boundary"
+    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="barometer.xlsx"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    with running_server(ws) as (base, token):
+        url = urllib.parse.urlsplit(base)
+        sock = socket.create_connection((url.hostname, url.port), timeout=30)
+        sock.sendall((f"POST /api/barometers/testrup/data HTTP/1.1\r\nHost: {url.hostname}:{url.port}\r\n"
+                      f"Authorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\n"
+                      f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body)
+        deadline = time.monotonic() + 30
+        parsers: list[int] = []
+        while time.monotonic() < deadline and not parsers:  # the parse has started in a child
+            parsers = [c for p in _serving(ws) for c in _parsers_of(p)]
+            time.sleep(0.05)
+        assert parsers, "the upload never started a parse"
+        sock.close()  # the client goes away mid-parse
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(Path(f"/proc/{c}").exists() for c in parsers):
+            time.sleep(0.05)
+        assert not any(Path(f"/proc/{c}").exists() for c in parsers), "the parse went on for nobody"
+        # and the barometer is free: a small upload goes through at once, not 409
+        again = httpx2.post(f"{base}/api/barometers/testrup/data", headers={"Authorization": f"Bearer {token}"},
+                            files={"files": ("areas.csv", (ws / "testrup" / "areas.csv").read_bytes())},
+                            timeout=30)
+        assert again.status_code == 200, again.text
+    after = sorted((p.name, p.read_bytes()) for p in (ws / "testrup").iterdir() if p.is_file())
+    assert after == before

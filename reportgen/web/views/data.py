@@ -1,8 +1,12 @@
 """New data (upload, checked in a staging copy first), overrides with a reason, and restoring a version."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import threading
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -10,10 +14,40 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ...inputs import load
 from ...inputs.model import SIGNALS
 from ...narrate import danish as da
 from ..http import Web, change, field, is_api, page, redirect, require, web
 from ..workspace import UNCHANGED, Problem, Rejected
+
+T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def _given_up_when_gone(request: Request) -> AsyncIterator[None]:
+    """While the block runs, the loader's GIVE_UP (asked every 0.25 s while a child parses a workbook)
+    says whether the client has gone away, so a parse nobody waits for is killed, not finished."""
+    gone = threading.Event()
+
+    async def watch() -> None:
+        while not await request.is_disconnected():
+            await asyncio.sleep(0.25)
+        gone.set()
+
+    token = load.GIVE_UP.set(gone.is_set)
+    watcher = asyncio.ensure_future(watch())
+    try:
+        yield
+    finally:
+        watcher.cancel()
+        load.GIVE_UP.reset(token)
+
+
+async def read_upload(request: Request, work: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``work(*args)`` in a worker thread (it reads the upload through the loader), given up when the
+    client goes away; the thread sees GIVE_UP, as worker threads get the caller's context."""
+    async with _given_up_when_gone(request):
+        return await run_in_threadpool(work, *args, **kwargs)
 
 
 async def uploaded_files(form) -> dict[str, bytes]:
@@ -62,7 +96,7 @@ async def upload(request: Request) -> Response:
     w.ws.folder(bid)
     try:
         files = await uploaded_files(form)
-        hashes = await run_in_threadpool(w.ws.upload, bid, files, who=auth.user.name)
+        hashes = await read_upload(request, w.ws.upload, bid, files, who=auth.user.name)
     except Rejected as err:
         if is_api(request):
             return JSONResponse({"errors": [p.text for p in err.problems]}, status_code=422)

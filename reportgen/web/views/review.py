@@ -11,7 +11,7 @@ from ...narrate import danish as da
 from .. import review as rv
 from ..http import Web, change, is_api, page, redirect, web
 from ..workspace import Rejected
-from .data import applied, upload_data, uploaded_files
+from .data import applied, read_upload, upload_data, uploaded_files
 
 
 def _signal(s: str | None) -> str:
@@ -38,7 +38,7 @@ async def review(request: Request) -> Response:
     w.ws.folder(bid)
     try:
         files = await uploaded_files(form)
-        made = await run_in_threadpool(rv.make_review, w.ws, bid, files)
+        made = await read_upload(request, rv.make_review, w.ws, bid, files)
     except Rejected as err:
         if is_api(request):
             return JSONResponse({"errors": [p.text for p in err.problems]}, status_code=422)
