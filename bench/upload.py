@@ -112,6 +112,31 @@ def main() -> None:
     for label, data in (("valid upload", valid), (f"{args.rows:,} bad rows".replace(",", "."), bad)):
         print(json.dumps(run_case(args.root.resolve(), label, "measurements.csv", data), ensure_ascii=False),
               flush=True)
+    print(json.dumps(run_case(args.root.resolve(), "XLSX bomb: 200 extra sheets of 1,000,000 bytes",
+                              "barometer.xlsx", sheet_bomb()), ensure_ascii=False), flush=True)
+
+
+def sheet_bomb(sheets: int = 200, size: int = 1_000_000) -> bytes:
+    """The issue's bomb: a valid workbook (reportgen init's template) with ``sheets`` extra sheets of
+    ``size`` bytes each, every entry under the old 1 MiB ratio rule (about 515 KB packed)."""
+    import io
+    import zipfile
+
+    sys.path.insert(0, str(ROOT))
+    from reportgen.rounds.init import workbook_bytes
+
+    base = workbook_bytes(title="Testbarometer")
+    cell = b'<c t="inlineStr"><is><t>x</t></is></c>'
+    row = b"<row>" + cell * 20 + b"</row>"
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+             b'spreadsheetml/2006/main"><sheetData>' + row * ((size - 200) // len(row)) + b"</sheetData></worksheet>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        for n in range(sheets):
+            dst.writestr(f"xl/worksheets/extra{n}.xml", sheet)
+    return out.getvalue()
 
 
 if __name__ == "__main__":
