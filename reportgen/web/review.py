@@ -14,13 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import DataValidationError
-from ..inputs import read_barometer
 from ..inputs.load import load_folder
 from ..inputs.model import Period
 from ..narrate import danish as da
-from ..outputs.writer import atomic_write
-from .workspace import NotFound, Rejected, Workspace, problems
+from .workspace import NotFound, Workspace
 
 REVIEW_SECONDS = 3600
 _KEYS = {"measurements": ("indicator", "period", "district"), "overrides": ("update", "target")}
@@ -180,19 +177,10 @@ def make_review(ws: Workspace, barometer_id: str, files: Mapping[str, bytes]) ->
     """Check ``files`` as an upload would and compare; Rejected (with every problem) if invalid."""
     writes, removes = ws.plan_upload(files)
     base = data_hash(ws, barometer_id)
-    folder = ws.folder(barometer_id)
-    with ws.staging(barometer_id) as copy:
-        for name in removes:
-            (copy / name).unlink(missing_ok=True)
-        for name, data in writes.items():
-            atomic_write(copy / name, data)
-        try:
-            after = read_barometer(copy)
-        except DataValidationError as err:
-            raise Rejected(problems(copy, err.issues)) from None
-        after_raw = load_folder(copy)
+    with ws.checked_copy(barometer_id, writes, removes) as (after_raw, after):
+        pass  # read once: the figures and the colours below both come from it
     before = ws.barometer(barometer_id)
-    changes = figure_changes(load_folder(folder), after_raw)
+    changes = figure_changes(load_folder(ws.folder(barometer_id)), after_raw)
     colours = colour_changes(before, after) if changes else []
     result = {"changes": changes, "colours": colours, "warnings": warnings(before, after, changes) if changes else []}
     decimals = {i.id: 0 if i.unit == "count" else i.decimals for i in after.indicators}

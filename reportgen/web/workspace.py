@@ -196,6 +196,25 @@ class Workspace:
         finally:
             shutil.rmtree(base, ignore_errors=True)
 
+    @contextmanager
+    def checked_copy(self, barometer_id: str, writes: Mapping[str, bytes], removes: set[str]):
+        """The barometer folder with ``writes`` and without ``removes`` in a staging copy, read once
+        and validated: yields ``(raw, barometer)``; Rejected with every problem (the problem table is
+        made from the same read) if invalid. Nothing in the real folder changes."""
+        from ..inputs import load, validate
+
+        with self.staging(barometer_id) as copy:
+            for name in removes:
+                (copy / name).unlink(missing_ok=True)
+            for name, data in writes.items():
+                atomic_write(copy / name, data)
+            raw = load.load_folder(copy)
+            try:
+                barometer = validate.validate(raw)
+            except DataValidationError as err:
+                raise Rejected(problems(raw, err.issues)) from None
+            yield raw, barometer
+
     # -- data -----------------------------------------------------------------------------------------
     def data_files(self, barometer_id: str) -> dict[str, bytes]:
         folder = self.folder(barometer_id)
@@ -313,18 +332,8 @@ class Workspace:
         version and is not audited: the result's ``changed`` is False. (It is still checked, so
         sending the files of an invalid folder again lists their problems.)"""
         folder = self.folder(barometer_id)
-        with self.staging(barometer_id) as copy:
-            for name in removes:
-                (copy / name).unlink(missing_ok=True)
-            for name, data in writes.items():
-                atomic_write(copy / name, data)
-            from ..inputs import load, validate
-
-            raw = load.load_folder(copy)  # the folder is read once: validation and the problem table share it
-            try:
-                validate.validate(raw)
-            except DataValidationError as err:
-                raise Rejected(problems(raw, err.issues)) from None
+        with self.checked_copy(barometer_id, writes, removes):
+            pass  # valid: Rejected otherwise
         old = self.data_files(barometer_id)
         if all(old.get(n) == d for n, d in writes.items()) and not (set(removes) & set(old)):
             same = Hashes({n: sha256(d) for n, d in old.items()})

@@ -50,6 +50,15 @@ async def read_upload(request: Request, work: Callable[..., T], *args: Any, **kw
         return await run_in_threadpool(work, *args, **kwargs)
 
 
+def rejected(request: Request, w: Web, bid: str, err: Rejected, *, auth) -> Response:
+    """An upload or review refused: 422 with every problem, as JSON for the API, else the upload page
+    with its problem table."""
+    if is_api(request):
+        return JSONResponse({"errors": [p.text for p in err.problems]}, status_code=422)
+    return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
+                title="Nye data: fejl")
+
+
 async def uploaded_files(form) -> dict[str, bytes]:
     """The files of the multipart field ``files`` by name, for an upload and a review alike.
     Rejected when two parts carry the same file name (as the workspace compares names: without a
@@ -98,10 +107,7 @@ async def upload(request: Request) -> Response:
         files = await uploaded_files(form)
         hashes = await read_upload(request, w.ws.upload, bid, files, who=auth.user.name)
     except Rejected as err:
-        if is_api(request):
-            return JSONResponse({"errors": [p.text for p in err.problems]}, status_code=422)
-        return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
-                    title="Nye data: fejl")
+        return rejected(request, w, bid, err, auth=auth)
     if is_api(request):
         return JSONResponse(applied(sorted(files), hashes))
     return redirect(f"/b/{bid}/status?opdateret={'data' if hashes.changed else 'ingen'}")

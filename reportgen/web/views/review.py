@@ -11,7 +11,7 @@ from ...narrate import danish as da
 from .. import review as rv
 from ..http import Web, change, is_api, page, redirect, web
 from ..workspace import Rejected
-from .data import applied, read_upload, upload_data, uploaded_files
+from .data import applied, read_upload, rejected, uploaded_files
 
 
 def _signal(s: str | None) -> str:
@@ -40,10 +40,7 @@ async def review(request: Request) -> Response:
         files = await uploaded_files(form)
         made = await read_upload(request, rv.make_review, w.ws, bid, files)
     except Rejected as err:
-        if is_api(request):
-            return JSONResponse({"errors": [p.text for p in err.problems]}, status_code=422)
-        return page(request, "upload.html", upload_data(w, bid, err.problems), auth=auth, status=422,
-                    title="Nye data: fejl")
+        return rejected(request, w, bid, err, auth=auth)
     if is_api(request):
         return JSONResponse({"review": made.id, **{k: made.result[k] for k in ("changes", "colours", "warnings")}})
     return page(request, "review.html", review_data(w, bid, made), auth=auth, title="Tjek ændringerne")
