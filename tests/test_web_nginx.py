@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import httpx2
-from web_helpers import make_workspace
+from web_helpers import make_workspace, stop
 
 from reportgen.web import security as sec
 
@@ -47,12 +47,7 @@ def _stopping(proc: subprocess.Popen):
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         if proc.stderr is not None:
             proc.stderr.close()
 
@@ -75,8 +70,7 @@ def workbench(ws: Path, *args: str):
         drain = threading.Thread(target=proc.stderr.read, daemon=True)  # keep the log pipe from filling up
         drain.start()
         yield int(found.group(1)), lines
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc)
         drain.join(timeout=10)
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
-from web_helpers import make_workspace, running_server
+from web_helpers import make_workspace, running_server, stop
 
 from reportgen.errors import ConfigError
 from reportgen.web import security as sec
@@ -67,12 +67,7 @@ def sso(tmp_path, monkeypatch):
                             "--oidc-reader-group", "barometer-laesere") as (base, _token):
             yield base, control, ws
     finally:
-        idp.terminate()
-        try:
-            idp.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            idp.kill()
-            idp.wait()
+        stop(idp)
         idp.stdout.close()
         idp.stderr.close()
 

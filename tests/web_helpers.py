@@ -75,6 +75,16 @@ def _excel(text: str):
     return text or None
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """End a server a test started: SIGTERM, and SIGKILL if it has not gone within 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=20)
+
+
 @contextlib.contextmanager
 def running_server(ws: Path, *args: str, banner: list[str] | None = None):
     """`reportgen serve WS --port 0 ARGS` as a subprocess; yields (base URL, token) from its printed
@@ -113,12 +123,7 @@ def running_server(ws: Path, *args: str, banner: list[str] | None = None):
         assert found, "".join(lines)
         yield found.group(1), found.group(2)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        stop(proc)
         for reader in readers:
             reader.join(timeout=10)
         proc.stderr.close()
