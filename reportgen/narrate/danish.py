@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as _babel_date
 from babel.numbers import format_decimal as _babel_decimal
 
 from ..inputs.model import Period, Signal
+
+# Danish local time (+0100 in winter, +0200 in summer): the workbench's times, the e-mails' Date.
+TIME_ZONE = ZoneInfo("Europe/Copenhagen")
 
 LOCALE = "da_DK"
 

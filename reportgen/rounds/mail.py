@@ -26,7 +26,6 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from .. import PROJECT_DIR
 from ..documents import letters
@@ -55,7 +54,6 @@ log = logging.getLogger(__name__)
 
 # Headers stored as text (the attachments' Content-Type, see _legacy_name) are written as they are.
 _RAW_KEPT = policy.SMTP.clone(refold_source="none")
-DANISH_TIME = ZoneInfo("Europe/Copenhagen")  # the Date header: +0100 in winter, +0200 in summer
 MAIL_DIR = "mail"
 LOG_FILE = "sendelog.jsonl"
 PASSWORD_VARIABLE = "REPORTGEN_SMTP_PASSWORD"
@@ -308,7 +306,7 @@ def plan_mail(
         except TemplateError as err:
             problems.append(_template_issue(err))
             continue
-        draft_date = dt.datetime.combine(letter_date(update), dt.time(9, 0), tzinfo=DANISH_TIME)
+        draft_date = dt.datetime.combine(letter_date(update), dt.time(9, 0), tzinfo=da.TIME_ZONE)
         mails.append(Mail(committee, stem, recipients(committee), subject, text, html, tuple(attachments),
                           draft_date))
     return MailPlan(barometer.folder, update_id, out_dir, sender, tuple(mails), tuple(_unique(problems)))
@@ -376,7 +374,7 @@ def _message(plan: MailPlan, mail: Mail, sender: Sender, *, sent: dt.datetime | 
         msg["Reply-To"] = sender.reply_to
     msg["To"] = ", ".join(_address(display_name(mail.committee, a), a) for a in mail.recipients)
     msg["Subject"] = _one_line(mail.subject)
-    msg["Date"] = format_datetime((sent or mail.draft_date).astimezone(DANISH_TIME))  # +0100 / +0200
+    msg["Date"] = format_datetime((sent or mail.draft_date).astimezone(da.TIME_ZONE))  # +0100 / +0200
     msg["Message-ID"] = plan.message_id(mail)
     if sent is None:
         msg["X-Unsent"] = "1"

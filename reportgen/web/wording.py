@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from ..narrate import danish as da
-
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 
 
 def local(stamp: str | None) -> dt.datetime | None:
@@ -20,7 +17,7 @@ def local(stamp: str | None) -> dt.datetime | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(COPENHAGEN)
+    return when.astimezone(da.TIME_ZONE)
 
 
 def da_time(stamp: str | None) -> str:
