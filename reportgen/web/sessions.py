@@ -123,9 +123,6 @@ class SessionStore:
         if sid:
             self._run("DELETE FROM sessions WHERE sid_hash = ?", (_hash(sid),))
 
-    def end_user(self, user: str, via: str) -> None:
-        self._run("DELETE FROM sessions WHERE user = ? AND via = ?", (user, via))
-
     def count(self) -> int:
         return self._run("SELECT COUNT(*) FROM sessions")[0][0]
 
