@@ -74,7 +74,7 @@ def test_one_changed_figure_is_reviewed_with_its_colour_and_applied_only_on_conf
     page = client.post("/b/testrup/data/review", data={"csrf": csrf_of(client)},
                        files={"files": ("barometer.xlsx", changed)})
     assert page.status_code == 200, page.text
-    assert "A1 (mar. 2009): 50,5 → 60,0" in page.text
+    assert "A1 (mar. 2009): 50,5 → 60,0" in page.text and "<p>Én ændring:</p>" in page.text
     assert 'class="colour-change"' in page.text and "Tjek ændringerne" in page.text
     assert _data(ws) == before  # nothing changed yet
     api = client.post("/api/barometers/testrup/data/review", headers=BEARER,
@@ -89,6 +89,7 @@ def test_one_changed_figure_is_reviewed_with_its_colour_and_applied_only_on_conf
     assert client.post(action, data={"csrf": csrf_of(client)}).status_code == 404  # already applied
     history = client.get("/api/barometers/testrup/history", headers=BEARER).json()
     assert history[0]["action"] == "data" and "A1 (mar. 2009): 50,5 → 60,0" in history[0]["summary"]
+    assert history[0]["summary"].startswith("Nye data: én ændring")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+0[12]:00", history[0]["time"])
 
 

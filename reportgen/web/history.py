@@ -60,7 +60,7 @@ def describe(e, names: Names | None = None) -> dict[str, Any]:
     if e.action == "data":
         if isinstance(after, dict) and isinstance(after.get("changes"), list):
             lines = [str(x) for x in after["changes"]]
-            summary = (f"Nye data: {len(lines)} {'ændring' if len(lines) == 1 else 'ændringer'}"
+            summary = (f"Nye data: {da.count(len(lines), 'ændring', 'ændringer')}"
                        + (f" – {lines[0]}" if len(lines) == 1 else "")) if lines else "Nye data: ingen tal ændret"
         else:
             summary = "Nye data: " + (", ".join(_files(e.detail)) or "filerne er skiftet")

@@ -38,7 +38,8 @@ class Web:
         self.env.globals.update(signal_style=palette.style, da_number=da.number)
         from . import documents, wording
 
-        self.env.filters.update(da_time=wording.da_time, who=wording.who, size_text=documents.size_text)
+        self.env.filters.update(da_time=wording.da_time, who=wording.who, size_text=documents.size_text,
+                                count=da.count)
 
 
 class LoginRequired(Exception):
